@@ -1,0 +1,62 @@
+"""Declarative metadata: one YAML file per source, loaded into validated pydantic models.
+
+``load_source("wdi")`` reads ``catalog/sources/wdi.yaml`` from the installed package
+(importlib.resources), so the catalog works from a wheel as well as from the work tree.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from autonomy_monitor.errors import BadInput
+
+_SOURCES_DIR = "sources"
+
+
+class SourceEntry(BaseModel):
+    """One publisher's dataset: where it lives, how to ask for it, and how to cite it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    title: str
+    publisher: str
+    license: str
+    citation: str
+    homepage: str
+    url: str = Field(description="base URL (API endpoint or file download) the connector uses")
+    format: str = Field(description="json, sdmx-ml, xlsx or csv")
+    release: str = Field(description="the release a bulk file belongs to, or 'rolling' for APIs")
+    core_tables: list[str]
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    requests_per_second: float = 2.0
+    caveats: list[str] = Field(default_factory=list)
+
+    @property
+    def host(self) -> str:
+        """The host name of ``url``, used for rate limits and error messages."""
+        return urlsplit(self.url).hostname or self.url
+
+
+def source_names() -> list[str]:
+    """Names of every source with a catalog entry, sorted."""
+    folder = resources.files(__package__).joinpath(_SOURCES_DIR)
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_source(name: str) -> SourceEntry:
+    """The validated catalog entry of source ``name``; BadInput if absent or invalid."""
+    path = resources.files(__package__).joinpath(_SOURCES_DIR, f"{name}.yaml")
+    if not path.is_file():
+        known = ", ".join(source_names())
+        raise BadInput(f"no catalog entry for source {name!r}; known sources: {known}.")
+    try:
+        return SourceEntry.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        first = str(exc).splitlines()[0]
+        raise BadInput(f"catalog entry catalog/sources/{name}.yaml is invalid: {first}.") from exc

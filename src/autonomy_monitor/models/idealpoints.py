@@ -1,0 +1,543 @@
+"""Dynamic one-dimensional ideal points from UN General Assembly roll calls.
+
+Model (a dynamic ordered-probit item-response model)
+----------------------------------------------------
+For country ``i`` voting on roll call ``j`` held in year ``t``::
+
+    y*_ij = alpha_j + beta_j * x_it + e_ij,      e_ij ~ N(0, s_j^2)
+    vote  = N if y* < 0,  A if 0 <= y* < 1,  Y if y* >= 1        (ordinal roll calls)
+    x_it  = x_i,t-1 + w_it,                      w_it ~ N(0, omega2)   (random walk)
+    x_i,entry ~ N(0, 1)                          (prior at the first year of membership)
+
+* **Votes are ordered categories** N < A < Y. A roll call on which Y, A and N all occur is
+  *ordinal*: the thresholds are fixed at 0 and 1 and the error scale ``s_j`` is free, which is
+  the re-parametrisation of a three-category ordered probit used by Imai, Lo & Olmsted (2016,
+  ``emIRT::ordIRT``) and keeps every EM update in closed form. A roll call on which only two
+  categories occur is a *binary probit* between those two (``s_j = 1``, threshold 0), so a
+  Y/A-only vote still says "more or less supportive". Roll calls with one category carry no
+  information and are dropped. Abstention is therefore the middle category, as in Bailey,
+  Strezhnev & Voeten (2017), not merged with "no".
+* **Absences** (vote ``X``) are treated as missing at random: they add no likelihood term.
+  A country-year with only absences still gets a position, interpolated by the random walk,
+  with ``n_votes = 0`` and a wider standard error.
+* **Bridging and identification.** Item parameters are per roll call; comparability across
+  years comes from the random-walk prior (each country's position moves by a N(0, omega2)
+  step per year), as in Imai, Lo & Olmsted's ``dynIRT`` and Martin & Quinn (2002). BSV bridge
+  additionally through identical resolutions re-voted across sessions; we do not, which is the
+  main reason the two series can differ in common shifts over time. Location and scale are
+  fixed by the N(0, 1) entry prior and N(0, 25) priors on alpha_j and beta_j; the direction is
+  fixed so that the anchor country (default the United States) has a positive mean position.
+* **Units.** Ideal points are on the latent-utility scale of the probit (dimensionless; one
+  unit is one standard deviation of the vote-level error of a binary roll call). Only
+  differences between countries and their ordering are meaningful.
+
+Estimation
+----------
+Variational EM (Imai, Lo & Olmsted 2016, APSR 110(4), "Fast Estimation of Ideal Points with
+Massive Data"): the E-step takes truncated-normal moments of each latent utility; country
+trajectories are updated jointly by a Kalman filter / Rauch-Tung-Striebel smoother (one scalar
+state per country, vectorised over countries); item parameters by a ridge-regularised
+2x2 weighted least squares per roll call, and ``s_j^2`` by its closed-form update with a weak
+inverse-gamma prior. Every block has a proper prior, so near-singular blocks (a roll call with
+one dissenter, a year with one roll call) are regularised instead of failing.
+
+Uncertainty
+-----------
+``se`` is by default the posterior standard deviation of ``x_it`` from the smoother, given the
+item parameters (the variational approximation; it ignores item-parameter uncertainty and is
+known to understate the spread). With ``bootstrap=B > 0`` a parametric bootstrap is run
+instead (Lewis & Poole 2004): B vote matrices are simulated from the fitted model on the same
+country x roll-call pattern, each is re-estimated, and ``se`` is the standard deviation of the
+B replicate estimates of each country-year.
+
+References: Bailey, Strezhnev & Voeten (2017), "Estimating Dynamic State Preferences from
+United Nations Voting Data", Journal of Conflict Resolution 61(2): 430-456. Imai, Lo & Olmsted
+(2016), American Political Science Review 110(4): 631-656. Martin & Quinn (2002), Political
+Analysis 10(2): 134-153.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import polars as pl
+from scipy.special import log_ndtr
+
+from autonomy_monitor.errors import BadInput
+
+VOTE_LEVEL = {"N": 0, "A": 1, "Y": 2}
+INPUT_COLUMNS = ("roll_call_id", "year", "country_iso3", "vote")
+OUTPUT_SCHEMA = {
+    "country_iso3": pl.String,
+    "year": pl.Int32,
+    "ideal_point": pl.Float64,
+    "se": pl.Float64,
+    "n_votes": pl.Int32,
+}
+_LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tuning constants of the estimator (defaults are the documented model)."""
+
+    omega2: float = 0.1  # random-walk variance per year
+    entry_var: float = 1.0  # prior variance of a country's position in its first year
+    item_prior_var: float = 25.0  # prior variance of alpha_j and beta_j
+    scale_prior_n: float = 2.0  # inverse-gamma pseudo-count for s_j^2 ...
+    scale_prior_ss: float = 2.0  # ... and pseudo sum of squares (prior centre s_j^2 = 1)
+    tol: float = 1e-4  # stop when no position moves more than this between iterations
+    max_iter: int = 500
+    anchor: str = "USA"  # country whose mean position is made positive
+
+
+@dataclass(frozen=True)
+class Design:
+    """Integer-coded votes: one entry per informative (Y/A/N) vote."""
+
+    country: np.ndarray  # country index per vote
+    item: np.ndarray  # roll-call index per vote
+    cell: np.ndarray  # flat (country, year) index per vote
+    lo: np.ndarray  # lower bound of y* for the observed category
+    hi: np.ndarray  # upper bound of y* for the observed category
+    level: np.ndarray  # 0 N, 1 A, 2 Y
+    item_ordinal: np.ndarray  # bool per roll call: Y, A and N all observed
+    item_t: np.ndarray  # year index per roll call
+    countries: list[str]
+    years: np.ndarray  # every integer year from first to last
+    first_t: np.ndarray  # first year index of each country
+    present: np.ndarray  # (country, year) bool: the country has a row that year
+
+
+@dataclass
+class Fit:
+    """Current estimates: positions (mean, variance per country-year) and item parameters."""
+
+    mean: np.ndarray  # (n_countries, n_years)
+    var: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+    scale2: np.ndarray
+    iterations: int = 0
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def estimate_ideal_points(
+    votes: pl.DataFrame,
+    *,
+    bootstrap: int = 0,
+    seed: int = 0,
+    omega2: float = 0.1,
+    anchor: str = "USA",
+    tol: float = 1e-4,
+    max_iter: int = 500,
+) -> pl.DataFrame:
+    """Estimate a position for every country-year present in ``votes``.
+
+    ``votes`` has columns roll_call_id (str), year (int), country_iso3 (str) and vote
+    (Y, N, A, or X = absent); rows may come in any order. Returns country_iso3, year,
+    ideal_point (latent probit scale, anchor country positive), se (posterior SD, or the
+    parametric-bootstrap SD when ``bootstrap > 0``) and n_votes (Y/A/N votes cast that year),
+    sorted by country and year.
+    """
+    settings = Settings(omega2=omega2, anchor=anchor, tol=tol, max_iter=max_iter)
+    design = build_design(votes)
+    fit = fit_model(design, settings)
+    se = np.sqrt(fit.var)
+    if bootstrap > 0:
+        se = bootstrap_se(design, fit, settings, bootstrap, np.random.default_rng(seed))
+    return positions_frame(design, fit.mean, se)
+
+
+def distances_to_powers(ideal_points: pl.DataFrame, powers: list[str]) -> pl.DataFrame:
+    """Absolute ideal-point distance from each country to each power, per year.
+
+    distance = |x_country,t - x_power,t| (same latent units as ``ideal_point``);
+    se = sqrt(se_country^2 + se_power^2), treating the two estimates as independent (an
+    approximation: they share item parameters). Rows only where both have an estimate.
+    """
+    power_rows = ideal_points.filter(pl.col("country_iso3").is_in(powers)).select(
+        pl.col("country_iso3").alias("power_iso3"),
+        "year",
+        pl.col("ideal_point").alias("power_ideal_point"),
+        pl.col("se").alias("power_se"),
+    )
+    joined = ideal_points.join(power_rows, on="year", how="inner")
+    return joined.select(
+        "country_iso3",
+        "power_iso3",
+        "year",
+        (pl.col("ideal_point") - pl.col("power_ideal_point")).abs().alias("distance"),
+        (pl.col("se") ** 2 + pl.col("power_se") ** 2).sqrt().alias("se"),
+    ).sort("country_iso3", "power_iso3", "year")
+
+
+# ---------------------------------------------------------------- data preparation
+
+
+def build_design(votes: pl.DataFrame) -> Design:
+    """Validate the long vote table and code it as integer arrays."""
+    frame = _validated(votes)
+    countries = sorted(frame["country_iso3"].unique().to_list())
+    first_year, last_year = int(frame["year"].min()), int(frame["year"].max())
+    years = np.arange(first_year, last_year + 1)
+    country_idx = _codes(frame["country_iso3"], countries)
+    year_idx = frame["year"].to_numpy().astype(np.int64) - first_year
+    present = np.zeros((len(countries), len(years)), dtype=bool)
+    present[country_idx, year_idx] = True
+    first_t = present.argmax(axis=1)
+    cast = frame.filter(pl.col("vote") != "X")
+    return _coded_votes(cast, countries, years, first_t, present)
+
+
+def _validated(votes: pl.DataFrame) -> pl.DataFrame:
+    missing = [c for c in INPUT_COLUMNS if c not in votes.columns]
+    if missing:
+        raise BadInput(f"votes table lacks column(s) {missing}; pass {list(INPUT_COLUMNS)}.")
+    frame = votes.select(
+        pl.col("roll_call_id").cast(pl.String),
+        pl.col("year").cast(pl.Int64),
+        pl.col("country_iso3").cast(pl.String),
+        pl.col("vote").cast(pl.String).str.to_uppercase(),
+    ).drop_nulls(["roll_call_id", "year", "country_iso3"])
+    if frame.height == 0:
+        raise BadInput("votes table is empty; pass at least one roll call with Y/A/N votes.")
+    _check_codes(frame)
+    _check_unique(frame)
+    return frame
+
+
+def _check_codes(frame: pl.DataFrame) -> None:
+    bad = frame.filter(~pl.col("vote").is_in(["Y", "N", "A", "X"]) | pl.col("vote").is_null())
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise BadInput(
+            f"vote {row['vote']!r} for {row['country_iso3']} on roll call "
+            f"{row['roll_call_id']} is not one of Y, N, A, X; recode it."
+        )
+
+
+def _check_unique(frame: pl.DataFrame) -> None:
+    dup = frame.group_by("roll_call_id", "country_iso3").len().filter(pl.col("len") > 1)
+    if dup.height:
+        row = dup.row(0, named=True)
+        raise BadInput(
+            f"{dup.height} duplicated (roll_call_id, country_iso3) pair(s), e.g. "
+            f"{row['roll_call_id']}/{row['country_iso3']}; keep one vote per pair."
+        )
+    years = frame.group_by("roll_call_id").agg(pl.col("year").n_unique()).filter(
+        pl.col("year") > 1
+    )
+    if years.height:
+        raise BadInput(
+            f"roll call {years['roll_call_id'][0]} is dated in more than one year; "
+            "give each roll call a single year."
+        )
+
+
+def _codes(values: pl.Series, universe: list[str]) -> np.ndarray:
+    lookup = pl.DataFrame({"key": universe, "idx": np.arange(len(universe))})
+    return (
+        pl.DataFrame({"key": values}).join(lookup, on="key", how="left", maintain_order="left")
+    )["idx"].to_numpy()
+
+
+def _coded_votes(
+    cast: pl.DataFrame, countries: list[str], years: np.ndarray, first_t, present
+) -> Design:
+    level = cast["vote"].replace_strict(VOTE_LEVEL, return_dtype=pl.Int8).to_numpy()
+    items = cast["roll_call_id"].to_numpy()
+    item_ids, item = np.unique(items, return_inverse=True)
+    seen = np.zeros((len(item_ids), 3), dtype=bool)
+    seen[item, level] = True
+    keep_item = seen.sum(axis=1) >= 2  # unanimous roll calls carry no information
+    keep = keep_item[item]
+    new_index = np.cumsum(keep_item) - 1
+    item, level = new_index[item[keep]], level[keep]
+    seen = seen[keep_item]
+    country = _codes(cast["country_iso3"], countries)[keep]
+    year_idx = cast["year"].to_numpy()[keep].astype(np.int64) - int(years[0])
+    item_t = np.zeros(seen.shape[0], dtype=np.int64)
+    item_t[item] = year_idx
+    ordinal = seen.all(axis=1)
+    lo, hi = _bounds(level, item, ordinal, seen)
+    return Design(
+        country=country,
+        item=item,
+        cell=country * len(years) + year_idx,
+        lo=lo,
+        hi=hi,
+        level=level,
+        item_ordinal=ordinal,
+        item_t=item_t,
+        countries=countries,
+        years=years,
+        first_t=first_t,
+        present=present,
+    )
+
+
+def _bounds(level, item, ordinal, seen) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of y* for each vote: thresholds 0 and 1 (ordinal) or 0 (binary)."""
+    lo = np.full(level.shape, -np.inf)
+    hi = np.full(level.shape, np.inf)
+    ord_vote = ordinal[item]
+    lo[ord_vote & (level == 2)] = 1.0
+    lo[ord_vote & (level == 1)] = 0.0
+    hi[ord_vote & (level == 1)] = 1.0
+    hi[ord_vote & (level == 0)] = 0.0
+    # binary roll calls: the higher of the two observed categories is "1"
+    top = np.where(seen[:, 2], 2, 1)
+    upper = ~ord_vote & (level == top[item])
+    lo[upper] = 0.0
+    hi[~ord_vote & ~upper] = 0.0
+    return lo, hi
+
+
+# ---------------------------------------------------------------- estimation
+
+
+def fit_model(design: Design, settings: Settings, start: Fit | None = None) -> Fit:
+    """Variational EM to convergence (positions move less than ``settings.tol``)."""
+    fit = start if start is not None else _starting_values(design, settings)
+    for iteration in range(1, settings.max_iter + 1):
+        previous = fit.mean
+        ystar, yvar = _latent_moments(design, fit)
+        fit = _update_positions(design, fit, ystar, settings)
+        fit = _update_items(design, fit, ystar, yvar, settings)
+        fit.iterations = iteration
+        if np.max(np.abs(fit.mean - previous)) < settings.tol:
+            break
+    return _oriented(design, fit, settings.anchor)
+
+
+def _starting_values(design: Design, settings: Settings) -> Fit:
+    """Per-year first principal component of the vote matrix, signs chained across years."""
+    n_c, n_t = design.present.shape
+    score = np.zeros((n_c, n_t))
+    coded = design.level.astype(float) / 2.0
+    for t in range(n_t):
+        score[:, t] = _year_component(design, coded, t, n_c)
+        if t > 0 and np.dot(score[:, t], score[:, t - 1]) < 0:
+            score[:, t] *= -1.0
+    mean = _forward_fill(score, design.first_t)
+    n_items = design.item_t.shape[0]
+    fit = Fit(mean, np.full((n_c, n_t), 0.5), np.zeros(n_items), np.ones(n_items), np.ones(n_items))
+    ystar, yvar = _latent_moments(design, fit)
+    return _update_items(design, fit, ystar, yvar, settings, update_scale=False)
+
+
+def _year_component(design: Design, coded: np.ndarray, t: int, n_c: int) -> np.ndarray:
+    in_year = design.item_t[design.item] == t
+    if not in_year.any():
+        return np.zeros(n_c)
+    items, col = np.unique(design.item[in_year], return_inverse=True)
+    mat = np.full((n_c, items.size), np.nan)
+    mat[design.country[in_year], col] = coded[in_year]
+    mat -= np.nanmean(mat, axis=0)
+    mat = np.nan_to_num(mat)
+    u, s, _ = np.linalg.svd(mat, full_matrices=False)
+    comp = u[:, 0] * s[0]
+    sd = comp[np.abs(comp) > 0].std() if np.any(comp) else 1.0
+    return comp / (sd if sd > 0 else 1.0)
+
+
+def _forward_fill(score: np.ndarray, first_t: np.ndarray) -> np.ndarray:
+    """Carry the last non-zero score forward so years without votes start sensibly."""
+    out = score.copy()
+    for t in range(1, out.shape[1]):
+        empty = out[:, t] == 0
+        out[empty, t] = out[empty, t - 1]
+    return out
+
+
+def _latent_moments(design: Design, fit: Fit) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of each vote's latent utility, truncated to its category."""
+    flat_mean = fit.mean.ravel()[design.cell]
+    eta = fit.alpha[design.item] + fit.beta[design.item] * flat_mean
+    sd = np.sqrt(fit.scale2[design.item])
+    mean_z, var_z = truncated_normal_moments((design.lo - eta) / sd, (design.hi - eta) / sd)
+    return eta + sd * mean_z, sd * sd * var_z
+
+
+def truncated_normal_moments(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of a standard normal truncated to [a, b] (a < b, either infinite).
+
+    Computed in log space, reflecting intervals in the upper tail, so that far-tail intervals
+    do not lose precision; non-finite results fall back to the nearest bound.
+    """
+    flip = (a + b) > 0  # reflect so the interval lies mostly in the lower half
+    a2, b2 = np.where(flip, -b, a), np.where(flip, -a, b)
+    log_pa, log_pb = log_ndtr(a2), log_ndtr(b2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_z = log_pb + np.log1p(-np.exp(log_pa - log_pb))
+        phi_a = np.where(np.isfinite(a2), np.exp(-0.5 * a2 * a2 - _LOG_SQRT_2PI - log_z), 0.0)
+        phi_b = np.where(np.isfinite(b2), np.exp(-0.5 * b2 * b2 - _LOG_SQRT_2PI - log_z), 0.0)
+        shift = phi_a - phi_b
+        a_term = np.where(np.isfinite(a2), a2 * phi_a, 0.0)
+        b_term = np.where(np.isfinite(b2), b2 * phi_b, 0.0)
+        var = 1.0 + a_term - b_term - shift * shift
+    nearest = np.where(np.isfinite(b2), b2, a2)
+    bad = ~np.isfinite(shift) | ~np.isfinite(var)
+    mean = np.where(bad, nearest, shift)
+    mean = np.clip(mean, a2, b2)
+    var = np.clip(np.where(bad, 0.0, var), 1e-10, 1.0)
+    return np.where(flip, -mean, mean), var
+
+
+def _update_positions(design: Design, fit: Fit, ystar: np.ndarray, settings: Settings) -> Fit:
+    """Kalman filter + RTS smoother for every country's random walk, given item parameters."""
+    beta = fit.beta[design.item]
+    weight = 1.0 / fit.scale2[design.item]
+    n_cells = fit.mean.size
+    precision = np.bincount(design.cell, beta * beta * weight, minlength=n_cells)
+    info = np.bincount(
+        design.cell, beta * (ystar - fit.alpha[design.item]) * weight, minlength=n_cells
+    )
+    shape = fit.mean.shape
+    mean, var = kalman_smoother(
+        precision.reshape(shape), info.reshape(shape), design.first_t, settings
+    )
+    return replace(fit, mean=mean, var=var)
+
+
+def kalman_smoother(
+    precision: np.ndarray, info: np.ndarray, first_t: np.ndarray, settings: Settings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Smoothed mean and variance of x_it for all countries at once (information-form update).
+
+    ``precision[i, t]`` = sum of beta_j^2 / s_j^2 over i's votes in year t and ``info[i, t]`` =
+    sum of beta_j (y*_ij - alpha_j) / s_j^2; years before ``first_t[i]`` are not linked.
+    """
+    n_c, n_t = precision.shape
+    f_mean, f_var = np.zeros((n_c, n_t)), np.zeros((n_c, n_t))
+    p_mean, p_var = np.zeros((n_c, n_t)), np.zeros((n_c, n_t))
+    for t in range(n_t):
+        starts = t <= first_t
+        prev_m = f_mean[:, t - 1] if t else np.zeros(n_c)
+        prev_v = f_var[:, t - 1] + settings.omega2 if t else np.zeros(n_c)
+        p_mean[:, t] = np.where(starts, 0.0, prev_m)
+        p_var[:, t] = np.where(starts, settings.entry_var, prev_v)
+        post_prec = 1.0 / p_var[:, t] + precision[:, t]
+        f_var[:, t] = 1.0 / post_prec
+        f_mean[:, t] = f_var[:, t] * (p_mean[:, t] / p_var[:, t] + info[:, t])
+    s_mean, s_var = f_mean.copy(), f_var.copy()
+    for t in range(n_t - 2, -1, -1):
+        linked = (t + 1) > first_t
+        gain = np.where(linked, f_var[:, t] / p_var[:, t + 1], 0.0)
+        s_mean[:, t] = f_mean[:, t] + gain * (s_mean[:, t + 1] - p_mean[:, t + 1])
+        s_var[:, t] = f_var[:, t] + gain * gain * (s_var[:, t + 1] - p_var[:, t + 1])
+    return s_mean, s_var
+
+
+def _update_items(
+    design: Design,
+    fit: Fit,
+    ystar: np.ndarray,
+    yvar: np.ndarray,
+    settings: Settings,
+    *,
+    update_scale: bool = True,
+) -> Fit:
+    """Ridge regression of y* on (1, x) per roll call, then the closed-form s_j^2 update."""
+    n_items = fit.alpha.shape[0]
+    x = fit.mean.ravel()[design.cell]
+    vx = fit.var.ravel()[design.cell]
+    count = np.bincount(design.item, minlength=n_items).astype(float)
+    sx = np.bincount(design.item, x, minlength=n_items)
+    sxx = np.bincount(design.item, x * x + vx, minlength=n_items)
+    sy = np.bincount(design.item, ystar, minlength=n_items)
+    sxy = np.bincount(design.item, x * ystar, minlength=n_items)
+    ridge = fit.scale2 / settings.item_prior_var
+    a11, a12, a22 = count + ridge, sx, sxx + ridge
+    det = a11 * a22 - a12 * a12
+    alpha = (a22 * sy - a12 * sxy) / det
+    beta = (a11 * sxy - a12 * sy) / det
+    scale2 = fit.scale2
+    if update_scale:
+        resid = ystar - alpha[design.item] - beta[design.item] * x
+        sq = resid * resid + yvar + beta[design.item] ** 2 * vx
+        ss = np.bincount(design.item, sq, minlength=n_items)
+        fitted = (ss + settings.scale_prior_ss) / (count + settings.scale_prior_n)
+        scale2 = np.where(design.item_ordinal, fitted, 1.0)
+    return replace(fit, alpha=alpha, beta=beta, scale2=scale2)
+
+
+def _oriented(design: Design, fit: Fit, anchor: str) -> Fit:
+    """Flip the dimension so the anchor country's mean position over its years is positive."""
+    if anchor not in design.countries:
+        return fit
+    row = design.countries.index(anchor)
+    if fit.mean[row, design.present[row]].mean() >= 0:
+        return fit
+    return replace(fit, mean=-fit.mean, beta=-fit.beta)
+
+
+# ---------------------------------------------------------------- uncertainty
+
+
+def bootstrap_se(
+    design: Design, fit: Fit, settings: Settings, replicates: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Parametric bootstrap: SD of re-estimated positions over simulated vote matrices."""
+    total = np.zeros_like(fit.mean)
+    total_sq = np.zeros_like(fit.mean)
+    for _ in range(replicates):
+        sim = simulate_design(design, fit, rng)
+        est = fit_model(sim, settings, start=replace(fit)).mean
+        total += est
+        total_sq += est * est
+    mean = total / replicates
+    return np.sqrt(np.maximum(total_sq / replicates - mean * mean, 0.0) * replicates
+                   / max(replicates - 1, 1))
+
+
+def simulate_design(design: Design, fit: Fit, rng: np.random.Generator) -> Design:
+    """Draw new votes from the fitted model on the observed country x roll-call pattern."""
+    x = fit.mean.ravel()[design.cell]
+    eta = fit.alpha[design.item] + fit.beta[design.item] * x
+    ystar = eta + np.sqrt(fit.scale2[design.item]) * rng.standard_normal(eta.shape)
+    ordinal = design.item_ordinal[design.item]
+    level = np.where(ordinal, (ystar >= 0).astype(int) + (ystar >= 1), 0)
+    binary_high = np.where(ystar >= 0, _top_level(design), _bottom_level(design))
+    level = np.where(ordinal, level, binary_high)
+    lo = np.where(ystar >= 0, 0.0, -np.inf)
+    hi = np.where(ystar >= 0, np.inf, 0.0)
+    lo = np.where(ordinal & (level == 2), 1.0, lo)
+    hi = np.where(ordinal & (level == 1), 1.0, hi)
+    return replace(design, lo=lo, hi=hi, level=level)
+
+
+def _top_level(design: Design) -> np.ndarray:
+    top = np.zeros(design.item_t.shape[0], dtype=int)
+    np.maximum.at(top, design.item, design.level)
+    return top[design.item]
+
+
+def _bottom_level(design: Design) -> np.ndarray:
+    bottom = np.full(design.item_t.shape[0], 2, dtype=int)
+    np.minimum.at(bottom, design.item, design.level)
+    return bottom[design.item]
+
+
+# ---------------------------------------------------------------- output
+
+
+def positions_frame(design: Design, mean: np.ndarray, se: np.ndarray) -> pl.DataFrame:
+    """Country-years where the country has a row in the input, with its count of cast votes."""
+    n_votes = np.bincount(design.cell, minlength=mean.size).reshape(mean.shape)
+    rows, cols = np.nonzero(design.present)
+    countries = np.asarray(design.countries, dtype=object)
+    return pl.DataFrame(
+        {
+            "country_iso3": countries[rows].tolist(),
+            "year": design.years[cols],
+            "ideal_point": mean[rows, cols],
+            "se": se[rows, cols],
+            "n_votes": n_votes[rows, cols],
+        },
+        schema=OUTPUT_SCHEMA,
+    ).sort("country_iso3", "year")
