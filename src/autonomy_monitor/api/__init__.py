@@ -1,0 +1,21 @@
+"""The Python façade: the only module that cli/, web/ and reports/ import.
+
+Every function takes an optional :class:`~autonomy_monitor.settings.Settings` and returns
+Polars frames. ``import autonomy_monitor.api as am``.
+"""
+
+from __future__ import annotations
+
+from autonomy_monitor.countries import country_name, parse_country_list
+from autonomy_monitor.errors import AutonomyError, BadArgument, BadInput, WarehouseMissing
+from autonomy_monitor.settings import Settings
+
+__all__ = [
+    "AutonomyError",
+    "BadArgument",
+    "BadInput",
+    "Settings",
+    "WarehouseMissing",
+    "country_name",
+    "parse_country_list",
+]

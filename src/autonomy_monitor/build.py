@@ -1,0 +1,137 @@
+"""The build pipeline: sources -> core tables -> derived tables -> one atomic warehouse file.
+
+Steps are declared in two immutable registries:
+
+* ``SOURCE_STEPS``: each reads raw files under the source directory and returns a
+  :class:`~autonomy_monitor.warehouse.SourceResult` (core tables + provenance records);
+* ``DERIVED_STEPS``: each computes output tables from tables already built (pure functions
+  of frames, so they can be tested without a warehouse).
+
+Lineage: a derived table records the sha256 of every input file behind the tables it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from autonomy_monitor import __version__, warehouse
+from autonomy_monitor.errors import BadArgument
+from autonomy_monitor.settings import Settings
+from autonomy_monitor.sources.unga import bulk as unga_bulk
+from autonomy_monitor.steps import alignment_step
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SourceStep:
+    """A source: ``load(source_dir)`` returns its core tables and input provenance."""
+
+    name: str
+    load: Callable[[Path], warehouse.SourceResult]
+
+
+@dataclass(frozen=True)
+class DerivedStep:
+    """Output tables computed by ``compute(tables)`` from the tables named in ``needs``."""
+
+    name: str
+    needs: tuple[str, ...]
+    compute: Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]
+
+
+SOURCE_STEPS: tuple[SourceStep, ...] = (
+    SourceStep("unga", unga_bulk.load),
+)
+
+DERIVED_STEPS: tuple[DerivedStep, ...] = (
+    DerivedStep(
+        "alignment",
+        ("core_unga__roll_calls", "core_unga__votes"),
+        alignment_step.compute,
+    ),
+)
+
+
+def source_names() -> list[str]:
+    return [step.name for step in SOURCE_STEPS]
+
+
+def select_sources(names: Sequence[str] | None) -> tuple[SourceStep, ...]:
+    """The source steps to run: all by default, else the named ones (unknown names fail)."""
+    if not names:
+        return SOURCE_STEPS
+    unknown = sorted(set(names) - set(source_names()))
+    if unknown:
+        raise BadArgument(
+            f"Unknown source(s) {', '.join(unknown)}: choose from {', '.join(source_names())}."
+        )
+    return tuple(step for step in SOURCE_STEPS if step.name in names)
+
+
+@dataclass
+class BuildState:
+    """Tables, provenance and lineage accumulated while a build runs."""
+
+    tables: dict[str, pl.DataFrame]
+    checks: dict[str, pl.DataFrame]
+    records: list[warehouse.InputRecord]
+    lineage: dict[str, tuple[int, list[str]]]
+
+
+def run_sources(source_dir: Path, steps: Sequence[SourceStep], progress: Progress) -> BuildState:
+    state = BuildState({}, {}, [], {})
+    for step in steps:
+        progress(f"reading {step.name}")
+        result = step.load(source_dir)
+        hashes = result.input_hashes()
+        for name, frame in {**result.tables, **result.checks}.items():
+            state.lineage[name] = (frame.height, hashes)
+        state.tables.update(result.tables)
+        state.checks.update(result.checks)
+        state.records.extend(result.inputs)
+    return state
+
+
+def run_derived(state: BuildState, progress: Progress) -> None:
+    for step in DERIVED_STEPS:
+        if not all(name in state.tables for name in step.needs):
+            continue
+        progress(f"computing {step.name}")
+        outputs = step.compute(state.tables)
+        hashes = sorted({h for name in step.needs for h in state.lineage[name][1]})
+        for name, frame in outputs.items():
+            state.lineage[name] = (frame.height, hashes)
+        state.tables.update(outputs)
+
+
+def build_warehouse(
+    settings: Settings,
+    source_dir: Path,
+    *,
+    sources: Sequence[str] | None = None,
+    progress: Progress = lambda _message: None,
+) -> Path:
+    """Build every selected source and derived table into ``settings.warehouse`` atomically."""
+    steps = select_sources(sources)
+    if not source_dir.is_dir():
+        raise BadArgument(f"Source directory {source_dir} does not exist.")
+    state = run_sources(source_dir, steps, progress)
+    run_derived(state, progress)
+    progress("writing warehouse")
+    with warehouse.atomic_build(settings.warehouse) as connection:
+        for name, frame in sorted({**state.tables, **state.checks}.items()):
+            warehouse.write_table(connection, name, frame)
+        warehouse.write_table(connection, "meta_provenance__inputs", warehouse.provenance_frame(state.records))
+        warehouse.write_table(connection, "meta_lineage__tables", warehouse.lineage_frame(state.lineage))
+        warehouse.write_table(
+            connection,
+            "meta_build__runs",
+            warehouse.build_run_frame(str(source_dir.resolve()), __version__, settings.engine),
+        )
+        connection.execute(alignment_step.LONG_VIEW_SQL)
+    return settings.warehouse
