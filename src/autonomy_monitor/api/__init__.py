@@ -6,11 +6,39 @@ Polars frames. ``import autonomy_monitor.api as am``.
 
 from __future__ import annotations
 
+from autonomy_monitor.api.alignment import (
+    key_votes,
+    participation,
+    roll_call,
+    vote_agreement,
+    vote_totals,
+)
+from autonomy_monitor.api.warehouse_status import (
+    build,
+    build_runs,
+    describe_store,
+    lineage,
+    provenance,
+    source_names,
+    tally_mismatches,
+)
 from autonomy_monitor.countries import country_name, parse_country_list
 from autonomy_monitor.errors import AutonomyError, BadArgument, BadInput, WarehouseMissing
 from autonomy_monitor.settings import Settings
 
 __all__ = [
+    "build",
+    "build_runs",
+    "describe_store",
+    "key_votes",
+    "lineage",
+    "participation",
+    "provenance",
+    "roll_call",
+    "source_names",
+    "tally_mismatches",
+    "vote_agreement",
+    "vote_totals",
     "AutonomyError",
     "BadArgument",
     "BadInput",

@@ -34,7 +34,8 @@ def query(settings: Settings, sql: str, params: Sequence[Any] = ()) -> pl.DataFr
     """Run one parameterised SQL statement and return a Polars frame."""
     connection = open_store(settings)
     try:
-        return connection.execute(sql, list(params)).pl()
+        relation = connection.sql(sql, params=list(params))
+        return pl.from_arrow(relation.to_arrow_table())  # type: ignore[return-value]
     finally:
         connection.close()
 

@@ -27,7 +27,9 @@ class OutputFormat(str, Enum):
 
 
 def console() -> Console:
-    return Console()
+    """Standard output; at least 120 columns wide when not a terminal (pipes, tests)."""
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=max(probe.width, 120))
 
 
 def error_console() -> Console:

@@ -1,0 +1,59 @@
+"""Build and status: what the warehouse holds and where every table came from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from autonomy_monitor import build as build_pipeline
+from autonomy_monitor.api.store import has_table, query, store_label
+from autonomy_monitor.settings import Settings
+
+
+def build(
+    source_dir: Path | None = None,
+    *,
+    sources: Sequence[str] | None = None,
+    settings: Settings | None = None,
+    progress: Callable[[str], None] = lambda _message: None,
+) -> Path:
+    """Build the warehouse from raw bulk files (default: ``settings.shared_data``)."""
+    settings = settings or Settings()
+    return build_pipeline.build_warehouse(
+        settings, source_dir or settings.shared_data, sources=sources, progress=progress
+    )
+
+
+def source_names() -> list[str]:
+    return build_pipeline.source_names()
+
+
+def provenance(settings: Settings | None = None) -> pl.DataFrame:
+    """One row per input file: sha256, publisher, license, rows read/kept/rejected, reasons."""
+    settings = settings or Settings()
+    return query(settings, "SELECT * FROM meta_provenance__inputs ORDER BY source, file")
+
+
+def lineage(settings: Settings | None = None) -> pl.DataFrame:
+    """Every table with its row count and the sha256 of the inputs behind it."""
+    settings = settings or Settings()
+    return query(settings, "SELECT * FROM meta_lineage__tables ORDER BY table_name")
+
+
+def build_runs(settings: Settings | None = None) -> pl.DataFrame:
+    settings = settings or Settings()
+    return query(settings, "SELECT * FROM meta_build__runs")
+
+
+def tally_mismatches(settings: Settings | None = None) -> pl.DataFrame:
+    """Roll calls whose stored votes do not reproduce the official tally."""
+    settings = settings or Settings()
+    if not has_table(settings, "qa_unga__tally_mismatches"):
+        return pl.DataFrame()
+    return query(settings, "SELECT * FROM qa_unga__tally_mismatches ORDER BY roll_call_id")
+
+
+def describe_store(settings: Settings | None = None) -> str:
+    return store_label(settings or Settings())

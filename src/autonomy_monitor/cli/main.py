@@ -1,0 +1,141 @@
+"""The ``autonomy`` command: a thin shell over :mod:`autonomy_monitor.api`.
+
+Each command module registers its commands here; errors a user can fix print one
+sentence and exit 2 (see ``cli.common.user_errors``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from autonomy_monitor import __version__, api
+from autonomy_monitor.cli.common import OutputFormat, console, print_frame, rich_table, user_errors
+
+app = typer.Typer(
+    name="autonomy",
+    help="Strategic Autonomy Monitor: dependence, UN alignment and what-if scenarios for any country.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        console().print(f"autonomy-monitor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Strategic Autonomy Monitor."""
+
+
+@app.command()
+@user_errors
+def build(
+    source_dir: Annotated[Path | None, typer.Option("--source-dir", help="Folder of raw bulk files (default: AUTONOMY_SHARED_DATA or ../shared/data).")] = None,
+    only: Annotated[str | None, typer.Option("--sources", help="Comma-separated subset of sources to build (default: all).")] = None,
+) -> None:
+    """Build the warehouse from raw files; the previous warehouse stays until the new one is complete."""
+    settings = api.Settings()
+    chosen = [s.strip() for s in only.split(",")] if only else None
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console(), transient=False) as progress:
+        task = progress.add_task("starting build", total=None)
+        path = api.build(source_dir, sources=chosen, settings=settings, progress=lambda m: progress.update(task, description=m))
+        progress.update(task, description="done")
+    console().print(f"Warehouse written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB). `autonomy status` shows its provenance.")
+
+
+@app.command()
+@user_errors
+def status(fmt: FormatOption = OutputFormat.table) -> None:
+    """Show what the warehouse was built from: files, hashes, rows kept and rejected, tables."""
+    settings = api.Settings()
+    runs = api.build_runs(settings)
+    if fmt is not OutputFormat.table:
+        print_frame(api.provenance(settings), fmt)
+        return
+    console().print(f"Reading from {api.describe_store(settings)}")
+    if runs.height:
+        run = runs.row(0, named=True)
+        console().print(f"Built {run['built_at']} from {run['source_dir']} (package {run['package_version']}, engine {run['engine']})")
+    provenance = api.provenance(settings).with_columns(api_sha_prefix())
+    console().print(rich_table(
+        provenance.select("source", "file", "rows_read", "rows_kept", "rows_rejected", "reject_reasons", "sha256_prefix"),
+        title="Inputs (provenance)",
+    ))
+    console().print(rich_table(provenance.select("source", "publisher", "license").unique(maintain_order=True), title="Publishers and terms"))
+    console().print(rich_table(api.lineage(settings).with_columns(api_sha_prefix("input_sha256")).drop("input_sha256"), title="Tables (lineage)"))
+    mismatches = api.tally_mismatches(settings)
+    if mismatches.height:
+        console().print(rich_table(mismatches, title="Roll calls whose stored votes differ from the official tally"))
+
+
+def api_sha_prefix(column: str = "sha256"):  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    return pl.col(column).str.split(",").list.eval(pl.element().str.slice(0, 12)).list.join(",").alias(f"{column}_prefix")
+
+
+@app.command()
+@user_errors
+def alignment(
+    country: Annotated[str, typer.Argument(help="Country: ISO3 code or name, e.g. KAZ.")],
+    partners: Annotated[str, typer.Option("--with", help="Partners: codes, names or groups, comma-separated (e.g. RUS,CHN,USA,JPN).")] = "RUS,CHN,USA,JPN",
+    start: Annotated[int | None, typer.Option("--from", help="First year (default 1946).")] = None,
+    end: Annotated[int | None, typer.Option("--to", help="Last year (default 2026).")] = None,
+    issue: Annotated[str, typer.Option("--issue", help="all, me, nu, di, hr, co, ec or ukraine.")] = "all",
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """A country's yearly UN vote agreement with each partner (agreement, identical share, S, kappa)."""
+    frame = api.vote_agreement(country, partners, start=start, end=end, issue=issue)
+    code = api.parse_country_list(country)[0]
+    title = f"UN General Assembly vote agreement: {api.country_name(code)} ({code}), issue: {issue}"
+    caption = (
+        "agreement = 1 − mean|v_i − v_j| (Y=1, A=0.5, N=0) over roll calls both voted; s_score = 2·agreement − 1; "
+        "kappa = Cohen's kappa; absences excluded. Sources: Voeten/unvotes 1946–2019, UN DGACM 2019–2026."
+    )
+    print_frame(frame, fmt, title=title, caption=caption, out=out)
+
+
+@app.command()
+@user_errors
+def votes(
+    resolution: Annotated[str, typer.Option("--resolution", "-r", help="Resolution symbol, e.g. A/RES/ES-11/1.")],
+    countries: Annotated[str | None, typer.Option("--countries", "-c", help="Codes, names or groups (e.g. C5,RUS,CHN,USA,JPN); default all.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """How each country voted on a resolution: Y, N, A, or X (member that did not vote)."""
+    frame = api.key_votes(resolution, countries)
+    if fmt is OutputFormat.table:
+        totals = api.vote_totals(resolution).row(0, named=True)
+        call = api.roll_call(resolution).row(0, named=True)
+        caption = (
+            f"Stored: {totals['yes']} yes, {totals['no']} no, {totals['abstain']} abstentions, {totals['absent']} members absent (X)."
+            + (f" Official tally: {totals['official_yes']}-{totals['official_no']}-{totals['official_abstain']}." if totals["official_yes"] is not None else "")
+            + f" Source: {call['source']}."
+        )
+        print_frame(frame, fmt, title=f"{call['resolution_symbol']} ({call['date']}): {call['title']}", caption=caption)
+        return
+    print_frame(frame, fmt, out=out)
+
+
+def run() -> None:
+    """Entry point of the ``autonomy`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,106 @@
+"""Derived step: yearly vote agreement for all pairs and participation, overall and per issue.
+
+Outputs
+-------
+* ``out_alignment__yearly_vote_agreement_wide`` — one row per unordered pair
+  (country_iso3 < partner_iso3), calendar year and issue ('all' or an issue tag), with
+  n_votes and the four measures of :mod:`autonomy_monitor.indicators.alignment`.
+* ``out_alignment__yearly_participation`` — per country, year and issue: roll calls held
+  while a member, roll calls voted on, participation_share.
+* The warehouse also gets the view ``out_alignment__yearly_vote_agreement`` (DESIGN.md §5
+  long form: country_iso3, partner_iso3, year, issue, measure, value, n_votes) with both
+  orders of every pair; see ``LONG_VIEW_SQL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+import polars as pl
+
+from autonomy_monitor.indicators import alignment
+
+ISSUES = ("all", "me", "nu", "di", "hr", "co", "ec", "ukraine")
+
+LONG_VIEW_SQL = """
+CREATE OR REPLACE VIEW out_alignment__yearly_vote_agreement AS
+WITH both_orders AS (
+    SELECT country_iso3, partner_iso3, year, issue, n_votes,
+           agreement, identical_share, s_score, kappa
+    FROM out_alignment__yearly_vote_agreement_wide
+    UNION ALL
+    SELECT partner_iso3, country_iso3, year, issue, n_votes,
+           agreement, identical_share, s_score, kappa
+    FROM out_alignment__yearly_vote_agreement_wide
+)
+UNPIVOT both_orders
+ON agreement, identical_share, s_score, kappa
+INTO NAME measure VALUE value
+"""
+
+
+def year_blocks(roll_calls: pl.DataFrame, votes: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
+    """Votes joined to their roll call's year and issue tags, one frame per calendar year."""
+    calls = roll_calls.select("roll_call_id", pl.col("date").dt.year().alias("year"), "issue_tags")
+    joined = votes.join(calls, on="roll_call_id", how="inner")
+    for (year,), block in sorted(joined.partition_by("year", as_dict=True).items()):
+        yield int(year), block
+
+
+def code_matrix(block: pl.DataFrame) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Countries, roll calls, the vote-code matrix and the membership mask of one year."""
+    countries = sorted(block["country_iso3"].unique().to_list())
+    calls = sorted(block["roll_call_id"].unique().to_list())
+    row = block["country_iso3"].replace_strict(countries, list(range(len(countries))), return_dtype=pl.Int32)
+    col = block["roll_call_id"].replace_strict(calls, list(range(len(calls))), return_dtype=pl.Int32)
+    codes = np.zeros((len(countries), len(calls)), dtype=np.int8)
+    member = np.zeros_like(codes, dtype=bool)
+    values = block["vote"].replace_strict(alignment.VOTE_CODES, return_dtype=pl.Int8).to_numpy()
+    codes[row.to_numpy(), col.to_numpy()] = values
+    member[row.to_numpy(), col.to_numpy()] = True
+    return countries, calls, codes, member
+
+
+def issue_columns(block: pl.DataFrame, calls: list[str]) -> dict[str, np.ndarray]:
+    """Boolean column masks: 'all' and one per issue tag present in the year."""
+    tags = block.select("roll_call_id", "issue_tags").unique("roll_call_id")
+    index = {rc: k for k, rc in enumerate(calls)}
+    masks = {"all": np.ones(len(calls), dtype=bool)}
+    for roll_call_id, issue_tags in tags.iter_rows():
+        for tag in issue_tags or []:
+            if tag in ISSUES:
+                masks.setdefault(tag, np.zeros(len(calls), dtype=bool))[index[roll_call_id]] = True
+    return {issue: masks[issue] for issue in ISSUES if issue in masks}
+
+
+def participation_frame(countries: list[str], year: int, issue: str, codes: np.ndarray, member: np.ndarray) -> pl.DataFrame:
+    held, share = alignment.participation(codes, member)
+    voted = (codes > 0).sum(axis=1)
+    return pl.DataFrame(
+        {
+            "country_iso3": countries,
+            "year": np.full(len(countries), year, dtype=np.int32),
+            "issue": np.full(len(countries), issue),
+            "n_roll_calls": held.astype(np.int32),
+            "n_voted": voted.astype(np.int32),
+            "participation_share": share,
+        }
+    ).filter(pl.col("n_roll_calls") > 0)
+
+
+def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """All pairs, all years, overall and per issue tag (see module docstring)."""
+    pairs: list[pl.DataFrame] = []
+    shares: list[pl.DataFrame] = []
+    for year, block in year_blocks(tables["core_unga__roll_calls"], tables["core_unga__votes"]):
+        countries, calls, codes, member = code_matrix(block)
+        for issue, columns in issue_columns(block, calls).items():
+            sub_codes, sub_member = codes[:, columns], member[:, columns]
+            result = alignment.pairwise_agreement(sub_codes)
+            pairs.append(alignment.pairs_frame(result, countries, year, issue))
+            shares.append(participation_frame(countries, year, issue, sub_codes, sub_member))
+    return {
+        "out_alignment__yearly_vote_agreement_wide": pl.concat(pairs),
+        "out_alignment__yearly_participation": pl.concat(shares),
+    }
