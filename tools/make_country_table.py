@@ -17,7 +17,10 @@ import polars as pl
 OUT = Path(__file__).resolve().parents[1] / "src" / "autonomy_monitor" / "data" / "countries.csv"
 
 # Correlates of War codes where they differ from Gleditsch-Ward (Gleditsch & Ward 1999, table 1).
-COW_OVERRIDES = {"DEU": 255, "SRB": 345, "YEM": 679, "CZE": 316, "VNM": 816}
+COW_OVERRIDES = {
+    "DEU": 255, "SRB": 345, "YEM": 679, "CZE": 316, "VNM": 816,
+    "KIR": 946, "NRU": 970, "TON": 955, "TUV": 947,  # GW numbers the Pacific microstates 970-973
+}
 
 # Historical states and the current states that continue them (ISO 3166-3 codes where ISO had one).
 # valid_from / valid_to are ISO dates; "continues" names the state whose UN seat a state took over.

@@ -22,7 +22,20 @@ from autonomy_monitor import __version__, warehouse
 from autonomy_monitor.errors import BadArgument
 from autonomy_monitor.settings import Settings
 from autonomy_monitor.sources.unga import bulk as unga_bulk
+from autonomy_monitor.sources.aiddata import bulk as aiddata_bulk
+from autonomy_monitor.sources.energy import bulk as energy_bulk
+from autonomy_monitor.sources.governance import bulk as governance_bulk
+from autonomy_monitor.sources.japan_residents import bulk as japan_residents_bulk
+from autonomy_monitor.sources.knomad import bulk as knomad_bulk
+from autonomy_monitor.sources.oecd import bulk as oecd_bulk
+from autonomy_monitor.sources.undesa import bulk as undesa_bulk
+from autonomy_monitor.sources.wdi import bulk as wdi_bulk
+from autonomy_monitor.sources.imf import bulk as imf_bulk
+from autonomy_monitor.sources.trade_recent import bulk as trade_recent_bulk
 from autonomy_monitor.steps import alignment_step
+from autonomy_monitor.steps import trade_step
+from autonomy_monitor.steps import idealpoints_step
+from autonomy_monitor.steps import aid_step, dependence_step, energy_step, governance_step, migration_step, remittances_step
 
 Progress = Callable[[str], None]
 
@@ -42,10 +55,26 @@ class DerivedStep:
     name: str
     needs: tuple[str, ...]
     compute: Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]
+    reads_prefix: str = ""
+
+    def inputs(self, available: Mapping[str, object]) -> list[str]:
+        """Tables this step reads: its needs plus any optional table with ``reads_prefix``."""
+        optional = [n for n in available if self.reads_prefix and n.startswith(self.reads_prefix)]
+        return [*self.needs, *sorted(optional)]
 
 
 SOURCE_STEPS: tuple[SourceStep, ...] = (
     SourceStep("unga", unga_bulk.load),
+    SourceStep("wdi", wdi_bulk.load),
+    SourceStep("undesa", undesa_bulk.load),
+    SourceStep("knomad", knomad_bulk.load),
+    SourceStep("oecd", oecd_bulk.load),
+    SourceStep("aiddata", aiddata_bulk.load),
+    SourceStep("energy", energy_bulk.load),
+    SourceStep("governance", governance_bulk.load),
+    SourceStep("japan_residents", japan_residents_bulk.load),
+    SourceStep("imf", imf_bulk.load),
+    SourceStep("trade_recent", trade_recent_bulk.load),
 )
 
 DERIVED_STEPS: tuple[DerivedStep, ...] = (
@@ -54,6 +83,17 @@ DERIVED_STEPS: tuple[DerivedStep, ...] = (
         ("core_unga__roll_calls", "core_unga__votes"),
         alignment_step.compute,
     ),
+    DerivedStep("idealpoints", idealpoints_step.NEEDS, idealpoints_step.compute),
+    DerivedStep("remittances", remittances_step.NEEDS, remittances_step.compute),
+    DerivedStep("migration", migration_step.NEEDS, migration_step.compute),
+    DerivedStep("japan_residents", migration_step.JAPAN_NEEDS, migration_step.compute_japan),
+    DerivedStep("aid", aid_step.AID_NEEDS, aid_step.compute_aid),
+    DerivedStep("finance", aid_step.FINANCE_NEEDS, aid_step.compute_finance),
+    DerivedStep("energy", energy_step.NEEDS, energy_step.compute),
+    DerivedStep("governance", governance_step.NEEDS, governance_step.compute),
+    DerivedStep("trade", trade_step.NEEDS, trade_step.compute),
+    # keep LAST: unions every out_dependence__<dimension> table built before it (needs=()).
+    DerivedStep("dependence", (), dependence_step.compute, reads_prefix="out_dependence__"),
 )
 
 
@@ -103,7 +143,7 @@ def run_derived(state: BuildState, progress: Progress) -> None:
             continue
         progress(f"computing {step.name}")
         outputs = step.compute(state.tables)
-        hashes = sorted({h for name in step.needs for h in state.lineage[name][1]})
+        hashes = sorted({h for name in step.inputs(state.tables) for h in state.lineage[name][1]})
         for name, frame in outputs.items():
             state.lineage[name] = (frame.height, hashes)
         state.tables.update(outputs)
@@ -133,5 +173,6 @@ def build_warehouse(
             "meta_build__runs",
             warehouse.build_run_frame(str(source_dir.resolve()), __version__, settings.engine),
         )
-        connection.execute(alignment_step.LONG_VIEW_SQL)
+        if "out_alignment__yearly_vote_agreement_wide" in state.tables:
+            connection.execute(alignment_step.LONG_VIEW_SQL)
     return settings.warehouse

@@ -94,7 +94,7 @@ def temporary_path(target: Path) -> Path:
 def remove_stale_builds(target: Path) -> None:
     """Delete temporary files left by killed builds (their process no longer runs)."""
     for stale in target.parent.glob(f"{target.name}.building-*"):
-        pid = stale.name.rsplit("-", 1)[-1]
+        pid = stale.name.rsplit("-", 1)[-1].removesuffix(".wal")
         if pid.isdigit() and not _process_alive(int(pid)):
             stale.unlink(missing_ok=True)
 

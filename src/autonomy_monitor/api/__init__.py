@@ -13,6 +13,9 @@ from autonomy_monitor.api.alignment import (
     vote_agreement,
     vote_totals,
 )
+from autonomy_monitor.api.dependence import Profile, dependence, profile
+from autonomy_monitor.api.idealpoints import ideal_point_distances, ideal_points
+from autonomy_monitor.api.dependence import wide_view as dependence_wide_view
 from autonomy_monitor.api.warehouse_status import (
     build,
     build_runs,
@@ -21,12 +24,21 @@ from autonomy_monitor.api.warehouse_status import (
     provenance,
     source_names,
     tally_mismatches,
+    write_snapshot,
 )
+from autonomy_monitor.api.trade import mirror_gaps
 from autonomy_monitor.countries import country_name, parse_country_list
 from autonomy_monitor.errors import AutonomyError, BadArgument, BadInput, WarehouseMissing
 from autonomy_monitor.settings import Settings
 
 __all__ = [
+    "mirror_gaps",
+    "Profile",
+    "dependence",
+    "dependence_wide_view",
+    "ideal_point_distances",
+    "ideal_points",
+    "profile",
     "build",
     "build_runs",
     "describe_store",
@@ -39,6 +51,7 @@ __all__ = [
     "tally_mismatches",
     "vote_agreement",
     "vote_totals",
+    "write_snapshot",
     "AutonomyError",
     "BadArgument",
     "BadInput",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from autonomy_monitor.api.store import query
+from autonomy_monitor.api.store import has_table, query
 from autonomy_monitor.countries import continuity_chain, parse_country_list
 from autonomy_monitor.errors import BadArgument
 from autonomy_monitor.settings import Settings
@@ -139,22 +139,39 @@ def participation(
     )
 
 
+VOTES_FULL = """
+    SELECT r.roll_call_id, r.resolution_symbol, r.date, r.session, r.title, r.issue_tags,
+           r.official_yes, r.official_no, r.official_abstain, r.source, v.country_iso3, v.vote
+    FROM core_unga__votes v JOIN core_unga__roll_calls r USING (roll_call_id)
+"""
+VOTES_KEY_ONLY = "SELECT * FROM out_alignment__key_votes"
+
+
+def votes_relation(settings: Settings) -> tuple[str, bool]:
+    """SQL for votes joined to roll calls: all of them in a built warehouse, key votes in the snapshot."""
+    if has_table(settings, "core_unga__votes"):
+        return VOTES_FULL, True
+    return VOTES_KEY_ONLY, False
+
+
 def roll_call(resolution: str, *, settings: Settings | None = None) -> pl.DataFrame:
     """Roll calls whose resolution symbol matches ``resolution`` (exact, case-insensitive)."""
     settings = settings or Settings()
+    relation, complete = votes_relation(settings)
     calls = query(
         settings,
-        """
-        SELECT roll_call_id, resolution_symbol, date, session, title, issue_tags,
+        f"""
+        SELECT DISTINCT roll_call_id, resolution_symbol, date, session, title,
                official_yes, official_no, official_abstain, source
-        FROM core_unga__roll_calls WHERE upper(resolution_symbol) = upper(?) ORDER BY date, roll_call_id
+        FROM ({relation}) WHERE upper(resolution_symbol) = upper(?) ORDER BY date, roll_call_id
         """,
         [resolution.strip()],
     )
     if calls.height == 0:
+        where = "" if complete else " The bundled snapshot holds key votes only (ES-11 and important votes): run `autonomy build` for all roll calls."
         raise BadArgument(
             f"Unknown resolution {resolution!r}: give a symbol as the UN writes it, e.g. A/RES/ES-11/1 "
-            "(recorded votes only; resolutions adopted without a vote have no roll call)."
+            f"(recorded votes only; resolutions adopted without a vote have no roll call).{where}"
         )
     return calls
 
@@ -171,13 +188,12 @@ def key_votes(
     """
     settings = settings or Settings()
     calls = roll_call(resolution, settings=settings)
+    relation, _ = votes_relation(settings)
     votes = query(
         settings,
-        """
-        SELECT r.resolution_symbol, r.date, v.country_iso3, v.vote
-        FROM core_unga__votes v JOIN core_unga__roll_calls r USING (roll_call_id)
-        WHERE r.roll_call_id IN (SELECT unnest(?))
-        ORDER BY v.country_iso3
+        f"""
+        SELECT resolution_symbol, date, country_iso3, vote FROM ({relation})
+        WHERE roll_call_id IN (SELECT unnest(?)) ORDER BY country_iso3
         """,
         [calls["roll_call_id"].to_list()],
     )
@@ -199,12 +215,13 @@ def vote_totals(resolution: str, *, settings: Settings | None = None) -> pl.Data
     """Stored Y/N/A/X counts next to the official tally of a resolution."""
     settings = settings or Settings()
     calls = roll_call(resolution, settings=settings)
+    relation, _ = votes_relation(settings)
     counts = query(
         settings,
-        """
+        f"""
         SELECT roll_call_id, count(*) FILTER (vote = 'Y') AS yes, count(*) FILTER (vote = 'N') AS no,
                count(*) FILTER (vote = 'A') AS abstain, count(*) FILTER (vote = 'X') AS absent
-        FROM core_unga__votes WHERE roll_call_id IN (SELECT unnest(?)) GROUP BY roll_call_id
+        FROM ({relation}) WHERE roll_call_id IN (SELECT unnest(?)) GROUP BY roll_call_id
         """,
         [calls["roll_call_id"].to_list()],
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from autonomy_monitor import build as build_pipeline
+from autonomy_monitor import snapshot
 from autonomy_monitor.api.store import has_table, query, store_label
 from autonomy_monitor.settings import Settings
 
@@ -24,6 +25,12 @@ def build(
     return build_pipeline.build_warehouse(
         settings, source_dir or settings.shared_data, sources=sources, progress=progress
     )
+
+
+def write_snapshot(target: Path | None = None, *, settings: Settings | None = None) -> dict:
+    """Export the bundled snapshot's tables from the built warehouse (see ``snapshot.py``)."""
+    settings = settings or Settings()
+    return snapshot.write_snapshot(settings.warehouse, target or settings.bundled_snapshot)
 
 
 def source_names() -> list[str]:

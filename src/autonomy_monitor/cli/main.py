@@ -132,6 +132,37 @@ def votes(
     print_frame(frame, fmt, out=out)
 
 
+@app.command()
+@user_errors
+def snapshot(
+    out: Annotated[Path | None, typer.Option("--out", help="Target folder (default: the package's bundled snapshot).")] = None,
+) -> None:
+    """Regenerate the bundled snapshot of derived tables from the built warehouse."""
+    manifest = api.write_snapshot(out)
+    total = sum(t["bytes"] for t in manifest["tables"])
+    for table in manifest["tables"]:
+        console().print(f"{table['name']}: {table['rows']:,} rows, {table['bytes'] / 1e6:.2f} MB")
+    console().print(f"Snapshot written ({total / 1e6:.2f} MB in all).")
+
+
+from autonomy_monitor.cli import fetch as fetch_cli  # noqa: E402 - registered after app exists
+
+app.command("fetch")(fetch_cli.fetch_command)
+
+from autonomy_monitor.cli import dependence as dependence_cli  # noqa: E402 - registered after app exists
+
+app.command("dependence")(dependence_cli.dependence_command)
+app.command("profile")(dependence_cli.profile_command)
+
+from autonomy_monitor.cli import trade as trade_cli  # noqa: E402 - registered after app exists
+
+app.command("gaps")(trade_cli.gaps_command)
+
+from autonomy_monitor.cli import idealpoints as idealpoints_cli  # noqa: E402 - registered after app exists
+
+app.command("idealpoints")(idealpoints_cli.idealpoints_command)
+
+
 def run() -> None:
     """Entry point of the ``autonomy`` script."""
     app()

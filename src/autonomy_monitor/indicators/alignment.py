@@ -44,7 +44,7 @@ class PairwiseAgreement:
 
 def one_hot(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Float matrices Y, A, N (1.0 where the country cast that vote)."""
-    return tuple((codes == value).astype(np.float64) for value in (1, 2, 3))  # type: ignore[return-value]
+    return tuple((codes == value).astype(np.float32) for value in (1, 2, 3))  # type: ignore[return-value]
 
 
 def pairwise_agreement(codes: np.ndarray) -> PairwiseAgreement:
@@ -54,16 +54,17 @@ def pairwise_agreement(codes: np.ndarray) -> PairwiseAgreement:
     """
     yes, abstain, no = one_hot(codes)
     voted = yes + abstain + no
-    n = voted @ voted.T
-    yy, aa, nn = yes @ yes.T, abstain @ abstain.T, no @ no.T
-    yn = yes @ no.T
-    ya = yes @ abstain.T
-    an = abstain @ no.T
-    distance = (yn + yn.T) + 0.5 * (ya + ya.T + an + an.T)
+    n = (voted @ voted.T).astype(np.float64)
+    stacked = np.hstack([yes, abstain, no])
+    identical_count = (stacked @ stacked.T).astype(np.float64)
+    yn = (yes @ no.T).astype(np.float64)
+    half_steps = (abstain @ (yes + no).T).astype(np.float64)
+    distance = (yn + yn.T) + 0.5 * (half_steps + half_steps.T)
     with np.errstate(divide="ignore", invalid="ignore"):
         agreement = 1.0 - distance / n
-        identical = (yy + aa + nn) / n
-        expected = sum((k @ voted.T) * (voted @ k.T) for k in (yes, abstain, no)) / (n * n)
+        identical = identical_count / n
+        marginals = [(k @ voted.T).astype(np.float64) for k in (yes, abstain, no)]
+        expected = sum(m * m.T for m in marginals) / (n * n)
         kappa = np.where(np.isclose(expected, 1.0), np.nan, (identical - expected) / (1.0 - expected))
     empty = n == 0
     for array in (agreement, identical, kappa):
@@ -84,21 +85,32 @@ def participation(codes: np.ndarray, is_member: np.ndarray) -> tuple[np.ndarray,
     return held, share
 
 
+def upper_pairs(result: PairwiseAgreement) -> dict[str, np.ndarray]:
+    """Row/column indices (i < j) of pairs sharing at least one vote, with their values."""
+    i, j = np.triu_indices(result.n_votes.shape[0], k=1)
+    keep = result.n_votes[i, j] > 0
+    i, j = i[keep], j[keep]
+    return {
+        "i": i,
+        "j": j,
+        "n_votes": result.n_votes[i, j].astype(np.int32),
+        **{measure: getattr(result, measure)[i, j] for measure in MEASURES},
+    }
+
+
 def pairs_frame(result: PairwiseAgreement, codes: list[str], year: int, issue: str) -> pl.DataFrame:
     """Long frame of the upper triangle (country_iso3 < partner_iso3) with n_votes > 0.
 
     ``codes`` must be sorted so that rows come out ordered by country, then partner.
     """
-    i, j = np.triu_indices(len(codes), k=1)
-    keep = result.n_votes[i, j] > 0
-    i, j = i[keep], j[keep]
+    pairs = upper_pairs(result)
     names = pl.Series(codes, dtype=pl.String)
     return pl.DataFrame(
         {
-            "country_iso3": names.gather(i),
-            "partner_iso3": names.gather(j),
-            "n_votes": result.n_votes[i, j].astype(np.int32),
-            **{measure: getattr(result, measure)[i, j] for measure in MEASURES},
+            "country_iso3": names.gather(pairs["i"]),
+            "partner_iso3": names.gather(pairs["j"]),
+            "n_votes": pairs["n_votes"],
+            **{measure: pairs[measure] for measure in MEASURES},
         }
     ).select(
         "country_iso3",

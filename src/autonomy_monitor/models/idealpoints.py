@@ -8,6 +8,7 @@ For country ``i`` voting on roll call ``j`` held in year ``t``::
     vote  = N if y* < 0,  A if 0 <= y* < 1,  Y if y* >= 1        (ordinal roll calls)
     x_it  = x_i,t-1 + w_it,                      w_it ~ N(0, omega2)   (random walk)
     x_i,entry ~ N(0, 1)                          (prior at the first year of membership)
+    x_it      ~ N(0, shrink_var) in addition     (weak per-year shrinkage, default 1)
 
 * **Votes are ordered categories** N < A < Y. A roll call on which Y, A and N all occur is
   *ordinal*: the thresholds are fixed at 0 and 1 and the error scale ``s_j`` is free, which is
@@ -27,6 +28,14 @@ For country ``i`` voting on roll call ``j`` held in year ``t``::
   main reason the two series can differ in common shifts over time. Location and scale are
   fixed by the N(0, 1) entry prior and N(0, 25) priors on alpha_j and beta_j; the direction is
   fixed so that the anchor country (default the United States) has a positive mean position.
+* **Per-year shrinkage.** Estimation is by posterior mode for the item parameters, and with a
+  pure random walk the most isolated voters (the United States, Israel) drift outward without
+  practical bound over eight decades (US ~ 20 latent units by 2026, and EM never settles). A
+  N(0, shrink_var) pseudo-observation on every country-year keeps the scale of the dimension
+  stable over time; it is the one departure from a pure random walk and is documented in
+  docs/idealpoints_validation.md with its effect (defaults omega2 = 0.1, shrink_var = 1).
+* **Input hygiene.** Rows may come in any order; exact duplicate rows are dropped, while two
+  different votes for the same country and roll call raise ``BadInput``.
 * **Units.** Ideal points are on the latent-utility scale of the probit (dimensionless; one
   unit is one standard deviation of the vote-level error of a binary roll call). Only
   differences between countries and their ordering are meaningful.
@@ -84,10 +93,12 @@ class Settings:
 
     omega2: float = 0.1  # random-walk variance per year
     entry_var: float = 1.0  # prior variance of a country's position in its first year
-    item_prior_var: float = 25.0  # prior variance of alpha_j and beta_j
+    shrink_var: float = 1.0  # weak N(0, shrink_var) prior on every country-year position
+    alpha_prior_var: float = 25.0  # prior variance of alpha_j
+    beta_prior_var: float = 25.0  # prior variance of beta_j
     scale_prior_n: float = 2.0  # inverse-gamma pseudo-count for s_j^2 ...
     scale_prior_ss: float = 2.0  # ... and pseudo sum of squares (prior centre s_j^2 = 1)
-    tol: float = 1e-4  # stop when no position moves more than this between iterations
+    tol: float = 1e-3  # stop when no position moves more than this over an EM cycle
     max_iter: int = 500
     anchor: str = "USA"  # country whose mean position is made positive
 
@@ -108,6 +119,8 @@ class Design:
     years: np.ndarray  # every integer year from first to last
     first_t: np.ndarray  # first year index of each country
     present: np.ndarray  # (country, year) bool: the country has a row that year
+    n_one_sided: int = 0  # votes [0, n) have a one-sided interval, the rest two-sided
+    side: np.ndarray | None = None  # +1 for y* > lo, -1 for y* < hi (one-sided votes)
 
 
 @dataclass
@@ -130,10 +143,11 @@ def estimate_ideal_points(
     *,
     bootstrap: int = 0,
     seed: int = 0,
-    omega2: float = 0.1,
-    anchor: str = "USA",
-    tol: float = 1e-4,
-    max_iter: int = 500,
+    omega2: float = Settings.omega2,
+    shrink_var: float = Settings.shrink_var,
+    anchor: str = Settings.anchor,
+    tol: float = Settings.tol,
+    max_iter: int = Settings.max_iter,
 ) -> pl.DataFrame:
     """Estimate a position for every country-year present in ``votes``.
 
@@ -141,9 +155,12 @@ def estimate_ideal_points(
     (Y, N, A, or X = absent); rows may come in any order. Returns country_iso3, year,
     ideal_point (latent probit scale, anchor country positive), se (posterior SD, or the
     parametric-bootstrap SD when ``bootstrap > 0``) and n_votes (Y/A/N votes cast that year),
-    sorted by country and year.
+    sorted by country and year. ``omega2`` is the random-walk variance per year and
+    ``shrink_var`` the variance of the weak per-year N(0, shrink_var) prior (see module doc).
     """
-    settings = Settings(omega2=omega2, anchor=anchor, tol=tol, max_iter=max_iter)
+    settings = Settings(
+        omega2=omega2, shrink_var=shrink_var, anchor=anchor, tol=tol, max_iter=max_iter
+    )
     design = build_design(votes)
     fit = fit_model(design, settings)
     se = np.sqrt(fit.var)
@@ -202,7 +219,7 @@ def _validated(votes: pl.DataFrame) -> pl.DataFrame:
         pl.col("year").cast(pl.Int64),
         pl.col("country_iso3").cast(pl.String),
         pl.col("vote").cast(pl.String).str.to_uppercase(),
-    ).drop_nulls(["roll_call_id", "year", "country_iso3"])
+    ).drop_nulls(["roll_call_id", "year", "country_iso3"]).unique(maintain_order=True)
     if frame.height == 0:
         raise BadInput("votes table is empty; pass at least one roll call with Y/A/N votes.")
     _check_codes(frame)
@@ -225,8 +242,8 @@ def _check_unique(frame: pl.DataFrame) -> None:
     if dup.height:
         row = dup.row(0, named=True)
         raise BadInput(
-            f"{dup.height} duplicated (roll_call_id, country_iso3) pair(s), e.g. "
-            f"{row['roll_call_id']}/{row['country_iso3']}; keep one vote per pair."
+            f"{dup.height} duplicated (roll_call_id, country_iso3) pair(s) with conflicting "
+            f"votes, e.g. {row['roll_call_id']}/{row['country_iso3']}; keep one vote per pair."
         )
     years = frame.group_by("roll_call_id").agg(pl.col("year").n_unique()).filter(
         pl.col("year") > 1
@@ -264,6 +281,11 @@ def _coded_votes(
     item_t[item] = year_idx
     ordinal = seen.all(axis=1)
     lo, hi = _bounds(level, item, ordinal, seen)
+    order = np.argsort(np.isfinite(lo) & np.isfinite(hi), kind="stable")
+    country, item, year_idx, level, lo, hi = (
+        arr[order] for arr in (country, item, year_idx, level, lo, hi)
+    )
+    n_one = int(np.sum(~(np.isfinite(lo) & np.isfinite(hi))))
     return Design(
         country=country,
         item=item,
@@ -271,6 +293,8 @@ def _coded_votes(
         lo=lo,
         hi=hi,
         level=level,
+        n_one_sided=n_one,
+        side=np.where(np.isfinite(lo[:n_one]), 1.0, -1.0),
         item_ordinal=ordinal,
         item_t=item_t,
         countries=countries,
@@ -301,17 +325,65 @@ def _bounds(level, item, ordinal, seen) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_model(design: Design, settings: Settings, start: Fit | None = None) -> Fit:
-    """Variational EM to convergence (positions move less than ``settings.tol``)."""
+    """Variational EM to convergence, accelerated by SQUAREM (Varadhan & Roland 2008).
+
+    Each accelerated step runs two EM cycles, extrapolates along their differences (step
+    length clamped to [1, ``MAX_STEP``]) and polishes with one more cycle; a step that yields
+    non-finite values falls back to the plain EM result. Stops when no position moves more
+    than ``settings.tol`` over a cycle.
+    """
     fit = start if start is not None else _starting_values(design, settings)
-    for iteration in range(1, settings.max_iter + 1):
-        previous = fit.mean
-        ystar, yvar = _latent_moments(design, fit)
-        fit = _update_positions(design, fit, ystar, settings)
-        fit = _update_items(design, fit, ystar, yvar, settings)
-        fit.iterations = iteration
-        if np.max(np.abs(fit.mean - previous)) < settings.tol:
+    cycles = 0
+    while cycles < settings.max_iter:
+        first = _em_cycle(design, fit, settings)
+        second = _em_cycle(design, first, settings)
+        cycles += 2
+        if _max_move(second, first) < settings.tol:
+            fit = second
             break
+        fit = _em_cycle(design, _extrapolated(fit, first, second), settings)
+        cycles += 1
+        if not np.all(np.isfinite(fit.mean)):
+            fit = second
+        elif _max_move(fit, second) < settings.tol:
+            break
+    fit.iterations = cycles
     return _oriented(design, fit, settings.anchor)
+
+
+MAX_STEP = 16.0
+
+
+def _em_cycle(design: Design, fit: Fit, settings: Settings) -> Fit:
+    ystar, yvar = _latent_moments(design, fit)
+    fit = _update_positions(design, fit, ystar, settings)
+    return _update_items(design, fit, ystar, yvar, settings)
+
+
+def _max_move(a: Fit, b: Fit) -> float:
+    return float(np.max(np.abs(a.mean - b.mean)))
+
+
+def _packed(fit: Fit) -> np.ndarray:
+    return np.concatenate([fit.mean.ravel(), fit.alpha, fit.beta, np.log(fit.scale2)])
+
+
+def _extrapolated(f0: Fit, f1: Fit, f2: Fit) -> Fit:
+    """SQUAREM step theta0 - 2 s r + s^2 v with s = -|r|/|v| (scheme S3)."""
+    p0, p1, p2 = _packed(f0), _packed(f1), _packed(f2)
+    r, v = p1 - p0, p2 - 2.0 * p1 + p0
+    norm_v = np.linalg.norm(v)
+    step = -np.linalg.norm(r) / norm_v if norm_v > 0 else -1.0
+    step = float(np.clip(step, -MAX_STEP, -1.0))
+    p = p0 - 2.0 * step * r + step * step * v
+    n_cells, n_items = f0.mean.size, f0.alpha.size
+    return replace(
+        f2,
+        mean=p[:n_cells].reshape(f0.mean.shape),
+        alpha=p[n_cells : n_cells + n_items],
+        beta=p[n_cells + n_items : n_cells + 2 * n_items],
+        scale2=np.exp(np.clip(p[n_cells + 2 * n_items :], -20.0, 20.0)),
+    )
 
 
 def _starting_values(design: Design, settings: Settings) -> Fit:
@@ -319,15 +391,23 @@ def _starting_values(design: Design, settings: Settings) -> Fit:
     n_c, n_t = design.present.shape
     score = np.zeros((n_c, n_t))
     coded = design.level.astype(float) / 2.0
+    anchor = design.countries.index(settings.anchor) if settings.anchor in design.countries else -1
     for t in range(n_t):
         score[:, t] = _year_component(design, coded, t, n_c)
-        if t > 0 and np.dot(score[:, t], score[:, t - 1]) < 0:
+        if _points_backwards(score, t, anchor):
             score[:, t] *= -1.0
     mean = _forward_fill(score, design.first_t)
     n_items = design.item_t.shape[0]
     fit = Fit(mean, np.full((n_c, n_t), 0.5), np.zeros(n_items), np.ones(n_items), np.ones(n_items))
     ystar, yvar = _latent_moments(design, fit)
     return _update_items(design, fit, ystar, yvar, settings, update_scale=False)
+
+
+def _points_backwards(score: np.ndarray, t: int, anchor: int) -> bool:
+    """Sign rule for the start: anchor positive where it has a score, else follow year t-1."""
+    if anchor >= 0 and score[anchor, t] != 0:
+        return bool(score[anchor, t] < 0)
+    return t > 0 and float(np.dot(score[:, t], score[:, t - 1])) < 0
 
 
 def _year_component(design: Design, coded: np.ndarray, t: int, n_c: int) -> np.ndarray:
@@ -355,12 +435,30 @@ def _forward_fill(score: np.ndarray, first_t: np.ndarray) -> np.ndarray:
 
 
 def _latent_moments(design: Design, fit: Fit) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of each vote's latent utility, truncated to its category."""
+    """Mean and variance of each vote's latent utility, truncated to its category.
+
+    Votes are stored one-sided intervals first (Y or N, and binary roll calls), then the
+    two-sided abstentions of ordinal roll calls, so each group is a contiguous slice.
+    """
     flat_mean = fit.mean.ravel()[design.cell]
     eta = fit.alpha[design.item] + fit.beta[design.item] * flat_mean
     sd = np.sqrt(fit.scale2[design.item])
-    mean_z, var_z = truncated_normal_moments((design.lo - eta) / sd, (design.hi - eta) / sd)
+    k = design.n_one_sided
+    mean_z, var_z = np.empty_like(eta), np.empty_like(eta)
+    sign = design.side
+    bound = np.where(sign > 0, design.lo[:k], design.hi[:k])
+    m, v = upper_tail_moments(sign * (bound - eta[:k]) / sd[:k])
+    mean_z[:k], var_z[:k] = sign * m, v
+    a, b = (design.lo[k:] - eta[k:]) / sd[k:], (design.hi[k:] - eta[k:]) / sd[k:]
+    mean_z[k:], var_z[k:] = truncated_normal_moments(a, b)
     return eta + sd * mean_z, sd * sd * var_z
+
+
+def upper_tail_moments(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of a standard normal truncated to [c, inf) (inverse Mills ratio)."""
+    mills = np.exp(-0.5 * c * c - _LOG_SQRT_2PI - log_ndtr(-c))
+    var = 1.0 + c * mills - mills * mills
+    return np.maximum(mills, c), np.clip(var, 1e-10, 1.0)
 
 
 def truncated_normal_moments(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -397,6 +495,7 @@ def _update_positions(design: Design, fit: Fit, ystar: np.ndarray, settings: Set
     info = np.bincount(
         design.cell, beta * (ystar - fit.alpha[design.item]) * weight, minlength=n_cells
     )
+    precision += 1.0 / settings.shrink_var  # per-year shrinkage: a pseudo-observation at 0
     shape = fit.mean.shape
     mean, var = kalman_smoother(
         precision.reshape(shape), info.reshape(shape), design.first_t, settings
@@ -451,8 +550,8 @@ def _update_items(
     sxx = np.bincount(design.item, x * x + vx, minlength=n_items)
     sy = np.bincount(design.item, ystar, minlength=n_items)
     sxy = np.bincount(design.item, x * ystar, minlength=n_items)
-    ridge = fit.scale2 / settings.item_prior_var
-    a11, a12, a22 = count + ridge, sx, sxx + ridge
+    a11 = count + fit.scale2 / settings.alpha_prior_var
+    a12, a22 = sx, sxx + fit.scale2 / settings.beta_prior_var
     det = a11 * a22 - a12 * a12
     alpha = (a22 * sy - a12 * sxy) / det
     beta = (a11 * sxy - a12 * sy) / det
@@ -508,7 +607,26 @@ def simulate_design(design: Design, fit: Fit, rng: np.random.Generator) -> Desig
     hi = np.where(ystar >= 0, np.inf, 0.0)
     lo = np.where(ordinal & (level == 2), 1.0, lo)
     hi = np.where(ordinal & (level == 1), 1.0, hi)
-    return replace(design, lo=lo, hi=hi, level=level)
+    return _regrouped(replace(design, lo=lo, hi=hi, level=level))
+
+
+def _regrouped(design: Design) -> Design:
+    """Re-sort votes so one-sided intervals come first (see ``_latent_moments``)."""
+    two_sided = np.isfinite(design.lo) & np.isfinite(design.hi)
+    order = np.argsort(two_sided, kind="stable")
+    n_one = int(np.sum(~two_sided))
+    lo = design.lo[order]
+    return replace(
+        design,
+        country=design.country[order],
+        item=design.item[order],
+        cell=design.cell[order],
+        lo=lo,
+        hi=design.hi[order],
+        level=design.level[order],
+        n_one_sided=n_one,
+        side=np.where(np.isfinite(lo[:n_one]), 1.0, -1.0),
+    )
 
 
 def _top_level(design: Design) -> np.ndarray:

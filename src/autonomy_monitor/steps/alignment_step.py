@@ -91,16 +91,46 @@ def participation_frame(countries: list[str], year: int, issue: str, codes: np.n
 
 def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """All pairs, all years, overall and per issue tag (see module docstring)."""
-    pairs: list[pl.DataFrame] = []
+    chunks: list[dict[str, np.ndarray]] = []
     shares: list[pl.DataFrame] = []
     for year, block in year_blocks(tables["core_unga__roll_calls"], tables["core_unga__votes"]):
         countries, calls, codes, member = code_matrix(block)
         for issue, columns in issue_columns(block, calls).items():
             sub_codes, sub_member = codes[:, columns], member[:, columns]
-            result = alignment.pairwise_agreement(sub_codes)
-            pairs.append(alignment.pairs_frame(result, countries, year, issue))
+            pairs = alignment.upper_pairs(alignment.pairwise_agreement(sub_codes))
+            pairs["country_iso3"] = np.asarray(countries, dtype=object)[pairs.pop("i")]
+            pairs["partner_iso3"] = np.asarray(countries, dtype=object)[pairs.pop("j")]
+            pairs["year"] = np.full(pairs["n_votes"].size, year, dtype=np.int32)
+            pairs["issue"] = np.full(pairs["n_votes"].size, ISSUES.index(issue), dtype=np.int8)
+            chunks.append(pairs)
             shares.append(participation_frame(countries, year, issue, sub_codes, sub_member))
     return {
-        "out_alignment__yearly_vote_agreement_wide": pl.concat(pairs),
+        "out_alignment__yearly_vote_agreement_wide": pairs_table(chunks),
         "out_alignment__yearly_participation": pl.concat(shares),
+        "out_alignment__key_votes": key_votes(tables["core_unga__roll_calls"], tables["core_unga__votes"]),
     }
+
+
+def pairs_table(chunks: list[dict[str, np.ndarray]]) -> pl.DataFrame:
+    """One frame from the per-block arrays, built once (columns in DESIGN order)."""
+    column = {name: np.concatenate([c[name] for c in chunks]) for name in chunks[0]}
+    issue_names = pl.Series(ISSUES, dtype=pl.String)
+    return pl.DataFrame(
+        {
+            "country_iso3": pl.Series(column["country_iso3"], dtype=pl.String),
+            "partner_iso3": pl.Series(column["partner_iso3"], dtype=pl.String),
+            "year": column["year"],
+            "issue": issue_names.gather(column["issue"]),
+            "n_votes": column["n_votes"],
+            **{measure: column[measure] for measure in alignment.MEASURES},
+        }
+    ).with_columns(pl.col(list(alignment.MEASURES)).fill_nan(None))
+
+
+def key_votes(roll_calls: pl.DataFrame, votes: pl.DataFrame) -> pl.DataFrame:
+    """Every member's vote (X = did not vote) on key roll calls: ES-11 (tag ``ukraine``)
+    and the votes flagged important (the US State Department's list, via Voeten)."""
+    key = roll_calls.filter(pl.col("is_important") | pl.col("issue_tags").list.contains("ukraine"))
+    columns = ["roll_call_id", "resolution_symbol", "date", "session", "title", "issue_tags",
+               "official_yes", "official_no", "official_abstain", "source"]
+    return key.select(columns).join(votes, on="roll_call_id", how="inner").sort("date", "roll_call_id", "country_iso3")

@@ -190,6 +190,10 @@ def unvotes_roll_calls(raw: pl.DataFrame, issues: pl.DataFrame, path: Path) -> p
         .group_by("rcid")
         .agg(pl.col("short_name").unique().sort().alias("issue_tags"))
     )
+    if raw.schema["date"] == pl.String:
+        raw = raw.with_columns(pl.col("date").str.to_date("%Y-%m-%d", strict=False))
+    if raw["date"].null_count():
+        raise BadInput(f"{path}: {raw['date'].null_count()} roll call(s) without a readable date.")
     frame = raw.join(tags, on="rcid", how="left").with_columns(
         pl.format("rc{}", pl.col("rcid")).alias("roll_call_id"),
         pl.col("unres").cast(pl.String).alias("resolution_symbol"),
@@ -366,9 +370,22 @@ def add_absences(
     )
     absent = long.join(votes, on=["roll_call_id", "country_iso3"], how="anti")
     record.reject("absence coded for a country that voted (vote kept)", long.height - absent.height)
+    members = absent.filter(was_member(pl.col("country_iso3"), pl.col("date")))
+    record.reject("absence coded while not a UN member (dropped)", absent.height - members.height)
+    absent = members
     record.rows_kept = absent.height
     x_rows = absent.select("roll_call_id", "country_iso3", pl.lit("X").alias("vote")).cast(VOTE_SCHEMA)
     return pl.concat([votes, x_rows], how="vertical")
+
+
+def was_member(code: pl.Expr, date: pl.Expr) -> pl.Expr:
+    """True where the state existed and had joined the UN (by year) on ``date``."""
+    table = countries.country_table()
+    joined = dict(zip(table["iso3"], table["un_member_from"]))
+    ended = {c: dt.date.fromisoformat(v) for c, v in zip(table["iso3"], table["valid_to"]) if v}
+    since = code.replace_strict(joined, default=None, return_dtype=pl.Int32)
+    until = code.replace_strict(ended, default=dt.date(9999, 1, 1), return_dtype=pl.Date)
+    return (since.is_not_null()) & (date.dt.year() >= since) & (date < until)
 
 
 def wide_state_on_date(code: pl.Expr, date: pl.Expr) -> pl.Expr:

@@ -1,0 +1,113 @@
+"""``autonomy dependence`` and ``autonomy profile``: where a country's dependence lies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from autonomy_monitor import api
+from autonomy_monitor.cli.common import OutputFormat, console, print_frame, rich_table, user_errors
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
+
+
+@user_errors
+def dependence_command(
+    country: Annotated[str, typer.Argument(help="Country: ISO3 code or name, e.g. KGZ.")],
+    on: Annotated[str | None, typer.Option("--on", help="Partners: codes, names or groups (C5, EU27...), comma-separated.")] = None,
+    dimension: Annotated[str, typer.Option("--dimension", "-d", help="trade, remittances, migration, aid, finance, energy or all.")] = "all",
+    year: Annotated[int | None, typer.Option("--year", help="One year.")] = None,
+    start: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
+    end: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """Dependence of COUNTRY on each partner by dimension and year, with method, source and flag."""
+    frame = api.dependence(country, on, dimension=dimension, year=year, start=start, end=end)
+    if fmt is not OutputFormat.table:
+        print_frame(frame, fmt, out=out)
+        return
+    if frame.is_empty():
+        console().print(f"No dependence values for {country.upper()} with these options (dimension {dimension}).")
+        return
+    for dim in frame["dimension"].unique(maintain_order=True):
+        part = frame.filter(pl.col("dimension") == dim)
+        units = ", ".join(f"{m}: {u}" for m, u in part.select("measure", "unit").unique(maintain_order=True).iter_rows())
+        sources = " | ".join(part["source"].unique(maintain_order=True).head(2).to_list())
+        more = part["source"].n_unique() - 2
+        caption = f"Units — {units}.\nSources — {sources}" + (f" (+{more} more; --format csv lists all)" if more > 0 else "")
+        wide = api.dependence_wide_view(part).drop("dimension")
+        if wide["flag"].null_count() == wide.height:
+            wide = wide.drop("flag")
+        console().print(rich_table(wide,
+                                   title=f"{api.country_name(frame['country_iso3'][0])} — {dim}", caption=caption))
+
+
+@user_errors
+def profile_command(
+    country: Annotated[str, typer.Argument(help="Country: ISO3 code or name, e.g. UZB.")],
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """One screen: largest dependencies by dimension, governance context, UN vote agreement with the powers."""
+    result = api.profile(country)
+    if fmt is not OutputFormat.table:
+        print_frame(profile_frame(result), fmt)
+        return
+    name = api.country_name(result.country_iso3)
+    deps = result.dependencies
+    if deps.height:
+        labels = [short_source(row) for row in deps.iter_rows(named=True)]
+        deps = deps.with_columns(pl.Series("source", labels), pl.col("flag").fill_null("")).select(
+            "dimension", pl.col("partner_iso3").alias("partner"), "measure", "value", "year", "source", "flag")
+        if (deps["flag"] == "").all():
+            deps = deps.drop("flag")
+    console().print(rich_table(deps, title=f"{name} ({result.country_iso3}): largest dependencies, latest year per dimension"))
+    if result.governance.height:
+        gov = result.governance.with_columns(pl.col("scale").str.replace(r"; edition year.*$", ""))
+        console().print(rich_table(gov, title="Governance context (not a dependence)"))
+    if result.alignment.height:
+        console().print(rich_table(result.alignment.with_columns(pl.lit("UNGA roll calls").alias("source")),
+                                   title="UN vote agreement with the powers, latest year"))
+
+
+SHORT_SOURCES = {
+    "migration": "UN DESA IMS 2020",
+    "aid": "OECD DAC2a",
+    "finance": "AidData GCDF 3.0 / WDI GDP",
+    "energy": "EI Stat. Review 2024",
+}
+
+
+def short_source(row: dict) -> str:
+    """A one-line source label for the profile (the full text is in --format csv/json)."""
+    if row["dimension"] == "remittances":
+        total = "WDI" if "total: WDI" in row["source"] else "KNOMAD"
+        method = row["method"]
+        if method.startswith("bilateral_matrix_"):
+            shares = f"WB/KNOMAD matrix {method.rsplit('_', 1)[-1]}"
+        elif method.startswith("interpolated_matrix_"):
+            shares = "matrices " + "–".join(method.split("_")[-2:]) + " interpolated"
+        else:
+            shares = "UN DESA stock × GDP pc"
+        return f"{total} total; {shares}"
+    return SHORT_SOURCES.get(row["dimension"], row["source"])
+
+
+def profile_frame(result: api.Profile) -> pl.DataFrame:
+    """The profile as one long frame (section, label, partner, value, year, source) for csv/json."""
+    deps = result.dependencies.select(pl.lit("dependence").alias("section"), pl.col("dimension") + "/" + pl.col("measure"),
+                                      "partner_iso3", "value", "year", "source")
+    deps.columns = ["section", "label", "partner_iso3", "value", "year", "source"]
+    parts = [deps.cast({"year": pl.Int32})]
+    if result.governance.height:
+        parts.append(result.governance.select(pl.lit("governance").alias("section"), pl.col("indicator").alias("label"),
+                                              pl.lit(None, dtype=pl.String).alias("partner_iso3"), "value",
+                                              pl.col("year").cast(pl.Int32), "source"))
+    if result.alignment.height:
+        parts.append(result.alignment.select(pl.lit("alignment").alias("section"), pl.lit("agreement").alias("label"),
+                                             "partner_iso3", pl.col("agreement").alias("value"), pl.col("year").cast(pl.Int32), "source"))
+    return pl.concat(parts, how="vertical_relaxed")

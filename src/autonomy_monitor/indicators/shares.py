@@ -1,0 +1,74 @@
+"""Partner shares and the Herfindahl–Hirschman concentration index, for any dimension.
+
+Pure functions over Polars frames (no IO).
+
+* ``share(c, p, t) = v(c, p, t) / Σ_p v(c, p, t)`` — unitless, in 0..1, summing to 1 over
+  partners for each group (country, year, ...). Negative values (e.g. net ODA repayments)
+  must be clipped by the caller first; a group whose total is 0 gets null shares.
+* ``hhi(c, t) = Σ_p share(c, p, t)²`` — in [1/N, 1] for N partners with positive values:
+  1 when one partner takes everything, 1/N when N partners take equal parts.
+
+Reference: Hirschman (1945), *National Power and the Structure of Foreign Trade*;
+Herfindahl (1950).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+
+def partner_shares(frame: pl.DataFrame, by: Sequence[str], value: str, out: str = "share") -> pl.DataFrame:
+    """Add column ``out`` = value / sum(value) within each group ``by``."""
+    total = pl.col(value).sum().over(list(by))
+    return frame.with_columns(pl.when(total > 0).then(pl.col(value) / total).otherwise(None).alias(out))
+
+
+def hhi(frame: pl.DataFrame, by: Sequence[str], share: str = "share", out: str = "hhi") -> pl.DataFrame:
+    """One row per group ``by``: ``out`` = Σ share², and ``partners`` = N with a positive share."""
+    return (
+        frame.filter(pl.col(share).is_not_null())
+        .group_by(list(by))
+        .agg((pl.col(share) ** 2).sum().alias(out), (pl.col(share) > 0).sum().cast(pl.Int32).alias("partners"))
+        .sort(list(by))
+    )
+
+
+OUTPUT_SCHEMA = {
+    "country_iso3": pl.String,
+    "partner_iso3": pl.String,
+    "year": pl.Int32,
+    "dimension": pl.String,
+    "measure": pl.String,
+    "value": pl.Float64,
+    "unit": pl.String,
+    "method": pl.String,
+    "source": pl.String,
+    "flag": pl.String,
+}
+
+
+def to_output(frame: pl.DataFrame, *, dimension: str, measure: str, value: str, unit: str | pl.Expr,
+              method: str | pl.Expr, source: str | pl.Expr, flag: str | pl.Expr | None = None,
+              country: str = "country_iso3", partner: str | None = "partner_iso3") -> pl.DataFrame:
+    """Rows of an ``out_dependence__<dimension>`` table in the shared schema."""
+    def lit(x):
+        return pl.lit(x, dtype=pl.String) if isinstance(x, str) or x is None else x
+
+    return frame.select(
+        pl.col(country).alias("country_iso3"),
+        (pl.col(partner) if partner else pl.lit(None, dtype=pl.String)).alias("partner_iso3"),
+        pl.col("year").cast(pl.Int32),
+        pl.lit(dimension).alias("dimension"),
+        pl.lit(measure).alias("measure"),
+        pl.col(value).cast(pl.Float64).alias("value"),
+        lit(unit).alias("unit"),
+        lit(method).alias("method"),
+        lit(source).alias("source"),
+        lit(flag).alias("flag"),
+    ).cast(OUTPUT_SCHEMA)
+
+
+def empty_output() -> pl.DataFrame:
+    return pl.DataFrame(schema=OUTPUT_SCHEMA)

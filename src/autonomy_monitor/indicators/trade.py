@@ -1,0 +1,271 @@
+"""Bilateral trade indicators: both views (reporter and mirror), partner shares, HHI, exposure.
+
+Pure functions over Polars frames (no IO). Frames use these columns:
+
+* a *reported* frame: ``reporter_iso3, partner_iso3, year, flow, value_usd, source`` with
+  ``flow`` in ``export`` / ``import`` and ``value_usd`` in US dollars (what the reporter
+  itself published);
+* a *views* frame (long): ``country_iso3, partner_iso3, year, flow, method, value_usd,
+  source, flag`` with ``method`` in ``reporter`` / ``mirror`` / ``chosen``.
+
+Definitions (DESIGN.md §6 "Trade"):
+
+* mirror: the mirror of c's flow f with p is p's report of the reverse flow with c
+  (c's imports from p mirror p's exports to c). Imports are valued CIF and exports FOB, so a
+  mirror of imports is typically a few per cent lower than the import figure (the IMF's
+  standard CIF/FOB factor is 1.06); values are not adjusted, the gap is kept visible.
+* chosen value (rule, in order): (1) the reporter's own figure when it is positive, is not a
+  press-reported headline and the reporter's figures for that year are not IMF estimates
+  built from partner data; (2) otherwise the mirror when positive and not press-reported;
+  (3) otherwise whichever positive figure exists (reporter first) -- press-reported or
+  estimated, flagged; (4) otherwise a zero if one was reported. Why reporter first: a
+  country's own statistics use one valuation and one methodology across all its partners,
+  so its partner shares are internally consistent; the mirror fills countries that do not
+  report (Turkmenistan) and cells that are missing or zero.
+* ``partner_share`` = v(c,p,t) / Σ_p v(c,p,t) for exports, imports and total (X + M);
+  unit: share 0–1.
+* ``hhi`` = Σ_p share(c,p,t)²; unit: index in [1/N, 1] (N partners with positive trade).
+  Reference: Herfindahl (1950), Hirschman (1964).
+* ``exposure_share`` = (X + M of c with p) / GDP(c), chosen values, GDP in current US$.
+* ``asymmetry`` = exposure_share(c,p) / exposure_share(p,c); > 1 means c depends more on p
+  than p on c (Keohane & Nye, Power and Interdependence, 1977: asymmetric interdependence).
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+KEY = ["reporter_iso3", "partner_iso3", "year", "flow"]
+VIEW_KEY = ["country_iso3", "partner_iso3", "year", "flow"]
+FLOWS = ("export", "import")
+REVERSE_FLOW = {"export": "import", "import": "export"}
+FLOW_ALIASES = {"export": "export", "exports": "export", "import": "import", "imports": "import"}
+METHODS = ("reporter", "mirror", "chosen")
+PRESS_PREFIX = "press:"
+CIF_FOB_FACTOR = 1.06
+
+FLAG_MIRROR = "mirror_used"
+FLAG_PRESS = "press_reported"
+FLAG_ESTIMATE = "reporter_imf_estimate"
+
+
+def normalise_flows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Map ``exports``/``imports`` (live connector) to ``export``/``import``."""
+    return frame.with_columns(pl.col("flow").replace_strict(FLOW_ALIASES, return_dtype=pl.String))
+
+
+def mirror_view(frame: pl.DataFrame) -> pl.DataFrame:
+    """Swap reporter and partner and reverse the flow: p's exports to c become c's imports from p.
+
+    Applying it twice returns the original frame (up to row order).
+    """
+    return frame.with_columns(
+        pl.col("partner_iso3").alias("reporter_iso3"),
+        pl.col("reporter_iso3").alias("partner_iso3"),
+        pl.col("flow").replace_strict(REVERSE_FLOW, return_dtype=pl.String),
+    )
+
+
+def imf_estimated_reporters(
+    reported: pl.DataFrame,
+    *,
+    factor: float = CIF_FOB_FACTOR,
+    tolerance: float = 0.005,
+    min_share: float = 0.5,
+    min_cells: int = 10,
+) -> pl.DataFrame:
+    """Reporter-years whose figures are IMF estimates made from partner data.
+
+    DOTS fills non-reporting countries from their partners' reports: imports = partner's
+    exports × 1.06 and exports = partner's imports / 1.06. A reporter-year where at least
+    ``min_share`` of the cells with both views (and at least ``min_cells`` cells) reproduce
+    that factor within ``tolerance`` is returned (columns reporter_iso3, year).
+    """
+    mirrored = mirror_view(reported.select(*KEY, pl.col("value_usd").alias("mirror_usd")))
+    both = reported.select(*KEY, "value_usd").join(mirrored, on=KEY, how="inner").filter(
+        (pl.col("value_usd") > 0) & (pl.col("mirror_usd") > 0)
+    )
+    expected = pl.when(pl.col("flow") == "import").then(pl.lit(factor)).otherwise(pl.lit(1 / factor))
+    matches = ((pl.col("value_usd") / pl.col("mirror_usd")) / expected - 1).abs() < tolerance
+    stats = both.group_by("reporter_iso3", "year").agg(matches.mean().alias("share"), pl.len().alias("cells"))
+    return stats.filter((pl.col("share") >= min_share) & (pl.col("cells") >= min_cells)).select(
+        "reporter_iso3", "year"
+    ).sort("reporter_iso3", "year")
+
+
+def both_views(reported: pl.DataFrame, estimated: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every reporter, partner, year and flow with the reporter's figure, the mirror and the choice.
+
+    ``reported`` has one row per key (reporter_iso3, partner_iso3, year, flow) with
+    value_usd and source. ``estimated`` lists reporter-years whose own figures are IMF
+    estimates (see :func:`imf_estimated_reporters`). Returns KEY + reporter_value_usd,
+    mirror_value_usd, chosen_value_usd, chosen_view, source, flag (rule: module docstring).
+    """
+    own = reported.select(*KEY, pl.col("value_usd").alias("reporter_value_usd"), pl.col("source").alias("reporter_source"))
+    mirror = mirror_view(reported.select(*KEY, pl.col("value_usd").alias("mirror_value_usd"), pl.col("source").alias("mirror_source")))
+    joined = own.join(mirror, on=KEY, how="full", coalesce=True).sort(KEY)
+    estimated = estimated if estimated is not None else pl.DataFrame(schema={"reporter_iso3": pl.String, "year": pl.Int32})
+    marks = estimated.select("reporter_iso3", pl.col("year").cast(joined.schema["year"]), pl.lit(True).alias("__estimated"))
+    joined = joined.join(marks, on=["reporter_iso3", "year"], how="left", maintain_order="left").with_columns(pl.col("__estimated").fill_null(False))
+    return choose(joined)
+
+
+def choose(joined: pl.DataFrame) -> pl.DataFrame:
+    """Apply the chosen-value rule to a frame with reporter/mirror values, sources and marks.
+
+    Adds chosen_value_usd, chosen_view, source (labels of the figures present, reporter's
+    first), flag (``;``-joined) and, for the long view, chosen_source and the boolean
+    marks ``mirror_used``, ``press_reported``, ``__estimated``.
+    """
+    rep, mir = pl.col("reporter_value_usd"), pl.col("mirror_value_usd")
+    rep_press = pl.col("reporter_source").str.starts_with(PRESS_PREFIX).fill_null(False)
+    mir_press = pl.col("mirror_source").str.starts_with(PRESS_PREFIX).fill_null(False)
+    rep_pos, mir_pos = (rep > 0).fill_null(False), (mir > 0).fill_null(False)
+    use_reporter = (
+        pl.when(rep_pos & ~rep_press & ~pl.col("__estimated")).then(True)
+        .when(mir_pos & ~mir_press).then(False)
+        .when(rep_pos).then(True)
+        .when(mir_pos).then(False)
+        .otherwise(rep.is_not_null())
+    )
+    out = joined.with_columns(use_reporter.alias("__use_reporter"))
+    is_rep = pl.col("__use_reporter")
+    out = out.with_columns(
+        pl.when(is_rep).then(rep).otherwise(mir).alias("chosen_value_usd"),
+        pl.when(is_rep).then(pl.lit("reporter")).otherwise(pl.lit("mirror")).alias("chosen_view"),
+        pl.when(is_rep).then(pl.col("reporter_source")).otherwise(pl.col("mirror_source")).alias("chosen_source"),
+        (~is_rep).alias(FLAG_MIRROR),
+        pl.when(is_rep).then(rep_press).otherwise(mir_press).alias(FLAG_PRESS),
+        (pl.col("__estimated") & rep.is_not_null()).alias(FLAG_ESTIMATE),
+        label_pair("reporter_source", "mirror_source").alias("source"),
+    )
+    return out.with_columns(flag_text(FLAG_MIRROR, FLAG_PRESS, FLAG_ESTIMATE).alias("flag")).drop("__use_reporter")
+
+
+def label_pair(first: str, second: str) -> pl.Expr:
+    """``a`` if both labels are equal or one is missing, else ``a | b``."""
+    a, b = pl.col(first), pl.col(second)
+    return (
+        pl.when(b.is_null() | (a == b)).then(a)
+        .when(a.is_null()).then(b)
+        .otherwise(pl.concat_str(a, pl.lit(" | "), b))
+    )
+
+
+def flag_text(*columns: str) -> pl.Expr:
+    """Boolean mark columns -> ``;``-joined flag names (null when no mark is set)."""
+    parts = [pl.when(pl.col(c)).then(pl.lit(c + ";")).otherwise(pl.lit("")) for c in columns]
+    text = pl.concat_str(parts).str.strip_suffix(";")
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+MARKS = (FLAG_MIRROR, FLAG_PRESS, FLAG_ESTIMATE)
+
+
+def long_views(views: pl.DataFrame) -> pl.DataFrame:
+    """Both-views frame -> one row per key and method (reporter, mirror, chosen) with its value,
+    source and boolean marks (mirror_used, press_reported, reporter_imf_estimate); rows
+    without a value for that method are left out."""
+    parts = []
+    for method, value, source in (
+        ("reporter", "reporter_value_usd", "reporter_source"),
+        ("mirror", "mirror_value_usd", "mirror_source"),
+        ("chosen", "chosen_value_usd", "chosen_source"),
+    ):
+        press = pl.col(source).str.starts_with(PRESS_PREFIX).fill_null(False)
+        marks = {
+            FLAG_MIRROR: pl.col(FLAG_MIRROR) if method == "chosen" else pl.lit(False),
+            FLAG_PRESS: press,
+            FLAG_ESTIMATE: pl.col("__estimated") & (method != "mirror"),
+        }
+        parts.append(views.filter(pl.col(value).is_not_null()).select(
+            pl.col("reporter_iso3").alias("country_iso3"), "partner_iso3", "year", "flow",
+            pl.lit(method).alias("method"), pl.col(value).alias("value_usd"),
+            pl.col(source).alias("source"), *(expr.alias(name) for name, expr in marks.items()),
+        ))
+    return pl.concat(parts)
+
+
+def group_labels() -> list[pl.Expr]:
+    """Aggregations that merge sources (first | last when they differ) and marks (any)."""
+    lo, hi = pl.col("source").min(), pl.col("source").max()
+    source = pl.when(lo == hi).then(lo).otherwise(pl.concat_str(lo, pl.lit(" | "), hi)).alias("source")
+    return [source, *(pl.col(m).any() for m in MARKS)]
+
+
+def with_total_flow(views: pl.DataFrame) -> pl.DataFrame:
+    """Add flow ``total`` = export + import per country, partner, year and method.
+
+    A total is formed only where both flows have a value for that method (a missing flow
+    would understate the total); sources and marks are merged from the two flows.
+    """
+    total = views.group_by("country_iso3", "partner_iso3", "year", "method", maintain_order=True).agg(
+        pl.col("value_usd").sum(), pl.len().alias("__n"), *group_labels(),
+    ).filter(pl.col("__n") == 2).with_columns(pl.lit("total").alias("flow"))
+    return pl.concat([views, total.select(views.columns)])
+
+
+def partner_shares(views: pl.DataFrame) -> pl.DataFrame:
+    """``share`` = value / Σ over partners, per country, year, flow and method (positive totals only)."""
+    total = pl.col("value_usd").sum().over("country_iso3", "year", "flow", "method")
+    return views.filter(pl.col("value_usd") >= 0).with_columns(
+        (pl.col("value_usd") / total).alias("share")
+    ).filter(pl.col("share").is_not_nan() & pl.col("share").is_not_null())
+
+
+def hhi(shares: pl.DataFrame) -> pl.DataFrame:
+    """Herfindahl–Hirschman index of partner concentration per country, year, flow and method.
+
+    Returns country_iso3, year, flow, method, hhi, n_partners (partners with a positive share).
+    """
+    positive = shares.filter(pl.col("share") > 0)
+    return positive.group_by("country_iso3", "year", "flow", "method").agg(
+        (pl.col("share") ** 2).sum().alias("hhi"), pl.len().alias("n_partners")
+    ).sort("country_iso3", "year", "flow", "method")
+
+
+def exposure(views: pl.DataFrame, gdp: pl.DataFrame) -> pl.DataFrame:
+    """``exposure_share`` = (X + M with p) / GDP(c), from chosen totals and GDP in current US$.
+
+    ``gdp``: country_iso3, year, gdp_usd. Countries or years without GDP are left out.
+    """
+    chosen = views.filter((pl.col("method") == "chosen") & (pl.col("flow") == "total"))
+    joined = chosen.join(gdp.with_columns(pl.col("year").cast(chosen.schema["year"])), on=["country_iso3", "year"], how="inner", maintain_order="left")
+    return joined.filter(pl.col("gdp_usd") > 0).with_columns(
+        (pl.col("value_usd") / pl.col("gdp_usd")).alias("exposure_share")
+    ).select("country_iso3", "partner_iso3", "year", "exposure_share", "source", *MARKS)
+
+
+def asymmetry(exposures: pl.DataFrame) -> pl.DataFrame:
+    """``asymmetry`` = exposure(c,p) / exposure(p,c) where both are positive (source and
+    marks are those of c's side)."""
+    reverse = exposures.select(
+        pl.col("partner_iso3").alias("country_iso3"), pl.col("country_iso3").alias("partner_iso3"),
+        "year", pl.col("exposure_share").alias("reverse_share"),
+    )
+    joined = exposures.join(reverse, on=["country_iso3", "partner_iso3", "year"], how="inner", maintain_order="left")
+    return joined.filter((pl.col("exposure_share") > 0) & (pl.col("reverse_share") > 0)).with_columns(
+        (pl.col("exposure_share") / pl.col("reverse_share")).alias("asymmetry")
+    ).select("country_iso3", "partner_iso3", "year", "asymmetry", "source", *MARKS)
+
+
+def mirror_gaps(views: pl.DataFrame, *, min_ratio: float = 1.5, min_usd: float = 1e6) -> pl.DataFrame:
+    """Reporter–mirror gaps: ``ratio`` = mirror / reporter, ``log_gap`` = ln(ratio).
+
+    Kept where both figures are positive, the larger is at least ``min_usd`` and
+    max(ratio, 1/ratio) ≥ ``min_ratio``. Sorted by |log_gap| descending within the key order.
+    """
+    if min_ratio < 1:
+        raise ValueError("min_ratio must be at least 1")
+    both = views.filter((pl.col("reporter_value_usd") > 0) & (pl.col("mirror_value_usd") > 0))
+    gaps = both.with_columns((pl.col("mirror_value_usd") / pl.col("reporter_value_usd")).alias("ratio")).with_columns(
+        pl.col("ratio").log().alias("log_gap")
+    )
+    large = (pl.col("log_gap").abs() >= math.log(min_ratio)) & (
+        pl.max_horizontal("reporter_value_usd", "mirror_value_usd") >= min_usd
+    )
+    return gaps.filter(large).select(
+        *KEY, "reporter_value_usd", "mirror_value_usd", "ratio", "log_gap", "source"
+    ).sort(KEY)

@@ -1,0 +1,112 @@
+"""The bundled snapshot: small derived tables shipped in the package (DESIGN.md §4).
+
+``autonomy snapshot`` (or :func:`write_snapshot`) exports, from a built warehouse, the
+derived tables listed in ``SNAPSHOT_TABLES`` — restricted where noted to keep the package
+small (at most 10 MB) — as Parquet files with a ``manifest.json`` recording each table's
+rows, its SQL, the sha256 of its inputs and the package version. No raw records are
+included: alignment indicators, participation shares, the key-votes view and provenance.
+
+When no warehouse is built, queries read these files (see ``api.store.open_store``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from autonomy_monitor import __version__, warehouse
+from autonomy_monitor.errors import BadInput
+
+# Partners kept in the bundled alignment table: every country is paired with these.
+SNAPSHOT_POWERS = ("CHN", "RUS", "SUN", "USA", "JPN", "IND", "TUR", "KOR", "DEU", "GBR", "FRA")
+
+
+@dataclass(frozen=True)
+class SnapshotTable:
+    """A table exported to the snapshot, with the SQL that selects its rows."""
+
+    name: str
+    sql: str
+    required: bool = True
+
+
+def powers_list() -> str:
+    return ", ".join(f"'{code}'" for code in SNAPSHOT_POWERS)
+
+
+SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
+    SnapshotTable(
+        "out_alignment__yearly_vote_agreement_wide",
+        "SELECT * FROM out_alignment__yearly_vote_agreement_wide "
+        f"WHERE country_iso3 IN ({powers_list()}) OR partner_iso3 IN ({powers_list()}) "
+        "ORDER BY year, issue, country_iso3, partner_iso3",
+    ),
+    SnapshotTable(
+        "out_alignment__yearly_participation",
+        "SELECT * FROM out_alignment__yearly_participation ORDER BY year, issue, country_iso3",
+    ),
+    SnapshotTable("out_alignment__key_votes", "SELECT * FROM out_alignment__key_votes ORDER BY date, roll_call_id, country_iso3"),
+    SnapshotTable("qa_unga__tally_mismatches", "SELECT * FROM qa_unga__tally_mismatches ORDER BY roll_call_id"),
+    SnapshotTable("meta_provenance__inputs", "SELECT * FROM meta_provenance__inputs ORDER BY source, file"),
+    SnapshotTable("meta_build__runs", "SELECT * FROM meta_build__runs"),
+)
+
+
+def write_snapshot(warehouse_path: Path, target: Path) -> dict[str, object]:
+    """Export the snapshot tables from ``warehouse_path`` into ``target`` (replaced whole)."""
+    connection = warehouse.connect_readonly(warehouse_path)
+    staging = target.with_name(target.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        available = set(warehouse.table_names(connection))
+        manifest = {"package_version": __version__, "created_at": today(), "tables": []}
+        lineage = lineage_by_table(connection)
+        for table in SNAPSHOT_TABLES:
+            if table.name not in available:
+                if table.required:
+                    raise BadInput(f"{warehouse_path}: table {table.name} is missing; rebuild the warehouse first.")
+                continue
+            manifest["tables"].append(export_table(connection, table, staging, lineage))  # type: ignore[union-attr]
+        lineage_rows = pl.DataFrame(
+            {"table_name": [t["name"] for t in manifest["tables"]], "rows": [t["rows"] for t in manifest["tables"]],  # type: ignore[index,union-attr]
+             "input_sha256": [",".join(t["input_sha256"]) for t in manifest["tables"]]},  # type: ignore[index,union-attr]
+            schema_overrides={"rows": pl.Int64},
+        )
+        lineage_rows.write_parquet(staging / "meta_lineage__tables.parquet", statistics=False)
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    finally:
+        connection.close()
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return manifest
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
+
+
+def lineage_by_table(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    rows = connection.execute("SELECT table_name, input_sha256 FROM meta_lineage__tables").fetchall()
+    return {name: sorted(filter(None, hashes.split(","))) for name, hashes in rows}
+
+
+def export_table(connection: duckdb.DuckDBPyConnection, table: SnapshotTable, folder: Path, lineage: dict[str, list[str]]) -> dict[str, object]:
+    frame = pl.from_arrow(connection.sql(table.sql).to_arrow_table())
+    path = folder / f"{table.name}.parquet"
+    frame.write_parquet(path, compression="zstd", compression_level=19, statistics=False)  # type: ignore[union-attr]
+    return {
+        "name": table.name,
+        "rows": frame.height,  # type: ignore[union-attr]
+        "sql": table.sql,
+        "bytes": path.stat().st_size,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "input_sha256": lineage.get(table.name, []),
+    }

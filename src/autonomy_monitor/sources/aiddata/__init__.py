@@ -1,0 +1,1 @@
+"""aiddata source: bulk parsing of the staged files (see bulk.py)."""

@@ -1,0 +1,192 @@
+"""Checks shared by the bulk readers of the economic sources (WDI, migration, aid, energy...).
+
+Every reader follows the same contract:
+
+* columns are checked first (:func:`read_table` raises BadInput naming the file and the
+  missing columns);
+* text is cast to numbers with :func:`to_int` / :func:`to_float`, which raise BadInput naming
+  the file, the column, the row (1-based, header excluded) and the offending value;
+* country names or codes go through :func:`resolve_countries`: codes the country dimension
+  knows are kept, entries a source lists as aggregates (World, regions, income groups...)
+  are dropped *and counted* as rejects with their reason, and every other name is resolved
+  with :func:`autonomy_monitor.countries.resolve_names`, which raises listing all misses;
+* exact duplicate rows are removed by :func:`drop_duplicates` and counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from autonomy_monitor import countries
+from autonomy_monitor.errors import BadInput  # re-exported for readers
+from autonomy_monitor.warehouse import InputRecord, file_sha256, require_file
+
+
+def new_record(source: str, folder: str, path: Path, publisher: str, license_: str) -> InputRecord:
+    """An empty provenance record for one input file (sha256 computed here)."""
+    return InputRecord(
+        source=source, file=f"{folder}/{path.name}", sha256=file_sha256(path),
+        publisher=publisher, license=license_,
+    )
+
+
+def read_table(path: Path, source: str, required: Sequence[str], *, columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """Read a CSV (all columns as text) or Parquet file and check its required columns."""
+    require_file(path, source)
+    try:
+        if path.suffix == ".parquet":
+            frame = pl.read_parquet(path, columns=list(columns) if columns else None)
+        else:
+            frame = pl.read_csv(path, infer_schema=False)
+    except pl.exceptions.ColumnNotFoundError:
+        frame = pl.read_parquet(path)
+    except Exception as error:  # noqa: BLE001 - polars raises several types for corrupt files
+        raise BadInput(
+            f"{source}: {path} cannot be read ({type(error).__name__}); the file may be "
+            "truncated or corrupt, replace it with a fresh copy."
+        ) from None
+    check_columns(frame, path, source, required)
+    return frame
+
+
+def check_columns(frame: pl.DataFrame, path: Path, source: str, required: Sequence[str]) -> None:
+    missing = [name for name in required if name not in frame.columns]
+    if missing:
+        raise BadInput(
+            f"{source}: {path.name} lacks column(s) {', '.join(missing)} (it has "
+            f"{', '.join(frame.columns[:12])}); check that this is the right file."
+        )
+
+
+def _first_bad_row(original: pl.Series, cast: pl.Series) -> tuple[int, object]:
+    bad = (original.is_not_null() & cast.is_null()).arg_true()
+    index = int(bad[0])
+    return index + 1, original[index]
+
+
+def to_int(frame: pl.DataFrame, column: str, path: Path, source: str, *, dtype: pl.DataType = pl.Int32) -> pl.DataFrame:
+    """Cast ``column`` to whole numbers; text such as '2019e' or 'n/a' raises BadInput."""
+    original = frame[column]
+    if original.dtype.is_integer():
+        return frame.with_columns(original.cast(dtype))
+    text = original.cast(pl.String).str.strip_chars().replace("", None)
+    as_float = text.cast(pl.Float64, strict=False)
+    cast = as_float.cast(dtype, strict=False)
+    whole = as_float.is_null() | (as_float == as_float.round(0))
+    cast = pl.select(pl.when(whole).then(cast).otherwise(None).alias(column)).to_series()
+    if (text.is_not_null() & cast.is_null()).any():
+        row, value = _first_bad_row(text, cast)
+        raise BadInput(
+            f"{source}: {path.name}, column {column!r}, row {row}: {value!r} is not a whole "
+            "number; correct or remove that row."
+        )
+    return frame.with_columns(cast.alias(column))
+
+
+def to_float(frame: pl.DataFrame, column: str, path: Path, source: str, *, nonnegative: bool = False) -> pl.DataFrame:
+    """Cast ``column`` to Float64; non-numbers (and negatives if ``nonnegative``) raise BadInput."""
+    original = frame[column]
+    if original.dtype.is_numeric():
+        cast = original.cast(pl.Float64)
+    else:
+        text = original.cast(pl.String).str.strip_chars().replace("", None)
+        cast = text.cast(pl.Float64, strict=False)
+        if (text.is_not_null() & cast.is_null()).any():
+            row, value = _first_bad_row(text, cast)
+            raise BadInput(
+                f"{source}: {path.name}, column {column!r}, row {row}: {value!r} is not a "
+                "number; correct or remove that row."
+            )
+    if nonnegative and (cast < 0).any():
+        index = int((cast < 0).arg_true()[0])
+        raise BadInput(
+            f"{source}: {path.name}, column {column!r}, row {index + 1}: {cast[index]!r} is "
+            "negative but this quantity cannot be; correct or remove that row."
+        )
+    return frame.with_columns(cast.alias(column))
+
+
+def drop_duplicates(frame: pl.DataFrame, record: InputRecord) -> pl.DataFrame:
+    """Remove exact duplicate rows, counting them as rejects of ``record``."""
+    unique = frame.unique(maintain_order=True)
+    record.reject("exact duplicate row", frame.height - unique.height)
+    return unique
+
+
+def resolve_countries(
+    frame: pl.DataFrame,
+    *,
+    name: str,
+    code: str | None,
+    out: str,
+    source: str,
+    record: InputRecord,
+    excluded: Mapping[str, str] | None = None,
+    excluded_patterns: Mapping[str, str] | None = None,
+    label: str | None = None,
+) -> pl.DataFrame:
+    """Add ISO3 column ``out`` from a name column (and an optional code column).
+
+    * a value of ``code`` that the country dimension knows is used as is;
+    * rows whose code or name is a key of ``excluded`` (exact) or matches a regular
+      expression key of ``excluded_patterns`` are dropped and counted under the mapped reason
+      (aggregates, regions, subtotals);
+    * every other name is resolved with ``countries.resolve_names`` (UnresolvedCountries
+      lists all misses, so nothing is dropped silently).
+    """
+    excluded = excluded or {}
+    excluded_patterns = excluded_patterns or {}
+    known = countries.known_codes()
+    code_expr = pl.col(code) if code else pl.lit(None, dtype=pl.String)
+    pairs = frame.select(pl.col(name).alias("n"), code_expr.alias("c")).unique()
+    mapping: dict[tuple[str | None, str | None], str | None] = {}
+    reasons: dict[tuple[str | None, str | None], str] = {}
+    to_resolve: list[str] = []
+    for n, c in pairs.iter_rows():
+        reason = exclusion_reason(n, c, excluded, excluded_patterns)
+        if reason:
+            reasons[(n, c)] = reason
+        elif c is not None and c in known:
+            mapping[(n, c)] = c
+        elif n is None:
+            reasons[(n, c)] = "no country name or code"
+        else:
+            to_resolve.append(n)
+    resolved = countries.resolve_names(to_resolve, source=source)
+    for n, c in pairs.iter_rows():
+        if (n, c) not in mapping and (n, c) not in reasons:
+            mapping[(n, c)] = resolved[n]
+    return _apply_mapping(frame, name, code_expr, out, mapping, reasons, record, label or out)
+
+
+def exclusion_reason(name: str | None, code: str | None, excluded: Mapping[str, str], patterns: Mapping[str, str]) -> str | None:
+    for key in (code, name):
+        if key is not None and key in excluded:
+            return excluded[key]
+    for pattern, reason in patterns.items():
+        if name is not None and re.search(pattern, name):
+            return reason
+    return None
+
+
+def _apply_mapping(frame, name, code_expr, out, mapping, reasons, record, label) -> pl.DataFrame:
+    keys = pl.DataFrame(
+        {
+            "__n": [k[0] for k in list(mapping) + list(reasons)],
+            "__c": [k[1] for k in list(mapping) + list(reasons)],
+            out: list(mapping.values()) + [None] * len(reasons),
+            "__reason": [None] * len(mapping) + list(reasons.values()),
+        },
+        schema={"__n": pl.String, "__c": pl.String, out: pl.String, "__reason": pl.String},
+    )
+    joined = frame.with_columns(pl.col(name).cast(pl.String).alias("__n"), code_expr.cast(pl.String).alias("__c")).join(
+        keys, on=["__n", "__c"], how="left", nulls_equal=True
+    )
+    counts = joined.filter(pl.col("__reason").is_not_null()).group_by("__reason").len()
+    for reason, count in counts.iter_rows():
+        record.reject(f"{label}: {reason}", count)
+    return joined.filter(pl.col("__reason").is_null()).drop("__n", "__c", "__reason")

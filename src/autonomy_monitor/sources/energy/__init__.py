@@ -1,0 +1,1 @@
+"""energy source: bulk parsing of the staged files (see bulk.py)."""

@@ -1,0 +1,1 @@
+"""governance source: bulk parsing of the staged files (see bulk.py)."""

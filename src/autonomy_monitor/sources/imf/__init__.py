@@ -1,0 +1,1 @@
+"""imf source: bulk parsing and live fetching of one publisher."""

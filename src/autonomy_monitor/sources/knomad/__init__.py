@@ -1,0 +1,1 @@
+"""knomad source: bulk parsing and live fetching of one publisher."""

@@ -1,0 +1,1 @@
+"""oecd source: bulk parsing and live fetching of one publisher."""

@@ -1,0 +1,1 @@
+"""undesa source: bulk parsing and live fetching of one publisher."""

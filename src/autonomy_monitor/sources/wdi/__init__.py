@@ -1,0 +1,1 @@
+"""wdi source: bulk parsing and live fetching of one publisher."""

@@ -1,0 +1,171 @@
+"""Derived trade tables: both views per cell, trade dependence indicators, mirror gaps.
+
+Inputs: ``core_imf__yearly_bilateral_trade`` (DOTS, reporters' own figures to 2020) and
+``core_trade__recent_bilateral`` (national statistics, Eurostat, Russian customs and press
+figures); optional ``core_wdi__yearly_indicators`` (GDP, ``NY.GDP.MKTP.CD``) for exposure.
+
+Which figures are used for which years: DOTS for every year it covers; the recent sources
+only for later years (2021–2023), one figure per cell, official sources before
+press-reported ones (press figures are used only where nothing else exists and are flagged).
+
+Outputs (rows in a deterministic order: each part in key order, parts in a fixed order;
+a global sort of the 12 million dependence rows would cost more than the rest of the step):
+
+* ``core_trade__yearly_bilateral_both_views`` (reporter_iso3, partner_iso3, year, flow,
+  reporter_value_usd, mirror_value_usd, chosen_value_usd, chosen_view, source, flag);
+* ``out_dependence__trade`` in the common dependence schema. Shares and HHI are computed
+  only where the partner breakdown is complete: for the reporter and chosen views, where the
+  country's own figures come from DOTS or its national statistics by partner (KAZ, KGZ,
+  UZB); for the mirror view, in DOTS years (every reporter's figures are available there).
+  Amounts (``export_usd``, ``import_usd``, ``total_usd``, chosen view) exist for every cell.
+* ``out_trade__mirror_gaps``: cells where the mirror differs from the reporter's figure by a
+  factor of 1.5 or more (and the larger is at least US$1 million).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from autonomy_monitor.indicators import trade
+
+IMF_TABLE = "core_imf__yearly_bilateral_trade"
+RECENT_TABLE = "core_trade__recent_bilateral"
+WDI_TABLE = "core_wdi__yearly_indicators"
+NEEDS = (IMF_TABLE, RECENT_TABLE)
+BOTH_TABLE = "core_trade__yearly_bilateral_both_views"
+OUT_TABLE = "out_dependence__trade"
+GAPS_TABLE = "out_trade__mirror_gaps"
+
+IMF_LABEL = "IMF DOTS"
+GDP_CODE = "NY.GDP.MKTP.CD"
+COMPLETE_REPORTER_SOURCES = frozenset({IMF_LABEL, "KZ BNS", "KG NSC", "UZ Stat"})
+GAP_MIN_RATIO = 1.5
+GAP_MIN_USD = 1e6
+
+OUT_SCHEMA = {
+    "country_iso3": pl.String,
+    "partner_iso3": pl.String,
+    "year": pl.Int32,
+    "dimension": pl.String,
+    "measure": pl.String,
+    "value": pl.Float64,
+    "unit": pl.String,
+    "method": pl.String,
+    "source": pl.String,
+    "flag": pl.String,
+}
+FLAG = trade.flag_text(*trade.MARKS).alias("flag")
+BOTH_COLUMNS = [*trade.KEY, "reporter_value_usd", "mirror_value_usd", "chosen_value_usd", "chosen_view", "source", "flag"]
+
+
+def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Both views, dependence indicators and mirror gaps from the trade core tables."""
+    reported = reported_rows(tables)
+    dots_years = reported.filter(pl.col("source") == IMF_LABEL).select("year").unique()
+    estimated = trade.imf_estimated_reporters(reported.filter(pl.col("source") == IMF_LABEL))
+    views = trade.both_views(reported, estimated)
+    long = trade.with_total_flow(trade.long_views(views))
+    complete = complete_groups(long, reported, dots_years)
+    shares = trade.partner_shares(complete)
+    parts = [share_rows(shares), hhi_rows(shares), amount_rows(long)]
+    gdp = gdp_frame(tables)
+    if gdp is not None:
+        exposures = trade.exposure(long, gdp)
+        parts += [exposure_rows(exposures), asymmetry_rows(trade.asymmetry(exposures))]
+    out = pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]
+    gaps = trade.mirror_gaps(views, min_ratio=GAP_MIN_RATIO, min_usd=GAP_MIN_USD)
+    return {
+        BOTH_TABLE: views.select(BOTH_COLUMNS),
+        OUT_TABLE: out,
+        GAPS_TABLE: gaps,
+    }
+
+
+def reported_rows(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Reporters' own figures: DOTS for its years, the recent sources for later years only."""
+    imf = trade.normalise_flows(tables[IMF_TABLE].filter(~pl.col("is_mirror")))
+    imf = imf.select(*trade.KEY, "value_usd", pl.lit(IMF_LABEL).alias("source"))
+    imf = imf.with_columns(pl.col("year").cast(pl.Int32))
+    recent = tables.get(RECENT_TABLE)
+    if recent is None or recent.is_empty():
+        return imf
+    last = imf["year"].max() if imf.height else None
+    later = recent if last is None else recent.filter(pl.col("year") > last)
+    later = trade.normalise_flows(later).with_columns(pl.col("year").cast(pl.Int32))
+    return pl.concat([imf, one_per_cell(later).select(imf.columns)])
+
+
+def one_per_cell(recent: pl.DataFrame) -> pl.DataFrame:
+    """One figure per reporter, partner, year and flow: official sources before press ones."""
+    press = pl.col("source").str.starts_with(trade.PRESS_PREFIX)
+    return recent.sort([*trade.KEY, press, "source"]).unique(subset=trade.KEY, keep="first", maintain_order=True)
+
+
+def complete_groups(long: pl.DataFrame, reported: pl.DataFrame, dots_years: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose country-year has a complete partner breakdown for their method."""
+    own = reported.filter(pl.col("source").is_in(list(COMPLETE_REPORTER_SOURCES))).select(
+        pl.col("reporter_iso3").alias("country_iso3"), "year"
+    ).unique()
+    by_reporter = long.filter(pl.col("method") != "mirror").join(own, on=["country_iso3", "year"], how="semi", maintain_order="left")
+    by_mirror = long.filter(pl.col("method") == "mirror").join(dots_years, on="year", how="semi", maintain_order="left")
+    return pl.concat([by_reporter, by_mirror])
+
+
+def share_rows(shares: pl.DataFrame) -> pl.DataFrame:
+    return shares.select(
+        "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
+        (pl.col("flow") + "_share").alias("measure"), pl.col("share").alias("value"),
+        pl.lit("share").alias("unit"), "method", "source", FLAG,
+    )
+
+
+def hhi_rows(shares: pl.DataFrame) -> pl.DataFrame:
+    index = trade.hhi(shares)
+    labels = shares.filter(pl.col("share") > 0).group_by("country_iso3", "year", "flow", "method", maintain_order=True).agg(
+        *trade.group_labels()
+    )
+    joined = index.join(labels, on=["country_iso3", "year", "flow", "method"], how="left", maintain_order="left")
+    return joined.select(
+        "country_iso3", pl.lit(None, dtype=pl.String).alias("partner_iso3"), "year",
+        pl.lit("trade").alias("dimension"), (pl.col("flow") + "_hhi").alias("measure"),
+        pl.col("hhi").alias("value"), pl.lit("index").alias("unit"), "method", "source", FLAG,
+    )
+
+
+def amount_rows(long: pl.DataFrame) -> pl.DataFrame:
+    chosen = long.filter(pl.col("method") == "chosen")
+    return chosen.select(
+        "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
+        (pl.col("flow") + "_usd").alias("measure"), pl.col("value_usd").alias("value"),
+        pl.lit("US$").alias("unit"), "method", "source", FLAG,
+    )
+
+
+def gdp_frame(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """GDP in current US$ from WDI, or None when the WDI table was not built."""
+    wdi = tables.get(WDI_TABLE)
+    if wdi is None:
+        return None
+    return wdi.filter(pl.col("indicator_code") == GDP_CODE).select(
+        "country_iso3", pl.col("year").cast(pl.Int32), pl.col("value").alias("gdp_usd")
+    )
+
+
+def exposure_rows(exposures: pl.DataFrame) -> pl.DataFrame:
+    return exposures.select(
+        "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
+        pl.lit("exposure_share").alias("measure"), pl.col("exposure_share").alias("value"),
+        pl.lit("share of GDP").alias("unit"), pl.lit("chosen").alias("method"),
+        (pl.col("source") + " / WDI GDP (NY.GDP.MKTP.CD)").alias("source"), FLAG,
+    )
+
+
+def asymmetry_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(
+        "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
+        pl.lit("asymmetry").alias("measure"), pl.col("asymmetry").alias("value"),
+        pl.lit("ratio").alias("unit"), pl.lit("chosen").alias("method"),
+        (pl.col("source") + " / WDI GDP (NY.GDP.MKTP.CD)").alias("source"), FLAG,
+    )

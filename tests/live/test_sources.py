@@ -1,0 +1,289 @@
+"""Each live connector: fetch specimens through the mocked client, parse them into the core
+schema; fetch orchestration: offline, network cut, bad data leaving the store intact."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+
+import httpx
+import polars as pl
+import pytest
+import pytest_socket
+import respx
+from conftest import fixture_bytes, load_specimen_module
+
+from autonomy_monitor import fetch
+from autonomy_monitor.catalog import load_source
+from autonomy_monitor.errors import BadInput, SnapshotsMissing, SourceError, SourceUnreachable
+from autonomy_monitor.snapshots import describe_store
+
+
+def _only(monkeypatch, name: str, **parameters) -> None:
+    """Make fetch use a trimmed catalog entry for ``name`` (fewer requests to mock)."""
+    entry = load_source(name)
+    trimmed = entry.model_copy(update={"parameters": {**entry.parameters, **parameters}})
+    real = fetch.load_source
+    monkeypatch.setattr(fetch, "load_source", lambda n: trimmed if n == name else real(n))
+
+
+def _fast_client(sleeps):
+    return fetch.make_client([], sleep=sleeps, jitter=lambda: 0.0)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_sockets_to_the_internet_are_blocked():
+    with pytest.raises(pytest_socket.SocketConnectBlockedError):
+        socket.create_connection(("203.0.113.1", 80), timeout=1)
+
+
+# --- WDI -------------------------------------------------------------------------------------
+
+def _mock_wdi(pages=("indicator_page1.json", "indicator_page2.json")):
+    respx.get("https://api.worldbank.org/v2/country").mock(
+        return_value=httpx.Response(200, content=fixture_bytes("wdi", "country_list.json")))
+
+    def page(request: httpx.Request) -> httpx.Response:
+        number = int(request.url.params["page"])
+        return httpx.Response(200, content=fixture_bytes("wdi", pages[number - 1]))
+
+    return respx.get(url__regex=r"https://api\.worldbank\.org/v2/country/all/indicator/.*").mock(
+        side_effect=page)
+
+
+@respx.mock
+def test_wdi_pages_are_fetched_and_parsed(settings, sleeps, monkeypatch):
+    _only(monkeypatch, "wdi", indicators=["NY.GDP.MKTP.CD"])
+    route = _mock_wdi()
+    (manifest,) = fetch.fetch_sources(settings, "wdi", since=2020, client=_fast_client(sleeps))
+    assert [r.resource for r in manifest.records] == [
+        "country-list", "NY.GDP.MKTP.CD/page-1", "NY.GDP.MKTP.CD/page-2"]
+    assert manifest.vintage == "2025-07-01"
+    params = route.calls[0].request.url.params
+    assert params["date"] == f"2020:{dt.date.today().year}" and params["per_page"] == "1000"
+    table = fetch.load_live(settings, "wdi").tables["core_wdi__yearly_indicators"]
+    assert table.schema == pl.Schema({"country_iso3": pl.String, "year": pl.Int32,
+                                      "indicator_code": pl.String, "value": pl.Float64})
+    # WLD is an aggregate and TKM's value is null: both dropped.
+    assert table.rows() == [("KGZ", 2022, "NY.GDP.MKTP.CD", 12e9), ("KGZ", 2023, "NY.GDP.MKTP.CD", 13e9),
+                            ("TJK", 2023, "NY.GDP.MKTP.CD", 12.1e9)]
+
+
+@respx.mock
+def test_wdi_renamed_field_fails_clearly_and_keeps_previous_fetch(settings, sleeps, monkeypatch):
+    _only(monkeypatch, "wdi", indicators=["NY.GDP.MKTP.CD"])
+    _mock_wdi()
+    fetch.fetch_sources(settings, "wdi", client=_fast_client(sleeps))
+    before = describe_store(settings)
+    respx.routes.clear()
+    _mock_wdi(pages=("renamed_field_page.json",))
+    with pytest.raises(BadInput, match="countryiso3code"):
+        fetch.fetch_sources(settings, "wdi", client=_fast_client(sleeps))
+    assert describe_store(settings).equals(before)
+    assert fetch.load_live(settings, "wdi").tables["core_wdi__yearly_indicators"].height == 3
+
+
+# --- IMF and OECD (SDMX) ---------------------------------------------------------------------
+
+@respx.mock
+def test_imf_imts_reported_and_mirror_rows(settings, sleeps):
+    def answer(request: httpx.Request) -> httpx.Response:
+        name = "exports_generic.xml" if "XG_FOB_USD" in request.url.path else "imports_generic.xml"
+        return httpx.Response(200, content=fixture_bytes("imf", name))
+
+    route = respx.get(url__regex=r"https://api\.imf\.org/external/sdmx/2\.1/data/IMF\.STA,IMTS/.*")
+    route.mock(side_effect=answer)
+    fetch.fetch_sources(settings, "imf", since=2022, client=_fast_client(sleeps))
+    path = route.calls[0].request.url.path
+    assert path.endswith("/KAZ+KGZ+TJK+TKM+UZB+CHN+RUS+JPN+USA+KOR+TUR+DEU.XG_FOB_USD..A")
+    assert "genericdata" in route.calls[0].request.headers["Accept"]
+    table = fetch.load_live(settings, "imf").tables["core_imf__yearly_bilateral_trade"]
+    assert table.columns == ["reporter_iso3", "partner_iso3", "year", "flow", "value_usd", "is_mirror"]
+    assert "G001" not in table["partner_iso3"].to_list()
+    kgz_chn = table.filter((pl.col("reporter_iso3") == "KGZ") & (pl.col("partner_iso3") == "CHN")
+                           & (pl.col("year") == 2023)).sort(["flow", "is_mirror"])
+    # KGZ's own exports (98 M), and China's exports to KGZ mirrored as KGZ imports (19 bn).
+    assert kgz_chn.select("flow", "value_usd", "is_mirror").rows() == [
+        ("exports", 98e6, False), ("exports", 19e9, True), ("imports", 98e6, False),
+        ("imports", 19e9, True)]
+
+
+@respx.mock
+def test_imf_no_results_is_an_empty_table(settings, sleeps):
+    respx.get(url__regex=r"https://api\.imf\.org/.*").mock(
+        return_value=httpx.Response(404, content=fixture_bytes("imf", "no_results.xml")))
+    fetch.fetch_sources(settings, "imf", client=_fast_client(sleeps))
+    assert fetch.load_live(settings, "imf").tables["core_imf__yearly_bilateral_trade"].is_empty()
+
+
+@respx.mock
+def test_oecd_dac2a_in_us_dollars_countries_only(settings, sleeps):
+    route = respx.get(url__regex=r"https://sdmx\.oecd\.org/public/rest/data/.*").mock(
+        return_value=httpx.Response(200, content=fixture_bytes("oecd", "dac2a_generic.xml")))
+    fetch.fetch_sources(settings, "oecd", client=_fast_client(sleeps))
+    assert "DSD_DAC2@DF_DAC2A,/.KAZ+KGZ" in str(route.calls[0].request.url)
+    table = fetch.load_live(settings, "oecd").tables["core_oecd__yearly_aid"]
+    assert table.rows() == [("4EU001", "KGZ", 2022, 40e6), ("JPN", "UZB", 2021, 300.5e6),
+                            ("JPN", "UZB", 2022, -12.25e6)]
+
+
+@respx.mock
+def test_sdmx_garbage_is_retried_then_clear_error(settings, sleeps):
+    respx.get(url__regex=r"https://sdmx\.oecd\.org/.*").mock(
+        return_value=httpx.Response(200, content=b"<?xml version='1.0'?><message:GenericData"))
+    with pytest.raises(SourceError, match="kept failing .*unreadable SDMX-ML"):
+        fetch.fetch_sources(settings, "oecd", client=_fast_client(sleeps))
+    assert len(sleeps) == 4
+    assert describe_store(settings).is_empty()
+
+
+# --- UN DESA and KNOMAD (xlsx) ---------------------------------------------------------------
+
+@respx.mock
+def test_undesa_workbook_to_iso3_pairs(settings, sleeps, tmp_path):
+    book = load_specimen_module("undesa").build(tmp_path / "ims.xlsx").read_bytes()
+    respx.get(load_source("undesa").url).mock(return_value=httpx.Response(200, content=book))
+    fetch.fetch_sources(settings, "undesa", client=_fast_client(sleeps))
+    table = fetch.load_live(settings, "undesa").tables["core_undesa__migrant_stock"]
+    assert table.columns == ["origin_iso3", "destination_iso3", "year", "migrants"]
+    assert set(table["origin_iso3"]) == {"UZB", "KGZ"}  # World, Other, Channel Islands dropped
+    uzb_rus = table.filter((pl.col("origin_iso3") == "UZB") & (pl.col("destination_iso3") == "RUS"))
+    assert uzb_rus["year"].to_list() == [1990, 1995, 2000, 2005, 2010, 2015, 2020, 2024]
+    assert uzb_rus["migrants"].to_list()[-1] == 1250  # both sexes, not the male block
+    kgz = table.filter(pl.col("origin_iso3") == "KGZ")
+    assert 2000 not in kgz["year"].to_list()  # an empty cell is no estimate
+    assert 2024 not in table.filter(pl.col("destination_iso3") == "KAZ")["year"].to_list()
+
+
+@respx.mock
+def test_undesa_renamed_column_is_one_clear_error(settings, sleeps, tmp_path):
+    book = load_specimen_module("undesa").build(
+        tmp_path / "ims.xlsx", origin_code_label="Code of origin").read_bytes()
+    respx.get(load_source("undesa").url).mock(return_value=httpx.Response(200, content=book))
+    with pytest.raises(BadInput, match="no column 'Location code of origin'"):
+        fetch.fetch_sources(settings, "undesa", client=_fast_client(sleeps))
+    assert describe_store(settings).is_empty()
+
+
+def _mock_knomad(tmp_path, **matrix_kwargs):
+    specimen = load_specimen_module("knomad")
+    entry = load_source("knomad")
+    respx.get(entry.parameters["matrix_url"]).mock(return_value=httpx.Response(
+        200, content=specimen.build_matrix(tmp_path / "m.xlsx", **matrix_kwargs).read_bytes()))
+    respx.get(entry.parameters["inflows_url"]).mock(return_value=httpx.Response(
+        200, content=specimen.build_inflows(tmp_path / "i.xlsx").read_bytes()))
+
+
+@respx.mock
+def test_knomad_matrix_and_inflows(settings, sleeps, tmp_path):
+    _mock_knomad(tmp_path)
+    (manifest,) = fetch.fetch_sources(settings, "knomad", client=_fast_client(sleeps))
+    assert manifest.vintage == load_source("knomad").release
+    tables = fetch.load_live(settings, "knomad").tables
+    matrix = tables["core_knomad__bilateral_remittances"]
+    assert matrix.columns == ["sender_iso3", "receiver_iso3", "year", "remittances_usd"]
+    assert set(matrix["sender_iso3"]) == {"RUS", "DEU", "KOR"}  # the WORLD row is dropped
+    rus_kgz = matrix.filter((pl.col("sender_iso3") == "RUS") & (pl.col("receiver_iso3") == "KGZ"))
+    assert rus_kgz.select("year", "remittances_usd").rows() == [(2021, 2000.5e6)]
+    assert matrix.filter(pl.col("sender_iso3") == "DEU").height == 1  # blank and 0 are no corridor
+    inflows = tables["core_knomad__remittance_inflows"]
+    assert set(inflows["receiver_iso3"]) == {"KGZ", "TJK"}
+    assert inflows.filter(pl.col("is_estimate"))["year"].unique().to_list() == [2023]
+
+
+@respx.mock
+def test_knomad_unknown_country_name_is_listed(settings, sleeps, tmp_path):
+    _mock_knomad(tmp_path, extra_sender="Atlantis")
+    with pytest.raises(BadInput, match="'Atlantis'"):
+        fetch.fetch_sources(settings, "knomad", client=_fast_client(sleeps))
+
+
+def test_knomad_non_xlsx_body_is_retried(settings, sleeps):
+    with respx.mock:
+        respx.get(url__regex=r"https://www\.knomad\.org/.*").mock(
+            return_value=httpx.Response(200, content=b"not a zip"))
+        with pytest.raises(SourceError, match="not an xlsx"):
+            fetch.fetch_sources(settings, "knomad", client=_fast_client(sleeps))
+
+
+# --- UN votes (CSV) ---------------------------------------------------------------------------
+
+@respx.mock
+def test_unga_votes_and_roll_calls(settings, sleeps):
+    respx.get(load_source("unga").url).mock(
+        return_value=httpx.Response(200, content=fixture_bytes("unga", "ga_voting.csv")))
+    fetch.fetch_sources(settings, "unvotes", client=_fast_client(sleeps))
+    tables = fetch.load_live(settings, "unga").tables
+    calls = tables["core_unga__roll_calls"]
+    assert calls.columns == ["roll_call_id", "resolution_symbol", "date", "session", "title",
+                             "issue_tags", "is_important"]
+    assert calls["resolution_symbol"].to_list() == ["A/RES/ES-11/1", "A/RES/78/200"]
+    assert calls["date"].to_list() == [dt.date(2022, 3, 2), dt.date(2023, 12, 19)]
+    votes = tables["core_unga__votes"]
+    first = dict(votes.filter(pl.col("roll_call_id") == "undl:1000001")
+                 .select("country_iso3", "vote").rows())
+    assert first == {"JPN": "Y", "KAZ": "A", "RUS": "N", "TKM": "X", "USA": "Y"}
+    second = dict(votes.filter(pl.col("roll_call_id") == "undl:1000002")
+                  .select("country_iso3", "vote").rows())
+    assert second["USA"] == "X"  # an empty ms_vote is a member that did not vote
+
+
+@respx.mock
+def test_unga_renamed_column_is_refused_before_storing(settings, sleeps):
+    body = fixture_bytes("unga", "ga_voting.csv").replace(b"ms_vote", b"member_vote", 1)
+    respx.get(load_source("unga").url).mock(return_value=httpx.Response(200, content=body))
+    with pytest.raises(SourceError, match="lacks column.*ms_vote"):
+        fetch.fetch_sources(settings, "unga", client=_fast_client(sleeps))
+    assert not (settings.snapshot_store / "objects").exists() or not any(
+        p for p in (settings.snapshot_store / "objects").rglob("*") if p.is_file())
+
+
+# --- orchestration ---------------------------------------------------------------------------
+
+def test_offline_on_empty_store_says_what_to_fetch(settings):
+    with pytest.raises(SnapshotsMissing) as info:
+        fetch.fetch_sources(settings, None, offline=True)
+    message = str(info.value)
+    assert "autonomy fetch --source wdi,imf,oecd,undesa,knomad,unga" in message
+    assert "\n" not in message
+
+
+@respx.mock
+def test_offline_uses_what_is_stored_and_names_what_is_missing(settings, sleeps):
+    respx.get(load_source("unga").url).mock(
+        return_value=httpx.Response(200, content=fixture_bytes("unga", "ga_voting.csv")))
+    fetch.fetch_sources(settings, "unga", client=_fast_client(sleeps))
+    (stored,) = fetch.fetch_sources(settings, "unga", offline=True)
+    assert stored.source == "unga"
+    with pytest.raises(SnapshotsMissing, match=r"nothing for wdi;.*--source wdi\b"):
+        fetch.fetch_sources(settings, "unga,wdi", offline=True)
+
+
+def test_network_cut_is_one_sentence_naming_the_host(settings):
+    # No mock: the client really tries, and the socket guard (or DNS) refuses.
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get(url__regex=r".*").mock(side_effect=httpx.ConnectError("Name or service not known"))
+        with pytest.raises(SourceUnreachable) as info:
+            fetch.fetch_sources(settings, "wdi,imf")
+    message = str(info.value)
+    assert message.startswith("cannot reach api.worldbank.org for wdi")
+    assert "--offline" in message and "--source-dir" in message
+
+
+def test_unknown_source_is_a_bad_argument(settings):
+    with pytest.raises(Exception, match="unknown live source.*nope"):
+        fetch.fetch_sources(settings, "wdi,nope")
+
+
+@respx.mock
+def test_status_shows_vintage_and_age(settings, sleeps):
+    respx.get(load_source("unga").url).mock(
+        return_value=httpx.Response(200, content=fixture_bytes("unga", "ga_voting.csv")))
+    (manifest,) = fetch.fetch_sources(settings, "unga", client=_fast_client(sleeps))
+    later = manifest.fetched_at + dt.timedelta(days=3, hours=12)
+    frame = describe_store(settings, sources=["unga", "wdi"], now=later)
+    assert frame.columns == ["source", "vintage", "fetched_at", "age_days", "files", "bytes"]
+    unga, wdi = frame.rows(named=True)
+    assert unga["vintage"] == "2026-02-06" and unga["age_days"] == 3.5 and unga["files"] == 1
+    assert unga["bytes"] == len(fixture_bytes("unga", "ga_voting.csv"))
+    assert wdi["vintage"] is None and wdi["files"] == 0

@@ -1,0 +1,76 @@
+"""api.ideal_points / api.ideal_point_distances and the CLI over a tiny temporary warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from autonomy_monitor import api
+from autonomy_monitor.steps import idealpoints_step
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> api.Settings:
+    path = tmp_path / "warehouse.duckdb"
+    table = pl.DataFrame(
+        {
+            "country_iso3": ["KAZ", "KAZ", "RUS", "SUN", "USA", "USA", "USA"],
+            "year": [1992, 1993, 1992, 1991, 1991, 1992, 1993],
+            "ideal_point": [-0.5, -0.4, -0.2, -1.0, 2.0, 2.1, 2.2],
+            "se": [0.1, 0.1, 0.2, 0.1, 0.1, 0.1, 0.1],
+            "n_votes": [50, 60, 70, 70, 70, 70, 70],
+        }
+    )
+    with duckdb.connect(str(path)) as con:
+        con.register("frame", table.to_arrow())
+        con.execute("CREATE TABLE out_alignment__ideal_points AS SELECT * FROM frame")
+    return api.Settings(warehouse=path)
+
+
+def test_ideal_points_filters_countries_and_years(settings):
+    out = api.ideal_points("KAZ,USA", start=1992, settings=settings)
+    assert out["country_iso3"].to_list() == ["KAZ", "KAZ", "USA", "USA"]
+    with_predecessor = api.ideal_points("RUS", settings=settings)
+    assert with_predecessor["country_iso3"].to_list() == ["RUS", "SUN"]
+
+
+def test_distances_to_powers_follow_predecessors(settings):
+    dist = api.ideal_point_distances("USA", "RUS", settings=settings)
+    assert dist["year"].to_list() == [1991, 1992]
+    assert dist["power_state"].to_list() == ["SUN", "RUS"]
+    assert dist["distance"].to_list() == pytest.approx([3.0, 2.3])
+    assert dist["se"][0] == pytest.approx((0.1**2 + 0.1**2) ** 0.5)
+
+
+def test_missing_table_is_a_clear_error(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    with pytest.raises(api.WarehouseMissing, match="autonomy build"):
+        api.ideal_points(settings=api.Settings(warehouse=path))
+
+
+def test_cli_prints_csv(settings, monkeypatch):
+    from autonomy_monitor.cli.main import app
+
+    monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(settings.warehouse))
+    result = CliRunner().invoke(app, ["idealpoints", "--countries", "KAZ", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "country_iso3,year,ideal_point,se,n_votes"
+    assert len(result.output.splitlines()) == 3
+
+
+def test_step_joins_years_from_roll_calls():
+    import datetime as dt
+
+    roll_calls = pl.DataFrame({"roll_call_id": ["a", "b"],
+                               "date": [dt.date(2000, 3, 1), dt.date(2001, 5, 2)]})
+    votes = pl.DataFrame({"roll_call_id": ["a", "a", "b", "b"],
+                          "country_iso3": ["USA", "RUS", "USA", "RUS"],
+                          "vote": ["Y", "N", "N", "Y"]})
+    joined = idealpoints_step.roll_call_votes(roll_calls, votes)
+    assert joined.columns == ["roll_call_id", "year", "country_iso3", "vote"]
+    assert sorted(joined["year"].unique().to_list()) == [2000, 2001]
