@@ -34,7 +34,10 @@ suppressMessages(library(pscl))
 args <- commandArgs(trailingOnly = TRUE)
 v <- read.csv(args[1], stringsAsFactors = FALSE)
 m <- tapply(v$code, list(v$country_iso3, v$roll_call_id), function(z) z[1])
-rc <- rollcall(m, yea = 1, nay = 0, missing = NA, notInLegis = NULL)
+m <- m[rowSums(!is.na(m)) >= 5, , drop = FALSE]
+m <- m[, apply(m, 2, function(z) length(unique(na.omit(z))) == 2), drop = FALSE]
+rc <- rollcall(m, yea = 1, nay = 0, missing = NA, notInLegis = NULL,
+               legis.names = rownames(m), vote.names = colnames(m))
 t0 <- proc.time()[["elapsed"]]
 fit <- ideal(rc, d = 1, normalize = TRUE, maxiter = as.integer(args[3]),
              burnin = as.integer(args[4]), thin = 10, verbose = FALSE)
@@ -64,8 +67,10 @@ def run_pscl(session: pl.DataFrame, maxiter: int, burnin: int) -> tuple[pl.DataF
         start = time.perf_counter()
         proc = subprocess.run(
             ["Rscript", str(script), str(votes_csv), str(out_csv), str(maxiter), str(burnin)],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True,
         )
+        if proc.returncode != 0:
+            raise RuntimeError(f"Rscript failed: {proc.stderr.strip()[-800:]}")
         wall = time.perf_counter() - start
         print(f"R pscl::ideal: {float(proc.stdout.split()[-1]):.2f} s inside R, "
               f"{wall:.2f} s including R start-up and data loading")

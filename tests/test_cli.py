@@ -120,3 +120,11 @@ def test_help_lists_commands() -> None:
     assert result.exit_code == 0
     for command in ("build", "status", "alignment", "votes", "snapshot"):
         assert command in result.output
+
+
+def test_build_offline_on_an_empty_store_says_what_to_fetch(env: dict[str, str], tmp_path: Path) -> None:
+    env = {**env, "AUTONOMY_SNAPSHOT_STORE": str(tmp_path / "store")}
+    result = CliRunner().invoke(app, ["build", "--offline", "--sources", "wdi,unga"], env=env)
+    assert result.exit_code == 2
+    assert "autonomy fetch --source wdi,unga" in result.output
+    assert not Path(env["AUTONOMY_WAREHOUSE"]).exists()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from autonomy_monitor import __version__, warehouse
+from autonomy_monitor import __version__, fetch, warehouse
 from autonomy_monitor.errors import BadArgument
 from autonomy_monitor.settings import Settings
 from autonomy_monitor.sources.unga import bulk as unga_bulk
@@ -149,17 +149,36 @@ def run_derived(state: BuildState, progress: Progress) -> None:
         state.tables.update(outputs)
 
 
+def live_steps(settings: Settings, names: Sequence[str]) -> tuple[SourceStep, ...]:
+    """Source steps that read the latest stored fetch of each live source (no network)."""
+    return tuple(
+        SourceStep(name, lambda _dir, name=name: fetch.load_live(settings, name)) for name in names
+    )
+
+
 def build_warehouse(
     settings: Settings,
-    source_dir: Path,
+    source_dir: Path | None,
     *,
     sources: Sequence[str] | None = None,
     progress: Progress = lambda _message: None,
+    live: bool = False,
 ) -> Path:
-    """Build every selected source and derived table into ``settings.warehouse`` atomically."""
-    steps = select_sources(sources)
-    if not source_dir.is_dir():
-        raise BadArgument(f"Source directory {source_dir} does not exist.")
+    """Build every selected source and derived table into ``settings.warehouse`` atomically.
+
+    ``live=True`` reads the snapshot store (filled by ``autonomy fetch``) instead of bulk
+    files under ``source_dir``.
+    """
+    if live:
+        steps = live_steps(settings, fetch.parse_sources(sources))
+        source_dir = settings.snapshot_store
+    else:
+        steps = select_sources(sources)
+        if source_dir is None or not source_dir.is_dir():
+            raise BadArgument(
+                f"Source directory {source_dir} does not exist: pass --source-dir DIR "
+                "(the folder holding unga_votes/, trade/, wdi/ ...) or set AUTONOMY_SHARED_DATA."
+            )
     state = run_sources(source_dir, steps, progress)
     run_derived(state, progress)
     progress("writing warehouse")

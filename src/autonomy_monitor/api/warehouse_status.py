@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from autonomy_monitor import build as build_pipeline
-from autonomy_monitor import snapshot
+from autonomy_monitor import fetch, snapshot
 from autonomy_monitor.api.store import has_table, query, store_label
 from autonomy_monitor.settings import Settings
 
@@ -19,12 +19,43 @@ def build(
     sources: Sequence[str] | None = None,
     settings: Settings | None = None,
     progress: Callable[[str], None] = lambda _message: None,
+    live: bool = False,
+    offline: bool = False,
+    since: int | None = None,
 ) -> Path:
-    """Build the warehouse from raw bulk files (default: ``settings.shared_data``)."""
+    """Build the warehouse from raw bulk files (default: ``settings.shared_data``).
+
+    ``live``: first fetch the live sources into the snapshot store (skipped with
+    ``offline``, which uses what is stored and says what is missing), then build from it.
+    """
     settings = settings or Settings()
+    if live or offline:
+        fetch.fetch_sources(settings, sources, since, offline, progress=progress)
+        return build_pipeline.build_warehouse(settings, None, sources=sources, progress=progress, live=True)
     return build_pipeline.build_warehouse(
         settings, source_dir or settings.shared_data, sources=sources, progress=progress
     )
+
+
+def fetch_sources(
+    sources: str | Sequence[str] | None = None,
+    *,
+    since: int | None = None,
+    offline: bool = False,
+    settings: Settings | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list:
+    """Fetch live sources into the snapshot store (see ``autonomy_monitor.fetch``)."""
+    return fetch.fetch_sources(settings or Settings(), sources, since, offline, progress=progress)
+
+
+def live_sources() -> tuple[str, ...]:
+    return fetch.LIVE_SOURCES
+
+
+def snapshot_store_status(settings: Settings | None = None) -> pl.DataFrame:
+    """Each live source's stored vintage, fetch time and age (nulls where nothing is stored)."""
+    return fetch.status(settings or Settings())
 
 
 def write_snapshot(target: Path | None = None, *, settings: Settings | None = None) -> dict:

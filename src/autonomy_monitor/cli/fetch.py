@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import typer
 
-from autonomy_monitor import fetch
+from autonomy_monitor import api
 from autonomy_monitor.cli.common import OutputFormat, console, print_frame, user_errors
-from autonomy_monitor.settings import Settings
 
-SOURCE_HELP = "Comma-separated live sources: " + ",".join(fetch.LIVE_SOURCES) + " (default: all)."
+SOURCE_HELP = "Comma-separated live sources: " + ",".join(api.live_sources()) + " (default: all)."
 
 
 @user_errors
@@ -25,10 +24,10 @@ def fetch_command(
     ),
 ) -> None:
     """Fetch live official sources into the content-addressed snapshot store."""
-    settings = Settings()
+    settings = api.Settings()
     out = console()
-    manifests = fetch.fetch_sources(
-        settings, source or None, since, offline, progress=lambda text: out.print(text)
+    manifests = api.fetch_sources(
+        source or None, since=since, offline=offline, settings=settings, progress=lambda text: out.print(text)
     )
     verb = "stored" if offline or settings.offline else "fetched"
     for manifest in manifests:
@@ -43,8 +42,8 @@ def status_command(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Show each live source's stored vintage, when it was fetched and how old that is."""
-    settings = Settings()
-    frame = fetch.status(settings)
+    settings = api.Settings()
+    frame = api.snapshot_store_status(settings)
     print_frame(
         frame,
         fmt,

@@ -45,13 +45,19 @@ def main(
 def build(
     source_dir: Annotated[Path | None, typer.Option("--source-dir", help="Folder of raw bulk files (default: AUTONOMY_SHARED_DATA or ../shared/data).")] = None,
     only: Annotated[str | None, typer.Option("--sources", help="Comma-separated subset of sources to build (default: all).")] = None,
+    live: Annotated[bool, typer.Option("--live", help="Fetch the official APIs into the snapshot store first, then build from it.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Build from the snapshot store without fetching (says what is missing).")] = False,
+    since: Annotated[int | None, typer.Option("--since", help="With --live: first year to ask the APIs for.")] = None,
 ) -> None:
-    """Build the warehouse from raw files; the previous warehouse stays until the new one is complete."""
+    """Build the warehouse from raw files (or live sources); the previous warehouse stays until the new one is complete."""
     settings = api.Settings()
     chosen = [s.strip() for s in only.split(",")] if only else None
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console(), transient=False) as progress:
         task = progress.add_task("starting build", total=None)
-        path = api.build(source_dir, sources=chosen, settings=settings, progress=lambda m: progress.update(task, description=m))
+        path = api.build(
+            source_dir, sources=chosen, settings=settings, live=live, offline=offline, since=since,
+            progress=lambda m: progress.update(task, description=m),
+        )
         progress.update(task, description="done")
     console().print(f"Warehouse written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB). `autonomy status` shows its provenance.")
 
@@ -79,6 +85,8 @@ def status(fmt: FormatOption = OutputFormat.table) -> None:
     mismatches = api.tally_mismatches(settings)
     if mismatches.height:
         console().print(rich_table(mismatches, title="Roll calls whose stored votes differ from the official tally"))
+    console().print(rich_table(api.snapshot_store_status(settings), title=f"Live sources in the snapshot store ({settings.snapshot_store})",
+                               caption="Fetch with `autonomy fetch --source NAME`; build from the store with `autonomy build --live` or `--offline`."))
 
 
 def api_sha_prefix(column: str = "sha256"):  # type: ignore[no-untyped-def]
@@ -100,6 +108,8 @@ def alignment(
 ) -> None:
     """A country's yearly UN vote agreement with each partner (agreement, identical share, S, kappa)."""
     frame = api.vote_agreement(country, partners, start=start, end=end, issue=issue)
+    if fmt is OutputFormat.table and frame["as_state"].null_count() == frame.height:
+        frame = frame.drop("as_state")
     code = api.parse_country_list(country)[0]
     title = f"UN General Assembly vote agreement: {api.country_name(code)} ({code}), issue: {issue}"
     caption = (
