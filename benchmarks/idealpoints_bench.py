@@ -31,19 +31,21 @@ from autonomy_monitor.models.idealpoints import estimate_ideal_points  # noqa: E
 
 R_SCRIPT = r"""
 suppressMessages(library(pscl))
-args <- commandArgs(trailingOnly = TRUE)
-v <- read.csv(args[1], stringsAsFactors = FALSE)
+cli <- commandArgs(trailingOnly = TRUE)
+n_iter <- as.integer(cli[3])
+n_burn <- as.integer(cli[4])
+v <- read.csv(cli[1], stringsAsFactors = FALSE)
 m <- tapply(v$code, list(v$country_iso3, v$roll_call_id), function(z) z[1])
 m <- m[rowSums(!is.na(m)) >= 5, , drop = FALSE]
 m <- m[, apply(m, 2, function(z) length(unique(na.omit(z))) == 2), drop = FALSE]
 rc <- rollcall(m, yea = 1, nay = 0, missing = NA, notInLegis = NULL,
                legis.names = rownames(m), vote.names = colnames(m))
 t0 <- proc.time()[["elapsed"]]
-fit <- ideal(rc, d = 1, normalize = TRUE, maxiter = as.integer(args[3]),
-             burnin = as.integer(args[4]), thin = 10, verbose = FALSE)
+fit <- ideal(rc, d = 1, normalize = TRUE, maxiter = n_iter, burnin = n_burn, thin = 10,
+             verbose = FALSE)
 el <- proc.time()[["elapsed"]] - t0
 x <- fit$xbar[, 1]
-write.csv(data.frame(country_iso3 = names(x), x = x), args[2], row.names = FALSE)
+write.csv(data.frame(country_iso3 = names(x), x = x), cli[2], row.names = FALSE)
 cat(sprintf("%.3f\n", el))
 """
 

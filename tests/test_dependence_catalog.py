@@ -28,5 +28,5 @@ def test_indicator_entries_are_complete() -> None:
         entry = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert set(entry) == INDICATOR_FIELDS, path.name
         assert entry["name"] == path.name.removesuffix(".yaml")
-        assert entry["dimension"] in {"trade", "remittances", "migration", "aid", "finance", "energy"}
+        assert entry["dimension"] in {"trade", "remittances", "migration", "aid", "finance", "energy", "alignment"}
         assert set(entry["sources"]) <= known, path.name

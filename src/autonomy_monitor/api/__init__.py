@@ -31,6 +31,7 @@ from autonomy_monitor.api.warehouse_status import (
 )
 from autonomy_monitor.api.trade import mirror_gaps
 from autonomy_monitor.countries import country_name, parse_country_list
+from autonomy_monitor.methodology import methodology_markdown
 from autonomy_monitor.errors import AutonomyError, BadArgument, BadInput, WarehouseMissing
 from autonomy_monitor.settings import Settings
 
@@ -64,5 +65,6 @@ __all__ = [
     "Settings",
     "WarehouseMissing",
     "country_name",
+    "methodology_markdown",
     "parse_country_list",
 ]

@@ -60,3 +60,35 @@ def load_source(name: str) -> SourceEntry:
     except (yaml.YAMLError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
         raise BadInput(f"catalog entry catalog/sources/{name}.yaml is invalid: {first}.") from exc
+
+
+_INDICATORS_DIR = "indicators"
+
+
+class IndicatorEntry(BaseModel):
+    """One indicator: what it means, its formula and unit, and the sources behind it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    dimension: str
+    definition: str
+    formula: str
+    unit: str
+    sources: list[str]
+    reference: str
+
+
+def load_indicators() -> list[IndicatorEntry]:
+    """Every indicator entry, validated, sorted by dimension then name."""
+    folder = resources.files(__package__).joinpath(_INDICATORS_DIR)
+    entries = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".yaml"):
+            continue
+        try:
+            entries.append(IndicatorEntry.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))))
+        except (yaml.YAMLError, ValidationError) as exc:
+            first = str(exc).splitlines()[0]
+            raise BadInput(f"catalog entry catalog/indicators/{path.name} is invalid: {first}.") from exc
+    return sorted(entries, key=lambda e: (e.dimension, e.name))

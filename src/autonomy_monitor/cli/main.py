@@ -173,6 +173,18 @@ from autonomy_monitor.cli import idealpoints as idealpoints_cli  # noqa: E402 - 
 app.command("idealpoints")(idealpoints_cli.idealpoints_command)
 
 
+@app.command()
+@user_errors
+def methodology(out: OutOption = None) -> None:
+    """Print (or write) every indicator's definition, formula, unit and sources, from the catalog."""
+    text = api.methodology_markdown()
+    if out:
+        out.write_text(text)
+        console().print(f"Methodology written to {out}.")
+    else:
+        console().print(text, markup=False, highlight=False)
+
+
 def run() -> None:
     """Entry point of the ``autonomy`` script."""
     app()
