@@ -24,8 +24,11 @@ import polars as pl
 from autonomy_monitor import __version__, warehouse
 from autonomy_monitor.errors import BadInput
 
-# Partners kept in the bundled alignment table: every country is paired with these.
-SNAPSHOT_POWERS = ("CHN", "RUS", "SUN", "USA", "JPN", "IND", "TUR", "KOR", "DEU", "GBR", "FRA")
+# Partners kept in the bundled alignment table: every country is paired with these
+# (and with the five Central Asian states).
+SNAPSHOT_POWERS = ("CHN", "RUS", "SUN", "USA", "JPN")
+# Partners kept in the bundled dependence table for countries outside Central Asia.
+SNAPSHOT_PARTNERS = ("CHN", "RUS", "USA", "JPN", "KOR", "TUR", "DEU", "IND", "GBR", "FRA", "ARE", "IRN")
 
 
 @dataclass(frozen=True)
@@ -37,15 +40,26 @@ class SnapshotTable:
     required: bool = True
 
 
+FLAGSHIP = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
+
+
 def powers_list() -> str:
     return ", ".join(f"'{code}'" for code in SNAPSHOT_POWERS)
+
+
+def partners_list() -> str:
+    return ", ".join(f"'{code}'" for code in SNAPSHOT_PARTNERS)
+
+
+def flagship_list() -> str:
+    return ", ".join(f"'{code}'" for code in FLAGSHIP)
 
 
 SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
     SnapshotTable(
         "out_alignment__yearly_vote_agreement_wide",
         "SELECT * FROM out_alignment__yearly_vote_agreement_wide "
-        f"WHERE country_iso3 IN ({powers_list()}) OR partner_iso3 IN ({powers_list()}) "
+        f"WHERE country_iso3 IN ({powers_list()}, {flagship_list()}) OR partner_iso3 IN ({powers_list()}, {flagship_list()}) "
         "ORDER BY year, issue, country_iso3, partner_iso3",
     ),
     SnapshotTable(
@@ -53,6 +67,22 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
         "SELECT * FROM out_alignment__yearly_participation ORDER BY year, issue, country_iso3",
     ),
     SnapshotTable("out_alignment__key_votes", "SELECT * FROM out_alignment__key_votes ORDER BY date, roll_call_id, country_iso3"),
+    SnapshotTable(
+        "out_dependence__yearly",
+        "SELECT * FROM out_dependence__yearly WHERE year >= 2000 AND ("
+        f"country_iso3 IN ({flagship_list()}) OR ((partner_iso3 IS NULL OR partner_iso3 IN ({partners_list()})) "
+        "AND (dimension <> 'trade' OR method = 'chosen'))) "
+        "ORDER BY dimension, country_iso3, partner_iso3, year, measure, method",
+        required=False,
+    ),
+    SnapshotTable("out_alignment__ideal_points", "SELECT * FROM out_alignment__ideal_points ORDER BY country_iso3, year", required=False),
+    SnapshotTable("out_governance__yearly", "SELECT * FROM out_governance__yearly WHERE year >= 1990 ORDER BY ALL", required=False),
+    SnapshotTable("out_migration__japan_residents", "SELECT * FROM out_migration__japan_residents ORDER BY ALL", required=False),
+    SnapshotTable(
+        "out_trade__mirror_gaps",
+        f"SELECT * FROM out_trade__mirror_gaps WHERE reporter_iso3 IN ({flagship_list()}) OR partner_iso3 IN ({flagship_list()}) ORDER BY ALL",
+        required=False,
+    ),
     SnapshotTable("qa_unga__tally_mismatches", "SELECT * FROM qa_unga__tally_mismatches ORDER BY roll_call_id"),
     SnapshotTable("meta_provenance__inputs", "SELECT * FROM meta_provenance__inputs ORDER BY source, file"),
     SnapshotTable("meta_build__runs", "SELECT * FROM meta_build__runs"),

@@ -113,10 +113,16 @@ def complete_groups(long: pl.DataFrame, reported: pl.DataFrame, dots_years: pl.D
     return pl.concat([by_reporter, by_mirror])
 
 
+def suffixed(column: str, suffix: str) -> pl.Expr:
+    """``flow`` + suffix via a lookup (export_share ...), cheaper than per-row concatenation."""
+    names = {flow: flow + suffix for flow in (*trade.FLOWS, "total")}
+    return pl.col(column).replace_strict(names, return_dtype=pl.String)
+
+
 def share_rows(shares: pl.DataFrame) -> pl.DataFrame:
     return shares.select(
         "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
-        (pl.col("flow") + "_share").alias("measure"), pl.col("share").alias("value"),
+        suffixed("flow", "_share").alias("measure"), pl.col("share").alias("value"),
         pl.lit("share").alias("unit"), "method", "source", FLAG,
     )
 
@@ -129,7 +135,7 @@ def hhi_rows(shares: pl.DataFrame) -> pl.DataFrame:
     joined = index.join(labels, on=["country_iso3", "year", "flow", "method"], how="left", maintain_order="left")
     return joined.select(
         "country_iso3", pl.lit(None, dtype=pl.String).alias("partner_iso3"), "year",
-        pl.lit("trade").alias("dimension"), (pl.col("flow") + "_hhi").alias("measure"),
+        pl.lit("trade").alias("dimension"), suffixed("flow", "_hhi").alias("measure"),
         pl.col("hhi").alias("value"), pl.lit("index").alias("unit"), "method", "source", FLAG,
     )
 
@@ -138,7 +144,7 @@ def amount_rows(long: pl.DataFrame) -> pl.DataFrame:
     chosen = long.filter(pl.col("method") == "chosen")
     return chosen.select(
         "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
-        (pl.col("flow") + "_usd").alias("measure"), pl.col("value_usd").alias("value"),
+        suffixed("flow", "_usd").alias("measure"), pl.col("value_usd").alias("value"),
         pl.lit("US$").alias("unit"), "method", "source", FLAG,
     )
 

@@ -170,8 +170,11 @@ def resolve_pair(
     return frame
 
 
-def keep(frame: pl.DataFrame, record: InputRecord) -> tuple[pl.DataFrame, InputRecord]:
-    """Drop exact duplicates of core rows (counted), fail on conflicting ones, fill rows_kept."""
+def keep(frame: pl.DataFrame, record: InputRecord, *, rows_kept: int | None = None) -> tuple[pl.DataFrame, InputRecord]:
+    """Drop exact duplicates of core rows (counted), fail on conflicting ones, fill rows_kept.
+
+    ``rows_kept`` is given for monthly files, whose kept rows are the months behind the
+    annual sums; otherwise it is the number of core rows."""
     core = bc.drop_duplicates(frame.select(list(CORE_SCHEMA)), record)
     clash = core.filter(pl.struct("reporter_iso3", "partner_iso3", "year", "flow", "source").is_duplicated())
     if clash.height:
@@ -180,7 +183,7 @@ def keep(frame: pl.DataFrame, record: InputRecord) -> tuple[pl.DataFrame, InputR
             f"{SOURCE}: {record.file} has conflicting values for {row['reporter_iso3']} -> "
             f"{row['partner_iso3']} {row['flow']} {row['year']}; replace the file with a clean copy."
         )
-    record.rows_kept = core.height if record.rows_kept == 0 else record.rows_kept
+    record.rows_kept = core.height if rows_kept is None else rows_kept
     return core, record
 
 
@@ -226,8 +229,7 @@ def read_eu_monthly(path: Path, rates: pl.DataFrame) -> tuple[pl.DataFrame, Inpu
     frame = resolve_pair(frame.filter(~aggregate), "reporter_name", "reporter_iso3", "partner_name", "partner_iso3", record)
     frame = to_usd(frame, rates, record)
     annual = frame.group_by("reporter_iso3", "partner_iso3", "year", "flow").agg(pl.col("value_usd").sum())
-    record.rows_kept = frame.height
-    core, record = keep(annual.with_columns(pl.lit(EUROSTAT).alias("source")), record)
+    core, record = keep(annual.with_columns(pl.lit(EUROSTAT).alias("source")), record, rows_kept=frame.height)
     eu27_annual = eu27.group_by("partner_iso3", "year", "flow").agg(pl.col("value_eur").sum().alias("monthly_sum_eur"))
     return core, record, eu27_annual
 
@@ -267,11 +269,10 @@ def read_fcs(path: Path) -> tuple[pl.DataFrame, InputRecord]:
     frame = check_flow(bc.drop_duplicates(frame, record), path)
     frame = complete_years(frame, record)
     frame = resolve_pair(frame, "reporter_iso3", "reporter_iso3", "partner_name", "partner_iso3", record)
-    record.rows_kept = frame.height
     annual = frame.group_by("reporter_iso3", "partner_iso3", "year", "flow").agg(
         (pl.col("value_usd_millions").sum() * 1e6).alias("value_usd")
     )
-    return keep(annual.with_columns(pl.lit(FCS).alias("source")), record)
+    return keep(annual.with_columns(pl.lit(FCS).alias("source")), record, rows_kept=frame.height)
 
 
 # -- press-reported headline figures ---------------------------------------------------------
