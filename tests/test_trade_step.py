@@ -169,3 +169,9 @@ def test_live_connector_flow_names_are_accepted() -> None:
 def test_mirror_gaps_rejects_ratio_below_one() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         trade.mirror_gaps(pl.DataFrame(), min_ratio=0.5)
+
+
+def test_both_views_refuses_duplicate_cells() -> None:
+    reported = recent_table([("KGZ", "CHN", 2023, "import", 1.0, "KG NSC"), ("KGZ", "CHN", 2023, "import", 2.0, "press:X")])
+    with pytest.raises(ValueError, match="more than one row"):
+        trade.both_views(reported)

@@ -83,3 +83,10 @@ def test_no_absences_before_membership(real: Settings) -> None:
            WHERE v.country_iso3 IN ('KAZ','KGZ','TJK','TKM','UZB') AND r.date < '1992-03-02'""",
     )
     assert early.item() == 0
+
+
+def test_one_row_per_country_and_roll_call(real: Settings) -> None:
+    duplicates = api.store.query(
+        real, "SELECT roll_call_id, country_iso3, count(*) AS n FROM core_unga__votes GROUP BY ALL HAVING n > 1"
+    )
+    assert duplicates.height == 0, duplicates.head()

@@ -101,8 +101,12 @@ def both_views(reported: pl.DataFrame, estimated: pl.DataFrame | None = None) ->
     ``reported`` has one row per key (reporter_iso3, partner_iso3, year, flow) with
     value_usd and source. ``estimated`` lists reporter-years whose own figures are IMF
     estimates (see :func:`imf_estimated_reporters`). Returns KEY + reporter_value_usd,
-    mirror_value_usd, chosen_value_usd, chosen_view, source, flag (rule: module docstring).
+    mirror_value_usd, chosen_value_usd, chosen_view, source, flag (rule: module docstring),
+    plus the helper columns reporter_source, mirror_source, chosen_source, the boolean marks
+    and ``__estimated`` used by :func:`long_views`. Rows are in key order.
     """
+    if reported.select(KEY).is_duplicated().any():
+        raise ValueError("reported has more than one row for a reporter, partner, year and flow")
     own = reported.select(*KEY, pl.col("value_usd").alias("reporter_value_usd"), pl.col("source").alias("reporter_source"))
     mirror = mirror_view(reported.select(*KEY, pl.col("value_usd").alias("mirror_value_usd"), pl.col("source").alias("mirror_source")))
     joined = sort_by_key(own.join(mirror, on=KEY, how="full", coalesce=True))

@@ -372,7 +372,8 @@ def add_absences(
     record.reject("absence coded for a country that voted (vote kept)", long.height - absent.height)
     members = absent.filter(was_member(pl.col("country_iso3"), pl.col("date")))
     record.reject("absence coded while not a UN member (dropped)", absent.height - members.height)
-    absent = members
+    absent = members.unique(["roll_call_id", "country_iso3"], keep="first", maintain_order=True)
+    record.reject("absence repeated (duplicated rcid row in the wide file)", members.height - absent.height)
     record.rows_kept = absent.height
     x_rows = absent.select("roll_call_id", "country_iso3", pl.lit("X").alias("vote")).cast(VOTE_SCHEMA)
     return pl.concat([votes, x_rows], how="vertical")
