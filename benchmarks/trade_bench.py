@@ -90,8 +90,15 @@ def pandas_shares(reported: pd.DataFrame, estimated: pd.DataFrame) -> pd.DataFra
         parts.append(part)
     long = pd.concat(parts, ignore_index=True).rename(columns={"reporter_iso3": "country_iso3"})
     group = ["country_iso3", "partner_iso3", "year", "method"]
-    total = long.groupby(group, as_index=False).agg(value_usd=("value_usd", "sum"), n=("value_usd", "size"))
-    total = total[total["n"] == 2].drop(columns="n").assign(flow="total")
+    wide = long.pivot_table(index=group, columns="flow", values="value_usd", aggfunc="first").reset_index()
+    covered = long[["country_iso3", "year", "method", "flow"]].drop_duplicates()
+    for flow in ("export", "import"):
+        has = covered[covered["flow"] == flow].drop(columns="flow").assign(**{f"has_{flow}": True})
+        wide = wide.merge(has, on=["country_iso3", "year", "method"], how="left")
+        fill = wide[f"has_{flow}"].eq(True) & wide[flow].isna()
+        wide.loc[fill, flow] = 0.0
+    wide = wide[wide["export"].notna() & wide["import"].notna()]
+    total = wide[group].assign(value_usd=wide["export"] + wide["import"], flow="total")
     long = pd.concat([long, total], ignore_index=True)
     long = long[long["value_usd"] >= 0]
     long["share"] = long["value_usd"] / long.groupby(["country_iso3", "year", "flow", "method"])["value_usd"].transform("sum")

@@ -97,3 +97,11 @@ def test_mirror_gaps_include_kyrgyzstan_china(outputs: dict[str, pl.DataFrame]) 
     row = cell(gaps, "KGZ", "CHN", 2020, "import")
     assert 3.5 < row["ratio"] < 4.5
     assert "press:GACC" in cell(gaps, "KGZ", "CHN", 2023, "import")["source"]
+
+
+def test_turkmenistan_without_any_own_figures_gets_mirror_shares(outputs: dict[str, pl.DataFrame]) -> None:
+    out = outputs[trade_step.OUT_TABLE]
+    early = out.filter((pl.col("country_iso3") == "TKM") & (pl.col("year") == 1993) & (pl.col("measure") == "export_share"))
+    assert set(early["method"]) == {"mirror", "chosen"}  # TKM reported nothing for 1992–1994
+    chosen = early.filter(pl.col("method") == "chosen")
+    assert (chosen["flag"] == "mirror_used").all() and abs(chosen["value"].sum() - 1) < 1e-9

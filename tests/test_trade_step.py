@@ -89,6 +89,10 @@ def test_country_without_own_figures_is_covered_by_the_mirror_and_flagged(output
     assert row["chosen_view"] == "mirror" and row["flag"] == "mirror_used"
     share = measure(outputs[trade_step.OUT_TABLE], "TKM", "CHN", 2020, "export_share", "mirror")
     assert share["value"] == pytest.approx(6000 / 6300)
+    chosen = measure(outputs[trade_step.OUT_TABLE], "TKM", "CHN", 2020, "export_share", "chosen")
+    assert chosen["value"] == pytest.approx(6000 / 6300) and chosen["flag"] == "mirror_used"
+    assert outputs[trade_step.OUT_TABLE].filter(
+        (pl.col("country_iso3") == "TKM") & (pl.col("method") == "reporter") & (pl.col("year") == 2020)).is_empty()
 
 
 def test_zero_reported_value_falls_back_to_nothing_when_no_mirror(outputs: dict[str, pl.DataFrame]) -> None:
@@ -175,3 +179,16 @@ def test_both_views_refuses_duplicate_cells() -> None:
     reported = recent_table([("KGZ", "CHN", 2023, "import", 1.0, "KG NSC"), ("KGZ", "CHN", 2023, "import", 2.0, "press:X")])
     with pytest.raises(ValueError, match="more than one row"):
         trade.both_views(reported)
+
+
+def test_total_treats_a_missing_flow_as_zero_only_when_the_flow_is_reported() -> None:
+    reported = recent_table([
+        ("KGZ", "CHN", 2020, "export", 40.0, "IMF DOTS"), ("KGZ", "CHN", 2020, "import", 700.0, "IMF DOTS"),
+        ("KGZ", "GBR", 2020, "export", 990.0, "IMF DOTS"),  # no import row from GBR: zero
+        ("TJK", "CHE", 2020, "export", 1.0, "IMF DOTS"),  # TJK reports no imports at all that year
+    ])
+    long = trade.with_total_flow(trade.long_views(trade.both_views(reported)))
+    totals = long.filter((pl.col("flow") == "total") & (pl.col("method") == "reporter"))
+    assert dict(totals.filter(pl.col("country_iso3") == "KGZ").select("partner_iso3", "value_usd").iter_rows()) == {
+        "CHN": 740.0, "GBR": 990.0}
+    assert totals.filter(pl.col("country_iso3") == "TJK").is_empty()

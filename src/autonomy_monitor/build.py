@@ -56,11 +56,13 @@ class DerivedStep:
     needs: tuple[str, ...]
     compute: Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]
     reads_prefix: str = ""
+    optional: tuple[str, ...] = ()
 
     def inputs(self, available: Mapping[str, object]) -> list[str]:
-        """Tables this step reads: its needs plus any optional table with ``reads_prefix``."""
-        optional = [n for n in available if self.reads_prefix and n.startswith(self.reads_prefix)]
-        return [*self.needs, *sorted(optional)]
+        """Tables this step reads: its needs, plus optional tables and those with ``reads_prefix`` when built."""
+        prefixed = [n for n in available if self.reads_prefix and n.startswith(self.reads_prefix)]
+        present = [n for n in self.optional if n in available]
+        return [*self.needs, *present, *sorted(prefixed)]
 
 
 SOURCE_STEPS: tuple[SourceStep, ...] = (
@@ -91,7 +93,7 @@ DERIVED_STEPS: tuple[DerivedStep, ...] = (
     DerivedStep("finance", aid_step.FINANCE_NEEDS, aid_step.compute_finance),
     DerivedStep("energy", energy_step.NEEDS, energy_step.compute),
     DerivedStep("governance", governance_step.NEEDS, governance_step.compute),
-    DerivedStep("trade", trade_step.NEEDS, trade_step.compute),
+    DerivedStep("trade", trade_step.NEEDS, trade_step.compute, optional=("core_wdi__yearly_indicators",)),
     # keep LAST: unions every out_dependence__<dimension> table built before it (needs=()).
     DerivedStep("dependence", (), dependence_step.compute, reads_prefix="out_dependence__"),
 )

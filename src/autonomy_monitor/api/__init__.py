@@ -30,12 +30,32 @@ from autonomy_monitor.api.warehouse_status import (
     write_snapshot,
 )
 from autonomy_monitor.api.trade import mirror_gaps
+from autonomy_monitor.api.scenarios import (
+    ScenarioResult,
+    run_scenario,
+    scenario_explain,
+    scenario_key_rows,
+    scenario_list,
+    scenario_spec,
+)
+from autonomy_monitor.api.dashboard import (  # the web dashboard's queries
+    countries as country_list, country_events, country_key_votes, downloadable_tables, events,
+    japan_residents, overview, overview_year, table_frame,
+)
 from autonomy_monitor.countries import country_name, parse_country_list
 from autonomy_monitor.methodology import methodology_markdown
 from autonomy_monitor.errors import AutonomyError, BadArgument, BadInput, WarehouseMissing
 from autonomy_monitor.settings import Settings
 
 __all__ = [
+    "ScenarioResult",
+    "run_scenario",
+    "scenario_explain",
+    "scenario_key_rows",
+    "scenario_list",
+    "scenario_spec",
+    "country_list", "country_events", "country_key_votes", "downloadable_tables", "events",
+    "japan_residents", "overview", "overview_year", "table_frame",
     "mirror_gaps",
     "Profile",
     "dependence",

@@ -172,6 +172,18 @@ from autonomy_monitor.cli import idealpoints as idealpoints_cli  # noqa: E402 - 
 
 app.command("idealpoints")(idealpoints_cli.idealpoints_command)
 
+from autonomy_monitor.cli import scenario as scenario_cli  # noqa: E402 - registered after app exists
+
+app.add_typer(scenario_cli.scenario_app, name="scenario")
+
+from autonomy_monitor.cli import report as report_cli  # noqa: E402 - registered after app exists
+
+app.command("report")(report_cli.report_command)
+
+from autonomy_monitor.cli import serve as serve_cli  # noqa: E402 - registered after app exists
+
+app.command("serve")(serve_cli.serve_command)
+
 
 @app.command()
 @user_errors

@@ -225,19 +225,29 @@ def group_labels() -> list[pl.Expr]:
 def with_total_flow(views: pl.DataFrame) -> pl.DataFrame:
     """Add flow ``total`` = export + import per country, partner, year and method.
 
-    A total is formed only where both flows have a value for that method (a missing flow
-    would understate the total); sources are merged (``a | b`` when they differ) and a mark
-    is set when either flow has it.
+    A flow missing for one partner counts as zero when the country has figures for that flow
+    in that year and method (DOTS leaves empty cells for no trade); when the country has no
+    figures at all for the flow that year (it does not report it), no total is formed.
+    Sources are merged (``a | b`` when they differ); a mark is set when either flow has it.
     """
     key = ["country_iso3", "partner_iso3", "year", "method"]
-    exports = views.filter(pl.col("flow") == "export")
+    covered = views.select("country_iso3", "year", "method", "flow").unique()
+    exports = views.filter(pl.col("flow") == "export").select(*key, "value_usd", "source", *MARKS)
     imports = views.filter(pl.col("flow") == "import").select(*key, "value_usd", "source", *MARKS)
-    joined = exports.join(imports, on=key, how="inner", suffix="_m", maintain_order="left")
-    total = joined.with_columns(
+    joined = exports.join(imports, on=key, how="full", coalesce=True, suffix="_m", maintain_order="left")
+    for flow, column in (("export", "value_usd"), ("import", "value_usd_m")):
+        has_flow = covered.filter(pl.col("flow") == flow).select(
+            "country_iso3", "year", "method", pl.lit(True).alias(f"__{flow}")
+        )
+        joined = joined.join(has_flow, on=["country_iso3", "year", "method"], how="left", maintain_order="left")
+        joined = joined.with_columns(
+            pl.when(pl.col(f"__{flow}")).then(pl.col(column).fill_null(0.0)).otherwise(pl.col(column)).alias(column)
+        )
+    total = joined.filter(pl.col("value_usd").is_not_null() & pl.col("value_usd_m").is_not_null()).with_columns(
         pl.lit("total").alias("flow"),
         (pl.col("value_usd") + pl.col("value_usd_m")).alias("value_usd"),
         label_pair("source", "source_m").alias("source"),
-        *((pl.col(m) | pl.col(f"{m}_m")).alias(m) for m in MARKS),
+        *((pl.col(m).fill_null(False) | pl.col(f"{m}_m").fill_null(False)).alias(m) for m in MARKS),
     )
     return pl.concat([views, total.select(views.columns)])
 

@@ -71,12 +71,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
-from scipy.special import log_ndtr
+from scipy.special import erfcx, log_ndtr
 
 from autonomy_monitor.errors import BadInput
 
 VOTE_LEVEL = {"N": 0, "A": 1, "Y": 2}
 INPUT_COLUMNS = ("roll_call_id", "year", "country_iso3", "vote")
+BRIDGE_COLUMN = "bridge_group"  # optional: roll calls sharing a value share item parameters
 OUTPUT_SCHEMA = {
     "country_iso3": pl.String,
     "year": pl.Int32,
@@ -85,6 +86,8 @@ OUTPUT_SCHEMA = {
     "n_votes": pl.Int32,
 }
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+_INV_SQRT_2 = 1.0 / np.sqrt(2.0)
 
 
 @dataclass(frozen=True)
@@ -105,16 +108,21 @@ class Settings:
 
 @dataclass(frozen=True)
 class Design:
-    """Integer-coded votes: one entry per informative (Y/A/N) vote."""
+    """Integer-coded votes: one entry per informative (Y/A/N) vote.
+
+    An *item* is one set of item parameters (alpha, beta, s^2): a roll call, or a bridge
+    group of roll calls that share them (see the module docstring).
+    """
 
     country: np.ndarray  # country index per vote
-    item: np.ndarray  # roll-call index per vote
+    item: np.ndarray  # item (parameter block) index per vote
     cell: np.ndarray  # flat (country, year) index per vote
     lo: np.ndarray  # lower bound of y* for the observed category
     hi: np.ndarray  # upper bound of y* for the observed category
     level: np.ndarray  # 0 N, 1 A, 2 Y
-    item_ordinal: np.ndarray  # bool per roll call: Y, A and N all observed
-    item_t: np.ndarray  # year index per roll call
+    item_ordinal: np.ndarray  # bool per item: Y, A and N all observed
+    rollcall: np.ndarray  # roll-call index per vote
+    rollcall_t: np.ndarray  # year index per roll call
     countries: list[str]
     years: np.ndarray  # every integer year from first to last
     first_t: np.ndarray  # first year index of each country
@@ -214,12 +222,17 @@ def _validated(votes: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in INPUT_COLUMNS if c not in votes.columns]
     if missing:
         raise BadInput(f"votes table lacks column(s) {missing}; pass {list(INPUT_COLUMNS)}.")
-    frame = votes.select(
+    columns = [
         pl.col("roll_call_id").cast(pl.String),
         pl.col("year").cast(pl.Int64),
         pl.col("country_iso3").cast(pl.String),
         pl.col("vote").cast(pl.String).str.to_uppercase(),
-    ).drop_nulls(["roll_call_id", "year", "country_iso3"]).unique(maintain_order=True)
+    ]
+    if BRIDGE_COLUMN in votes.columns:
+        columns.append(pl.col(BRIDGE_COLUMN).cast(pl.String))
+    frame = votes.select(columns).drop_nulls(
+        ["roll_call_id", "year", "country_iso3"]
+    ).unique(maintain_order=True)
     if frame.height == 0:
         raise BadInput("votes table is empty; pass at least one roll call with Y/A/N votes.")
     _check_codes(frame)
@@ -245,13 +258,20 @@ def _check_unique(frame: pl.DataFrame) -> None:
             f"{dup.height} duplicated (roll_call_id, country_iso3) pair(s) with conflicting "
             f"votes, e.g. {row['roll_call_id']}/{row['country_iso3']}; keep one vote per pair."
         )
-    years = frame.group_by("roll_call_id").agg(pl.col("year").n_unique()).filter(
-        pl.col("year") > 1
-    )
+    per_call = [pl.col("year").n_unique().alias("years")]
+    if BRIDGE_COLUMN in frame.columns:
+        per_call.append(pl.col(BRIDGE_COLUMN).n_unique().alias("groups"))
+    calls = frame.group_by("roll_call_id").agg(per_call)
+    years = calls.filter(pl.col("years") > 1)
     if years.height:
         raise BadInput(
             f"roll call {years['roll_call_id'][0]} is dated in more than one year; "
             "give each roll call a single year."
+        )
+    if "groups" in calls.columns and (bad := calls.filter(pl.col("groups") > 1)).height:
+        raise BadInput(
+            f"roll call {bad['roll_call_id'][0]} has more than one {BRIDGE_COLUMN}; "
+            "give each roll call a single bridge group (or null)."
         )
 
 
@@ -266,26 +286,31 @@ def _coded_votes(
     cast: pl.DataFrame, countries: list[str], years: np.ndarray, first_t, present
 ) -> Design:
     level = cast["vote"].replace_strict(VOTE_LEVEL, return_dtype=pl.Int8).to_numpy()
-    items = cast["roll_call_id"].to_numpy()
-    item_ids, item = np.unique(items, return_inverse=True)
-    seen = np.zeros((len(item_ids), 3), dtype=bool)
-    seen[item, level] = True
-    keep_item = seen.sum(axis=1) >= 2  # unanimous roll calls carry no information
-    keep = keep_item[item]
-    new_index = np.cumsum(keep_item) - 1
-    item, level = new_index[item[keep]], level[keep]
-    seen = seen[keep_item]
+    rollcall_ids = cast["roll_call_id"].unique().sort().to_list()
+    rollcall = _codes(cast["roll_call_id"], rollcall_ids)
+    seen = np.zeros((len(rollcall_ids), 3), dtype=bool)
+    seen[rollcall, level] = True
+    keep_rc = seen.sum(axis=1) >= 2  # unanimous roll calls carry no information
+    keep = keep_rc[rollcall]
+    new_index = np.cumsum(keep_rc) - 1
+    rollcall, level = new_index[rollcall[keep]], level[keep]
+    seen = seen[keep_rc]
     country = _codes(cast["country_iso3"], countries)[keep]
     year_idx = cast["year"].to_numpy()[keep].astype(np.int64) - int(years[0])
-    item_t = np.zeros(seen.shape[0], dtype=np.int64)
-    item_t[item] = year_idx
-    ordinal = seen.all(axis=1)
-    lo, hi = _bounds(level, item, ordinal, seen)
-    order = np.argsort(np.isfinite(lo) & np.isfinite(hi), kind="stable")
-    country, item, year_idx, level, lo, hi = (
-        arr[order] for arr in (country, item, year_idx, level, lo, hi)
+    rollcall_t = np.zeros(seen.shape[0], dtype=np.int64)
+    rollcall_t[rollcall] = year_idx
+    groups = _bridge_groups(cast, rollcall_ids, keep_rc, seen)
+    item = groups[rollcall]
+    item_seen = np.zeros((int(groups.max()) + 1 if groups.size else 0, 3), dtype=bool)
+    item_seen[groups] = seen
+    ordinal = item_seen.all(axis=1)
+    lo, hi = _bounds(level, item, ordinal, item_seen)
+    two_sided = np.isfinite(lo) & np.isfinite(hi)
+    order = np.concatenate([np.flatnonzero(~two_sided), np.flatnonzero(two_sided)])
+    country, item, rollcall, year_idx, level, lo, hi = (
+        arr[order] for arr in (country, item, rollcall, year_idx, level, lo, hi)
     )
-    n_one = int(np.sum(~(np.isfinite(lo) & np.isfinite(hi))))
+    n_one = int(np.sum(~two_sided))
     return Design(
         country=country,
         item=item,
@@ -296,12 +321,37 @@ def _coded_votes(
         n_one_sided=n_one,
         side=np.where(np.isfinite(lo[:n_one]), 1.0, -1.0),
         item_ordinal=ordinal,
-        item_t=item_t,
+        rollcall=rollcall,
+        rollcall_t=rollcall_t,
         countries=countries,
         years=years,
         first_t=first_t,
         present=present,
     )
+
+
+def _bridge_groups(
+    cast: pl.DataFrame, rollcall_ids: list[str], keep_rc: np.ndarray, seen: np.ndarray
+) -> np.ndarray:
+    """Item index of each informative roll call: its own, or its bridge group's.
+
+    Roll calls share an item when they have the same non-null, non-empty ``bridge_group``
+    *and* the same set of observed categories (an ordinal Y/A/N roll call cannot share
+    thresholds with a binary one).
+    """
+    n_rc = seen.shape[0]
+    if BRIDGE_COLUMN not in cast.columns or n_rc == 0:
+        return np.arange(n_rc)
+    per_call = cast.group_by("roll_call_id").agg(pl.col(BRIDGE_COLUMN).first())
+    group = np.full(len(rollcall_ids), None, dtype=object)
+    group[_codes(per_call["roll_call_id"], rollcall_ids)] = per_call[BRIDGE_COLUMN].to_list()
+    group = group[keep_rc]
+    pattern = seen @ np.array([1, 2, 4])
+    keys = np.array(
+        [f"g{g}|{p}" if g else f"r{i:09d}" for i, (g, p) in enumerate(zip(group, pattern))],
+        dtype=object,
+    )
+    return np.unique(keys, return_inverse=True)[1].reshape(-1)
 
 
 def _bounds(level, item, ordinal, seen) -> tuple[np.ndarray, np.ndarray]:
@@ -397,7 +447,7 @@ def _starting_values(design: Design, settings: Settings) -> Fit:
         if _points_backwards(score, t, anchor):
             score[:, t] *= -1.0
     mean = _forward_fill(score, design.first_t)
-    n_items = design.item_t.shape[0]
+    n_items = design.item_ordinal.shape[0]
     fit = Fit(mean, np.full((n_c, n_t), 0.5), np.zeros(n_items), np.ones(n_items), np.ones(n_items))
     ystar, yvar = _latent_moments(design, fit)
     return _update_items(design, fit, ystar, yvar, settings, update_scale=False)
@@ -411,16 +461,18 @@ def _points_backwards(score: np.ndarray, t: int, anchor: int) -> bool:
 
 
 def _year_component(design: Design, coded: np.ndarray, t: int, n_c: int) -> np.ndarray:
-    in_year = design.item_t[design.item] == t
+    in_year = design.rollcall_t[design.rollcall] == t
     if not in_year.any():
         return np.zeros(n_c)
-    items, col = np.unique(design.item[in_year], return_inverse=True)
-    mat = np.full((n_c, items.size), np.nan)
+    calls, col = np.unique(design.rollcall[in_year], return_inverse=True)
+    mat = np.full((n_c, calls.size), np.nan)
     mat[design.country[in_year], col] = coded[in_year]
     mat -= np.nanmean(mat, axis=0)
     mat = np.nan_to_num(mat)
-    u, s, _ = np.linalg.svd(mat, full_matrices=False)
-    comp = u[:, 0] * s[0]
+    # first principal component u_1 s_1 = M v_1, v_1 the top eigenvector of the small Gram
+    # matrix M'M (much cheaper than a full SVD for the ~100 x 200 yearly matrices)
+    _, vecs = np.linalg.eigh(mat.T @ mat)
+    comp = mat @ vecs[:, -1]
     sd = comp[np.abs(comp) > 0].std() if np.any(comp) else 1.0
     return comp / (sd if sd > 0 else 1.0)
 
@@ -455,8 +507,13 @@ def _latent_moments(design: Design, fit: Fit) -> tuple[np.ndarray, np.ndarray]:
 
 
 def upper_tail_moments(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of a standard normal truncated to [c, inf) (inverse Mills ratio)."""
-    mills = np.exp(-0.5 * c * c - _LOG_SQRT_2PI - log_ndtr(-c))
+    """Mean and variance of a standard normal truncated to [c, inf) (inverse Mills ratio).
+
+    phi(c) / (1 - Phi(c)) = sqrt(2 / pi) / erfcx(c / sqrt(2)): one scaled complementary
+    error function, stable in both tails and cheaper than ``log_ndtr`` plus ``exp``.
+    """
+    with np.errstate(over="ignore"):
+        mills = _SQRT_2_OVER_PI / erfcx(c * _INV_SQRT_2)
     var = 1.0 + c * mills - mills * mills
     return np.maximum(mills, c), np.clip(var, 1e-10, 1.0)
 
@@ -620,6 +677,7 @@ def _regrouped(design: Design) -> Design:
         design,
         country=design.country[order],
         item=design.item[order],
+        rollcall=design.rollcall[order],
         cell=design.cell[order],
         lo=lo,
         hi=design.hi[order],
@@ -630,13 +688,13 @@ def _regrouped(design: Design) -> Design:
 
 
 def _top_level(design: Design) -> np.ndarray:
-    top = np.zeros(design.item_t.shape[0], dtype=int)
+    top = np.zeros(design.item_ordinal.shape[0], dtype=int)
     np.maximum.at(top, design.item, design.level)
     return top[design.item]
 
 
 def _bottom_level(design: Design) -> np.ndarray:
-    bottom = np.full(design.item_t.shape[0], 2, dtype=int)
+    bottom = np.full(design.item_ordinal.shape[0], 2, dtype=int)
     np.minimum.at(bottom, design.item, design.level)
     return bottom[design.item]
 

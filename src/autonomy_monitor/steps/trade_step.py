@@ -14,9 +14,11 @@ a global sort of the 12 million dependence rows would cost more than the rest of
 * ``core_trade__yearly_bilateral_both_views`` (reporter_iso3, partner_iso3, year, flow,
   reporter_value_usd, mirror_value_usd, chosen_value_usd, chosen_view, source, flag);
 * ``out_dependence__trade`` in the common dependence schema. Shares and HHI are computed
-  only where the partner breakdown is complete: for the reporter and chosen views, where the
-  country's own figures come from DOTS or its national statistics by partner (KAZ, KGZ,
-  UZB); for the mirror view, in DOTS years (every reporter's figures are available there).
+  only where the partner breakdown is complete: the mirror and chosen views in DOTS years
+  (every reporter's figures are available there, so a non-reporter such as Turkmenistan in
+  1992–1994 gets its shares from the mirror); the reporter view where the country's own
+  figures come from DOTS or its national statistics; after DOTS, the chosen view only for
+  countries with national statistics by partner (KAZ, KGZ, UZB).
   Amounts (``export_usd``, ``import_usd``, ``total_usd``, chosen view) exist for every cell.
 * ``out_trade__mirror_gaps``: cells where the mirror differs from the reporter's figure by a
   factor of 1.5 or more (and the larger is at least US$1 million).
@@ -104,13 +106,25 @@ def one_per_cell(recent: pl.DataFrame) -> pl.DataFrame:
 
 
 def complete_groups(long: pl.DataFrame, reported: pl.DataFrame, dots_years: pl.DataFrame) -> pl.DataFrame:
-    """Rows whose country-year has a complete partner breakdown for their method."""
+    """Rows whose country-year has a complete partner breakdown for their method.
+
+    * mirror: DOTS years (every reporter's figures are there);
+    * reporter: country-years whose own figures come from DOTS or national statistics;
+    * chosen: DOTS years (own figures, else the complete mirror) and later country-years
+      with own national statistics.
+    """
     own = reported.filter(pl.col("source").is_in(list(COMPLETE_REPORTER_SOURCES))).select(
         pl.col("reporter_iso3").alias("country_iso3"), "year"
     ).unique()
-    by_reporter = long.filter(pl.col("method") != "mirror").join(own, on=["country_iso3", "year"], how="semi", maintain_order="left")
-    by_mirror = long.filter(pl.col("method") == "mirror").join(dots_years, on="year", how="semi", maintain_order="left")
-    return pl.concat([by_reporter, by_mirror])
+    semi = {"how": "semi", "maintain_order": "left"}
+    reporter = long.filter(pl.col("method") == "reporter").join(own, on=["country_iso3", "year"], **semi)
+    mirror = long.filter(pl.col("method") == "mirror").join(dots_years, on="year", **semi)
+    chosen = long.filter(pl.col("method") == "chosen")
+    chosen_dots = chosen.join(dots_years, on="year", **semi)
+    chosen_later = chosen.join(dots_years, on="year", how="anti", maintain_order="left").join(
+        own, on=["country_iso3", "year"], **semi
+    )
+    return pl.concat([reporter, mirror, chosen_dots, chosen_later])
 
 
 def suffixed(column: str, suffix: str) -> pl.Expr:

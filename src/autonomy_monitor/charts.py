@@ -1,0 +1,345 @@
+"""Vega-Lite chart specifications shared by the web dashboard and the printable reports.
+
+Every function is pure: Polars frames in, a Vega-Lite spec (a JSON-serialisable ``dict``
+built with Altair) out. No IO, no warehouse access: callers fetch data through
+``autonomy_monitor.api`` and pass the frames here.
+
+Every spec carries
+
+- ``title.text`` — what the chart shows;
+- ``title.subtitle`` — the source label and the data year(s) (``"Source: UN Comtrade · 2000–2023"``);
+- ``description`` — the same in one sentence (used as the accessible text alternative);
+- optional event markers: a frame with columns ``date`` (``datetime.date`` or ISO text) and
+  ``label`` drawn as dashed vertical rules with a label on time charts.
+
+Colours are stable per partner (the great powers always get the same hue) so that charts
+read the same in the dashboard and in the PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+#: Fixed colours for the powers and the Central Asian five; other partners get the fallback scheme.
+PARTNER_COLOURS: dict[str, str] = {
+    "RUS": "#c0392b",
+    "CHN": "#e6a700",
+    "USA": "#1f5fa8",
+    "JPN": "#7b3294",
+    "EU": "#2e8b57",
+    "DEU": "#2e8b57",
+    "TUR": "#d35400",
+    "KOR": "#16a085",
+    "IND": "#8e6c3a",
+    "KAZ": "#5d6d7e",
+    "KGZ": "#5d6d7e",
+    "TJK": "#5d6d7e",
+    "TKM": "#5d6d7e",
+    "UZB": "#5d6d7e",
+}
+FALLBACK_COLOURS = ["#4c78a8", "#72b7b2", "#54a24b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"]
+
+DEFAULT_WIDTH = 480
+DEFAULT_HEIGHT = 220
+
+
+def year_span(years: Sequence[int] | pl.Series) -> str:
+    """'2000–2023' (or '2023' for a single year, '' when empty)."""
+    values = sorted({int(y) for y in years if y is not None})
+    if not values:
+        return ""
+    if values[0] == values[-1]:
+        return str(values[0])
+    return f"{values[0]}–{values[-1]}"
+
+
+def subtitle_text(source: str, year: str | int | None) -> str:
+    """The subtitle line every chart carries: source label and data year(s)."""
+    parts = []
+    if source:
+        parts.append(f"Source: {source}")
+    if year not in (None, ""):
+        parts.append(f"Data: {year}")
+    return " · ".join(parts)
+
+
+def decorate(chart: alt.TopLevelMixin, *, title: str, source: str, year: str | int | None) -> dict[str, Any]:
+    """Attach title, subtitle and description, and return the spec as a plain dict."""
+    subtitle = subtitle_text(source, year)
+    chart = chart.properties(
+        title=alt.TitleParams(text=title, subtitle=subtitle, anchor="start", fontSize=13, subtitleFontSize=10, subtitleColor="#555"),
+        description=f"{title}. {subtitle}." if subtitle else f"{title}.",
+    )
+    spec = chart.to_dict()
+    spec.setdefault("config", {})
+    spec["config"].setdefault("view", {"stroke": None})
+    spec["config"].setdefault("font", "Noto Sans")
+    return spec
+
+
+def colour_scale(labels: Sequence[str], codes: Sequence[str] | None = None) -> alt.Scale:
+    """A colour scale giving each power its fixed hue; ``labels`` are the legend values."""
+    codes = list(codes) if codes is not None else list(labels)
+    domain, colours, spare = [], [], iter(FALLBACK_COLOURS * 4)
+    used: set[str] = set()
+    for label, code in zip(labels, codes):
+        if label in domain:
+            continue
+        colour = PARTNER_COLOURS.get(code)
+        if colour is None or colour in used:
+            colour = next(spare)
+        used.add(colour)
+        domain.append(label)
+        colours.append(colour)
+    return alt.Scale(domain=domain, range=colours)
+
+
+def event_frame(events: pl.DataFrame | None, years: Sequence[int]) -> pl.DataFrame | None:
+    """Events (date, label) turned into fractional years, restricted to the chart's span."""
+    if events is None or events.is_empty() or not years:
+        return None
+    missing = {"date", "label"} - set(events.columns)
+    if missing:
+        raise ValueError(f"event frame lacks column(s) {sorted(missing)}: give columns date and label")
+    lo, hi = min(years), max(years) + 1
+    rows = []
+    for date, label in events.select("date", "label").iter_rows():
+        if isinstance(date, str):
+            date = dt.date.fromisoformat(date[:10])
+        elif isinstance(date, dt.datetime):
+            date = date.date()
+        if date is None:
+            continue
+        start = dt.date(date.year, 1, 1)
+        length = (dt.date(date.year + 1, 1, 1) - start).days
+        position = date.year + (date - start).days / length
+        if lo <= position <= hi:
+            rows.append({"x": round(position, 4), "label": str(label), "date": date.isoformat()})
+    if not rows:
+        return None
+    return pl.DataFrame(rows)
+
+
+def with_events(base: alt.Chart, events: pl.DataFrame | None, years: Sequence[int]) -> alt.TopLevelMixin:
+    """Layer dashed event rules (with labels) over a time chart whose x field is ``year``."""
+    marks = event_frame(events, years)
+    if marks is None:
+        return base
+    rules = alt.Chart(marks).mark_rule(strokeDash=[3, 3], color="#888").encode(
+        x=alt.X("x:Q"), tooltip=[alt.Tooltip("date:N", title="Date"), alt.Tooltip("label:N", title="Event")]
+    )
+    text = alt.Chart(marks).mark_text(angle=270, align="right", baseline="bottom", dx=-2, dy=-2, fontSize=8, color="#555").encode(
+        x=alt.X("x:Q"), y=alt.value(0), text="label:N"
+    )
+    return alt.layer(base, rules, text)
+
+
+def year_axis(years: Sequence[int]) -> alt.X:
+    lo, hi = (min(years), max(years)) if years else (0, 1)
+    return alt.X(
+        "year:Q",
+        title=None,
+        scale=alt.Scale(domain=[lo, hi], nice=False, zero=False),
+        axis=alt.Axis(format="d", tickMinStep=1, labelOverlap=True),
+    )
+
+
+def require(frame: pl.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what}: frame lacks column(s) {missing}; it has {frame.columns}")
+
+
+def dependence_over_time(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    source: str,
+    measure_label: str = "Share",
+    partner_column: str = "partner",
+    code_column: str | None = "partner_iso3",
+    value_is_share: bool = True,
+    events: pl.DataFrame | None = None,
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+) -> dict[str, Any]:
+    """Lines of one dependence measure over time, one line per partner.
+
+    ``frame``: columns ``year``, ``value`` and ``partner_column`` (display label); optionally
+    ``code_column`` (ISO3, used to give the powers their fixed colours).
+    """
+    require(frame, ["year", "value", partner_column], "dependence_over_time")
+    data = frame.select(
+        pl.col("year").cast(pl.Int32),
+        pl.col(partner_column).cast(pl.Utf8).alias("partner"),
+        (pl.col(code_column) if code_column and code_column in frame.columns else pl.col(partner_column)).cast(pl.Utf8).alias("code"),
+        pl.col("value").cast(pl.Float64),
+    ).drop_nulls(["year", "value"]).sort("partner", "year")
+    years = data["year"].to_list()
+    pairs = data.select("partner", "code").unique(maintain_order=True)
+    fmt = ".0%" if value_is_share else ",.3~s"
+    base = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
+        x=year_axis(years),
+        y=alt.Y("value:Q", title=measure_label, axis=alt.Axis(format=fmt)),
+        color=alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right")),
+        tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1%" if value_is_share else ",.0f")],
+    ).properties(width=width, height=height)
+    return decorate(with_events(base, events, years), title=title, source=source, year=year_span(years))
+
+
+def alignment_over_time(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    source: str = "UN General Assembly roll calls (Voeten et al.)",
+    value_column: str = "agreement",
+    value_label: str = "Agreement with",
+    partner_column: str = "partner",
+    code_column: str | None = "partner_iso3",
+    events: pl.DataFrame | None = None,
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+) -> dict[str, Any]:
+    """Vote agreement (0..1) with each power over time, one line per power.
+
+    ``frame``: columns ``year``, ``value_column`` and ``partner_column`` (display label).
+    """
+    require(frame, ["year", value_column, partner_column], "alignment_over_time")
+    data = frame.select(
+        pl.col("year").cast(pl.Int32),
+        pl.col(partner_column).cast(pl.Utf8).alias("partner"),
+        (pl.col(code_column) if code_column and code_column in frame.columns else pl.col(partner_column)).cast(pl.Utf8).alias("code"),
+        pl.col(value_column).cast(pl.Float64).alias("value"),
+    ).drop_nulls(["year", "value"]).sort("partner", "year")
+    years = data["year"].to_list()
+    pairs = data.select("partner", "code").unique(maintain_order=True)
+    base = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
+        x=year_axis(years),
+        y=alt.Y("value:Q", title=value_label, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+        color=alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right")),
+        tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1%")],
+    ).properties(width=width, height=height)
+    return decorate(with_events(base, events, years), title=title, source=source, year=year_span(years))
+
+
+def ideal_points_over_time(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    source: str = "UN General Assembly roll calls; dynamic ideal points",
+    country_column: str = "country",
+    code_column: str | None = "country_iso3",
+    z: float = 1.96,
+    events: pl.DataFrame | None = None,
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+) -> dict[str, Any]:
+    """Ideal points over time, one line per country, with a ±z·se uncertainty band.
+
+    ``frame``: columns ``year``, ``ideal_point``, ``se`` and ``country_column`` (display label).
+    """
+    require(frame, ["year", "ideal_point", "se", country_column], "ideal_points_over_time")
+    data = frame.select(
+        pl.col("year").cast(pl.Int32),
+        pl.col(country_column).cast(pl.Utf8).alias("country"),
+        (pl.col(code_column) if code_column and code_column in frame.columns else pl.col(country_column)).cast(pl.Utf8).alias("code"),
+        pl.col("ideal_point").cast(pl.Float64),
+        (pl.col("ideal_point") - z * pl.col("se")).alias("low"),
+        (pl.col("ideal_point") + z * pl.col("se")).alias("high"),
+    ).drop_nulls(["year", "ideal_point"]).sort("country", "year")
+    years = data["year"].to_list()
+    pairs = data.select("country", "code").unique(maintain_order=True)
+    colour = alt.Color("country:N", title=None, scale=colour_scale(pairs["country"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right"))
+    band_colour = alt.Color("country:N", scale=colour_scale(pairs["country"].to_list(), pairs["code"].to_list()), legend=None)
+    band = alt.Chart(data).mark_area(opacity=0.18).encode(x=year_axis(years), y=alt.Y("low:Q", title="Ideal point"), y2="high:Q", color=band_colour)
+    line = alt.Chart(data).mark_line().encode(
+        x=year_axis(years),
+        y=alt.Y("ideal_point:Q", title="Ideal point"),
+        color=colour,
+        tooltip=[alt.Tooltip("country:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("ideal_point:Q", format=".2f"), alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("high:Q", format=".2f")],
+    )
+    base = alt.layer(band, line).properties(width=width, height=height)
+    return decorate(with_events(base, events, years), title=title, source=source, year=year_span(years))
+
+
+VOTE_COLOURS = {"yes": "#2e8b57", "no": "#c0392b", "abstain": "#e6a700", "absent": "#bbbbbb"}
+
+
+def key_votes_chart(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    source: str = "UN General Assembly roll calls",
+    resolution_column: str = "resolution",
+    country_column: str = "country",
+    vote_column: str = "vote",
+    year: str | int | None = None,
+    width: int | None = None,
+) -> dict[str, Any]:
+    """A table-like grid: one row per resolution, one column per country, cells coloured by vote.
+
+    ``frame``: columns ``resolution_column`` (row label, e.g. 'A/RES/ES-11/1 (2022-03-02)'),
+    ``country_column`` and ``vote_column`` (yes/no/abstain/absent, any case).
+    """
+    require(frame, [resolution_column, country_column, vote_column], "key_votes_chart")
+    data = frame.select(
+        pl.col(resolution_column).cast(pl.Utf8).alias("resolution"),
+        pl.col(country_column).cast(pl.Utf8).alias("country"),
+        pl.col(vote_column).cast(pl.Utf8).str.to_lowercase().fill_null("absent").alias("vote"),
+    )
+    rows = data["resolution"].unique(maintain_order=True).to_list()
+    cols = data["country"].unique(maintain_order=True).to_list()
+    cell_width = 60 if width is None else max(30, width // max(1, len(cols)))
+    encode_x = alt.X("country:N", title=None, sort=cols, axis=alt.Axis(orient="top", labelAngle=0))
+    encode_y = alt.Y("resolution:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260))
+    cells = alt.Chart(data).mark_rect(stroke="white", strokeWidth=1).encode(
+        x=encode_x,
+        y=encode_y,
+        color=alt.Color("vote:N", title="Vote", scale=alt.Scale(domain=list(VOTE_COLOURS), range=list(VOTE_COLOURS.values())), legend=alt.Legend(orient="bottom")),
+        tooltip=["resolution:N", "country:N", "vote:N"],
+    )
+    labels = alt.Chart(data).mark_text(fontSize=9, color="white").encode(x=encode_x, y=encode_y, text="vote:N")
+    base = alt.layer(cells, labels).properties(width=cell_width * max(1, len(cols)), height=18 * max(1, len(rows)))
+    return decorate(base, title=title, source=source, year=year)
+
+
+def share_bars(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    source: str,
+    year: str | int | None,
+    label_column: str = "label",
+    value_column: str = "value",
+    code_column: str | None = None,
+    value_is_share: bool = True,
+    value_label: str = "Share",
+    width: int = DEFAULT_WIDTH,
+) -> dict[str, Any]:
+    """Horizontal bars, largest first (e.g. the top partners of one year), labelled with the value."""
+    require(frame, [label_column, value_column], "share_bars")
+    data = frame.select(
+        pl.col(label_column).cast(pl.Utf8).alias("label"),
+        (pl.col(code_column) if code_column and code_column in frame.columns else pl.col(label_column)).cast(pl.Utf8).alias("code"),
+        pl.col(value_column).cast(pl.Float64).alias("value"),
+    ).drop_nulls("value").sort("value", "label", descending=[True, False])
+    order = data["label"].to_list()
+    colours = [PARTNER_COLOURS.get(code, "#4c78a8") for code in data["code"].to_list()]
+    fmt = ".0%" if value_is_share else ",.3~s"
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=180))
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("value:Q", title=value_label, axis=alt.Axis(format=fmt)),
+        y=y,
+        color=alt.Color("label:N", scale=alt.Scale(domain=order, range=colours), legend=None),
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("value:Q", format=".1%" if value_is_share else ",.0f")],
+    )
+    text = alt.Chart(data).mark_text(align="left", dx=3, fontSize=9).encode(
+        x="value:Q", y=y, text=alt.Text("value:Q", format=".1%" if value_is_share else ",.3~s")
+    )
+    base = alt.layer(bars, text).properties(width=width, height=18 * max(1, len(order)))
+    return decorate(base, title=title, source=source, year=year)

@@ -1,0 +1,163 @@
+"""Render a :class:`~autonomy_monitor.reports.briefing.Briefing` as PDF (Typst) or HTML.
+
+Both outputs are deterministic: charts are rendered to SVG by vl-convert with the vendored
+fonts; the PDF is compiled by the ``typst`` Python binding with only the vendored fonts, no
+document date and a fixed timestamp, so the same warehouse gives identical bytes. The HTML
+file is self-contained (inline CSS and SVG, no scripts, no external assets).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import typst
+import vl_convert as vlc
+
+from autonomy_monitor.reports.briefing import Briefing
+from autonomy_monitor.reports.messages import texts
+
+FONT_STACK = "Noto Sans, Noto Sans CJK JP, sans-serif"
+#: Fixed timestamp given to Typst (1 January 2000 UTC) so nothing depends on the clock.
+FIXED_TIMESTAMP = 946684800
+
+
+def package_path(*parts: str) -> Path:
+    return Path(str(resources.files("autonomy_monitor.reports").joinpath(*parts)))
+
+
+@functools.cache
+def register_fonts() -> None:
+    """Let vl-convert measure and draw text with the vendored fonts (once per process)."""
+    vlc.register_font_directory(str(package_path("fonts")))
+
+
+D3_LOCALES = {"en": "en-US", "ja": "ja-JP", "ru": "ru-RU"}
+
+
+def chart_svg(spec: dict[str, Any], lang: str = "en") -> str:
+    """SVG of one spec; numbers formatted in ``lang``; no external data requests allowed."""
+    register_fonts()
+    spec = json.loads(json.dumps(spec))
+    config = spec.setdefault("config", {})
+    config["font"] = FONT_STACK
+    config.setdefault("background", "white")
+    locale = D3_LOCALES.get(lang, "en-US")
+    return vlc.vegalite_to_svg(spec, format_locale=locale, time_format_locale=locale, allowed_base_urls=[])
+
+
+def svg_width(svg: str) -> float:
+    found = re.search(r'<svg[^>]*\bwidth="([0-9.]+)', svg)
+    return float(found.group(1)) if found else 480.0
+
+
+def rendered_charts(briefing: Briefing) -> list[list[tuple[str, str, dict[str, Any]]]]:
+    """Per section, (key, svg, spec) for each chart."""
+    out = []
+    for i, section in enumerate(briefing.sections):
+        out.append([(f"chart_{i}_{j}", chart_svg(spec, briefing.lang), spec) for j, spec in enumerate(section.charts)])
+    return out
+
+
+def breakable(text: str) -> str:
+    """Allow line breaks after '_', '/' and '.' in long identifiers (file names) in PDF tables."""
+    return re.sub(r"([_/.])(?=\S)", "\\1\u200b", text) if " " not in text and len(text) > 18 else text
+
+
+def to_pdf(briefing: Briefing) -> bytes:
+    """The briefing as a PDF (A4) compiled by Typst."""
+    t = texts(briefing.lang)
+    svgs = rendered_charts(briefing)
+    inputs: dict[str, str] = {}
+    sections = []
+    for section, charts in zip(briefing.sections, svgs):
+        entries = []
+        for key, svg, _spec in charts:
+            inputs[key] = svg
+            entries.append({"key": key, "width_pt": round(svg_width(svg) * 0.75, 1)})
+        tables = [{"columns": tbl["columns"], "rows": [[breakable(str(v)) for v in row] for row in tbl["rows"]]} for tbl in section.tables]
+        sections.append({"title": section.title, "sentences": section.sentences, "charts": entries, "tables": tables})
+    data = {
+        "lang": briefing.lang,
+        "title": briefing.title,
+        "subtitle": briefing.subtitle,
+        "as_of": briefing.as_of,
+        "as_of_short": t("data_short", year=briefing.year, built=briefing.built),
+        "findings_title": t("key_findings"),
+        "findings": briefing.findings,
+        "sections": sections,
+        "footer": "Strategic Autonomy Monitor",
+        "closing": briefing.footer,
+        "page_label": t("page"),
+    }
+    inputs["data"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return typst.compile(
+        package_path("briefing.typ").read_bytes(),
+        root=str(package_path()),
+        font_paths=[str(package_path("fonts"))],
+        ignore_system_fonts=True,
+        sys_inputs=inputs,
+        timestamp=FIXED_TIMESTAMP,
+        format="pdf",
+    )
+
+
+CSS = """
+body{font-family:"Noto Sans","Noto Sans CJK JP",system-ui,sans-serif;font-size:15px;line-height:1.5;color:#1d242b;max-width:820px;margin:2em auto;padding:0 1em}
+header.title{background:#1f3b5a;color:#fff;padding:16px 20px;border-radius:3px}
+header.title h1{margin:0;font-size:26px}header.title p{margin:.3em 0 0}header.title .asof{color:#d6e0ea;font-size:13px}
+.findings{border-left:4px solid #1f3b5a;padding:4px 14px;margin:1.2em 0}.findings h2{color:#1f3b5a;font-size:17px;margin:.2em 0}
+section h2{color:#1f3b5a;font-size:19px;border-bottom:1px solid #d0d5da;padding-bottom:2px;margin-top:1.6em}
+figure{margin:1em 0;text-align:center}figure svg{max-width:100%;height:auto}
+.charts-small{display:flex;flex-wrap:wrap;gap:12px;justify-content:space-around}
+table{border-collapse:collapse;font-size:12px;width:100%}th{color:#1f3b5a;text-align:left;border-bottom:1.5px solid #1f3b5a}
+td,th{padding:3px 5px;border-bottom:1px solid #e0e4e8;vertical-align:top;word-break:break-word}
+footer{margin-top:2em;color:#5b6670;font-size:12px}
+@media print{body{max-width:none}figure,table{break-inside:avoid}}
+"""
+
+
+def clean_svg(svg: str, description: str) -> str:
+    """Inline SVG without XML prolog, labelled for screen readers."""
+    svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg.strip())
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(description)}" ', 1)
+
+
+def to_html(briefing: Briefing) -> bytes:
+    """The briefing as one self-contained HTML file."""
+    t = texts(briefing.lang)
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{esc(briefing.lang)}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(briefing.title)}</title><style>{CSS}</style></head><body>",
+        f'<header class="title"><h1>{esc(briefing.title)}</h1><p>{esc(briefing.subtitle)}</p><p class="asof">{esc(briefing.as_of)}</p></header>',
+        f'<div class="findings"><h2>{esc(t("key_findings"))}</h2><ul>',
+        *[f"<li>{esc(s)}</li>" for s in briefing.findings],
+        "</ul></div>",
+    ]
+    for section, charts in zip(briefing.sections, rendered_charts(briefing)):
+        parts.append(f'<section id="{esc(section.key)}"><h2>{esc(section.title)}</h2>')
+        parts.extend(f"<p>{esc(s)}</p>" for s in section.sentences)
+        small = [c for c in charts if svg_width(c[1]) * 0.75 <= 260]
+        large = [c for c in charts if svg_width(c[1]) * 0.75 > 260]
+        for _key, svg, spec in large:
+            parts.append(f"<figure>{clean_svg(svg, spec.get('description', ''))}<figcaption hidden>{esc(spec.get('description', ''))}</figcaption></figure>")
+        if small:
+            parts.append('<div class="charts-small">')
+            for _key, svg, spec in small:
+                parts.append(f"<figure>{clean_svg(svg, spec.get('description', ''))}</figure>")
+            parts.append("</div>")
+        for table in section.tables:
+            parts.append("<table><thead><tr>" + "".join(f"<th>{esc(c)}</th>" for c in table["columns"]) + "</tr></thead><tbody>")
+            parts.extend("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>" for row in table["rows"])
+            parts.append("</tbody></table>")
+        parts.append("</section>")
+    parts.append(f"<footer>{esc(briefing.footer)}</footer></body></html>")
+    return ("\n".join(parts) + "\n").encode("utf-8")

@@ -1,0 +1,264 @@
+"""The dashboard's data: view models of each page and chart specs, built from the API and cached.
+
+One :class:`Dashboard` lives on the app (``app.state.dashboard``); it holds the settings and a
+small bounded cache (the warehouse is read-only while the server runs, so a page's data never
+changes). Nothing here touches the filesystem or builds SQL: every number comes from
+:mod:`autonomy_monitor.api`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import polars as pl
+
+from autonomy_monitor import api, charts
+from autonomy_monitor.i18n import country_label, translator
+from autonomy_monitor.web import specs
+
+POWERS = ("CHN", "RUS", "USA", "JPN")
+C5 = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
+CACHE_SIZE = 512
+REMITTANCE_METHODS = ("bilateral_matrix_2021", "bilateral_matrix_2017", "interpolated_matrix_2017_2021",
+                      "allocated_stock_income_weighted")
+COUNTRY_CHARTS = ("trade", "remittances", "migration", "aid", "alignment", "idealpoints", "keyvotes")
+SOURCES = {
+    "trade": "IMF DOTS 1960–2020; national statistics, Eurostat, Russian customs 2021–2023 (mirror where the country does not report)",
+    "remittances": "World Bank/KNOMAD bilateral remittance matrices 2017 and 2021; migrant-stock allocation in other years",
+    "migration": "UN DESA International Migrant Stock",
+    "aid": "OECD DAC2a (net ODA disbursements)",
+    "alignment": "UN General Assembly roll calls (Voeten et al.; UN Digital Library)",
+    "idealpoints": "UN General Assembly roll calls; dynamic ideal points (this project)",
+    "keyvotes": "UN General Assembly roll calls",
+    "japan": "Immigration Services Agency of Japan, residents by nationality and status",
+}
+
+
+class Dashboard:
+    """Page data for one server: ``settings`` plus a bounded, thread-safe memo of results."""
+
+    def __init__(self, settings: api.Settings) -> None:
+        self.settings = settings
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._countries = api.country_list()
+        self.codes = frozenset(self._countries["iso3"].to_list())
+
+    # --- cache -------------------------------------------------------------------------
+    def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
+
+    def peek(self, key: Hashable) -> tuple[bool, Any]:
+        with self._lock:
+            return (key in self._cache, self._cache.get(key))
+
+    # --- names -------------------------------------------------------------------------
+    def name(self, code: str | None, lang: str) -> str:
+        if not code:
+            return "–"
+        try:
+            english = api.country_name(code)
+        except Exception:  # noqa: BLE001 - a code the country table lacks keeps its code
+            english = code
+        return country_label(code, lang, english)
+
+    def country_rows(self, lang: str) -> list[dict[str, Any]]:
+        return [{"iso3": r["iso3"], "m49": r["m49"], "is_c5": r["is_c5"], "name": self.name(r["iso3"], lang)}
+                for r in self._countries.iter_rows(named=True)]
+
+    def store(self) -> str:
+        return self.cached(("store",), lambda: api.describe_store(self.settings))
+
+    # --- overview ----------------------------------------------------------------------
+    def default_year(self) -> int:
+        year = self.cached(("overview_year",), lambda: api.overview_year(self.settings))
+        return int(year) if year is not None else 2023
+
+    def overview(self, year: int, powers: tuple[str, ...]) -> pl.DataFrame:
+        return self.cached(("overview", year, powers), lambda: api.overview(year, list(powers), self.settings))
+
+    def overview_rows(self, year: int, powers: tuple[str, ...], lang: str) -> list[dict[str, Any]]:
+        """One row per country (the five first): per power, trade share and vote agreement."""
+        frame = self.overview(year, powers)
+        values = {(r["country_iso3"], r["power_iso3"], r["measure"]): r["value"] for r in frame.iter_rows(named=True)}
+        rows = []
+        for country in self.country_rows(lang):
+            cells = [{"power": p, "total_share": values.get((country["iso3"], p, "total_share")),
+                      "agreement": values.get((country["iso3"], p, "agreement"))} for p in powers]
+            if country["is_c5"] or any(c["total_share"] is not None or c["agreement"] is not None for c in cells):
+                rows.append({**country, "cells": cells})
+        return rows
+
+    def overview_map_spec(self, year: int, power: str, measure: str, lang: str) -> dict[str, Any]:
+        def build() -> dict[str, Any]:
+            t = translator(lang)
+            frame = self.overview(year, (power,)).filter(pl.col("measure") == measure)
+            values = dict(zip(frame["country_iso3"].to_list(), frame["value"].to_list()))
+            rows = [{"id": f"{c['m49']:03d}", "name": c["name"], "value": values.get(c["iso3"])}
+                    for c in self.country_rows(lang) if c["m49"] is not None]
+            label = t(f"measure.{measure}")
+            title = t("map.title", measure=label, power=self.name(power, lang), year=year)
+            source = SOURCES["trade"] if measure == "total_share" else SOURCES["alignment"]
+            return specs.world_map(rows, title=title, source=source, year=year, value_label=label,
+                                   missing_label=t("map.no_data"))
+        return self.cached(("map", year, power, measure, lang), build)
+
+    # --- country -----------------------------------------------------------------------
+    def dependence(self, code: str) -> pl.DataFrame:
+        def build() -> pl.DataFrame:
+            try:
+                return api.dependence(code, settings=self.settings)
+            except api.AutonomyError:
+                return pl.DataFrame()
+        return self.cached(("dependence", code), build)
+
+    def power_series(self, code: str, dimension: str, measure: str, methods: tuple[str, ...] | None,
+                     lang: str) -> pl.DataFrame:
+        """year, partner (label), partner_iso3, value, method of one measure against the powers."""
+        frame = self.dependence(code)
+        if frame.is_empty():
+            return pl.DataFrame(schema={"year": pl.Int32, "partner": pl.String, "partner_iso3": pl.String,
+                                        "value": pl.Float64, "method": pl.String})
+        rows = frame.filter((pl.col("dimension") == dimension) & (pl.col("measure") == measure)
+                            & pl.col("partner_iso3").is_in([p for p in POWERS if p != code]))
+        if methods:
+            rank = {m: k for k, m in enumerate(methods)}
+            rows = (rows.filter(pl.col("method").is_in(list(methods)))
+                    .with_columns(pl.col("method").replace_strict(rank, return_dtype=pl.Int32).alias("_rank"))
+                    .sort("_rank").unique(["partner_iso3", "year"], keep="first").drop("_rank"))
+        return rows.select(
+            pl.col("year").cast(pl.Int32), pl.col("partner_iso3").map_elements(lambda c: self.name(c, lang), return_dtype=pl.String).alias("partner"),
+            "partner_iso3", "value", "method",
+        ).sort("partner_iso3", "year")
+
+    def top_partners(self, code: str, dimension: str, measure: str, method: str | None, lang: str,
+                     count: int = 8) -> tuple[pl.DataFrame, int | None]:
+        """The largest partners in the latest year of one measure: label, partner_iso3, value."""
+        frame = self.dependence(code)
+        if frame.is_empty():
+            return pl.DataFrame(schema={"label": pl.String, "partner_iso3": pl.String, "value": pl.Float64}), None
+        rows = frame.filter((pl.col("dimension") == dimension) & (pl.col("measure") == measure)
+                            & pl.col("partner_iso3").is_not_null() & pl.col("value").is_not_null())
+        if method is not None:
+            rows = rows.filter(pl.col("method") == method)
+        if rows.is_empty():
+            return pl.DataFrame(schema={"label": pl.String, "partner_iso3": pl.String, "value": pl.Float64}), None
+        year = int(rows["year"].max())
+        top = rows.filter(pl.col("year") == year).sort("value", descending=True).head(count)
+        return top.select(pl.col("partner_iso3").map_elements(lambda c: self.name(c, lang), return_dtype=pl.String).alias("label"),
+                          "partner_iso3", "value"), year
+
+    def alignment(self, code: str) -> pl.DataFrame:
+        def build() -> pl.DataFrame:
+            try:
+                return api.vote_agreement(code, [p for p in POWERS if p != code], start=1992, settings=self.settings)
+            except api.AutonomyError:
+                return pl.DataFrame()
+        return self.cached(("alignment", code), build)
+
+    def ideal_points(self, code: str) -> pl.DataFrame:
+        def build() -> pl.DataFrame:
+            try:
+                return api.ideal_points([code, *[p for p in POWERS if p != code]], start=1992, settings=self.settings)
+            except api.AutonomyError:
+                return pl.DataFrame()
+        return self.cached(("ideal_points", code), build)
+
+    def key_votes(self, code: str) -> pl.DataFrame:
+        return self.cached(("key_votes", code), lambda: api.country_key_votes([code, *[p for p in POWERS if p != code]], self.settings))
+
+    def profile(self, code: str) -> api.Profile | None:
+        def build() -> api.Profile | None:
+            try:
+                return api.profile(code, settings=self.settings)
+            except api.AutonomyError:
+                return None
+        return self.cached(("profile", code), build)
+
+    def japan(self, code: str) -> pl.DataFrame:
+        return self.cached(("japan", code), lambda: api.japan_residents(code, self.settings))
+
+    def events(self, code: str | None = None) -> pl.DataFrame:
+        return self.cached(("events", code), lambda: api.events() if code is None else api.country_events(code))
+
+    def event_marks(self, code: str, lang: str) -> pl.DataFrame:
+        frame = self.events(code)
+        return frame.select("date", pl.col("title").alias("label")) if frame.height else frame
+
+    def key_vote_rows(self, code: str, lang: str, limit: int = 25) -> list[dict[str, Any]]:
+        """ES-11 votes and the latest other key votes: resolution, date, title, the country's and powers' votes."""
+        frame = self.key_votes(code)
+        if frame.is_empty():
+            return []
+        calls = frame.select("roll_call_id", "resolution_symbol", "date", "title", "issue_tags").unique("roll_call_id").sort("date", descending=True)
+        ukraine = calls.filter(pl.col("issue_tags").list.contains("ukraine"))
+        others = calls.filter(~pl.col("issue_tags").list.contains("ukraine")).head(max(0, limit - ukraine.height))
+        votes = {(r["roll_call_id"], r["country_iso3"]): r["vote"] for r in frame.iter_rows(named=True)}
+        columns = [code, *[p for p in POWERS if p != code]]
+        return [{**r, "es11": "ukraine" in (r["issue_tags"] or []), "votes": [votes.get((r["roll_call_id"], c), "–") for c in columns]}
+                for r in pl.concat([ukraine, others]).sort("date", descending=True).iter_rows(named=True)]
+
+    def country_chart(self, code: str, chart: str, lang: str) -> dict[str, Any] | None:
+        """The Vega-Lite spec of one country chart, or None when there are no data for it."""
+        return self.cached(("chart", code, chart, lang), lambda: self._country_chart(code, chart, lang))
+
+    def _country_chart(self, code: str, chart: str, lang: str) -> dict[str, Any] | None:
+        t, name = translator(lang), self.name(code, lang)
+        events = self.event_marks(code, lang)
+        if chart == "trade":
+            frame = self.power_series(code, "trade", "total_share", ("chosen",), lang)
+            return None if frame.is_empty() else charts.dependence_over_time(
+                frame, title=t("chart.trade", country=name), source=SOURCES["trade"], measure_label=t("measure.total_share"), events=events)
+        if chart == "remittances":
+            frame = self.power_series(code, "remittances", "remittance_share", REMITTANCE_METHODS, lang)
+            return None if frame.is_empty() else charts.dependence_over_time(
+                frame, title=t("chart.remittances", country=name), source=SOURCES["remittances"], measure_label=t("measure.remittance_share"), events=events)
+        if chart in ("migration", "aid"):
+            measure, method = ("destination_share", "un_desa_stock") if chart == "migration" else ("oda_share", None)
+            frame, year = self.top_partners(code, chart, measure, method, lang)
+            return None if frame.is_empty() else charts.share_bars(
+                frame, title=t(f"chart.{chart}", country=name), source=SOURCES[chart], year=year,
+                code_column="partner_iso3", value_label=t(f"measure.{measure}"))
+        if chart == "alignment":
+            frame = self.alignment(code)
+            if frame.is_empty():
+                return None
+            frame = frame.with_columns(pl.col("partner_iso3").map_elements(lambda c: self.name(c, lang), return_dtype=pl.String).alias("partner"))
+            return charts.alignment_over_time(frame, title=t("chart.alignment", country=name), source=SOURCES["alignment"],
+                                              value_label=t("measure.agreement"), events=events)
+        if chart == "idealpoints":
+            frame = self.ideal_points(code)
+            if frame.is_empty():
+                return None
+            frame = frame.with_columns(pl.col("country_iso3").map_elements(lambda c: self.name(c, lang), return_dtype=pl.String).alias("country"))
+            return charts.ideal_points_over_time(frame, title=t("chart.idealpoints", country=name), source=SOURCES["idealpoints"], events=events)
+        if chart == "keyvotes":
+            rows = [r for r in self.key_vote_rows(code, lang) if r["es11"]]
+            if not rows:
+                return None
+            columns = [code, *[p for p in POWERS if p != code]]
+            vote_names = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
+            frame = pl.DataFrame([{"resolution": f"{r['resolution_symbol']} ({r['date']})", "country": self.name(c, lang),
+                                   "vote": vote_names.get(v, "absent")} for r in rows for c, v in zip(columns, r["votes"])])
+            return charts.key_votes_chart(frame, title=t("chart.keyvotes", country=name), source=SOURCES["keyvotes"])
+        raise ValueError(f"unknown chart {chart!r}")
+
+    def series_table(self, frame: pl.DataFrame, value: str = "value", partner: str = "partner_iso3") -> tuple[list[str], list[dict[str, Any]]]:
+        """A year × partner table (the text alternative of a time chart), newest year first."""
+        if frame.is_empty():
+            return [], []
+        partners = frame[partner].unique(maintain_order=True).to_list()
+        wide = frame.pivot(on=partner, index="year", values=value, aggregate_function="first").sort("year", descending=True)
+        return partners, [{"year": r["year"], "values": [r.get(p) for p in partners]} for r in wide.iter_rows(named=True)]

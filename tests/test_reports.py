@@ -1,0 +1,197 @@
+"""Country briefings (`autonomy report`): PDF and HTML on a tiny warehouse written here.
+
+The warehouse holds synthetic dependence and governance rows plus the alignment tables of the
+bundled snapshot, so every figure the tests look for is computed through the API first.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from autonomy_monitor import api
+from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA
+from autonomy_monitor.reports import build_report
+from autonomy_monitor.reports.briefing import gather
+from autonomy_monitor.reports.messages import MESSAGES, missing_keys, report_catalog
+from autonomy_monitor.settings import Settings
+
+BUNDLED = Settings().bundled_snapshot
+SNAPSHOT_TABLES = ("out_alignment__key_votes", "out_alignment__yearly_vote_agreement_wide", "meta_provenance__inputs",
+                   "meta_lineage__tables", "meta_build__runs")
+
+
+def dependence_rows() -> pl.DataFrame:
+    data = []
+    for year, shares in ((2010, {"RUS": 0.40, "CHN": 0.20, "KAZ": 0.10}), (2020, {"RUS": 0.45, "CHN": 0.25, "KAZ": 0.08})):
+        for partner, share in shares.items():
+            data.append(("KGZ", partner, year, "trade", "total_share", share, "share", "chosen", "Test trade source", None))
+    data += [
+        ("KGZ", "CHN", 2020, "trade", "export_share", 0.31, "share", "chosen", "Test trade source", None),
+        ("KGZ", "RUS", 2020, "trade", "import_share", 0.52, "share", "chosen", "Test trade source", None),
+        ("KGZ", "RUS", 2020, "migration", "destination_share", 0.763, "share", "un_desa_stock", "Test migrant stock", None),
+        ("KGZ", "DEU", 2020, "migration", "destination_share", 0.12, "share", "un_desa_stock", "Test migrant stock", None),
+        ("KGZ", "RUS", 2020, "migration", "emigrants", 591025.0, "persons", "un_desa_stock", "Test migrant stock", None),
+        ("KGZ", "RUS", 2020, "remittances", "remittance_share", 0.81, "share", "allocated_stock_income_weighted", "Test remittances", None),
+        ("KGZ", "RUS", 2020, "remittances", "remittances_usd", 2.1e9, "current US$", "allocated_stock_income_weighted", "Test remittances", None),
+        ("KGZ", "RUS", 2020, "remittances", "remittance_dependence", 0.27, "ratio to GDP", "allocated_stock_income_weighted", "Test remittances", None),
+        ("KGZ", "JPN", 2019, "aid", "oda_share", 0.226, "share", "dac2a_net_disbursements", "Test ODA", None),
+    ]
+    return pl.DataFrame(data, schema=list(OUTPUT_SCHEMA), orient="row").cast(OUTPUT_SCHEMA)
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "warehouse.duckdb"
+    connection = duckdb.connect(str(path))
+    connection.register("d", dependence_rows().to_arrow())
+    connection.execute("CREATE TABLE out_dependence__yearly AS SELECT * FROM d")
+    gov = pl.DataFrame({"country_iso3": ["KGZ"], "year": [2023], "source": ["WGI"], "indicator": ["rule_of_law"],
+                        "value": [-1.17], "scale": ["-2.5 (weak) to 2.5 (strong)"]})
+    connection.register("g", gov.to_arrow())
+    connection.execute("CREATE TABLE out_governance__yearly AS SELECT * FROM g")
+    for table in SNAPSHOT_TABLES:
+        parquet = BUNDLED / f"{table}.parquet"
+        if parquet.is_file():
+            connection.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{parquet}')")
+    connection.close()
+    monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(path))
+    return path
+
+
+def expected_alignment() -> dict[str, float]:
+    frame = api.vote_agreement("KGZ", ["CHN", "RUS", "USA", "JPN"])
+    frame = frame.filter(pl.col("n_votes") >= 10)
+    latest = frame.filter(pl.col("year") == frame["year"].max())
+    return dict(zip(latest["partner_iso3"], latest["agreement"]))
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return re.sub(r"\s+", " ", text)
+
+
+def test_briefing_facts_match_the_api(warehouse: Path) -> None:
+    briefing = gather("KGZ", since=2010)
+    deps = api.dependence("KGZ", dimension="trade", year=2020)
+    top = deps.filter(pl.col("measure") == "total_share").sort("value", descending=True)
+    assert briefing.facts["trade_top"][0] == (top["partner_iso3"][0], pytest.approx(top["value"][0]))
+    assert briefing.facts["trade_since"] == 2010
+    assert briefing.facts["alignment"] == pytest.approx(expected_alignment())
+    trade = briefing.sections[0].sentences
+    assert "Russia (45.0%)" in trade[0] and "2020" in trade[0]
+    assert "risen from 40.0% to 45.0%" in trade[1]
+
+
+def test_pdf_text_has_country_and_figures_from_the_api(warehouse: Path, tmp_path: Path) -> None:
+    text = pdf_text(build_report("KGZ", "pdf", since=2010), tmp_path)
+    assert "Kyrgyzstan: strategic autonomy briefing" in text
+    assert "45.0%" in text and "76.3%" in text and "591,025" in text
+    for partner, agreement in expected_alignment().items():
+        assert f"{agreement * 100:.1f}%" in text, partner
+    assert "A/RES/ES-11/1" in text
+    assert "Sources and vintages" in text
+
+
+def test_pdf_renders_to_pages(warehouse: Path, tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (Debian poppler-utils) is not installed")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(build_report("KGZ", "pdf"))
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    assert all(page.stat().st_size > 2000 for page in pages)
+
+
+def test_html_is_self_contained_and_has_the_same_figures(warehouse: Path) -> None:
+    page = build_report("KGZ", "html", since=2010).decode("utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "Kyrgyzstan: strategic autonomy briefing" in page
+    assert "45.0%" in page and "76.3%" in page
+    for agreement in expected_alignment().values():
+        assert f"{agreement * 100:.1f}%" in page
+    assert page.count("<svg") >= 4
+    assert "<script" not in page and "<link" not in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+
+
+def test_same_input_gives_identical_bytes(warehouse: Path, tmp_path: Path) -> None:
+    first = build_report("KGZ", "pdf")
+    assert build_report("KGZ", "pdf") == first
+    assert build_report("KGZ", "html") == build_report("KGZ", "html")
+    out = tmp_path / "cli.pdf"
+    subprocess.run([sys.executable, "-m", "autonomy_monitor.cli.main", "report", "KGZ", "--out", str(out)], check=True,
+                   capture_output=True)
+    assert out.read_bytes() == first
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"country": "XXX"}, "Unknown country"),
+        ({"country": "C5"}, "one country"),
+        ({"country": "KGZ", "year": 1950}, "no dependence data for KGZ before 2010"),
+        ({"country": "KGZ", "year": 3000}, "out of range"),
+        ({"country": "KGZ", "year": 2015, "since": 2020}, "must be earlier"),
+        ({"country": "KGZ", "lang": "fr"}, "Unknown language"),
+        ({"country": "KGZ", "fmt": "docx"}, "Unknown report format"),
+    ],
+)
+def test_bad_arguments_give_one_sentence(warehouse: Path, args: dict, message: str) -> None:
+    with pytest.raises(api.AutonomyError, match=message):
+        build_report(**args)
+
+
+def test_cli_writes_the_file_and_reports_errors(warehouse: Path, tmp_path: Path) -> None:
+    from autonomy_monitor.cli.main import app
+
+    runner = CliRunner()
+    out = tmp_path / "kgz.html"
+    result = runner.invoke(app, ["report", "KGZ", "--format", "html", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Kyrgyzstan" in out.read_text("utf-8")
+    bad = runner.invoke(app, ["report", "Atlantis"])
+    assert bad.exit_code == 2
+    assert "Unknown country" in bad.output
+    missing = runner.invoke(app, ["report", "KGZ", "--out", str(tmp_path / "no" / "such" / "dir.pdf")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_japanese_and_russian_reports(warehouse: Path, tmp_path: Path) -> None:
+    ja = build_report("KGZ", "html", lang="ja").decode("utf-8")
+    assert "キルギス" in ja and "要点" in ja and 'lang="ja"' in ja
+    ru = build_report("KGZ", "html", lang="ru").decode("utf-8")
+    assert "Киргизия" in ru and "Главное" in ru and "45,0" in ru
+    text = pdf_text(build_report("KGZ", "pdf", lang="ja"), tmp_path)
+    assert "戦略的自律性" in text
+
+
+def test_catalogs_have_every_key_with_the_same_placeholders() -> None:
+    fields = string.Formatter()
+    for lang in ("ja", "ru"):
+        assert missing_keys(lang) == [], lang
+        catalog = report_catalog(lang)
+        assert set(catalog) == set(MESSAGES)
+        for key, text in catalog.items():
+            wanted = {f for _, f, _, _ in fields.parse(MESSAGES[key]) if f}
+            assert {f for _, f, _, _ in fields.parse(text) if f} == wanted, (lang, key)
+
+
+def test_report_works_on_the_bundled_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(tmp_path / "absent.duckdb"))
+    page = build_report("KGZ", "html").decode("utf-8")
+    assert "Kyrgyzstan" in page and "Alignment at the United Nations" in page
