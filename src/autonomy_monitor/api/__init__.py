@@ -30,6 +30,8 @@ from autonomy_monitor.api.warehouse_status import (
     write_snapshot,
 )
 from autonomy_monitor.api.trade import mirror_gaps
+from autonomy_monitor.api.index import DEFAULT_POWERS as INDEX_DEFAULT_POWERS
+from autonomy_monitor.api.index import IndexResult, autonomy_index, joint_alignment, load_weights
 from autonomy_monitor.api.scenarios import (
     ScenarioResult,
     run_scenario,
@@ -48,6 +50,11 @@ from autonomy_monitor.errors import AutonomyError, BadArgument, BadInput, Wareho
 from autonomy_monitor.settings import Settings
 
 __all__ = [
+    "INDEX_DEFAULT_POWERS",
+    "IndexResult",
+    "autonomy_index",
+    "joint_alignment",
+    "load_weights",
     "ScenarioResult",
     "run_scenario",
     "scenario_explain",

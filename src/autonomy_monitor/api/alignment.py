@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from autonomy_monitor.api.arguments import UN_VOTES, one_country, year_range
 from autonomy_monitor.api.store import has_table, query
 from autonomy_monitor.countries import continuity_chain, parse_country_list
 from autonomy_monitor.errors import BadArgument
 from autonomy_monitor.settings import Settings
 
-FIRST_YEAR, LAST_YEAR = 1946, 2026
 ISSUES = ("all", "me", "nu", "di", "hr", "co", "ec", "ukraine")
 ISSUE_NAMES = {
     "all": "all roll calls",
@@ -29,29 +29,10 @@ ISSUE_NAMES = {
 MEASURE_COLUMNS = ["agreement", "identical_share", "s_score", "kappa"]
 
 
-def check_years(start: int | None, end: int | None) -> tuple[int, int]:
-    """Validate a year range against the data's span (1946–2026)."""
-    first = FIRST_YEAR if start is None else start
-    last = LAST_YEAR if end is None else end
-    for label, year in (("--from", first), ("--to", last)):
-        if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise BadArgument(f"Year {year} ({label}) is out of range: UN votes cover {FIRST_YEAR}–{LAST_YEAR}.")
-    if first > last:
-        raise BadArgument(f"--from {first} is after --to {last}.")
-    return first, last
-
-
 def check_issue(issue: str) -> str:
     if issue not in ISSUES:
         raise BadArgument(f"Unknown issue {issue!r}: choose from {', '.join(ISSUES)}.")
     return issue
-
-
-def one_country(text: str) -> str:
-    codes = parse_country_list(text)
-    if len(codes) != 1:
-        raise BadArgument(f"Expected one country, got {text!r} ({len(codes)} countries).")
-    return codes[0]
 
 
 def vote_agreement(
@@ -69,7 +50,7 @@ def vote_agreement(
     votes (column ``as_state`` names the state that actually voted).
     """
     settings = settings or Settings()
-    first, last = check_years(start, end)
+    first, last = year_range(UN_VOTES, start=start, end=end)
     issue = check_issue(issue)
     code = one_country(country)
     wanted = [p for p in parse_country_list(partners) if p != code]
@@ -125,7 +106,7 @@ def participation(
 ) -> pl.DataFrame:
     """Share of roll calls held while a member on which each country voted, per year."""
     settings = settings or Settings()
-    first, last = check_years(start, end)
+    first, last = year_range(UN_VOTES, start=start, end=end)
     codes = parse_country_list(countries)
     return query(
         settings,

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from autonomy_monitor.api.arguments import DEPENDENCE, one_country, year_range
 from autonomy_monitor.api.store import has_table, query
 from autonomy_monitor.countries import parse_country_list
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
 from autonomy_monitor.settings import Settings
 
 DIMENSIONS = ("trade", "remittances", "migration", "aid", "finance", "energy")
-FIRST_YEAR, LAST_YEAR = 1960, 2030
 TABLE = "out_dependence__yearly"
 GOVERNANCE_TABLE = "out_governance__yearly"
 ALIGNMENT_TABLE = "out_alignment__yearly_vote_agreement_wide"
@@ -48,26 +48,6 @@ def check_dimension(dimension: str) -> list[str]:
     if dimension not in DIMENSIONS:
         raise BadArgument(f"Unknown dimension {dimension!r}: choose from {', '.join(DIMENSIONS)} or all.")
     return [dimension]
-
-
-def check_years(year: int | None, start: int | None, end: int | None) -> tuple[int, int]:
-    """``--year Y`` or ``--from/--to``, validated against 1960–2030."""
-    if year is not None and (start is not None or end is not None):
-        raise BadArgument("Give either --year or --from/--to, not both.")
-    first, last = (year, year) if year is not None else (start or FIRST_YEAR, end or LAST_YEAR)
-    for label, value in (("--year" if year is not None else "--from", first), ("--to", last)):
-        if not FIRST_YEAR <= value <= LAST_YEAR:
-            raise BadArgument(f"Year {value} ({label}) is out of range: dependence data cover {FIRST_YEAR}–{LAST_YEAR}.")
-    if first > last:
-        raise BadArgument(f"--from {first} is after --to {last}.")
-    return first, last
-
-
-def one_country(text: str) -> str:
-    codes = parse_country_list(text)
-    if len(codes) != 1:
-        raise BadArgument(f"Expected one country, got {text!r} ({len(codes)} countries); use --on for partners.")
-    return codes[0]
 
 
 def require_table(settings: Settings, name: str) -> None:
@@ -100,7 +80,7 @@ def dependence(
     if on and not partners:
         raise BadArgument("Give at least one partner other than the country itself (e.g. --on RUS,CHN).")
     dimensions = check_dimension(dimension)
-    first, last = check_years(year, start, end)
+    first, last = year_range(DEPENDENCE, year, start, end)
     require_table(settings, TABLE)
     frame = query(
         settings,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from autonomy_monitor.api.alignment import check_years, one_country
+from autonomy_monitor.api.arguments import UN_VOTES, one_country, year_range
 from autonomy_monitor.api.store import has_table, query, store_label
 from autonomy_monitor.countries import continuity_chain, parse_country_list
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
@@ -29,7 +29,7 @@ def ideal_points(
 ) -> pl.DataFrame:
     """country_iso3, year, ideal_point, se, n_votes for the chosen countries (default all)."""
     settings = settings or Settings()
-    first, last = check_years(start, end)
+    first, last = year_range(UN_VOTES, start=start, end=end)
     if not has_table(settings, TABLE):
         raise WarehouseMissing(
             f"{store_label(settings)} has no table {TABLE}; run `autonomy build` to compute it."

@@ -156,7 +156,9 @@ def joint_alignment(powers: str | list[str] = "RUS,CHN,USA", *, countries: str |
     chosen = model.check_weights(chosen)
     _require(settings, TABLE)
     _require(settings, ALIGNMENT)
-    raw = model.normalise(component_rows(settings, codes, members, start, end))
+    powers_list = members["power"].unique(maintain_order=True).to_list()
+    raw = model.fill_absent_partners(model.normalise(component_rows(settings, codes, members, start, end)), powers_list,
+                                     by=("country_iso3", "component", "year"))
     weight = pl.DataFrame({"component": list(chosen), "w": list(chosen.values())})
     dependence = (raw.join(weight, on="component").filter(pl.col("w") > 0)
                   .group_by("country_iso3", "year", "power")

@@ -12,28 +12,15 @@ import math
 
 import polars as pl
 
+from autonomy_monitor.api.arguments import TRADE, one_country, year_range
 from autonomy_monitor.api.store import has_table, query
 from autonomy_monitor.countries import parse_country_list
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
 from autonomy_monitor.settings import Settings
 
 TABLE = "out_trade__mirror_gaps"
-FIRST_YEAR, LAST_YEAR = 1960, 2030
 STORED_MIN_RATIO = 1.5  # the step stores gaps of at least this factor
 FLOWS = ("export", "import")
-
-
-def check_years(year: int | None, start: int | None, end: int | None) -> tuple[int, int]:
-    """``--year Y`` or ``--from/--to``, validated against 1960–2030."""
-    if year is not None and (start is not None or end is not None):
-        raise BadArgument("Give either --year or --from/--to, not both.")
-    first, last = (year, year) if year is not None else (start or FIRST_YEAR, end or LAST_YEAR)
-    for label, value in (("--year" if year is not None else "--from", first), ("--to", last)):
-        if not FIRST_YEAR <= value <= LAST_YEAR:
-            raise BadArgument(f"Year {value} ({label}) is out of range: trade data cover {FIRST_YEAR}–{LAST_YEAR}.")
-    if first > last:
-        raise BadArgument(f"--from {first} is after --to {last}.")
-    return first, last
 
 
 def check_min_ratio(min_ratio: float) -> float:
@@ -43,13 +30,6 @@ def check_min_ratio(min_ratio: float) -> float:
             f"{STORED_MIN_RATIO} or more; give a value of at least {STORED_MIN_RATIO}."
         )
     return min_ratio
-
-
-def one_country(text: str) -> str:
-    codes = parse_country_list(text)
-    if len(codes) != 1:
-        raise BadArgument(f"Expected one reporter, got {text!r} ({len(codes)} countries).")
-    return codes[0]
 
 
 def mirror_gaps(
@@ -69,9 +49,9 @@ def mirror_gaps(
     Sorted by partner, year and flow.
     """
     settings = settings or Settings()
-    code = one_country(reporter)
+    code = one_country(reporter, "reporter")
     partners = parse_country_list(partner) if partner else []
-    first, last = check_years(year, start, end)
+    first, last = year_range(TRADE, year, start, end)
     threshold = math.log(check_min_ratio(min_ratio))
     if flow is not None and flow not in FLOWS:
         raise BadArgument(f"Unknown flow {flow!r}: choose export or import.")
