@@ -80,3 +80,20 @@ def test_missing_column_is_named():
 
 def test_spec_is_deterministic():
     assert json.dumps(all_specs(), sort_keys=True) == json.dumps(all_specs(), sort_keys=True)
+
+
+def test_labels_translate_the_fixed_words():
+    votes = pl.DataFrame({"resolution": ["R"], "country": ["Japan"], "vote": ["Yes"]})
+    spec = charts.key_votes_chart(votes, title="Votes", year=2022, labels={"source": "Источник", "data": "Данные", "yes": "за", "vote": "Голос"})
+    assert spec["title"]["subtitle"].startswith("Источник: ") and "Данные: 2022" in spec["title"]["subtitle"]
+    text = json.dumps(spec, ensure_ascii=False)
+    assert '"за"' in text and "Голос" in text and '"yes"' not in text
+
+
+def test_long_subtitles_wrap_onto_lines():
+    source = "; ".join(f"publisher number {i} with a long dataset name" for i in range(4))
+    spec = charts.share_bars(pl.DataFrame({"label": ["a"], "value": [0.5]}), title="t", source=source, year=2020)
+    lines = spec["title"]["subtitle"]
+    assert isinstance(lines, list) and len(lines) >= 2
+    assert all(len(line) <= charts.SUBTITLE_WIDTH for line in lines)
+    assert source in spec["description"]

@@ -6,11 +6,13 @@ bundled snapshot, so every figure the tests look for is computed through the API
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import string
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -49,9 +51,9 @@ def dependence_rows() -> pl.DataFrame:
     return pl.DataFrame(data, schema=list(OUTPUT_SCHEMA), orient="row").cast(OUTPUT_SCHEMA)
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "warehouse.duckdb"
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("reports") / "warehouse.duckdb"
     connection = duckdb.connect(str(path))
     connection.register("d", dependence_rows().to_arrow())
     connection.execute("CREATE TABLE out_dependence__yearly AS SELECT * FROM d")
@@ -64,8 +66,15 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if parquet.is_file():
             connection.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{parquet}')")
     connection.close()
-    monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(path))
-    return path
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AUTONOMY_WAREHOUSE", str(path))
+        yield path
+
+
+@pytest.fixture(scope="module")
+def report(warehouse: Path) -> Callable[..., bytes]:
+    """build_report with results kept for the module (each report takes a few seconds)."""
+    return functools.cache(lambda country, fmt, **options: build_report(country, fmt, **options))
 
 
 def expected_alignment() -> dict[str, float]:
@@ -96,8 +105,8 @@ def test_briefing_facts_match_the_api(warehouse: Path) -> None:
     assert "risen from 40.0% to 45.0%" in trade[1]
 
 
-def test_pdf_text_has_country_and_figures_from_the_api(warehouse: Path, tmp_path: Path) -> None:
-    text = pdf_text(build_report("KGZ", "pdf", since=2010), tmp_path)
+def test_pdf_text_has_country_and_figures_from_the_api(report: Callable[..., bytes], tmp_path: Path) -> None:
+    text = pdf_text(report("KGZ", "pdf", since=2010), tmp_path)
     assert "Kyrgyzstan: strategic autonomy briefing" in text
     assert "45.0%" in text and "76.3%" in text and "591,025" in text
     for partner, agreement in expected_alignment().items():
@@ -106,19 +115,19 @@ def test_pdf_text_has_country_and_figures_from_the_api(warehouse: Path, tmp_path
     assert "Sources and vintages" in text
 
 
-def test_pdf_renders_to_pages(warehouse: Path, tmp_path: Path) -> None:
+def test_pdf_renders_to_pages(report: Callable[..., bytes], tmp_path: Path) -> None:
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (Debian poppler-utils) is not installed")
     path = tmp_path / "report.pdf"
-    path.write_bytes(build_report("KGZ", "pdf"))
+    path.write_bytes(report("KGZ", "pdf"))
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 2
     assert all(page.stat().st_size > 2000 for page in pages)
 
 
-def test_html_is_self_contained_and_has_the_same_figures(warehouse: Path) -> None:
-    page = build_report("KGZ", "html", since=2010).decode("utf-8")
+def test_html_is_self_contained_and_has_the_same_figures(report: Callable[..., bytes]) -> None:
+    page = report("KGZ", "html", since=2010).decode("utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert "Kyrgyzstan: strategic autonomy briefing" in page
     assert "45.0%" in page and "76.3%" in page
@@ -129,10 +138,10 @@ def test_html_is_self_contained_and_has_the_same_figures(warehouse: Path) -> Non
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
 
 
-def test_same_input_gives_identical_bytes(warehouse: Path, tmp_path: Path) -> None:
-    first = build_report("KGZ", "pdf")
+def test_same_input_gives_identical_bytes(report: Callable[..., bytes], tmp_path: Path) -> None:
+    first = report("KGZ", "pdf")
     assert build_report("KGZ", "pdf") == first
-    assert build_report("KGZ", "html") == build_report("KGZ", "html")
+    assert build_report("KGZ", "html") == report("KGZ", "html")
     out = tmp_path / "cli.pdf"
     subprocess.run([sys.executable, "-m", "autonomy_monitor.cli.main", "report", "KGZ", "--out", str(out)], check=True,
                    capture_output=True)
@@ -171,12 +180,12 @@ def test_cli_writes_the_file_and_reports_errors(warehouse: Path, tmp_path: Path)
     assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
-def test_japanese_and_russian_reports(warehouse: Path, tmp_path: Path) -> None:
-    ja = build_report("KGZ", "html", lang="ja").decode("utf-8")
+def test_japanese_and_russian_reports(report: Callable[..., bytes], tmp_path: Path) -> None:
+    ja = report("KGZ", "html", lang="ja").decode("utf-8")
     assert "キルギス" in ja and "要点" in ja and 'lang="ja"' in ja
-    ru = build_report("KGZ", "html", lang="ru").decode("utf-8")
+    ru = report("KGZ", "html", lang="ru").decode("utf-8")
     assert "Киргизия" in ru and "Главное" in ru and "45,0" in ru
-    text = pdf_text(build_report("KGZ", "pdf", lang="ja"), tmp_path)
+    text = pdf_text(report("KGZ", "pdf", lang="ja"), tmp_path)
     assert "戦略的自律性" in text
 
 
@@ -192,6 +201,22 @@ def test_catalogs_have_every_key_with_the_same_placeholders() -> None:
 
 
 def test_report_works_on_the_bundled_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # runs with its own environment: the module warehouse is replaced by an absent file
     monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(tmp_path / "absent.duckdb"))
     page = build_report("KGZ", "html").decode("utf-8")
     assert "Kyrgyzstan" in page and "Alignment at the United Nations" in page
+
+
+def test_scenarios_section_matches_the_api(warehouse: Path) -> None:
+    section = next(s for s in gather("KGZ").sections if s.key == "scenarios")
+    expected = set()
+    for name in api.scenario_list()["name"]:
+        try:
+            key = api.scenario_key_rows(api.run_scenario(name))
+        except api.AutonomyError:
+            continue
+        if key.filter((pl.col("country_iso3") == "KGZ") & (pl.col("difference").abs() > 1e-12)).height:
+            expected.add(name)
+    assert expected, "the synthetic warehouse should let at least one bundled scenario about KGZ run"
+    assert {row[0] for table in section.tables for row in table["rows"]} == expected
+    assert any("→" in sentence for sentence in section.sentences)

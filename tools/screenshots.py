@@ -39,6 +39,14 @@ def start_server(port: int) -> uvicorn.Server:
     return server
 
 
+def wait_for_charts(page: object, timeout: float = 120.0) -> None:
+    """Poll until every chart is drawn (via DevTools: the page's CSP forbids eval-based waiting)."""
+    deadline = time.monotonic() + timeout
+    done = "() => Array.from(document.querySelectorAll('figure.chart')).every(f => f.dataset.rendered === 'done' || f.dataset.rendered === 'failed')"
+    while not page.evaluate(done) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+
+
 def capture(base: str, out: Path) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -48,7 +56,10 @@ def capture(base: str, out: Path) -> None:
             if response is None or response.status != 200:
                 print(f"skipped {name}: {path} answered {response.status if response else 'nothing'}")
                 continue
-            page.wait_for_function("Array.from(document.querySelectorAll('figure.chart')).every(f => f.dataset.rendered === 'done' || f.dataset.rendered === 'failed')", timeout=120_000)
+            wait_for_charts(page)
+            if name == "country":
+                page.locator("#dependence").scroll_into_view_if_needed()
+                page.evaluate("() => document.getElementById('dependence').scrollIntoView()")
             page.screenshot(path=str(out / f"{name}.png"), full_page=False)
             print(f"wrote {out / f'{name}.png'}")
         browser.close()

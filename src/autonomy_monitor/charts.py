@@ -19,7 +19,8 @@ read the same in the dashboard and in the PDF.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -46,6 +47,8 @@ FALLBACK_COLOURS = ["#4c78a8", "#72b7b2", "#54a24b", "#b279a2", "#ff9da6", "#9d7
 
 DEFAULT_WIDTH = 480
 DEFAULT_HEIGHT = 220
+#: Subtitles longer than this many characters are wrapped onto several lines (a list).
+SUBTITLE_WIDTH = 90
 
 
 def year_span(years: Sequence[int] | pl.Series) -> str:
@@ -58,21 +61,34 @@ def year_span(years: Sequence[int] | pl.Series) -> str:
     return f"{values[0]}–{values[-1]}"
 
 
-def subtitle_text(source: str, year: str | int | None) -> str:
+#: Fixed words drawn inside charts; pass ``labels={...}`` (any subset) to translate them.
+LABELS: dict[str, str] = {
+    "source": "Source", "data": "Data", "date": "Date", "event": "Event", "ideal_point": "Ideal point",
+    "vote": "Vote", "yes": "yes", "no": "no", "abstain": "abstain", "absent": "absent",
+}
+
+
+def label(labels: Mapping[str, str] | None, key: str) -> str:
+    return (labels or {}).get(key) or LABELS[key]
+
+
+def subtitle_text(source: str, year: str | int | None, labels: Mapping[str, str] | None = None) -> str:
     """The subtitle line every chart carries: source label and data year(s)."""
     parts = []
     if source:
-        parts.append(f"Source: {source}")
+        parts.append(f"{label(labels, 'source')}: {source}")
     if year not in (None, ""):
-        parts.append(f"Data: {year}")
+        parts.append(f"{label(labels, 'data')}: {year}")
     return " · ".join(parts)
 
 
-def decorate(chart: alt.TopLevelMixin, *, title: str, source: str, year: str | int | None) -> dict[str, Any]:
+def decorate(chart: alt.TopLevelMixin, *, title: str, source: str, year: str | int | None,
+             labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Attach title, subtitle and description, and return the spec as a plain dict."""
-    subtitle = subtitle_text(source, year)
+    subtitle = subtitle_text(source, year, labels)
+    lines = textwrap.wrap(subtitle, SUBTITLE_WIDTH) or [""]
     chart = chart.properties(
-        title=alt.TitleParams(text=title, subtitle=subtitle, anchor="start", fontSize=13, subtitleFontSize=10, subtitleColor="#555"),
+        title=alt.TitleParams(text=title, subtitle=lines[0] if len(lines) == 1 else lines, anchor="start", fontSize=13, subtitleFontSize=10, subtitleColor="#555"),
         description=f"{title}. {subtitle}." if subtitle else f"{title}.",
     )
     spec = chart.to_dict()
@@ -106,7 +122,7 @@ def event_frame(events: pl.DataFrame | None, years: Sequence[int]) -> pl.DataFra
     missing = {"date", "label"} - set(events.columns)
     if missing:
         raise ValueError(f"event frame lacks column(s) {sorted(missing)}: give columns date and label")
-    lo, hi = min(years), max(years) + 1
+    lo, hi = min(years), max(years)
     rows = []
     for date, label in events.select("date", "label").iter_rows():
         if isinstance(date, str):
@@ -125,15 +141,18 @@ def event_frame(events: pl.DataFrame | None, years: Sequence[int]) -> pl.DataFra
     return pl.DataFrame(rows)
 
 
-def with_events(base: alt.Chart, events: pl.DataFrame | None, years: Sequence[int]) -> alt.TopLevelMixin:
+def with_events(base: alt.Chart, events: pl.DataFrame | None, years: Sequence[int],
+                labels: Mapping[str, str] | None = None) -> alt.TopLevelMixin:
     """Layer dashed event rules (with labels) over a time chart whose x field is ``year``."""
     marks = event_frame(events, years)
     if marks is None:
         return base
     rules = alt.Chart(marks).mark_rule(strokeDash=[3, 3], color="#888").encode(
-        x=alt.X("x:Q"), tooltip=[alt.Tooltip("date:N", title="Date"), alt.Tooltip("label:N", title="Event")]
+        x=alt.X("x:Q"), tooltip=[alt.Tooltip("date:N", title=label(labels, "date")), alt.Tooltip("label:N", title=label(labels, "event"))]
     )
-    text = alt.Chart(marks).mark_text(angle=270, align="right", baseline="bottom", dx=-2, dy=-2, fontSize=8, color="#555").encode(
+    short = max(len(text) for text in marks["label"].to_list()) <= 3
+    style = {"angle": 0, "align": "center", "baseline": "bottom", "dy": -2} if short else {"angle": 270, "align": "right", "baseline": "bottom", "dx": -2, "dy": -2}
+    text = alt.Chart(marks).mark_text(fontSize=8, color="#555", **style).encode(
         x=alt.X("x:Q"), y=alt.value(0), text="label:N"
     )
     return alt.layer(base, rules, text)
@@ -167,6 +186,7 @@ def dependence_over_time(
     events: pl.DataFrame | None = None,
     width: int = DEFAULT_WIDTH,
     height: int = DEFAULT_HEIGHT,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Lines of one dependence measure over time, one line per partner.
 
@@ -189,7 +209,7 @@ def dependence_over_time(
         color=alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right")),
         tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1%" if value_is_share else ",.0f")],
     ).properties(width=width, height=height)
-    return decorate(with_events(base, events, years), title=title, source=source, year=year_span(years))
+    return decorate(with_events(base, events, years, labels), title=title, source=source, year=year_span(years), labels=labels)
 
 
 def alignment_over_time(
@@ -204,6 +224,7 @@ def alignment_over_time(
     events: pl.DataFrame | None = None,
     width: int = DEFAULT_WIDTH,
     height: int = DEFAULT_HEIGHT,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Vote agreement (0..1) with each power over time, one line per power.
 
@@ -224,7 +245,7 @@ def alignment_over_time(
         color=alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right")),
         tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1%")],
     ).properties(width=width, height=height)
-    return decorate(with_events(base, events, years), title=title, source=source, year=year_span(years))
+    return decorate(with_events(base, events, years, labels), title=title, source=source, year=year_span(years), labels=labels)
 
 
 def ideal_points_over_time(
@@ -238,6 +259,7 @@ def ideal_points_over_time(
     events: pl.DataFrame | None = None,
     width: int = DEFAULT_WIDTH,
     height: int = DEFAULT_HEIGHT,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Ideal points over time, one line per country, with a ±z·se uncertainty band.
 
@@ -256,15 +278,15 @@ def ideal_points_over_time(
     pairs = data.select("country", "code").unique(maintain_order=True)
     colour = alt.Color("country:N", title=None, scale=colour_scale(pairs["country"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right"))
     band_colour = alt.Color("country:N", scale=colour_scale(pairs["country"].to_list(), pairs["code"].to_list()), legend=None)
-    band = alt.Chart(data).mark_area(opacity=0.18).encode(x=year_axis(years), y=alt.Y("low:Q", title="Ideal point"), y2="high:Q", color=band_colour)
+    band = alt.Chart(data).mark_area(opacity=0.18).encode(x=year_axis(years), y=alt.Y("low:Q", title=label(labels, "ideal_point")), y2="high:Q", color=band_colour)
     line = alt.Chart(data).mark_line().encode(
         x=year_axis(years),
-        y=alt.Y("ideal_point:Q", title="Ideal point"),
+        y=alt.Y("ideal_point:Q", title=label(labels, "ideal_point")),
         color=colour,
         tooltip=[alt.Tooltip("country:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("ideal_point:Q", format=".2f"), alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("high:Q", format=".2f")],
     )
     base = alt.layer(band, line).properties(width=width, height=height)
-    return decorate(with_events(base, events, years), title=title, source=source, year=year_span(years))
+    return decorate(with_events(base, events, years, labels), title=title, source=source, year=year_span(years), labels=labels)
 
 
 VOTE_COLOURS = {"yes": "#2e8b57", "no": "#c0392b", "abstain": "#e6a700", "absent": "#bbbbbb"}
@@ -280,6 +302,7 @@ def key_votes_chart(
     vote_column: str = "vote",
     year: str | int | None = None,
     width: int | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A table-like grid: one row per resolution, one column per country, cells coloured by vote.
 
@@ -291,7 +314,7 @@ def key_votes_chart(
         pl.col(resolution_column).cast(pl.Utf8).alias("resolution"),
         pl.col(country_column).cast(pl.Utf8).alias("country"),
         pl.col(vote_column).cast(pl.Utf8).str.to_lowercase().fill_null("absent").alias("vote"),
-    )
+    ).with_columns(pl.col("vote").replace_strict({k: label(labels, k) for k in VOTE_COLOURS}, default=pl.col("vote")))
     rows = data["resolution"].unique(maintain_order=True).to_list()
     cols = data["country"].unique(maintain_order=True).to_list()
     cell_width = 60 if width is None else max(30, width // max(1, len(cols)))
@@ -300,12 +323,12 @@ def key_votes_chart(
     cells = alt.Chart(data).mark_rect(stroke="white", strokeWidth=1).encode(
         x=encode_x,
         y=encode_y,
-        color=alt.Color("vote:N", title="Vote", scale=alt.Scale(domain=list(VOTE_COLOURS), range=list(VOTE_COLOURS.values())), legend=alt.Legend(orient="bottom")),
+        color=alt.Color("vote:N", title=label(labels, "vote"), scale=alt.Scale(domain=[label(labels, k) for k in VOTE_COLOURS], range=list(VOTE_COLOURS.values())), legend=alt.Legend(orient="bottom")),
         tooltip=["resolution:N", "country:N", "vote:N"],
     )
-    labels = alt.Chart(data).mark_text(fontSize=9, color="white").encode(x=encode_x, y=encode_y, text="vote:N")
-    base = alt.layer(cells, labels).properties(width=cell_width * max(1, len(cols)), height=18 * max(1, len(rows)))
-    return decorate(base, title=title, source=source, year=year)
+    cell_text = alt.Chart(data).mark_text(fontSize=9, color="white").encode(x=encode_x, y=encode_y, text="vote:N")
+    base = alt.layer(cells, cell_text).properties(width=cell_width * max(1, len(cols)), height=18 * max(1, len(rows)))
+    return decorate(base, title=title, source=source, year=year, labels=labels)
 
 
 def share_bars(
@@ -320,6 +343,7 @@ def share_bars(
     value_is_share: bool = True,
     value_label: str = "Share",
     width: int = DEFAULT_WIDTH,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Horizontal bars, largest first (e.g. the top partners of one year), labelled with the value."""
     require(frame, [label_column, value_column], "share_bars")
@@ -342,4 +366,4 @@ def share_bars(
         x="value:Q", y=y, text=alt.Text("value:Q", format=".1%" if value_is_share else ",.3~s")
     )
     base = alt.layer(bars, text).properties(width=width, height=18 * max(1, len(order)))
-    return decorate(base, title=title, source=source, year=year)
+    return decorate(base, title=title, source=source, year=year, labels=labels)

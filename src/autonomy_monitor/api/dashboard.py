@@ -14,11 +14,11 @@ from importlib import resources
 
 import polars as pl
 
+from autonomy_monitor import warehouse
 from autonomy_monitor.api.store import has_table, open_store, query, store_label
 from autonomy_monitor.countries import country_table, group_members, known_codes
 from autonomy_monitor.errors import BadArgument, BadInput
 from autonomy_monitor.settings import Settings
-from autonomy_monitor import warehouse
 
 C5 = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
 DEFAULT_POWERS = ("CHN", "RUS", "USA", "JPN")
@@ -28,7 +28,7 @@ KEY_VOTES_TABLE = "out_alignment__key_votes"
 JAPAN_TABLE = "out_migration__japan_residents"
 DOWNLOAD_PREFIXES = ("out_", "meta_", "qa_", "core_")
 COUNTRY_COLUMNS = ("country_iso3", "reporter_iso3", "recipient_iso3", "receiver_iso3", "origin_iso3", "nationality_iso3")
-EVENT_COLUMNS = ("date", "date_precision", "kind", "title", "countries", "source", "url")
+EVENT_COLUMNS = ("date", "date_precision", "kind", "label", "title", "countries", "source", "url")
 EVENT_KINDS = ("un", "dialogue", "summit", "vote", "sanctions", "corridor", "organisation", "labour", "war")
 
 
@@ -170,7 +170,8 @@ def table_frame(name: str, country: str | None = None, *, settings: Settings | N
 def events() -> pl.DataFrame:
     """The curated, cited events (``data/events.csv``), validated, sorted by date.
 
-    Columns date (Date), date_precision ('day' | 'month'), kind, title, countries (list of
+    Columns date (Date), date_precision ('day' | 'month'), kind, label (short marker text for
+    charts), title, countries (list of
     ISO3; '*' means every country), source, url.
     """
     text = resources.files("autonomy_monitor.data").joinpath("events.csv").read_text("utf-8")
@@ -197,7 +198,9 @@ def parse_event(row: dict[str, str], line: int) -> dict[str, object]:
         raise BadInput(f"{where}: unknown country codes {unknown}; use ISO3 codes, C5 or *.")
     if not row["source"].strip() or not row["url"].startswith("https://"):
         raise BadInput(f"{where}: every event needs a source and an https:// URL.")
-    return {"date": date, "date_precision": row["date_precision"], "kind": row["kind"], "title": row["title"],
+    if not row["label"].strip() or len(row["label"]) > 24:
+        raise BadInput(f"{where}: label {row['label']!r} must be a short marker text (1–24 characters).")
+    return {"date": date, "date_precision": row["date_precision"], "kind": row["kind"], "label": row["label"], "title": row["title"],
             "countries": codes, "source": row["source"], "url": row["url"]}
 
 

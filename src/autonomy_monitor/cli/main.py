@@ -176,6 +176,11 @@ from autonomy_monitor.cli import scenario as scenario_cli  # noqa: E402 - regist
 
 app.add_typer(scenario_cli.scenario_app, name="scenario")
 
+from autonomy_monitor.cli import index as index_cli  # noqa: E402 - registered after app exists
+
+app.command("index")(index_cli.index_command)
+app.command("joint")(index_cli.joint_command)
+
 from autonomy_monitor.cli import report as report_cli  # noqa: E402 - registered after app exists
 
 app.command("report")(report_cli.report_command)

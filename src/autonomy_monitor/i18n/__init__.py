@@ -15,13 +15,15 @@ import datetime as dt
 import functools
 import gettext
 import json
+import math
 from collections.abc import Callable, Mapping
 from importlib import resources
 
 import pycountry
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.numbers import format_decimal, format_percent as babel_format_percent
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_format_percent
 
 LANGUAGES: tuple[str, ...] = ("en", "ja", "ru")
 DEFAULT_LANGUAGE = "en"
@@ -87,9 +89,9 @@ def babel_locale(lang: str) -> Locale:
     return Locale.parse(check_language(lang))
 
 
-def format_number(value: float | int | None, lang: str, digits: int = 1) -> str:
+def format_number(value: float | None, lang: str, digits: int = 1) -> str:
     """A number with the locale's grouping and decimal marks; '–' for missing values."""
-    if value is None or value != value:
+    if value is None or math.isnan(value):
         return "–"
     pattern = "#,##0" if digits <= 0 else "#,##0." + "0" * digits
     return format_decimal(value, format=pattern, locale=babel_locale(lang))
@@ -97,7 +99,7 @@ def format_number(value: float | int | None, lang: str, digits: int = 1) -> str:
 
 def format_percent(value: float | None, lang: str, digits: int = 1) -> str:
     """A 0..1 share as a percentage in the locale's style; '–' for missing values."""
-    if value is None or value != value:
+    if value is None or math.isnan(value):
         return "–"
     pattern = "#,##0%" if digits <= 0 else "#,##0." + "0" * digits + "%"
     return babel_format_percent(value, format=pattern, locale=babel_locale(lang))

@@ -127,6 +127,24 @@ def latest_within(frame: pl.DataFrame, year: int, max_age: int = MAX_AGE) -> pl.
             .group_by("country_iso3", "power", "component").agg(pl.col("value").last(), pl.col("year").last().alias("data_year")))
 
 
+ZERO_FILLED = ("trade", "remittances", "migration", "aid", "energy")
+
+
+def fill_absent_partners(frame: pl.DataFrame, powers: Sequence[str], by: Sequence[str] = ("country_iso3", "component")) -> pl.DataFrame:
+    """A power with no row in a component the country does report has a share of 0 there.
+
+    Shares are stored only for partners with positive flows, so a missing power is a zero, not
+    unknown (finance exists only for China and alignment is always observed: neither is filled).
+    Filled rows take the group's ``year`` / ``data_year``.
+    """
+    keep = [c for c in frame.columns if c not in ("power", "value")]
+    groups = frame.filter(pl.col("component").is_in(ZERO_FILLED)).group_by(list(by)).agg(
+        *[pl.col(c).max() for c in keep if c not in by])
+    grid = groups.join(pl.DataFrame({"power": list(powers)}), how="cross")
+    missing = grid.join(frame, on=[*by, "power"], how="anti").with_columns(pl.lit(0.0).alias("value"))
+    return pl.concat([frame, missing.select(frame.columns)], how="vertical_relaxed")
+
+
 @dataclass(frozen=True)
 class IndexResult:
     scores: pl.DataFrame       # country, year, autonomy (+ interval), dominant power, rank stability
@@ -180,7 +198,7 @@ def compute_index(values: pl.DataFrame, countries: Sequence[str], powers: Sequen
     within ``MAX_AGE`` years of ``year`` is used).
     """
     w = check_weights(weights)
-    chosen = latest_within(values, year)
+    chosen = fill_absent_partners(latest_within(values, year), powers)
     x = to_array(chosen, countries, powers)
     w0 = np.array([w[k] for k in COMPONENTS])
     d0 = dependence_array(x, w0)

@@ -149,11 +149,11 @@ def trade_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year: i
                                    partner2=name_of(top_m["partner_iso3"][0], lang), share2=t.share(top_m["value"][0])))
     bars = with_names(top, "partner_iso3", lang, "label")
     section.charts.append(charts.share_bars(bars, title=t("chart_trade_bars"), source=source_label(rows.filter(pl.col("year") == y)),
-                                            year=y, code_column="partner_iso3", value_label=t("axis_share"), width=360))
+                                            year=y, code_column="partner_iso3", value_label=t("axis_share"), width=360, labels=t.chart_labels()))
     partners = top["partner_iso3"].head(5).to_list()
     series = rows.filter(pl.col("partner_iso3").is_in(partners) & (pl.col("year") <= y))
     series = with_names(series.group_by("partner_iso3", "year").agg(pl.col("value").max()), "partner_iso3", lang, "partner")
-    section.charts.append(charts.dependence_over_time(series, title=t("chart_trade_time"), source=source_label(rows), measure_label=t("axis_share"), width=420))
+    section.charts.append(charts.dependence_over_time(series, title=t("chart_trade_time"), source=source_label(rows), measure_label=t("axis_share"), width=420, labels=t.chart_labels()))
     return section
 
 
@@ -170,7 +170,7 @@ def people_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year: 
         section.sentences.append(t("migration_top", year=y, share=t.share(top["value"][0]), country=country, partner=name_of(first, lang),
                                    people=t.count(value_of(people, first, y)), others=t.join(others)))
         section.charts.append(charts.share_bars(with_names(top, "partner_iso3", lang, "label"), title=t("chart_migration"),
-                                                source=source_label(migration.filter(pl.col("year") == y)), year=y, code_column="partner_iso3", value_label=t("axis_share"), width=300))
+                                                source=source_label(migration.filter(pl.col("year") == y)), year=y, code_column="partner_iso3", value_label=t("axis_share"), width=300, labels=t.chart_labels()))
     remit_share = pick(deps, "remittances", "remittance_share", "allocated_stock_income_weighted")
     remit_usd = pick(deps, "remittances", "remittances_usd", "allocated_stock_income_weighted")
     remit_gdp = pick(deps, "remittances", "remittance_dependence", "allocated_stock_income_weighted")
@@ -185,7 +185,7 @@ def people_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year: 
                                    share=t.share(top["value"][0]), partner=name_of(top["partner_iso3"][0], lang)))
         section.sentences.append(t("remittances_caveat"))
         section.charts.append(charts.share_bars(with_names(top, "partner_iso3", lang, "label"), title=t("chart_remittances"),
-                                                source=source_label(remit_share.filter(pl.col("year") == ry)), year=ry, code_column="partner_iso3", value_label=t("axis_share"), width=300))
+                                                source=source_label(remit_share.filter(pl.col("year") == ry)), year=ry, code_column="partner_iso3", value_label=t("axis_share"), width=300, labels=t.chart_labels()))
     if not section.sentences:
         section.sentences.append(t("no_data", country=country))
     return section
@@ -201,7 +201,7 @@ def finance_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year:
         others = [f"{name_of(c, lang)} ({t.share(v)})" for c, v in zip(top["partner_iso3"][1:3], top["value"][1:3])]
         section.sentences.append(t("aid_top", year=y, partner=name_of(top["partner_iso3"][0], lang), share=t.share(top["value"][0]), others=t.join(others)))
         section.charts.append(charts.share_bars(with_names(top, "partner_iso3", lang, "label"), title=t("chart_aid"),
-                                                source=source_label(aid.filter(pl.col("year") == y)), year=y, code_column="partner_iso3", value_label=t("axis_share"), width=300))
+                                                source=source_label(aid.filter(pl.col("year") == y)), year=y, code_column="partner_iso3", value_label=t("axis_share"), width=300, labels=t.chart_labels()))
     finance = pick(deps, "finance", "chinese_commitments_usd").filter(pl.col("year") <= year)
     if finance.height:
         span = charts.year_span(finance["year"].to_list())
@@ -215,6 +215,31 @@ def finance_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year:
     if not section.sentences:
         section.sentences.append(t("no_data", country=country))
     return section
+
+
+#: Event kinds marked on the alignment chart (votes have their own section).
+EVENT_KINDS = ("un", "organisation", "dialogue", "summit", "sanctions", "corridor", "pipeline")
+
+
+def chart_events(t: Texts, code: str, first: int, last: int) -> tuple[pl.DataFrame | None, list[list[str]]]:
+    """Numbered event markers for a time chart, and the rows listing them (number, date, title, source)."""
+    try:
+        events = am.country_events(code)
+    except am.AutonomyError:
+        return None, []
+    if events.is_empty():
+        return None, []
+    events = events.filter(pl.col("kind").is_in(EVENT_KINDS) & pl.col("date").dt.year().is_between(first, last)).sort("date", "title")
+    if events.is_empty():
+        return None, []
+    drawn = charts.event_frame(pl.DataFrame({"date": events["date"], "label": [str(i) for i in range(events.height)]}), [first, last])
+    if drawn is None:
+        return None, []
+    events = events[[int(i) for i in drawn["label"].to_list()]]
+    numbers = [str(i + 1) for i in range(events.height)]
+    marks = pl.DataFrame({"date": events["date"], "label": numbers})
+    rows = [[n, t.day(d), title, source] for n, d, title, source in zip(numbers, events["date"], events["title"], events["source"])]
+    return marks, rows
 
 
 def alignment_section(t: Texts, code: str, country: str, lang: str, year: int, since: int, facts: dict) -> Section:
@@ -243,14 +268,19 @@ def alignment_section(t: Texts, code: str, country: str, lang: str, year: int, s
                 elif before is not None:
                     section.sentences.append(t("alignment_level", partner=name_of(partner, lang), after=t.share(after), since=base))
         named = with_names(agreement, "partner_iso3", lang, "partner")
-        section.charts.append(charts.alignment_over_time(named, title=t("chart_alignment"), value_label=t("axis_agreement"), width=420))
+        marks, listed = chart_events(t, code, int(named["year"].min()), y)
+        section.charts.append(charts.alignment_over_time(named, title=t("chart_alignment"), value_label=t("axis_agreement"), width=420,
+                                                         events=marks, labels=t.chart_labels()))
+        if listed:
+            section.sentences.append(t("events_intro"))
+            section.tables.append({"columns": ["#", t("col_date"), t("col_event"), t("col_source")], "rows": listed})
     try:
         ideal = am.ideal_points([code, *powers], end=None if year >= LAST_YEAR else year)
     except am.AutonomyError:
         ideal = pl.DataFrame()
     if ideal.height:
         ideal = with_names(ideal.filter(pl.col("year") >= 1992), "country_iso3", lang, "country")
-        section.charts.append(charts.ideal_points_over_time(ideal, title=t("chart_ideal"), width=420))
+        section.charts.append(charts.ideal_points_over_time(ideal, title=t("chart_ideal"), width=420, labels=t.chart_labels()))
     if not section.sentences:
         section.sentences.append(t("no_data", country=country))
     return section
@@ -281,7 +311,7 @@ def votes_section(t: Texts, code: str, country: str, lang: str, year: int, facts
         for row in votes.iter_rows(named=True):
             cells.append({"resolution": f"{symbol} ({date})", "country": name_of(row["country_iso3"], lang), "vote": label.get(row["vote"], "absent")})
     if cells:
-        section.charts.append(charts.key_votes_chart(pl.DataFrame(cells), title=t("chart_votes"), year=charts.year_span(years), width=420))
+        section.charts.append(charts.key_votes_chart(pl.DataFrame(cells), title=t("chart_votes"), year=charts.year_span(years), width=420, labels=t.chart_labels()))
     else:
         section.sentences.append(t("no_data", country=country))
     return section
@@ -299,6 +329,63 @@ def governance_section(t: Texts, code: str, country: str) -> Section:
         section.tables.append({"columns": [t("col_source"), t("col_indicator"), t("col_value"), t("col_year"), t("col_scale")], "rows": rows})
     else:
         section.sentences.append(t("no_data", country=country))
+    return section
+
+
+UNIT_ORDER = {"persons": 0, "share": 1, "ratio to GDP": 2, "current US$": 3}
+
+
+def scenario_value(t: Texts, value: float | None, unit: str | None) -> str:
+    if value is None:
+        return "–"
+    unit = unit or ""
+    if unit in ("share", "ratio to GDP"):
+        return t.share(value, 2 if abs(value) < 0.1 else 1)
+    if "US$" in unit:
+        return t.usd(value)
+    if unit == "persons":
+        return t.count(value)
+    return i18n.format_number(value, t.lang, 3)
+
+
+def scenarios_section(t: Texts, code: str, country: str, lang: str) -> Section:
+    """What the bundled scenarios about this country change, in their last year."""
+    section = Section("scenarios", t("section_scenarios"))
+    try:
+        listing = am.scenario_list()
+    except am.AutonomyError:
+        listing = pl.DataFrame()
+    rows = []
+    for name, title in (listing.select("name", "title").iter_rows() if listing.height else []):
+        try:
+            result = am.run_scenario(name)
+        except am.AutonomyError:
+            continue
+        key = am.scenario_key_rows(result, top=3)
+        key = key.filter(pl.col("country_iso3") == code) if "country_iso3" in key.columns else key.clear()
+        if key.is_empty():
+            continue
+        last = key.filter(pl.col("year") == key["year"].max())
+        last = last.with_columns(
+            pl.col("unit").replace_strict(UNIT_ORDER, default=9).alias("_unit"), (-pl.col("difference").abs()).alias("_size")
+        ).sort(["_unit", "_size", "partner_iso3"], nulls_last=True)
+        changes = []
+        for row in last.iter_rows(named=True):
+            partner = name_of(row["partner_iso3"], lang) if row["partner_iso3"] else country
+            measure = t.measure(row["measure"])
+            before, after = scenario_value(t, row["baseline"], row["unit"]), scenario_value(t, row["scenario"], row["unit"])
+            if row["difference"] is None or abs(row["difference"]) < 1e-12:
+                continue
+            rows.append([name, partner, measure, str(row["year"]), before, after])
+            if len(changes) < 3:
+                changes.append(t("scenario_change", measure=measure, partner=partner, before=before, after=after))
+        section.sentences.append(t("scenario_line", title=title, year=int(last["year"][0]), changes=t.join(changes)))
+    if rows:
+        section.sentences.append(t("scenario_assumptions"))
+        section.tables.append({"columns": [t("col_scenario"), t("col_partner"), t("col_measure"), t("col_year"), t("col_baseline"), t("col_with_scenario")],
+                               "rows": rows[:24]})
+    else:
+        section.sentences.append(t("scenarios_none"))
     return section
 
 
@@ -360,7 +447,7 @@ def gather(country: str, *, year: int | None = None, since: int | None = None, l
     alignment = alignment_section(t, code, name, lang, year, since, facts)
     votes = votes_section(t, code, name, lang, year, facts)
     sections = [trade, people, finance, alignment, votes, governance_section(t, code, name),
-                Section("scenarios", t("section_scenarios"), sentences=[t("scenarios_none")]), sources_section(t)]
+                scenarios_section(t, code, name, lang), sources_section(t)]
     findings = [s for s in (trade.sentences[:1] + people.sentences[:1] + alignment.sentences[:1] + finance.sentences[:1])
                 if s != t("no_data", country=name)]
     built = built_at()

@@ -58,7 +58,24 @@ MESSAGES: dict[str, str] = {
     "vote_X": "did not vote",
     "vote_missing": "was not recorded",
     "no_data": "No data for {country} in this dimension.",
-    "scenarios_none": "No scenario results are available from this installation yet.",
+    "scenarios_none": "No bundled scenario concerns this country.",
+    "scenario_line": "Scenario “{title}”: by {year}, {changes}.",
+    "scenario_change": "{measure} ({partner}) {before} → {after}",
+    "scenario_assumptions": "Scenario results are conditional on the stated levers and assumptions (see `autonomy scenario explain NAME`); they are not forecasts.",
+    "m_remittances_usd": "remittances",
+    "m_remittance_share": "share of remittances",
+    "m_remittance_dependence": "remittances, % of GDP",
+    "m_remittance_sender_hhi": "concentration of remittance senders (HHI)",
+    "m_workers_in_destination": "workers in destination",
+    "m_export_share": "share of exports",
+    "m_import_share": "share of imports",
+    "m_total_share": "share of trade",
+    "m_gas_export_share": "share of gas exports",
+    "col_scenario": "Scenario",
+    "col_partner": "Partner",
+    "col_measure": "Measure",
+    "col_baseline": "Baseline",
+    "col_with_scenario": "With scenario",
     "sources_intro": "Figures come from the warehouse built from these files (publisher, licence, rows kept, SHA-256 prefix).",
     "col_source": "Source",
     "col_file": "File",
@@ -85,6 +102,19 @@ MESSAGES: dict[str, str] = {
     "axis_agreement": "Agreement",
     "axis_share": "Share",
     "and": "and",
+    "lbl_source": "Source",
+    "lbl_data": "Data",
+    "lbl_date": "Date",
+    "lbl_event": "Event",
+    "lbl_ideal_point": "Ideal point",
+    "lbl_vote": "Vote",
+    "lbl_yes": "yes",
+    "lbl_no": "no",
+    "lbl_abstain": "abstain",
+    "lbl_absent": "absent",
+    "events_intro": "Numbered lines on the chart mark these events:",
+    "col_date": "Date",
+    "col_event": "Event",
 }
 
 
@@ -125,6 +155,16 @@ class Texts:
             if abs(value) >= size:
                 return self(key, amount=i18n.format_number(value / size, self.lang, 1))
         return "US$" + self.count(value)
+
+    def chart_labels(self) -> dict[str, str]:
+        """The fixed words drawn inside charts (see ``charts.LABELS``) in this language."""
+        keys = ("source", "data", "date", "event", "ideal_point", "vote", "yes", "no", "abstain", "absent")
+        return {key: self(f"lbl_{key}") for key in keys}
+
+    def measure(self, measure: str) -> str:
+        """Readable label of a measure code (the code with spaces when no label exists)."""
+        key = f"m_{measure}"
+        return self(key) if key in MESSAGES else measure.replace("_", " ")
 
     def day(self, value: dt.date | str) -> str:
         return i18n.format_date(value, self.lang)

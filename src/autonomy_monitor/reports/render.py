@@ -113,7 +113,7 @@ header.title{background:#1f3b5a;color:#fff;padding:16px 20px;border-radius:3px}
 header.title h1{margin:0;font-size:26px}header.title p{margin:.3em 0 0}header.title .asof{color:#d6e0ea;font-size:13px}
 .findings{border-left:4px solid #1f3b5a;padding:4px 14px;margin:1.2em 0}.findings h2{color:#1f3b5a;font-size:17px;margin:.2em 0}
 section h2{color:#1f3b5a;font-size:19px;border-bottom:1px solid #d0d5da;padding-bottom:2px;margin-top:1.6em}
-figure{margin:1em 0;text-align:center}figure svg{max-width:100%;height:auto}
+figure{margin:1em 0;text-align:center}figure svg{max-width:100%;height:auto}figure.wide svg{width:100%}
 .charts-small{display:flex;flex-wrap:wrap;gap:12px;justify-content:space-around}
 table{border-collapse:collapse;font-size:12px;width:100%}th{color:#1f3b5a;text-align:left;border-bottom:1.5px solid #1f3b5a}
 td,th{padding:3px 5px;border-bottom:1px solid #e0e4e8;vertical-align:top;word-break:break-word}
@@ -148,7 +148,7 @@ def to_html(briefing: Briefing) -> bytes:
         small = [c for c in charts if svg_width(c[1]) * 0.75 <= 260]
         large = [c for c in charts if svg_width(c[1]) * 0.75 > 260]
         for _key, svg, spec in large:
-            parts.append(f"<figure>{clean_svg(svg, spec.get('description', ''))}<figcaption hidden>{esc(spec.get('description', ''))}</figcaption></figure>")
+            parts.append(f"<figure class=\"wide\">{clean_svg(svg, spec.get('description', ''))}<figcaption hidden>{esc(spec.get('description', ''))}</figcaption></figure>")
         if small:
             parts.append('<div class="charts-small">')
             for _key, svg, spec in small:

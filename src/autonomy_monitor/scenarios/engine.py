@@ -285,8 +285,7 @@ def apply_levers(scenario: Scenario, amounts: pl.DataFrame, emigrants: pl.DataFr
 def changed_groups(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
     """(country, year, dimension) whose amounts differ (including new or vanished partners)."""
     joined = before.join(after, on=lv.KEY, how="full", coalesce=True, nulls_equal=True, suffix="_after")
-    differs = joined.filter(pl.col("amount").is_null() != pl.col("amount_after").is_null()
-                            | (pl.col("amount") != pl.col("amount_after")))
+    differs = joined.filter(pl.col("amount").ne_missing(pl.col("amount_after")))
     return differs.select("country_iso3", "year", "dimension").unique()
 
 
@@ -300,7 +299,7 @@ def run(scenario: Scenario, dependence: pl.DataFrame, *, residents: pl.DataFrame
     """
     years = scenario.years
     dims = lever_dimensions(scenario)
-    dependence = dependence.select(OUT_COLUMNS)
+    dependence = dependence.select(OUT_COLUMNS).filter(pl.col("country_iso3").is_in(lever_countries(scenario)))
     emigrants = dependence.filter((pl.col("dimension") == "migration") & (pl.col("measure") == "emigrants")
                                   & (pl.col("method") == "un_desa_stock")).select(
         "country_iso3", "partner_iso3", "year", pl.col("value").alias("emigrants"))
@@ -309,6 +308,11 @@ def run(scenario: Scenario, dependence: pl.DataFrame, *, residents: pl.DataFrame
     before = extract_amounts(baseline)
     gdp = extract_gdp(baseline)
     after, workers, notes = apply_levers(scenario, before, emigrants, residents)
+    for country in lever_countries(scenario):
+        missing = [d for d in dims if baseline.filter((pl.col("country_iso3") == country) & (pl.col("dimension") == d)).is_empty()]
+        if missing:
+            notes.append(f"No baseline rows for {country} ({', '.join(missing)}) in or before {years[0]}–{years[-1]}: "
+                         "levers there change nothing (partners absent from the baseline start from 0).")
     groups = changed_groups(before, after)
     if groups.is_empty():
         result = baseline

@@ -26,11 +26,13 @@ a global sort of the 12 million dependence rows would cost more than the rest of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+import narwhals as nw
 import polars as pl
 
-from autonomy_monitor.indicators import trade
+from autonomy_monitor.engines import Engine
+from autonomy_monitor.indicators import relational, trade
 
 IMF_TABLE = "core_imf__yearly_bilateral_trade"
 RECENT_TABLE = "core_trade__recent_bilateral"
@@ -64,6 +66,20 @@ BOTH_COLUMNS = [*trade.KEY, "reporter_value_usd", "mirror_value_usd", "chosen_va
 
 def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Both views, dependence indicators and mirror gaps from the trade core tables."""
+    return compute_on(tables, None)
+
+
+def compute_with(engine: Engine | None) -> Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]:
+    """``compute`` whose partner shares, HHI and exposure run on ``engine`` (DuckDB, Spark,
+    Polars) through the narwhals functions of ``indicators/relational.py``; ``None`` keeps
+    the in-memory Polars path. Same tables either way (``tests/test_conformance.py``); rows
+    of the engine's parts are sorted by key since engines do not keep row order."""
+    return lambda tables: compute_on(tables, engine)
+
+
+def compute_on(tables: Mapping[str, pl.DataFrame], engine: Engine | None) -> dict[str, pl.DataFrame]:
+    if engine is not None:
+        return engine_compute(tables, engine)
     reported = reported_rows(tables)
     dots_years = reported.filter(pl.col("source") == IMF_LABEL).select("year").unique()
     estimated = trade.imf_estimated_reporters(reported.filter(pl.col("source") == IMF_LABEL))
@@ -83,6 +99,44 @@ def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         OUT_TABLE: out,
         GAPS_TABLE: gaps,
     }
+
+
+SHARE_GROUP = ["country_iso3", "year", "flow", "method"]
+
+
+def engine_compute(tables: Mapping[str, pl.DataFrame], engine: Engine) -> dict[str, pl.DataFrame]:
+    """The engine path of :func:`compute`: views in Polars, relational indicators on ``engine``."""
+    reported = reported_rows(tables)
+    dots_years = reported.filter(pl.col("source") == IMF_LABEL).select("year").unique()
+    estimated = trade.imf_estimated_reporters(reported.filter(pl.col("source") == IMF_LABEL))
+    views = trade.both_views(reported, estimated)
+    long = trade.with_total_flow(trade.long_views(views))
+    complete = complete_groups(long, reported, dots_years)
+    lazy_shares = relational.partner_shares(engine.lazy(complete), SHARE_GROUP, "value_usd")
+    shares = engine.collect(lazy_shares).sort("country_iso3", "partner_iso3", "year", "flow", "method")
+    index = relational.hhi(lazy_shares, SHARE_GROUP).join(
+        relational.group_labels(lazy_shares.filter(nw.col("share") > 0), SHARE_GROUP, trade.MARKS),
+        on=SHARE_GROUP, how="left")
+    concentration = engine.collect(index).sort(SHARE_GROUP)
+    parts = [share_rows(shares), labelled_hhi_rows(concentration), amount_rows(long)]
+    gdp = gdp_frame(tables)
+    if gdp is not None:
+        exposures = engine.collect(relational.exposure(engine.lazy(long), engine.lazy(gdp)).select(
+            "country_iso3", "partner_iso3", "year", "exposure_share", "source", *trade.MARKS,
+        )).sort("country_iso3", "partner_iso3", "year")
+        parts += [exposure_rows(exposures), asymmetry_rows(trade.asymmetry(exposures))]
+    out = pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]
+    gaps = trade.mirror_gaps(views, min_ratio=GAP_MIN_RATIO, min_usd=GAP_MIN_USD)
+    return {BOTH_TABLE: views.select(BOTH_COLUMNS), OUT_TABLE: out, GAPS_TABLE: gaps}
+
+
+def labelled_hhi_rows(index: pl.DataFrame) -> pl.DataFrame:
+    """HHI rows from an index already carrying its source and marks (engine path)."""
+    return index.select(
+        "country_iso3", pl.lit(None, dtype=pl.String).alias("partner_iso3"), "year",
+        pl.lit("trade").alias("dimension"), suffixed("flow", "_hhi").alias("measure"),
+        pl.col("hhi").alias("value"), pl.lit("index").alias("unit"), "method", "source", FLAG,
+    )
 
 
 def reported_rows(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:

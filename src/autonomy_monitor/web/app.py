@@ -28,11 +28,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autonomy_monitor import api
 from autonomy_monitor.api import scenarios as scenario_api
-from autonomy_monitor.i18n import (LANGUAGE_NAMES, LANGUAGES, format_date, format_number, format_percent,
-                                   translator)
+from autonomy_monitor.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    format_date,
+    format_number,
+    format_percent,
+    translator,
+)
 from autonomy_monitor.web.dashboard import COUNTRY_CHARTS, POWERS, SOURCES, Dashboard
 from autonomy_monitor.web.scenario import edited_scenario, lever_fields
-from autonomy_monitor.web.security import SecurityHeaders, language_middleware
+from autonomy_monitor.web.security import SecurityHeaders
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 YEAR_RANGE = (1992, 2026)
@@ -50,8 +56,7 @@ def create_app(settings: api.Settings | None = None) -> FastAPI:
     app = FastAPI(title="Strategic Autonomy Monitor", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.dashboard = Dashboard(settings or api.Settings())
     app.state.templates = Jinja2Templates(directory=str(PACKAGE_DIR / "templates"))
-    app.middleware("http")(language_middleware)
-    app.add_middleware(SecurityHeaders)  # outermost: every response, errors included, gets the headers
+    app.add_middleware(SecurityHeaders)  # every response, errors included, gets the headers
     app.mount("/static", StaticFiles(directory=str(PACKAGE_DIR / "static")), name="static")
     install_error_pages(app)
     install_pages(app)

@@ -195,7 +195,7 @@ class Dashboard:
 
     def event_marks(self, code: str, lang: str) -> pl.DataFrame:
         frame = self.events(code)
-        return frame.select("date", pl.col("title").alias("label")) if frame.height else frame
+        return frame.select("date", "label") if frame.height else frame
 
     def key_vote_rows(self, code: str, lang: str, limit: int = 25) -> list[dict[str, Any]]:
         """ES-11 votes and the latest other key votes: resolution, date, title, the country's and powers' votes."""
