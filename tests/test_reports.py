@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from autonomy_monitor import api
 from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA
 from autonomy_monitor.reports import build_report
-from autonomy_monitor.reports.briefing import gather
+from autonomy_monitor.reports.briefing import MIN_VOTES, gather
 from autonomy_monitor.reports.messages import MESSAGES, missing_keys, report_catalog
 from autonomy_monitor.settings import Settings
 
@@ -79,7 +79,7 @@ def report(warehouse: Path) -> Callable[..., bytes]:
 
 def expected_alignment() -> dict[str, float]:
     frame = api.vote_agreement("KGZ", ["CHN", "RUS", "USA", "JPN"])
-    frame = frame.filter(pl.col("n_votes") >= 10)
+    frame = frame.filter(pl.col("n_votes") >= MIN_VOTES)
     latest = frame.filter(pl.col("year") == frame["year"].max())
     return dict(zip(latest["partner_iso3"], latest["agreement"]))
 
@@ -220,3 +220,9 @@ def test_scenarios_section_matches_the_api(warehouse: Path) -> None:
     assert expected, "the synthetic warehouse should let at least one bundled scenario about KGZ run"
     assert {row[0] for table in section.tables for row in table["rows"]} == expected
     assert any("→" in sentence for sentence in section.sentences)
+
+
+def test_settings_choose_the_store(warehouse: Path, report: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(tmp_path / "absent.duckdb"))
+    page = build_report("KGZ", "html", since=2010, settings=Settings(warehouse=warehouse))
+    assert page == report("KGZ", "html", since=2010)

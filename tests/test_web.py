@@ -274,3 +274,17 @@ def test_json_endpoint_is_cached_and_stable(client: TestClient) -> None:
     assert first.status_code == 200 and first.content == second.content
     data = json.loads(first.content)
     assert data["code"] == "KGZ" and data["key_votes"]
+
+
+def test_scenario_page_runs_or_says_what_is_missing(client: TestClient, settings: api.Settings) -> None:
+    response = client.get("/scenario?name=japan-kyrgyzstan")
+    if "out_dependence__yearly" in api.downloadable_tables(settings)["table"].to_list():
+        assert response.status_code == 200 and 'id="scenario-table"' in response.text
+    else:
+        assert response.status_code == 422 and "out_dependence__yearly" in response.text
+
+
+def test_scenario_fragment_reports_a_bad_lever_in_place(client: TestClient) -> None:
+    response = client.get("/scenario/results?name=japan-kyrgyzstan&l1.share_remitted=1.5")
+    assert response.status_code == 422
+    assert response.text.startswith('<div id="scenario-results">') and "less than or equal to 1" in response.text

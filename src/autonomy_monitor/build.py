@@ -33,6 +33,8 @@ from autonomy_monitor.sources.wdi import bulk as wdi_bulk
 from autonomy_monitor.sources.imf import bulk as imf_bulk
 from autonomy_monitor.sources.trade_recent import bulk as trade_recent_bulk
 from autonomy_monitor.steps import alignment_step
+from autonomy_monitor.engines import Engine, get_engine
+from autonomy_monitor.steps import products_step
 from autonomy_monitor.steps import trade_step
 from autonomy_monitor.steps import idealpoints_step
 from autonomy_monitor.steps import aid_step, dependence_step, energy_step, governance_step, migration_step, remittances_step
@@ -99,6 +101,13 @@ DERIVED_STEPS: tuple[DerivedStep, ...] = (
 )
 
 
+# Steps that can run their relational indicators on another engine (`autonomy build --engine spark`).
+ENGINE_COMPUTE: dict[str, Callable[[Engine | None], Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]]] = {
+    "trade": trade_step.compute_with,
+    "dependence": dependence_step.compute_with,
+}
+
+
 def source_names() -> list[str]:
     return [step.name for step in SOURCE_STEPS]
 
@@ -139,12 +148,13 @@ def run_sources(source_dir: Path, steps: Sequence[SourceStep], progress: Progres
     return state
 
 
-def run_derived(state: BuildState, progress: Progress) -> None:
+def run_derived(state: BuildState, progress: Progress, engine: Engine | None = None) -> None:
     for step in DERIVED_STEPS:
         if not all(name in state.tables for name in step.needs):
             continue
-        progress(f"computing {step.name}")
-        outputs = step.compute(state.tables)
+        progress(f"computing {step.name}" + (f" on {engine.name}" if engine and step.name in ENGINE_COMPUTE else ""))
+        compute = ENGINE_COMPUTE[step.name](engine) if engine and step.name in ENGINE_COMPUTE else step.compute
+        outputs = compute(state.tables)
         hashes = sorted({h for name in step.inputs(state.tables) for h in state.lineage[name][1]})
         for name, frame in outputs.items():
             state.lineage[name] = (frame.height, hashes)
@@ -165,11 +175,16 @@ def build_warehouse(
     sources: Sequence[str] | None = None,
     progress: Progress = lambda _message: None,
     live: bool = False,
+    spark_master: str | None = None,
+    baci_dir: Path | None = None,
 ) -> Path:
     """Build every selected source and derived table into ``settings.warehouse`` atomically.
 
     ``live=True`` reads the snapshot store (filled by ``autonomy fetch``) instead of bulk
-    files under ``source_dir``.
+    files under ``source_dir``. ``settings.engine == "spark"`` runs the relational indicators
+    (ENGINE_COMPUTE) on Spark (``spark_master``, default local[*]); ``baci_dir`` adds the
+    product-level tables (``steps/products_step.py``) computed on that engine (DuckDB
+    streaming by default).
     """
     if live:
         steps = live_steps(settings, fetch.parse_sources(sources))
@@ -181,8 +196,18 @@ def build_warehouse(
                 f"Source directory {source_dir} does not exist: pass --source-dir DIR "
                 "(the folder holding unga_votes/, trade/, wdi/ ...) or set AUTONOMY_SHARED_DATA."
             )
-    state = run_sources(source_dir, steps, progress)
-    run_derived(state, progress)
+    engine = get_engine(settings.engine, spark_master) if settings.engine != "duckdb" else None
+    work_dir = settings.warehouse.parent / f".{settings.warehouse.name}.products"
+    products = None
+    try:
+        state = run_sources(source_dir, steps, progress)
+        run_derived(state, progress, engine)
+        if baci_dir is not None:
+            products = products_step.run_for_build(engine, baci_dir, work_dir, progress)
+            state.records.extend(products[1])
+    finally:
+        if engine is not None:
+            engine.close()
     progress("writing warehouse")
     with warehouse.atomic_build(settings.warehouse) as connection:
         for name, frame in sorted({**state.tables, **state.checks}.items()):
@@ -196,4 +221,13 @@ def build_warehouse(
         )
         if "out_alignment__yearly_vote_agreement_wide" in state.tables:
             connection.execute(alignment_step.LONG_VIEW_SQL)
+        if products is not None:
+            hashes = sorted(r.sha256 for r in products[1])
+            counts = products_step.load_into(connection, products[0])
+            lineage = {**state.lineage, **{name: (rows, hashes) for name, rows in counts.items()}}
+            warehouse.write_table(connection, "meta_lineage__tables", warehouse.lineage_frame(lineage))
+    if products is not None:
+        import shutil
+
+        shutil.rmtree(work_dir, ignore_errors=True)
     return settings.warehouse

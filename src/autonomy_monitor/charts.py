@@ -276,9 +276,9 @@ def ideal_points_over_time(
     ).drop_nulls(["year", "ideal_point"]).sort("country", "year")
     years = data["year"].to_list()
     pairs = data.select("country", "code").unique(maintain_order=True)
-    colour = alt.Color("country:N", title=None, scale=colour_scale(pairs["country"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right"))
-    band_colour = alt.Color("country:N", scale=colour_scale(pairs["country"].to_list(), pairs["code"].to_list()), legend=None)
-    band = alt.Chart(data).mark_area(opacity=0.18).encode(x=year_axis(years), y=alt.Y("low:Q", title=label(labels, "ideal_point")), y2="high:Q", color=band_colour)
+    colour = alt.Color("country:N", title=None, scale=colour_scale(pairs["country"].to_list(), pairs["code"].to_list()),
+                       legend=alt.Legend(orient="right", symbolOpacity=1, symbolType="circle"))
+    band = alt.Chart(data).mark_area(opacity=0.18).encode(x=year_axis(years), y=alt.Y("low:Q", title=label(labels, "ideal_point")), y2="high:Q", color=colour)
     line = alt.Chart(data).mark_line().encode(
         x=year_axis(years),
         y=alt.Y("ideal_point:Q", title=label(labels, "ideal_point")),
@@ -357,7 +357,7 @@ def share_bars(
     fmt = ".0%" if value_is_share else ",.3~s"
     y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=180))
     bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("value:Q", title=value_label, axis=alt.Axis(format=fmt)),
+        x=alt.X("value:Q", title=value_label, axis=alt.Axis(format=fmt, tickCount=5, labelOverlap=True)),
         y=y,
         color=alt.Color("label:N", scale=alt.Scale(domain=order, range=colours), legend=None),
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("value:Q", format=".1%" if value_is_share else ",.0f")],

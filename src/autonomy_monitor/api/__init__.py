@@ -30,6 +30,8 @@ from autonomy_monitor.api.warehouse_status import (
     write_snapshot,
 )
 from autonomy_monitor.api.trade import mirror_gaps
+from autonomy_monitor.api.products import product_dependence
+from autonomy_monitor.api.products import strategic_share as products_strategic_share
 from autonomy_monitor.api.index import DEFAULT_POWERS as INDEX_DEFAULT_POWERS
 from autonomy_monitor.api.index import IndexResult, autonomy_index, joint_alignment, load_weights
 from autonomy_monitor.api.scenarios import (
@@ -64,6 +66,8 @@ __all__ = [
     "country_list", "country_events", "country_key_votes", "downloadable_tables", "events",
     "japan_residents", "overview", "overview_year", "table_frame",
     "mirror_gaps",
+    "product_dependence",
+    "products_strategic_share",
     "Profile",
     "dependence",
     "dependence_wide_view",

@@ -22,6 +22,7 @@ from autonomy_monitor.settings import Settings
 
 C5 = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
 DEFAULT_POWERS = ("CHN", "RUS", "USA", "JPN")
+BROAD_COVERAGE = 100  # countries with trade shares for a year to be the overview's default
 DEPENDENCE_TABLE = "out_dependence__yearly"
 ALIGNMENT_TABLE = "out_alignment__yearly_vote_agreement_wide"
 KEY_VOTES_TABLE = "out_alignment__key_votes"
@@ -43,18 +44,26 @@ def countries() -> pl.DataFrame:
 
 
 def overview_year(settings: Settings | None = None) -> int | None:
-    """Latest year with trade shares for the five (the overview's default year)."""
+    """The overview's default year: the latest year with trade shares for at least
+    ``BROAD_COVERAGE`` countries (the five included), else the latest year of vote agreement."""
     settings = settings or Settings()
-    if not has_table(settings, DEPENDENCE_TABLE):
-        years = query(settings, f"SELECT max(year) AS y FROM {ALIGNMENT_TABLE} WHERE issue = 'all'") if has_table(settings, ALIGNMENT_TABLE) else None
-        return None if years is None else years["y"][0]
-    frame = query(
-        settings,
-        f"SELECT max(year) AS y FROM {DEPENDENCE_TABLE} WHERE dimension = 'trade' AND measure = 'total_share' "
-        "AND country_iso3 IN (SELECT unnest(?))",
-        [list(C5)],
-    )
-    return frame["y"][0]
+    if has_table(settings, DEPENDENCE_TABLE):
+        frame = query(
+            settings,
+            f"""SELECT max(year) AS y FROM (
+                    SELECT year FROM {DEPENDENCE_TABLE}
+                    WHERE dimension = 'trade' AND measure = 'total_share' AND method = 'chosen'
+                    GROUP BY year
+                    HAVING count(DISTINCT country_iso3) >= ?
+                       AND count(DISTINCT country_iso3) FILTER (country_iso3 IN (SELECT unnest(?))) = ?)""",
+            [BROAD_COVERAGE, list(C5), len(C5)],
+        )
+        if frame["y"][0] is not None:
+            return int(frame["y"][0])
+    if has_table(settings, ALIGNMENT_TABLE):
+        frame = query(settings, f"SELECT max(year) AS y FROM {ALIGNMENT_TABLE} WHERE issue = 'all' AND n_votes >= 10")
+        return None if frame["y"][0] is None else int(frame["y"][0])
+    return None
 
 
 def overview(year: int, powers: list[str], settings: Settings | None = None) -> pl.DataFrame:

@@ -10,6 +10,7 @@ import polars as pl
 from autonomy_monitor import build as build_pipeline
 from autonomy_monitor import fetch, snapshot
 from autonomy_monitor.api.store import has_table, query, store_label
+from autonomy_monitor.errors import BadArgument
 from autonomy_monitor.settings import Settings
 
 
@@ -22,19 +23,34 @@ def build(
     live: bool = False,
     offline: bool = False,
     since: int | None = None,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    baci_dir: Path | None = None,
 ) -> Path:
     """Build the warehouse from raw bulk files (default: ``settings.shared_data``).
+
+    ``engine`` (duckdb or spark) overrides ``settings.engine``; ``spark_master`` is the Spark
+    master URL; ``baci_dir`` adds the product-level (HS6) tables from BACI/Comtrade files.
 
     ``live``: first fetch the live sources into the snapshot store (skipped with
     ``offline``, which uses what is stored and says what is missing), then build from it.
     """
     settings = settings or Settings()
+    if engine is not None:
+        settings = settings.model_copy(update={"engine": check_engine(engine)})
+    extra = {"spark_master": spark_master, "baci_dir": baci_dir}
     if live or offline:
         fetch.fetch_sources(settings, sources, since, offline, progress=progress)
-        return build_pipeline.build_warehouse(settings, None, sources=sources, progress=progress, live=True)
+        return build_pipeline.build_warehouse(settings, None, sources=sources, progress=progress, live=True, **extra)
     return build_pipeline.build_warehouse(
-        settings, source_dir or settings.shared_data, sources=sources, progress=progress
+        settings, source_dir or settings.shared_data, sources=sources, progress=progress, **extra
     )
+
+
+def check_engine(name: str) -> str:
+    if name not in ("duckdb", "spark"):
+        raise BadArgument(f"Unknown engine {name!r}: choose duckdb (default) or spark.")
+    return name
 
 
 def fetch_sources(

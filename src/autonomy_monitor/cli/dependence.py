@@ -10,6 +10,7 @@ import typer
 
 from autonomy_monitor import api
 from autonomy_monitor.cli.common import OutputFormat, console, print_frame, rich_table, user_errors
+from autonomy_monitor.cli.products import show_products
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
@@ -19,7 +20,7 @@ OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to th
 def dependence_command(
     country: Annotated[str, typer.Argument(help="Country: ISO3 code or name, e.g. KGZ.")],
     on: Annotated[str | None, typer.Option("--on", help="Partners: codes, names or groups (C5, EU27...), comma-separated.")] = None,
-    dimension: Annotated[str, typer.Option("--dimension", "-d", help="trade, remittances, migration, aid, finance, energy or all.")] = "all",
+    dimension: Annotated[str, typer.Option("--dimension", "-d", help="trade, remittances, migration, aid, finance, energy, all, or products (HS6, built with --baci-dir).")] = "all",
     year: Annotated[int | None, typer.Option("--year", help="One year.")] = None,
     start: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
     end: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
@@ -27,6 +28,9 @@ def dependence_command(
     out: OutOption = None,
 ) -> None:
     """Dependence of COUNTRY on each partner by dimension and year, with method, source and flag."""
+    if dimension == "products":  # HS6 strategic dependencies (cli/products.py)
+        show_products(country, year=year, start=start, end=end, fmt=fmt, out=out)
+        return
     frame = api.dependence(country, on, dimension=dimension, year=year, start=start, end=end)
     if fmt is not OutputFormat.table:
         print_frame(frame, fmt, out=out)

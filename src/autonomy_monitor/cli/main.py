@@ -48,6 +48,9 @@ def build(
     live: Annotated[bool, typer.Option("--live", help="Fetch the official APIs into the snapshot store first, then build from it.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Build from the snapshot store without fetching (says what is missing).")] = False,
     since: Annotated[int | None, typer.Option("--since", help="With --live: first year to ask the APIs for.")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="duckdb (default, embedded) or spark (needs `uv sync --extra spark` and Java 17).")] = None,
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --engine spark: master URL, e.g. spark://host:7077 (default local[*]).")] = None,
+    baci_dir: Annotated[Path | None, typer.Option("--baci-dir", help="Folder of CEPII BACI yearly CSVs (or UN Comtrade bulk CSV): adds product-level (HS6) dependence.")] = None,
 ) -> None:
     """Build the warehouse from raw files (or live sources); the previous warehouse stays until the new one is complete."""
     settings = api.Settings()
@@ -56,6 +59,7 @@ def build(
         task = progress.add_task("starting build", total=None)
         path = api.build(
             source_dir, sources=chosen, settings=settings, live=live, offline=offline, since=since,
+            engine=engine, spark_master=spark_master, baci_dir=baci_dir,
             progress=lambda m: progress.update(task, description=m),
         )
         progress.update(task, description="done")

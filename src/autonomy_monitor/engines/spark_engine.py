@@ -23,6 +23,7 @@ DEFAULT_CONFIG = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.ansi.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    "spark.driver.memory": "4g",  # the trade step hands ~8 million rows to Spark through Arrow
 }
 
 
@@ -41,6 +42,7 @@ class SparkEngine:
     """A SparkSession; lazy frames are Spark DataFrames."""
 
     name = "spark"
+    owned = False  # stop the session on close only if this engine started it
 
     def __init__(self, master: str = "local[*]", config: Mapping[str, str] | None = None,
                  session: object | None = None) -> None:
@@ -50,6 +52,7 @@ class SparkEngine:
                 raise BadArgument(f"--engine spark cannot start: {reason}")
             from pyspark.sql import SparkSession
 
+            self.owned = SparkSession.getActiveSession() is None
             builder = SparkSession.builder.master(master).appName("autonomy-monitor")
             for key, value in {**DEFAULT_CONFIG, **(config or {})}.items():
                 builder = builder.config(key, value)
@@ -96,7 +99,8 @@ class SparkEngine:
         nw.to_native(frame).write.mode("overwrite").parquet(str(path))
 
     def close(self) -> None:
-        self.session.stop()  # type: ignore[attr-defined]
+        if self.owned:
+            self.session.stop()  # type: ignore[attr-defined]
 
 
 __all__ = ["SparkEngine", "spark_available", "BadArgument"]

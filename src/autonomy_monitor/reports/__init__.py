@@ -7,19 +7,24 @@ Reports sit at the top layer beside cli/ and web/: they read data only through
 
 from __future__ import annotations
 
-from autonomy_monitor.errors import BadArgument
+from autonomy_monitor.api import BadArgument, Settings
 
 FORMATS = ("pdf", "html")
 
 
-def build_report(country: str, fmt: str = "pdf", *, year: int | None = None, since: int | None = None, lang: str = "en") -> bytes:
-    """The briefing for ``country`` as PDF or HTML bytes (deterministic for a given store)."""
-    from autonomy_monitor.reports.briefing import gather  # noqa: PLC0415 - heavy imports on demand
-    from autonomy_monitor.reports.render import to_html, to_pdf  # noqa: PLC0415
+def build_report(country: str, fmt: str = "pdf", *, year: int | None = None, since: int | None = None, lang: str = "en",
+                 settings: Settings | None = None) -> bytes:
+    """The briefing for ``country`` as PDF or HTML bytes (deterministic for a given store).
+
+    ``settings`` chooses the store (default: ``Settings()``, i.e. the built warehouse, else the
+    bundled snapshot).
+    """
+    from autonomy_monitor.reports.briefing import gather
+    from autonomy_monitor.reports.render import to_html, to_pdf
 
     if fmt not in FORMATS:
         raise BadArgument(f"Unknown report format {fmt!r}: give one of {', '.join(FORMATS)}.")
-    briefing = gather(country, year=year, since=since, lang=lang)
+    briefing = gather(country, year=year, since=since, lang=lang, settings=settings)
     return to_pdf(briefing) if fmt == "pdf" else to_html(briefing)
 
 

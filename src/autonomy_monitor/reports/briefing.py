@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 import autonomy_monitor.api as am
-from autonomy_monitor import charts, i18n
+from autonomy_monitor import __version__, charts, i18n
 from autonomy_monitor.reports.messages import LANGUAGES, Texts, texts
 
 #: The powers every country is compared with.
@@ -24,6 +24,8 @@ NOTABLE_VOTES = ("A/RES/ES-11/1", "A/RES/ES-11/2", "A/RES/ES-11/3", "A/RES/ES-11
 FIRST_YEAR = 1946
 LAST_YEAR = 2100
 DEFAULT_SPAN = 10
+#: Years with fewer common recorded votes than this are left out of the alignment figures.
+MIN_VOTES = 20
 
 
 @dataclass
@@ -181,7 +183,7 @@ def people_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year: 
         gdp_share = remit_gdp.filter(pl.col("year") == ry)["value"].sum()
         facts["remittances_year"], facts["remittances_usd"] = ry, float(total)
         facts["remittances_top"] = (top["partner_iso3"][0], float(top["value"][0]))
-        section.sentences.append(t("remittances_total", usd=t.usd(total), year=ry, gdp_share=t.share(gdp_share),
+        section.sentences.append(t("remittances_total", usd=t.usd(total), year=ry, gdp_share=t.share(gdp_share, 2 if gdp_share < 0.01 else 1),
                                    share=t.share(top["value"][0]), partner=name_of(top["partner_iso3"][0], lang)))
         section.sentences.append(t("remittances_caveat"))
         section.charts.append(charts.share_bars(with_names(top, "partner_iso3", lang, "label"), title=t("chart_remittances"),
@@ -242,15 +244,17 @@ def chart_events(t: Texts, code: str, first: int, last: int) -> tuple[pl.DataFra
     return marks, rows
 
 
-def alignment_section(t: Texts, code: str, country: str, lang: str, year: int, since: int, facts: dict) -> Section:
+def alignment_section(t: Texts, code: str, country: str, lang: str, year: int, since: int, facts: dict,
+                      settings: am.Settings) -> Section:
     section = Section("alignment", t("section_alignment"))
     powers = [p for p in POWERS if p != code]
     try:
-        agreement = am.vote_agreement(code, powers, end=None if year >= LAST_YEAR else year)
+        agreement = am.vote_agreement(code, powers, end=None if year >= LAST_YEAR else year, settings=settings)
     except am.AutonomyError:
         agreement = pl.DataFrame()
     if agreement.height:
-        agreement = agreement.filter(pl.col("n_votes") >= 10) if agreement.filter(pl.col("n_votes") >= 10).height else agreement
+        # years with few common roll calls (e.g. a session that has just begun) are left out
+        agreement = agreement.filter(pl.col("n_votes") >= MIN_VOTES) if agreement.filter(pl.col("n_votes") >= MIN_VOTES).height else agreement
         y = int(agreement["year"].max())
         now = agreement.filter(pl.col("year") == y).sort("agreement", descending=True)
         facts["alignment_year"] = y
@@ -275,10 +279,12 @@ def alignment_section(t: Texts, code: str, country: str, lang: str, year: int, s
             section.sentences.append(t("events_intro"))
             section.tables.append({"columns": ["#", t("col_date"), t("col_event"), t("col_source")], "rows": listed})
     try:
-        ideal = am.ideal_points([code, *powers], end=None if year >= LAST_YEAR else year)
+        ideal = am.ideal_points([code, *powers], end=None if year >= LAST_YEAR else year, settings=settings)
     except am.AutonomyError:
         ideal = pl.DataFrame()
     if ideal.height:
+        if "n_votes" in ideal.columns:
+            ideal = ideal.filter(pl.col("n_votes") >= MIN_VOTES)
         ideal = with_names(ideal.filter(pl.col("year") >= 1992), "country_iso3", lang, "country")
         section.charts.append(charts.ideal_points_over_time(ideal, title=t("chart_ideal"), width=420, labels=t.chart_labels()))
     if not section.sentences:
@@ -286,15 +292,15 @@ def alignment_section(t: Texts, code: str, country: str, lang: str, year: int, s
     return section
 
 
-def votes_section(t: Texts, code: str, country: str, lang: str, year: int, facts: dict) -> Section:
+def votes_section(t: Texts, code: str, country: str, lang: str, year: int, facts: dict, settings: am.Settings) -> Section:
     section = Section("votes", t("section_votes"))
     cells = []
     years = []
     facts["votes"] = {}
     for symbol in NOTABLE_VOTES:
         try:
-            calls = am.roll_call(symbol)
-            votes = am.key_votes(symbol, [code, *[p for p in POWERS if p != code]])
+            calls = am.roll_call(symbol, settings=settings)
+            votes = am.key_votes(symbol, [code, *[p for p in POWERS if p != code]], settings=settings)
         except am.AutonomyError:
             continue
         date = calls["date"][0]
@@ -317,10 +323,10 @@ def votes_section(t: Texts, code: str, country: str, lang: str, year: int, facts
     return section
 
 
-def governance_section(t: Texts, code: str, country: str) -> Section:
+def governance_section(t: Texts, code: str, country: str, settings: am.Settings) -> Section:
     section = Section("governance", t("section_governance"))
     try:
-        frame = am.profile(code).governance
+        frame = am.profile(code, settings=settings).governance
     except am.WarehouseMissing:
         frame = pl.DataFrame()
     if frame.height:
@@ -348,7 +354,7 @@ def scenario_value(t: Texts, value: float | None, unit: str | None) -> str:
     return i18n.format_number(value, t.lang, 3)
 
 
-def scenarios_section(t: Texts, code: str, country: str, lang: str) -> Section:
+def scenarios_section(t: Texts, code: str, country: str, lang: str, settings: am.Settings) -> Section:
     """What the bundled scenarios about this country change, in their last year."""
     section = Section("scenarios", t("section_scenarios"))
     try:
@@ -358,7 +364,7 @@ def scenarios_section(t: Texts, code: str, country: str, lang: str) -> Section:
     rows = []
     for name, title in (listing.select("name", "title").iter_rows() if listing.height else []):
         try:
-            result = am.run_scenario(name)
+            result = am.run_scenario(name, settings=settings)
         except am.AutonomyError:
             continue
         key = am.scenario_key_rows(result, top=3)
@@ -389,9 +395,9 @@ def scenarios_section(t: Texts, code: str, country: str, lang: str) -> Section:
     return section
 
 
-def sources_section(t: Texts) -> Section:
+def sources_section(t: Texts, settings: am.Settings) -> Section:
     section = Section("sources", t("section_sources"), sentences=[t("sources_intro")])
-    frame = am.provenance()
+    frame = am.provenance(settings)
     if frame.height:
         rows = [[r["source"], r["file"], r["publisher"] or "", r["license"] or "", str(r["rows_kept"]), (r["sha256"] or "")[:12]]
                 for r in frame.sort("source", "file").iter_rows(named=True)]
@@ -400,18 +406,18 @@ def sources_section(t: Texts) -> Section:
     return section
 
 
-def last_vote_year(code: str) -> int:
+def last_vote_year(code: str, settings: am.Settings) -> int:
     """The latest year with UN vote agreement data for ``code`` (when no dependence data exist)."""
     try:
-        frame = am.vote_agreement(code, ["CHN" if code != "CHN" else "USA"])
+        frame = am.vote_agreement(code, ["CHN" if code != "CHN" else "USA"], settings=settings)
     except am.AutonomyError:
         return LAST_YEAR
     return int(frame["year"].max()) if frame.height else LAST_YEAR
 
 
-def built_at() -> str:
+def built_at(settings: am.Settings) -> str:
     try:
-        runs = am.build_runs()
+        runs = am.build_runs(settings)
     except am.AutonomyError:
         return "–"
     if runs.height == 0 or "built_at" not in runs.columns:
@@ -419,22 +425,24 @@ def built_at() -> str:
     return str(runs["built_at"].drop_nulls().max() or "–")[:10]
 
 
-def gather(country: str, *, year: int | None = None, since: int | None = None, lang: str = "en") -> Briefing:
+def gather(country: str, *, year: int | None = None, since: int | None = None, lang: str = "en",
+           settings: am.Settings | None = None) -> Briefing:
     """Collect every figure, sentence and chart of the briefing for ``country``."""
     check_arguments(year, since, lang)
+    settings = settings or am.Settings()
     t = texts(lang)
     codes = am.parse_country_list(country)
     if len(codes) != 1:
         raise am.BadArgument(f"A briefing covers one country, got {country!r} ({len(codes)} countries): give one code or name, e.g. KGZ.")
     code = codes[0]
     try:
-        deps = am.dependence(code)
+        deps = am.dependence(code, settings=settings)
     except am.WarehouseMissing:  # the bundled snapshot may lack the economic tables
         deps = pl.DataFrame(schema={"country_iso3": pl.String, "partner_iso3": pl.String, "year": pl.Int32, "dimension": pl.String,
                                     "measure": pl.String, "value": pl.Float64, "unit": pl.String, "method": pl.String,
                                     "source": pl.String, "flag": pl.String})
     name = name_of(code, lang)
-    data_last = int(deps["year"].max()) if deps.height else last_vote_year(code)
+    data_last = int(deps["year"].max()) if deps.height else last_vote_year(code, settings)
     if year is not None and deps.height and year < int(deps["year"].min()):
         raise am.BadArgument(f"--year {year}: the store has no dependence data for {code} before {int(deps['year'].min())}; "
                              f"give a year from {int(deps['year'].min())} to {data_last}.")
@@ -444,16 +452,15 @@ def gather(country: str, *, year: int | None = None, since: int | None = None, l
     trade = trade_section(t, deps, name, lang, year, since, facts)
     people = people_section(t, deps, name, lang, year, facts)
     finance = finance_section(t, deps, name, lang, year, facts)
-    alignment = alignment_section(t, code, name, lang, year, since, facts)
-    votes = votes_section(t, code, name, lang, year, facts)
-    sections = [trade, people, finance, alignment, votes, governance_section(t, code, name),
-                scenarios_section(t, code, name, lang), sources_section(t)]
+    alignment = alignment_section(t, code, name, lang, year, since, facts, settings)
+    votes = votes_section(t, code, name, lang, year, facts, settings)
+    sections = [trade, people, finance, alignment, votes, governance_section(t, code, name, settings),
+                scenarios_section(t, code, name, lang, settings), sources_section(t, settings)]
     findings = [s for s in (trade.sentences[:1] + people.sentences[:1] + alignment.sentences[:1] + finance.sentences[:1])
                 if s != t("no_data", country=name)]
-    built = built_at()
+    built = built_at(settings)
     as_of_year = max([v for k, v in facts.items() if k.endswith("_year") and isinstance(v, int)], default=since)
     facts["year"] = as_of_year
-    from autonomy_monitor import __version__  # noqa: PLC0415
     return Briefing(
         country_iso3=code, country=name, lang=lang, year=as_of_year, since=since, built=built,
         title=t("report_title", country=name), subtitle=t("report_subtitle"),

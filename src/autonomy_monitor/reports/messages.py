@@ -112,7 +112,7 @@ MESSAGES: dict[str, str] = {
     "lbl_no": "no",
     "lbl_abstain": "abstain",
     "lbl_absent": "absent",
-    "events_intro": "Numbered lines on the chart mark these events:",
+    "events_intro": "Numbered dashed lines on the agreement chart mark the events listed below the charts.",
     "col_date": "Date",
     "col_event": "Event",
 }
@@ -151,6 +151,11 @@ class Texts:
         """US dollars with a magnitude word: 'US$1.2 billion'."""
         if value is None:
             return "–"
+        if self.lang == "ja":  # Japanese groups by 10^4: 万, 億, 兆
+            for size, word in ((1e12, "兆"), (1e8, "億"), (1e4, "万")):
+                if abs(value) >= size:
+                    amount = value / size
+                    return f"{i18n.format_number(amount, self.lang, 1 if abs(amount) < 100 else 0)}{word}米ドル"
         for size, key in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
             if abs(value) >= size:
                 return self(key, amount=i18n.format_number(value / size, self.lang, 1))

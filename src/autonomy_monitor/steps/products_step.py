@@ -125,3 +125,35 @@ def build_products(engine: Engine, folder: Path, *, out_dir: Path | None = None)
 FLAG_COLUMNS = ["country_iso3", "product", "year", "import_usd", "import_hhi", "n_suppliers", "export_usd",
                 "world_export_hhi", "china_share", "russia_share", "criteria_met", "years_met", "strategic"]
 SHARE_COLUMNS = ["country_iso3", "partner_iso3", "year", "strategic_import_usd", "import_usd", "share"]
+
+
+def run_for_build(engine: Engine | None, folder: Path, work_dir: Path, progress=lambda _m: None) -> tuple[Path, list[InputRecord]]:  # type: ignore[no-untyped-def]
+    """The build's product stage: scan ``folder`` on ``engine`` (default: a DuckDB engine with
+    a 8 GB memory limit spilling into ``work_dir``) and write both tables as Parquet into
+    ``work_dir``; returns that folder and the provenance records."""
+    if not folder.is_dir():
+        raise bulk.BadInput(f"--baci-dir {folder} is not a folder: give the folder holding the BACI yearly CSV files.")
+    from autonomy_monitor.engines import get_engine
+
+    own = engine is None
+    work_dir.mkdir(parents=True, exist_ok=True)
+    runner = engine or get_engine("duckdb", memory_limit="8GB", temp_directory=work_dir)
+    try:
+        progress(f"computing product-level dependence on {runner.name}")
+        result = build_products(runner, folder, out_dir=work_dir / "products")
+    finally:
+        if own:
+            runner.close()
+    return work_dir / "products", result.inputs
+
+
+def load_into(connection, out_dir: Path) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Create the product tables in a warehouse connection from the Parquet written by
+    :func:`run_for_build` (a file on DuckDB/Polars, a folder of parts on Spark); row counts."""
+    counts = {}
+    for name in (FLAGS_TABLE, SHARE_TABLE):
+        path = out_dir / f"{name}.parquet"
+        pattern = str(path / "*.parquet") if path.is_dir() else str(path)
+        connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet(?)", [pattern]).fetchall()
+        counts[name] = connection.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    return counts

@@ -204,7 +204,8 @@ def install_pages(app: FastAPI) -> None:
         def build() -> dict[str, Any]:
             lang = lang_of(request)
             return {"codes": codes, "selected": ",".join(codes), "countries": board.country_rows(lang),
-                    "profiles": [compare_values(board, c, lang) for c in codes], "powers": POWERS, "charts": ("trade", "alignment")}
+                    "profiles": [compare_values(board, c, lang) for c in codes], "powers": POWERS, "charts": ("trade", "alignment"),
+                    "sources": SOURCES}
         return await cached_page(request, ("compare", codes), "compare.html", build)
 
     @app.get("/events", response_class=HTMLResponse)
@@ -237,6 +238,9 @@ async def scenario_response(request: Request, name: str | None, template: str) -
     try:
         spec, edits = edited_scenario(chosen, params)
     except ValueError as error:
+        if template == "scenario_results.html":  # htmx swaps this fragment in place of the results
+            text = str(error).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            return HTMLResponse(f'<div id="scenario-results"><p class="error-message" role="alert">{text}</p></div>', status_code=422)
         raise PageError(422, str(error)) from None
     key = ("scenario", chosen, tuple(sorted(edits.items())))
     return await cached_page(request, key, template, lambda: scenario_values(board, names, chosen, spec, edits, lang_of(request)))
@@ -289,8 +293,7 @@ def compare_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
     trade = board.power_series(code, "trade", "total_share", ("chosen",), lang)
     alignment = board.alignment(code)
     latest_trade = trade.filter(pl.col("year") == trade["year"].max()) if trade.height else trade
-    usable = alignment.filter(pl.col("n_votes") >= 10) if alignment.height else alignment
-    latest_align = usable.filter(pl.col("year") == usable["year"].max()) if usable.height else usable
+    latest_align = latest_complete_year(alignment, [p for p in POWERS if p != code])
     return {
         "code": code,
         "trade_year": None if trade.is_empty() else int(trade["year"].max()),
@@ -299,6 +302,18 @@ def compare_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
         "agreement": {r["partner_iso3"]: r["agreement"] for r in latest_align.iter_rows(named=True)},
         "available": {c: board.country_chart(code, c, lang) is not None for c in ("trade", "alignment")},
     }
+
+
+def latest_complete_year(alignment: pl.DataFrame, powers: list[str], min_votes: int = 10) -> pl.DataFrame:
+    """Rows of the latest year in which every power shares at least ``min_votes`` roll calls
+    with the country (else the latest year with any such power): partial sessions are skipped."""
+    if alignment.is_empty():
+        return alignment
+    usable = alignment.filter(pl.col("n_votes") >= min_votes)
+    counts = usable.group_by("year").agg(pl.col("partner_iso3").n_unique().alias("n"))
+    complete = counts.filter(pl.col("n") >= len(powers))
+    years = complete if complete.height else counts
+    return usable.filter(pl.col("year") == years["year"].max()) if years.height else usable
 
 
 def year_span(frame: pl.DataFrame) -> str:

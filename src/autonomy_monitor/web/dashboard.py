@@ -21,7 +21,8 @@ from autonomy_monitor.web import specs
 
 POWERS = ("CHN", "RUS", "USA", "JPN")
 C5 = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
-CACHE_SIZE = 512
+CACHE_SIZE = 512  # rendered pages, chart specs, small results (tens of kB each)
+FRAME_CACHE_SIZE = 24  # query frames (a country's dependence rows can be a few MB)
 REMITTANCE_METHODS = ("bilateral_matrix_2021", "bilateral_matrix_2017", "interpolated_matrix_2017_2021",
                       "allocated_stock_income_weighted")
 COUNTRY_CHARTS = ("trade", "remittances", "migration", "aid", "alignment", "idealpoints", "keyvotes")
@@ -43,21 +44,24 @@ class Dashboard:
     def __init__(self, settings: api.Settings) -> None:
         self.settings = settings
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._frames: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._countries = api.country_list()
         self.codes = frozenset(self._countries["iso3"].to_list())
 
     # --- cache -------------------------------------------------------------------------
-    def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def cached(self, key: Hashable, compute: Callable[[], Any], *, large: bool = False) -> Any:
+        """``compute()`` memoised under ``key``; ``large`` results (query frames) get a smaller LRU."""
+        store, limit = (self._frames, FRAME_CACHE_SIZE) if large else (self._cache, CACHE_SIZE)
         with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
+            if key in store:
+                store.move_to_end(key)
+                return store[key]
         value = compute()
         with self._lock:
-            self._cache[key] = value
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+            store[key] = value
+            while len(store) > limit:
+                store.popitem(last=False)
         return value
 
     def peek(self, key: Hashable) -> tuple[bool, Any]:
@@ -87,7 +91,7 @@ class Dashboard:
         return int(year) if year is not None else 2023
 
     def overview(self, year: int, powers: tuple[str, ...]) -> pl.DataFrame:
-        return self.cached(("overview", year, powers), lambda: api.overview(year, list(powers), self.settings))
+        return self.cached(("overview", year, powers), lambda: api.overview(year, list(powers), self.settings), large=True)
 
     def overview_rows(self, year: int, powers: tuple[str, ...], lang: str) -> list[dict[str, Any]]:
         """One row per country (the five first): per power, trade share and vote agreement."""
@@ -122,7 +126,7 @@ class Dashboard:
                 return api.dependence(code, settings=self.settings)
             except api.AutonomyError:
                 return pl.DataFrame()
-        return self.cached(("dependence", code), build)
+        return self.cached(("dependence", code), build, large=True)
 
     def power_series(self, code: str, dimension: str, measure: str, methods: tuple[str, ...] | None,
                      lang: str) -> pl.DataFrame:
@@ -166,7 +170,7 @@ class Dashboard:
                 return api.vote_agreement(code, [p for p in POWERS if p != code], start=1992, settings=self.settings)
             except api.AutonomyError:
                 return pl.DataFrame()
-        return self.cached(("alignment", code), build)
+        return self.cached(("alignment", code), build, large=True)
 
     def ideal_points(self, code: str) -> pl.DataFrame:
         def build() -> pl.DataFrame:
@@ -174,10 +178,11 @@ class Dashboard:
                 return api.ideal_points([code, *[p for p in POWERS if p != code]], start=1992, settings=self.settings)
             except api.AutonomyError:
                 return pl.DataFrame()
-        return self.cached(("ideal_points", code), build)
+        return self.cached(("ideal_points", code), build, large=True)
 
     def key_votes(self, code: str) -> pl.DataFrame:
-        return self.cached(("key_votes", code), lambda: api.country_key_votes([code, *[p for p in POWERS if p != code]], self.settings))
+        return self.cached(("key_votes", code), lambda: api.country_key_votes([code, *[p for p in POWERS if p != code]], self.settings),
+                           large=True)
 
     def profile(self, code: str) -> api.Profile | None:
         def build() -> api.Profile | None:
@@ -185,7 +190,7 @@ class Dashboard:
                 return api.profile(code, settings=self.settings)
             except api.AutonomyError:
                 return None
-        return self.cached(("profile", code), build)
+        return self.cached(("profile", code), build, large=True)
 
     def japan(self, code: str) -> pl.DataFrame:
         return self.cached(("japan", code), lambda: api.japan_residents(code, self.settings))

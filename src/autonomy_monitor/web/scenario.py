@@ -8,6 +8,7 @@ share above 1 or a negative wage is refused with the model's message.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,7 +50,7 @@ def edited_scenario(name: str, params: Mapping[str, str]) -> tuple[Any, dict[str
             edits[key] = float(text)
         except ValueError:
             raise ValueError(f"Lever parameter {key} must be a number, got {text[:20]!r}.") from None
-        if edits[key] != edits[key] or abs(edits[key]) > 1e12:
+        if not math.isfinite(edits[key]) or abs(edits[key]) > 1e12:
             raise ValueError(f"Lever parameter {key} is out of range: {text[:20]!r}.")
     if len(edits) > MAX_FIELDS:
         raise ValueError("Too many lever parameters.")

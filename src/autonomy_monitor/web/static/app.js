@@ -37,6 +37,13 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     embedAll(document);
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      // A 422 carries a one-sentence message (e.g. a share above 1): show it in place.
+      if (event.detail.xhr.status === 422) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
     document.body.addEventListener("htmx:afterSettle", function (event) {
       embedAll(event.detail.elt || document);
     });
