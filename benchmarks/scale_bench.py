@@ -149,7 +149,10 @@ def run(folder: Path, engines: list[str], memory_limit: str) -> list[dict[str, o
         sampler.join()
         wall = time.perf_counter() - begin
         if child.returncode != 0:
-            results.append({"engine": engine, "failed": child.returncode})
+            failed = {"engine": engine, "failed_returncode": child.returncode, "wall_s": round(wall, 1),
+                      "peak_rss_gb": round(peak[0] / 1e9, 2)}
+            results.append(failed)
+            print(json.dumps(failed), flush=True)
             continue
         result = json.loads(stdout.strip().splitlines()[-1])
         flags = pl.scan_parquet(str(out / engine / "out_products__strategic_dependence.parquet") + ("/*.parquet" if engine == "spark" else ""))

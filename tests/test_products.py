@@ -15,7 +15,13 @@ from autonomy_monitor.engines import get_engine
 from autonomy_monitor.indicators import relational
 from autonomy_monitor.sources.baci import bulk
 from autonomy_monitor.steps import products_step
-from tests.test_conformance import assert_same, product_trade, python_concentration, python_flags, write_baci
+from tests.test_conformance import (
+    assert_same,
+    product_trade,
+    python_concentration,
+    python_flags,
+    write_baci,
+)
 
 
 def test_baci_code_map_uses_baci_own_codes() -> None:
@@ -23,6 +29,13 @@ def test_baci_code_map_uses_baci_own_codes() -> None:
     assert codes[842] == "USA" and codes[251] == "FRA" and codes[699] == "IND" and codes[490] == "TWN"
     assert codes[156] == "CHN" and codes[643] == "RUS" and codes[398] == "KAZ"
     assert 58 not in codes and 711 not in codes  # aggregates: rejected with their reason
+
+
+def test_mixed_hs_revisions_are_refused(tmp_path: Path) -> None:
+    for name in ("BACI_HS17_Y2020_V202401.csv", "BACI_HS92_Y2020_V202401.csv"):
+        (tmp_path / name).write_text("t,i,j,k,v,q\n")
+    with pytest.raises(bulk.BadInput, match="several HS revisions \\(HS17, HS92\\)"):
+        bulk.baci_files(tmp_path)
 
 
 def test_baci_own_country_file_takes_precedence(tmp_path: Path) -> None:

@@ -103,4 +103,4 @@ class SparkEngine:
             self.session.stop()  # type: ignore[attr-defined]
 
 
-__all__ = ["SparkEngine", "spark_available", "BadArgument"]
+__all__ = ["BadArgument", "SparkEngine", "spark_available"]

@@ -82,6 +82,8 @@ def product_frames(trade: nw.LazyFrame, engine: Engine | None = None) -> tuple[n
     """The two output tables as lazy frames (importer column still named importer_iso3);
     with ``engine`` the flags are persisted once instead of being recomputed for the shares."""
     concentration = relational.supplier_concentration(trade)
+    if engine is not None:  # read four times by strategic_dependence (the 3-year window)
+        concentration = engine.persist(concentration)
     flags = relational.strategic_dependence(concentration)
     flags = flags.join(watched_shares(trade), on=["importer_iso3", "product", "year"], how="left")
     if engine is not None:

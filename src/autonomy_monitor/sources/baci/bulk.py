@@ -61,7 +61,7 @@ BACI_HEADER = ("t", "i", "j", "k", "v", "q")
 COMTRADE_REQUIRED = {"refYear": "INTEGER", "reporterISO": "VARCHAR", "flowCode": "VARCHAR",
                      "partnerISO": "VARCHAR", "cmdCode": "VARCHAR", "primaryValue": "DOUBLE"}
 COMTRADE_OPTIONAL = {"customsCode": "VARCHAR", "motCode": "VARCHAR", "partner2Code": "VARCHAR"}
-BACI_FILE = re.compile(r"BACI_HS\d\d_Y(\d{4})_V\w+\.csv$")
+BACI_FILE = re.compile(r"BACI_(HS\d\d)_Y(\d{4})_V\w+\.csv$")
 TRADE_COLUMNS = ("year", "exporter_iso3", "importer_iso3", "product", "value_usd")
 
 BACI_OWN_CODES = {251: "FRA", 579: "NOR", 699: "IND", 757: "CHE", 842: "USA", 490: "TWN"}
@@ -75,6 +75,16 @@ def baci_files(folder: Path) -> list[Path]:
     if not files:
         raise BadInput(f"{folder}: no BACI yearly file (BACI_HS<rev>_Y<year>_V<version>.csv) found: "
                        "download BACI from CEPII and unzip it into this folder.")
+    found = [BACI_FILE.search(p.name).groups() for p in files]  # type: ignore[union-attr]
+    revisions = sorted({rev for rev, _ in found})
+    if len(revisions) > 1:
+        raise BadInput(f"{folder}: BACI files of several HS revisions ({', '.join(revisions)}): "
+                       "keep one revision's files in the folder (product codes differ between revisions).")
+    years = [year for _, year in found]
+    doubled = sorted({y for y in years if years.count(y) > 1})
+    if doubled:
+        raise BadInput(f"{folder}: more than one BACI file for year(s) {', '.join(doubled)} (two versions?): "
+                       "keep one file per year.")
     return files
 
 

@@ -199,7 +199,7 @@ def unvotes_roll_calls(raw: pl.DataFrame, issues: pl.DataFrame, path: Path) -> p
         pl.col("unres").cast(pl.String).alias("resolution_symbol"),
         pl.col("date").cast(pl.Date),
         pl.col("session").cast(pl.Int32).cast(pl.String),
-        pl.coalesce(pl.col("short"), pl.col("descr")).cast(pl.String).alias("title"),
+        pl.coalesce(non_empty("short"), non_empty("descr")).alias("title"),
         pl.col("issue_tags").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         (pl.col("importantvote").cast(pl.String) == "1").alias("is_important"),
         pl.lit("unvotes").alias("source"),
@@ -208,6 +208,12 @@ def unvotes_roll_calls(raw: pl.DataFrame, issues: pl.DataFrame, path: Path) -> p
         *(pl.lit(None, dtype=pl.Int32).alias(c) for c in ("official_yes", "official_no", "official_abstain")),
     )
     return frame.select(ROLL_CALL_SCHEMA.keys()).cast(ROLL_CALL_SCHEMA)
+
+
+def non_empty(column: str) -> pl.Expr:
+    """A text column with empty or blank strings as null (unvotes' ``short`` is often '')."""
+    text = pl.col(column).cast(pl.String)
+    return pl.when(text.str.strip_chars() != "").then(text)
 
 
 def unvotes_votes(raw: pl.DataFrame, calls: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
