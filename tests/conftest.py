@@ -21,3 +21,12 @@ def shared_data() -> Path:
     if not path.is_dir():
         pytest.skip(f"real data folder {path} is absent (set AUTONOMY_SHARED_DATA)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_stores(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep tests off the user's own warehouse and snapshot store (unless set explicitly)."""
+    if "AUTONOMY_WAREHOUSE" not in os.environ:
+        monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(tmp_path_factory.getbasetemp() / "no-warehouse" / "absent.duckdb"))
+    if "AUTONOMY_SNAPSHOT_STORE" not in os.environ:
+        monkeypatch.setenv("AUTONOMY_SNAPSHOT_STORE", str(tmp_path_factory.getbasetemp() / "empty-store"))

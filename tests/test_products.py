@@ -85,6 +85,14 @@ def test_products_dimension_without_the_table_says_how_to_build(tmp_path: Path, 
     assert "autonomy build --baci-dir DIR" in result.output
 
 
+def test_build_refuses_a_spark_master_without_spark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    result = CliRunner().invoke(app, ["build", "--source-dir", str(tmp_path), "--spark-master", "spark://h:7077"])
+    assert result.exit_code == 2 and "--spark-master only applies to --engine spark" in result.output
+    engine = CliRunner().invoke(app, ["build", "--source-dir", str(tmp_path), "--engine", "flink"])
+    assert engine.exit_code == 2 and "Unknown engine 'flink'" in engine.output
+
+
 @pytest.mark.shared_data
 def test_build_with_baci_dir_then_dependence_products(shared_data: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,6 +38,8 @@ def build(
     settings = settings or Settings()
     if engine is not None:
         settings = settings.model_copy(update={"engine": check_engine(engine)})
+    if spark_master and settings.engine != "spark":
+        raise BadArgument("--spark-master only applies to --engine spark: drop it or add --engine spark.")
     extra = {"spark_master": spark_master, "baci_dir": baci_dir}
     if live or offline:
         fetch.fetch_sources(settings, sources, since, offline, progress=progress)
