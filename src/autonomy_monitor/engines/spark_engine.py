@@ -23,7 +23,9 @@ DEFAULT_CONFIG = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.ansi.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
-    "spark.driver.memory": "4g",  # the trade step hands ~8 million rows to Spark through Arrow
+    # the trade step hands ~8 million rows to Spark through Arrow and collects as many back
+    "spark.driver.memory": "6g",
+    "spark.driver.maxResultSize": "4g",
 }
 
 
