@@ -33,6 +33,7 @@ import polars as pl
 
 from autonomy_monitor.engines import Engine
 from autonomy_monitor.indicators import relational, trade
+from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA
 
 IMF_TABLE = "core_imf__yearly_bilateral_trade"
 RECENT_TABLE = "core_trade__recent_bilateral"
@@ -48,18 +49,7 @@ COMPLETE_REPORTER_SOURCES = frozenset({IMF_LABEL, "KZ BNS", "KG NSC", "UZ Stat"}
 GAP_MIN_RATIO = 1.5
 GAP_MIN_USD = 1e6
 
-OUT_SCHEMA = {
-    "country_iso3": pl.String,
-    "partner_iso3": pl.String,
-    "year": pl.Int32,
-    "dimension": pl.String,
-    "measure": pl.String,
-    "value": pl.Float64,
-    "unit": pl.String,
-    "method": pl.String,
-    "source": pl.String,
-    "flag": pl.String,
-}
+OUT_SCHEMA = OUTPUT_SCHEMA
 FLAG = trade.flag_text(*trade.MARKS).alias("flag")
 BOTH_COLUMNS = [*trade.KEY, "reporter_value_usd", "mirror_value_usd", "chosen_value_usd", "chosen_view", "source", "flag"]
 
