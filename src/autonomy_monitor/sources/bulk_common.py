@@ -53,6 +53,29 @@ def read_table(path: Path, source: str, required: Sequence[str], *, columns: Seq
     return frame
 
 
+def open_input(
+    path: Path,
+    source: str,
+    folder: str,
+    publisher: str,
+    license_: str,
+    required: Sequence[str],
+    *,
+    columns: Sequence[str] | None = None,
+    records: list[InputRecord] | None = None,
+) -> tuple[pl.DataFrame, InputRecord]:
+    """Read one input file (checked columns) and start its provenance record (rows_read set).
+
+    The record is appended to ``records`` when given.
+    """
+    frame = read_table(path, source, required, columns=columns)
+    record = new_record(source, folder, path, publisher, license_)
+    record.rows_read = frame.height
+    if records is not None:
+        records.append(record)
+    return frame, record
+
+
 def check_columns(frame: pl.DataFrame, path: Path, source: str, required: Sequence[str]) -> None:
     missing = [name for name in required if name not in frame.columns]
     if missing:

@@ -55,10 +55,7 @@ def load(source_dir: Path) -> SourceResult:
 
 
 def read_gcdf3(path: Path, records: list[InputRecord]) -> pl.DataFrame:
-    frame = bc.read_table(path, SOURCE, GCDF3_REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, PUBLISHER, LICENSE)
-    records.append(record)
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, GCDF3_REQUIRED, records=records)
     frame = bc.to_int(frame, "year", path, SOURCE)
     for column in GCDF3_REQUIRED[2:]:
         frame = bc.to_float(frame, column, path, SOURCE, nonnegative=True)
@@ -79,10 +76,7 @@ def read_gcdf3(path: Path, records: list[InputRecord]) -> pl.DataFrame:
 
 
 def read_gcdf2(path: Path, records: list[InputRecord]) -> pl.DataFrame:
-    frame = bc.read_table(path, SOURCE, GCDF2_REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, PUBLISHER, LICENSE)
-    records.append(record)
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, GCDF2_REQUIRED, records=records)
     frame = bc.drop_duplicates(frame, record)
     frame = bc.to_int(frame, "Commitment Year", path, SOURCE)
     frame = bc.to_float(frame, "Amount (Nominal)", path, SOURCE, nonnegative=True)

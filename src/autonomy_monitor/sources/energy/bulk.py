@@ -43,9 +43,7 @@ IMPORTER_PATTERNS = {r"^Other ": "residual group ('Other ...'): recomputed as to
 
 def load(source_dir: Path) -> SourceResult:
     path = source_dir / FOLDER / FILE
-    frame = bc.read_table(path, SOURCE, REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, PUBLISHER, LICENSE)
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, REQUIRED)
     core, check = parse(frame, path, record)
     record.rows_kept = core.filter(pl.col("importer_label") != RESIDUAL_LABEL).height  # residual rows are derived
     return SourceResult(tables={CORE_TABLE: core}, inputs=[record], checks={"qa_ei__pipeline_totals": check})

@@ -97,10 +97,7 @@ def load(source_dir: Path) -> SourceResult:
 def _open(folder: Path, key: str, required: tuple[str, ...], records: list[InputRecord]) -> tuple[pl.DataFrame, Path, InputRecord]:
     name, publisher, license_ = FILES[key]
     path = folder / name
-    frame = bc.read_table(path, SOURCE, required)
-    record = bc.new_record(SOURCE, FOLDER, path, publisher, license_)
-    record.rows_read = frame.height
-    records.append(record)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, publisher, license_, required, records=records)
     frame = bc.drop_duplicates(frame, record)
     return bc.to_int(frame, "year", path, SOURCE), path, record
 

@@ -74,9 +74,7 @@ def load(source_dir: Path) -> SourceResult:
     codes_record = bc.new_record(SOURCE, FOLDER, codes_path, PUBLISHER, LICENSE)
     codes_record.rows_read = codes_record.rows_kept = codes.height
     data_path = folder / DATA_FILE
-    frame = bc.read_table(data_path, SOURCE, REQUIRED, columns=REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, data_path, PUBLISHER, LICENSE)
-    record.rows_read = frame.height
+    frame, record = bc.open_input(data_path, SOURCE, FOLDER, PUBLISHER, LICENSE, REQUIRED, columns=REQUIRED)
     core, disagreements = parse(frame, aggregate_names(codes), data_path, record)
     record.rows_kept = core.height
     return SourceResult(

@@ -54,10 +54,7 @@ def load(source_dir: Path) -> SourceResult:
 
 
 def read_totals(path: Path, records: list[InputRecord]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame = bc.read_table(path, SOURCE, TOTALS_REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, PUBLISHER, LICENSE)
-    records.append(record)
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, TOTALS_REQUIRED, records=records)
     frame = bc.drop_duplicates(frame, record)
     frame = bc.to_float(frame, "count", path, SOURCE, nonnegative=True)
     frame = bc.to_int(frame, "count", path, SOURCE, dtype=pl.Int64)
@@ -70,10 +67,7 @@ def read_totals(path: Path, records: list[InputRecord]) -> tuple[pl.DataFrame, p
 
 
 def read_detail(path: Path, records: list[InputRecord]) -> pl.DataFrame:
-    frame = bc.read_table(path, SOURCE, DETAIL_REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, PUBLISHER, LICENSE)
-    records.append(record)
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, DETAIL_REQUIRED, records=records)
     frame = bc.to_float(frame, "count", path, SOURCE, nonnegative=True)
     frame = bc.resolve_countries(frame, name="nationality_en", code="iso3", out="nationality_iso3", source=SOURCE, record=record)
     record.rows_kept = frame.height

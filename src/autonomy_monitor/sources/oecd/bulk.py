@@ -56,9 +56,7 @@ DONOR_SUBTOTAL = re.compile(r", Total$")
 
 def load(source_dir: Path) -> SourceResult:
     path = source_dir / FOLDER / FILE
-    frame = bc.read_table(path, SOURCE, REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, PUBLISHER, LICENSE)
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, REQUIRED)
     core = parse(frame, path, record)
     record.rows_kept = core.height
     return SourceResult(tables={CORE_TABLE: core}, inputs=[record])

@@ -116,9 +116,7 @@ def finish(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_national(path: Path) -> tuple[pl.DataFrame, InputRecord]:
-    frame = bc.read_table(path, SOURCE, NATIONAL_REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, "; ".join(NATIONAL_PUBLISHERS.values()), REUSE)
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, "; ".join(NATIONAL_PUBLISHERS.values()), REUSE, NATIONAL_REQUIRED)
     frame = typed(frame, path, "value_usd_thousands")
     frame = check_flow(frame, path)
     aggregate = pl.col("partner_is_aggregate").str.to_lowercase().is_in(["true", "1"])
@@ -217,9 +215,7 @@ def complete_years(frame: pl.DataFrame, record: InputRecord) -> pl.DataFrame:
 
 
 def read_eu_monthly(path: Path, rates: pl.DataFrame) -> tuple[pl.DataFrame, InputRecord, pl.DataFrame]:
-    frame = bc.read_table(path, SOURCE, EU_MONTHLY_REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, "Eurostat (Comext)", "Commission Decision 2011/833/EU: reuse with attribution")
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, "Eurostat (Comext)", "Commission Decision 2011/833/EU: reuse with attribution", EU_MONTHLY_REQUIRED)
     frame = typed(bc.to_int(frame, "month", path, SOURCE), path, "value_eur")
     frame = check_flow(bc.drop_duplicates(frame, record), path)
     frame = complete_years(frame, record)
@@ -246,9 +242,7 @@ def to_usd(frame: pl.DataFrame, rates: pl.DataFrame, record: InputRecord) -> pl.
 
 def read_eu_annual(path: Path, eu27_monthly: pl.DataFrame) -> tuple[InputRecord, pl.DataFrame]:
     """The EU-27 aggregate file: counted as rejects; compared with the member-state months."""
-    frame = bc.read_table(path, SOURCE, EU_ANNUAL_REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, "Eurostat (Comext)", "Commission Decision 2011/833/EU: reuse with attribution")
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, "Eurostat (Comext)", "Commission Decision 2011/833/EU: reuse with attribution", EU_ANNUAL_REQUIRED)
     frame = check_flow(typed(frame, path, "value_eur"), path)
     record.reject("EU-27 aggregate reporter: not a country (member-state rows come from the monthly file)", frame.height)
     qa = eu27_monthly.join(
@@ -262,9 +256,7 @@ def read_eu_annual(path: Path, eu27_monthly: pl.DataFrame) -> tuple[InputRecord,
 
 
 def read_fcs(path: Path) -> tuple[pl.DataFrame, InputRecord]:
-    frame = bc.read_table(path, SOURCE, FCS_REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, "Rosstat, from Federal Customs Service of Russia data", REUSE)
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, "Rosstat, from Federal Customs Service of Russia data", REUSE, FCS_REQUIRED)
     frame = typed(bc.to_int(frame, "month", path, SOURCE), path, "value_usd_millions")
     frame = check_flow(bc.drop_duplicates(frame, record), path)
     frame = complete_years(frame, record)
@@ -279,9 +271,7 @@ def read_fcs(path: Path) -> tuple[pl.DataFrame, InputRecord]:
 
 
 def read_press(path: Path) -> tuple[pl.DataFrame, InputRecord]:
-    frame = bc.read_table(path, SOURCE, PRESS_REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, "news reports quoting GACC (China customs) and the Tajik statistics agency", "facts quoted from news reports; cite the original publisher")
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, "news reports quoting GACC (China customs) and the Tajik statistics agency", "facts quoted from news reports; cite the original publisher", PRESS_REQUIRED)
     frame = typed(frame, path, "value_usd_millions")
     steps = (
         (pl.col("value_usd_millions").is_null(), "no US$ value (reported in another currency)"),

@@ -55,9 +55,7 @@ REQUIRED = ("country_code", "country_name", "indicator_code", "year", "value")
 def load(source_dir: Path) -> SourceResult:
     """Read the WDI long file into ``core_wdi__yearly_indicators``."""
     path = source_dir / FOLDER / FILE
-    frame = bc.read_table(path, SOURCE, REQUIRED, columns=REQUIRED)
-    record = bc.new_record(SOURCE, FOLDER, path, PUBLISHER, LICENSE)
-    record.rows_read = frame.height
+    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, REQUIRED, columns=REQUIRED)
     core = parse(frame, path, record)
     record.rows_kept = core.height
     return SourceResult(tables={CORE_TABLE: core}, inputs=[record])
