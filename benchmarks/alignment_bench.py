@@ -22,7 +22,7 @@ import pandas as pd
 import polars as pl
 
 from autonomy_monitor.sources.unga import bulk
-from autonomy_monitor.steps import alignment_step
+from autonomy_monitor.pipeline.steps import alignment_step
 
 VALUE = {"Y": 1.0, "A": 0.5, "N": 0.0}
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-from autonomy_monitor import build
+from autonomy_monitor.pipeline import build
 from autonomy_monitor.indicators import migration, shares
 
 ECONOMIC_SOURCES = ("wdi", "undesa", "knomad", "oecd", "aiddata", "energy", "governance", "japan_residents", "imf", "trade", "trade_recent")

@@ -28,8 +28,8 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from unga_dev_votes import load_bsv, load_votes, shared_data_dir  # noqa: E402
 
-from autonomy_monitor.models.idealpoints import Settings, estimate_ideal_points  # noqa: E402
-from autonomy_monitor.steps.idealpoints_step import bridge_groups  # noqa: E402
+from autonomy_monitor.models.idealpoints import FitSettings, estimate_ideal_points  # noqa: E402
+from autonomy_monitor.pipeline.steps.idealpoints_step import bridge_groups  # noqa: E402
 
 BSV_COLUMN = "idealpointall"
 DOC = Path(__file__).resolve().parents[1] / "docs" / "idealpoints_validation.md"
@@ -109,7 +109,7 @@ def markdown(results: dict[str, tuple], seconds: float, no_bridge: float,
     cal_table, cal_pooled, cal_fp = results["calendar"]
     ses_table, ses_pooled, ses_fp = results["session"]
     recent = cal_table.filter(pl.col("year") >= 1992)
-    s = Settings()
+    s = FitSettings()
     lines = [
         "# Ideal points: validation against Bailey, Strezhnev & Voeten",
         "",

@@ -109,8 +109,8 @@ def tree_rss(pid: int) -> int:
 
 def run_one(engine: str, folder: Path, out: Path, memory_limit: str) -> dict[str, object]:
     """Child-process body: build the product tables on one engine, print timings as JSON."""
-    from autonomy_monitor.engines import get_engine
-    from autonomy_monitor.steps import products_step
+    from autonomy_monitor.compute import get_engine
+    from autonomy_monitor.pipeline.steps import products_step
 
     start = time.perf_counter()
     if engine == "duckdb":

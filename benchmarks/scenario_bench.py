@@ -25,9 +25,9 @@ import polars as pl
 
 from autonomy_monitor.api import index as api_index
 from autonomy_monitor.api import scenarios as api_scenarios
-from autonomy_monitor.api.store import open_store, store_label
+from autonomy_monitor.api.reader import open_store, store_label
 from autonomy_monitor.models import index as model
-from autonomy_monitor.scenarios import engine
+from autonomy_monitor.scenarios import simulation
 from autonomy_monitor.scenarios.levers import added_remittances_usd, worker_stock
 from autonomy_monitor.settings import Settings
 
@@ -107,14 +107,14 @@ def main() -> None:
     try:
         def project_run():  # type: ignore[no-untyped-def]
             dependence, residents = api_scenarios.baseline_frames(spec, connection)
-            return engine.run(spec, dependence, residents=residents)
+            return simulation.run(spec, dependence, residents=residents)
 
         project_run()  # warm-up (imports, first query plan)
         t_run, _ = timed(project_run, args.repeat)
         dependence, residents = api_scenarios.baseline_frames(spec, connection)
     finally:
         connection.close()
-    t_engine, _ = timed(lambda: engine.run(spec, dependence, residents=residents), args.repeat)
+    t_engine, _ = timed(lambda: simulation.run(spec, dependence, residents=residents), args.repeat)
     pdf = dependence.to_pandas()
     t_pandas, _ = timed(lambda: pandas_labour(pdf, spec), args.repeat)
     print(f"Scenario {spec.scenario.name} ({dependence.height:,} baseline rows, {len(spec.years)} years), median of {args.repeat}:")

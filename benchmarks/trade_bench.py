@@ -30,7 +30,7 @@ from autonomy_monitor.indicators import trade
 from autonomy_monitor.sources.imf import bulk as imf
 from autonomy_monitor.sources.trade_recent import bulk as trade_recent
 from autonomy_monitor.sources.wdi import bulk as wdi
-from autonomy_monitor.steps import trade_step
+from autonomy_monitor.pipeline.steps import trade_step
 
 
 def peak_mb() -> float:

@@ -23,11 +23,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from autonomy_monitor.engines import Engine, get_engine
-from autonomy_monitor.engines.spark_engine import spark_available
+from autonomy_monitor.compute import Engine, get_engine
+from autonomy_monitor.compute.spark_engine import spark_available
 from autonomy_monitor.errors import BadArgument, BadInput
 from autonomy_monitor.indicators import relational, remittances, trade
-from autonomy_monitor.steps import dependence_step, products_step, trade_step
+from autonomy_monitor.pipeline.steps import dependence_step, products_step, trade_step
 
 ENGINE_NAMES = ["polars", "duckdb", "spark"]
 
@@ -54,7 +54,7 @@ def spark_session():  # type: ignore[no-untyped-def]
 @pytest.fixture(params=ENGINE_NAMES)
 def engine(request: pytest.FixtureRequest) -> Engine:
     if request.param == "spark":
-        from autonomy_monitor.engines.spark_engine import SparkEngine
+        from autonomy_monitor.compute.spark_engine import SparkEngine
 
         return SparkEngine(session=request.getfixturevalue("spark_session"))
     return get_engine(request.param)
@@ -344,7 +344,7 @@ def test_trade_dependence_tables_equal_default_engine(engine: Engine, sample_tab
 def test_build_derived_steps_on_engine_equal_default(engine: Engine, sample_tables: dict[str, pl.DataFrame]) -> None:
     """The build's wiring (`build.run_derived(..., engine)` as used by `autonomy build --engine`)
     gives the same dependence tables, the union out_dependence__yearly included."""
-    from autonomy_monitor import build
+    from autonomy_monitor.pipeline import build
 
     def run(engine: Engine | None) -> dict[str, pl.DataFrame]:
         state = build.BuildState(dict(sample_tables), {}, [], {name: (f.height, []) for name, f in sample_tables.items()})

@@ -15,7 +15,7 @@ from autonomy_monitor.sources.knomad import bulk as knomad
 from autonomy_monitor.sources.oecd import bulk as oecd
 from autonomy_monitor.sources.undesa import bulk as undesa
 from autonomy_monitor.sources.wdi import bulk as wdi
-from autonomy_monitor.steps import (
+from autonomy_monitor.pipeline.steps import (
     aid_step,
     dependence_step,
     energy_step,

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from autonomy_monitor import api
-from autonomy_monitor.steps import idealpoints_step
+from autonomy_monitor.pipeline.steps import idealpoints_step
 
 
 @pytest.fixture()

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from autonomy_monitor.cli.main import app
-from autonomy_monitor.engines import get_engine
+from autonomy_monitor.compute import get_engine
 from autonomy_monitor.indicators import relational
 from autonomy_monitor.sources.baci import bulk
-from autonomy_monitor.steps import products_step
+from autonomy_monitor.pipeline.steps import products_step
 from tests.test_conformance import (
     assert_same,
     product_trade,

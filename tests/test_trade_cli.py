@@ -8,10 +8,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from autonomy_monitor import api, warehouse
+from autonomy_monitor import api
+from autonomy_monitor.pipeline import warehouse
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
 from autonomy_monitor.settings import Settings
-from autonomy_monitor.steps import trade_step
+from autonomy_monitor.pipeline.steps import trade_step
 
 
 def step_outputs() -> dict[str, pl.DataFrame]:

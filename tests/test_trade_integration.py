@@ -11,7 +11,7 @@ from autonomy_monitor import countries
 from autonomy_monitor.sources.imf import bulk as imf
 from autonomy_monitor.sources.trade_recent import bulk as recent
 from autonomy_monitor.sources.wdi import bulk as wdi
-from autonomy_monitor.steps import trade_step
+from autonomy_monitor.pipeline.steps import trade_step
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 

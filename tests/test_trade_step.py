@@ -9,7 +9,7 @@ import pytest
 
 from autonomy_monitor.indicators import trade
 from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA
-from autonomy_monitor.steps import trade_step
+from autonomy_monitor.pipeline.steps import trade_step
 
 
 def imf_table(rows: list[tuple]) -> pl.DataFrame:

@@ -39,7 +39,7 @@ def test_human_rights_council_suspension(real: Settings) -> None:
 
 
 def test_extract_period_counts_match_sources_md(real: Settings) -> None:
-    counts = api.store.query(
+    counts = api.reader.query(
         real,
         """SELECT country_iso3, vote, count(*) AS n FROM core_unga__votes
            WHERE roll_call_id LIKE 'ux:%' AND country_iso3 IN ('KAZ','TKM') GROUP BY ALL""",
@@ -50,7 +50,7 @@ def test_extract_period_counts_match_sources_md(real: Settings) -> None:
 
 
 def test_late_2019_roll_calls_appear_once(real: Settings) -> None:
-    calls = api.store.query(real, "SELECT resolution_symbol, count(*) AS n FROM core_unga__roll_calls WHERE date >= '2019-09-01' AND date < '2020-01-01' GROUP BY 1")
+    calls = api.reader.query(real, "SELECT resolution_symbol, count(*) AS n FROM core_unga__roll_calls WHERE date >= '2019-09-01' AND date < '2020-01-01' GROUP BY 1")
     assert calls.filter(pl.col("n") > 1).height == 0
     assert calls.height >= 90
 
@@ -77,7 +77,7 @@ def test_participation_turkmenistan_2022(real: Settings) -> None:
 
 
 def test_no_absences_before_membership(real: Settings) -> None:
-    early = api.store.query(
+    early = api.reader.query(
         real,
         """SELECT count(*) FROM core_unga__votes v JOIN core_unga__roll_calls r USING (roll_call_id)
            WHERE v.country_iso3 IN ('KAZ','KGZ','TJK','TKM','UZB') AND r.date < '1992-03-02'""",
@@ -86,7 +86,7 @@ def test_no_absences_before_membership(real: Settings) -> None:
 
 
 def test_one_row_per_country_and_roll_call(real: Settings) -> None:
-    duplicates = api.store.query(
+    duplicates = api.reader.query(
         real, "SELECT roll_call_id, country_iso3, count(*) AS n FROM core_unga__votes GROUP BY ALL HAVING n > 1"
     )
     assert duplicates.height == 0, duplicates.head()

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from autonomy_monitor import warehouse
+from autonomy_monitor.pipeline import warehouse
 
 
 def build_one_table(target: Path, value: int) -> None:
@@ -55,7 +55,7 @@ SLOW_BUILD = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import polars as pl
-    from autonomy_monitor import warehouse
+    from autonomy_monitor.pipeline import warehouse
     with warehouse.atomic_build(Path(sys.argv[1])) as connection:
         warehouse.write_table(connection, "t", pl.DataFrame({"value": [99]}))
         print("building", flush=True)

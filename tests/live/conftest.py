@@ -14,7 +14,7 @@ import pytest
 import pytest_socket
 
 from autonomy_monitor.settings import Settings
-from autonomy_monitor.snapshots import SnapshotStore
+from autonomy_monitor.pipeline.rawstore import RawStore
 from autonomy_monitor.sources.client import HttpClient, RetryPolicy
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "http"
@@ -82,8 +82,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def store(settings: Settings) -> SnapshotStore:
-    return SnapshotStore.from_settings(settings)
+def store(settings: Settings) -> RawStore:
+    return RawStore.from_settings(settings)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autonomy_monitor import fetch
+from autonomy_monitor.pipeline import fetch
 
 
 @pytest.mark.live

@@ -13,10 +13,10 @@ import pytest_socket
 import respx
 from conftest import fixture_bytes, load_specimen_module
 
-from autonomy_monitor import fetch
+from autonomy_monitor.pipeline import fetch
 from autonomy_monitor.catalog import load_source
 from autonomy_monitor.errors import BadInput, SnapshotsMissing, SourceError, SourceUnreachable
-from autonomy_monitor.snapshots import describe_store
+from autonomy_monitor.pipeline.rawstore import describe_store
 
 
 def _only(monkeypatch, name: str, **parameters) -> None:

@@ -42,7 +42,7 @@ from autonomy_monitor.api.scenarios import (
     scenario_list,
     scenario_spec,
 )
-from autonomy_monitor.api.dashboard import (  # the web dashboard's queries
+from autonomy_monitor.api.dashboard_data import (  # the web dashboard's queries
     countries as country_list, country_events, country_key_votes, downloadable_tables, events,
     japan_residents, overview, overview_year, table_frame,
 )

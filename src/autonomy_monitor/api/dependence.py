@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from autonomy_monitor.api.arguments import DEPENDENCE, one_country, year_range
-from autonomy_monitor.api.store import has_table, query
+from autonomy_monitor.api.reader import has_table, query
 from autonomy_monitor.countries import parse_country_list
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
 from autonomy_monitor.settings import Settings

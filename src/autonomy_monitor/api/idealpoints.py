@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from autonomy_monitor.api.arguments import UN_VOTES, one_country, year_range
-from autonomy_monitor.api.store import has_table, query, store_label
+from autonomy_monitor.api.reader import has_table, query, store_label
 from autonomy_monitor.countries import continuity_chain, parse_country_list
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
 from autonomy_monitor.models.idealpoints import distances_to_powers

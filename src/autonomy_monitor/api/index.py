@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from autonomy_monitor.api.store import has_table, query
+from autonomy_monitor.api.reader import has_table, query
 from autonomy_monitor.countries import group_members, group_names, parse_country_list
 from autonomy_monitor.errors import BadArgument, BadInput, WarehouseMissing
 from autonomy_monitor.models import index as model

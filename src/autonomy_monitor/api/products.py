@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from autonomy_monitor.api.arguments import DEPENDENCE, one_country, year_range
-from autonomy_monitor.api.store import has_table, query
+from autonomy_monitor.api.reader import has_table, query
 from autonomy_monitor.errors import WarehouseMissing
 from autonomy_monitor.settings import Settings
 

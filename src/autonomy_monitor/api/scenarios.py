@@ -1,7 +1,7 @@
 """Scenario queries: list, explain and run scenario files against the warehouse or snapshot.
 
 The baseline is read from ``out_dependence__yearly`` (and ``out_migration__japan_residents``
-for the starting stock of workers in Japan); the engine is :mod:`autonomy_monitor.scenarios.engine`.
+for the starting stock of workers in Japan); the engine is :mod:`autonomy_monitor.scenarios.simulation`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from autonomy_monitor.api.store import has_table, open_store
+from autonomy_monitor.api.reader import has_table, open_store
 from autonomy_monitor.errors import WarehouseMissing
-from autonomy_monitor.scenarios import engine
-from autonomy_monitor.scenarios.engine import ScenarioResult
+from autonomy_monitor.scenarios import simulation
+from autonomy_monitor.scenarios.simulation import ScenarioResult
 from autonomy_monitor.scenarios.spec import Scenario, bundled_names, find_scenario, load_scenario
 from autonomy_monitor.settings import Settings
 
@@ -50,13 +50,13 @@ def scenario_spec(name_or_file: str | Path) -> Scenario:
 def scenario_explain(name_or_file: str | Path) -> tuple[Scenario, pl.DataFrame]:
     """The scenario and its assumptions (stated facts with sources, assumptions, lever parameters)."""
     spec = scenario_spec(name_or_file)
-    return spec, engine.assumptions_frame(spec)
+    return spec, simulation.assumptions_frame(spec)
 
 
 def baseline_frames(spec: Scenario, connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Baseline dependence rows and Japan residence statistics, on an open connection."""
-    countries = engine.lever_countries(spec)
-    dims = engine.lever_dimensions(spec)
+    countries = simulation.lever_countries(spec)
+    dims = simulation.lever_dimensions(spec)
     first, last = spec.scenario.years
     wants_migration = any(getattr(lever, "diverted_from", None) for lever in spec.levers)
     relation = connection.sql(BASELINE_SQL, params=[countries, last, dims, wants_migration, first, first])
@@ -82,12 +82,12 @@ def run_scenario(name_or_file: str | Path | Scenario, *, settings: Settings | No
         dependence, residents = baseline_frames(spec, connection)
     finally:
         connection.close()
-    return engine.run(spec, dependence, residents=residents)
+    return simulation.run(spec, dependence, residents=residents)
 
 
 def scenario_key_rows(result: ScenarioResult, top: int = 3) -> pl.DataFrame:
     """Rows to read first: partners the levers name, the largest baseline partners, concentration."""
-    return engine.key_rows(result, top)
+    return simulation.key_rows(result, top)
 
 
 __all__ = ["ScenarioResult", "run_scenario", "scenario_explain", "scenario_key_rows", "scenario_list", "scenario_spec"]

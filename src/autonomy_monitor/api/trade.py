@@ -13,7 +13,7 @@ import math
 import polars as pl
 
 from autonomy_monitor.api.arguments import TRADE, one_country, year_range
-from autonomy_monitor.api.store import has_table, query
+from autonomy_monitor.api.reader import has_table, query
 from autonomy_monitor.countries import parse_country_list
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
 from autonomy_monitor.settings import Settings

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
-from autonomy_monitor import build as build_pipeline
-from autonomy_monitor import fetch, snapshot
-from autonomy_monitor.api.store import has_table, query, store_label
+from autonomy_monitor.pipeline import build as build_pipeline
+from autonomy_monitor.pipeline import bundle, fetch
+from autonomy_monitor.api.reader import has_table, query, store_label
 from autonomy_monitor.errors import BadArgument
 from autonomy_monitor.settings import Settings
 
@@ -63,7 +63,7 @@ def fetch_sources(
     settings: Settings | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list:
-    """Fetch live sources into the snapshot store (see ``autonomy_monitor.fetch``)."""
+    """Fetch live sources into the snapshot store (see ``autonomy_monitor.pipeline.fetch``)."""
     return fetch.fetch_sources(settings or Settings(), sources, since, offline, progress=progress)
 
 
@@ -77,9 +77,9 @@ def snapshot_store_status(settings: Settings | None = None) -> pl.DataFrame:
 
 
 def write_snapshot(target: Path | None = None, *, settings: Settings | None = None) -> dict:
-    """Export the bundled snapshot's tables from the built warehouse (see ``snapshot.py``)."""
+    """Export the bundled snapshot's tables from the built warehouse (see ``pipeline/bundle.py``)."""
     settings = settings or Settings()
-    return snapshot.write_snapshot(settings.warehouse, target or settings.bundled_snapshot)
+    return bundle.write_snapshot(settings.warehouse, target or settings.bundled_snapshot)
 
 
 def source_names() -> list[str]:

@@ -1,7 +1,7 @@
 """Relational indicators written once with narwhals: the same code runs on Polars, DuckDB and
 Spark (DESIGN.md §3 "Scale"). Pure functions: a lazy (or eager) narwhals frame in, one out; no
 IO, no engine imports. Which engine runs them is the caller's choice
-(``autonomy_monitor.engines``); ``tests/test_conformance.py`` checks all engines agree.
+(``autonomy_monitor.compute``); ``tests/test_conformance.py`` checks all engines agree.
 
 Definitions (DESIGN.md §6):
 

@@ -31,7 +31,7 @@ For country ``i`` voting on roll call ``j`` held in year ``t``::
   bridge), roll calls with the same group *and* the same set of observed categories share
   alpha, beta and s (an ordinal Y/A/N roll call cannot share thresholds with a binary one).
   The build step derives the groups from recurring titles (see
-  :func:`autonomy_monitor.steps.idealpoints_step.bridge_groups`); without the column every
+  :func:`autonomy_monitor.pipeline.steps.idealpoints_step.bridge_groups`); without the column every
   roll call has its own parameters. Location and scale are fixed by the N(0, 1) entry prior,
   the per-year prior below and the item priors; the direction is fixed so
   that the anchor country (default the United States) has a positive mean position.
@@ -113,7 +113,7 @@ _INV_SQRT_2 = 1.0 / np.sqrt(2.0)
 
 
 @dataclass(frozen=True)
-class Settings:
+class FitSettings:
     """Tuning constants of the estimator (defaults are the documented model)."""
 
     omega2: float = 0.1  # random-walk variance per year
@@ -175,11 +175,11 @@ def estimate_ideal_points(
     *,
     bootstrap: int = 0,
     seed: int = 0,
-    omega2: float = Settings.omega2,
-    shrink_var: float = Settings.shrink_var,
-    anchor: str = Settings.anchor,
-    tol: float = Settings.tol,
-    max_iter: int = Settings.max_iter,
+    omega2: float = FitSettings.omega2,
+    shrink_var: float = FitSettings.shrink_var,
+    anchor: str = FitSettings.anchor,
+    tol: float = FitSettings.tol,
+    max_iter: int = FitSettings.max_iter,
 ) -> pl.DataFrame:
     """Estimate a position for every country-year present in ``votes``.
 
@@ -192,7 +192,7 @@ def estimate_ideal_points(
     sorted by country and year. ``omega2`` is the random-walk variance per year and
     ``shrink_var`` the variance of the weak per-year N(0, shrink_var) prior (see module doc).
     """
-    settings = Settings(
+    settings = FitSettings(
         omega2=omega2, shrink_var=shrink_var, anchor=anchor, tol=tol, max_iter=max_iter
     )
     design = build_design(votes)
@@ -409,7 +409,7 @@ def _bounds(level, item, ordinal, seen) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------- estimation
 
 
-def fit_model(design: Design, settings: Settings, start: Fit | None = None) -> Fit:
+def fit_model(design: Design, settings: FitSettings, start: Fit | None = None) -> Fit:
     """Variational EM to convergence, accelerated by SQUAREM (Varadhan & Roland 2008).
 
     Each accelerated step runs two EM cycles, extrapolates along their differences (step
@@ -439,7 +439,7 @@ def fit_model(design: Design, settings: Settings, start: Fit | None = None) -> F
 MAX_STEP = 256.0  # 16 stopped ~2x later and further from the optimum on the UN data
 
 
-def _em_cycle(design: Design, fit: Fit, settings: Settings) -> Fit:
+def _em_cycle(design: Design, fit: Fit, settings: FitSettings) -> Fit:
     ystar, yvar = _latent_moments(design, fit)
     fit = _update_positions(design, fit, ystar, settings)
     return _update_items(design, fit, ystar, yvar, settings)
@@ -471,7 +471,7 @@ def _extrapolated(f0: Fit, f1: Fit, f2: Fit) -> Fit:
     )
 
 
-def _starting_values(design: Design, settings: Settings) -> Fit:
+def _starting_values(design: Design, settings: FitSettings) -> Fit:
     """Per-year first principal component of the vote matrix, signs chained across years."""
     n_c, n_t = design.present.shape
     score = np.zeros((n_c, n_t))
@@ -594,7 +594,7 @@ def truncated_normal_moments(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, 
     return np.where(flip, -mean, mean), var
 
 
-def _update_positions(design: Design, fit: Fit, ystar: np.ndarray, settings: Settings) -> Fit:
+def _update_positions(design: Design, fit: Fit, ystar: np.ndarray, settings: FitSettings) -> Fit:
     """Kalman filter + RTS smoother for every country's random walk, given item parameters."""
     beta = fit.beta[design.item]
     beta_w = (fit.beta / fit.scale2)[design.item]  # beta_j / s_j^2
@@ -608,7 +608,7 @@ def _update_positions(design: Design, fit: Fit, ystar: np.ndarray, settings: Set
 
 
 def kalman_smoother(
-    precision: np.ndarray, info: np.ndarray, first_t: np.ndarray, settings: Settings
+    precision: np.ndarray, info: np.ndarray, first_t: np.ndarray, settings: FitSettings
 ) -> tuple[np.ndarray, np.ndarray]:
     """Smoothed mean and variance of x_it for all countries at once (information-form update).
 
@@ -641,7 +641,7 @@ def _update_items(
     fit: Fit,
     ystar: np.ndarray,
     yvar: np.ndarray,
-    settings: Settings,
+    settings: FitSettings,
     *,
     update_scale: bool = True,
 ) -> Fit:
@@ -683,7 +683,7 @@ def _oriented(design: Design, fit: Fit, anchor: str) -> Fit:
 
 
 def bootstrap_se(
-    design: Design, fit: Fit, settings: Settings, replicates: int, rng: np.random.Generator
+    design: Design, fit: Fit, settings: FitSettings, replicates: int, rng: np.random.Generator
 ) -> np.ndarray:
     """Parametric bootstrap: SD of re-estimated positions over simulated vote matrices."""
     total = np.zeros_like(fit.mean)

@@ -23,7 +23,7 @@ import polars as pl
 
 from autonomy_monitor import countries
 from autonomy_monitor.errors import BadInput  # re-exported for readers
-from autonomy_monitor.warehouse import InputRecord, file_sha256, require_file
+from autonomy_monitor.pipeline.warehouse import InputRecord, file_sha256, require_file
 
 
 def new_record(source: str, folder: str, path: Path, publisher: str, license_: str) -> InputRecord:

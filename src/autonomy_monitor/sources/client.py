@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from autonomy_monitor.errors import SourceError, SourceUnreachable
-from autonomy_monitor.snapshots import SnapshotRecord, SnapshotStore, client_version, utc_now
+from autonomy_monitor.pipeline.rawstore import RawRecord, RawStore, client_version, utc_now
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 OFFLINE_HINT = (
@@ -84,7 +84,7 @@ class _Retry(Exception):
 
 
 class HttpClient:
-    """Fetches ``ResourceRequest``s into a ``SnapshotStore``; see the module docstring."""
+    """Fetches ``ResourceRequest``s into a ``RawStore``; see the module docstring."""
 
     def __init__(
         self,
@@ -119,12 +119,12 @@ class HttpClient:
 
     def fetch(
         self,
-        store: SnapshotStore,
+        store: RawStore,
         request: ResourceRequest,
         *,
         validate: Validator | None = None,
-        previous: SnapshotRecord | None = None,
-    ) -> SnapshotRecord:
+        previous: RawRecord | None = None,
+    ) -> RawRecord:
         """Fetch one resource into ``store``, retrying transient failures; return its record."""
         last: _Retry | None = None
         for attempt in range(1, self.retry.attempts + 1):
@@ -146,11 +146,11 @@ class HttpClient:
 
     def _attempt(
         self,
-        store: SnapshotStore,
+        store: RawStore,
         request: ResourceRequest,
         validate: Validator | None,
-        previous: SnapshotRecord | None,
-    ) -> SnapshotRecord:
+        previous: RawRecord | None,
+    ) -> RawRecord:
         headers = {**request.headers, **_conditional_headers(previous)}
         try:
             with self._http.stream(
@@ -182,11 +182,11 @@ class HttpClient:
 
     def _store_body(
         self,
-        store: SnapshotStore,
+        store: RawStore,
         request: ResourceRequest,
         response: httpx.Response,
         validate: Validator | None,
-    ) -> SnapshotRecord:
+    ) -> RawRecord:
         with store.pending() as pending:
             for chunk in response.iter_bytes():
                 pending.write(chunk)
@@ -236,7 +236,7 @@ def user_agent() -> str:
     return f"autonomy-monitor/{client_version()} (Strategic Autonomy Monitor; python-httpx)"
 
 
-def _conditional_headers(previous: SnapshotRecord | None) -> dict[str, str]:
+def _conditional_headers(previous: RawRecord | None) -> dict[str, str]:
     if previous is None:
         return {}
     headers = {}

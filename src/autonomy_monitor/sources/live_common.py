@@ -18,7 +18,7 @@ import httpx
 import polars as pl
 
 from autonomy_monitor.errors import BadInput, SourceError
-from autonomy_monitor.snapshots import SnapshotRecord
+from autonomy_monitor.pipeline.rawstore import RawRecord
 from autonomy_monitor.sources.client import TransientContent
 
 _HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body)", re.IGNORECASE)
@@ -30,7 +30,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 class FetchOutcome:
     """What a connector's ``fetch`` hands back: the stored files and the data's vintage."""
 
-    records: list[SnapshotRecord]
+    records: list[RawRecord]
     vintage: str
 
 
@@ -78,7 +78,7 @@ def require_columns(frame: pl.DataFrame, wanted: Sequence[str], where: str) -> N
         )
 
 
-def describe(record: SnapshotRecord) -> str:
+def describe(record: RawRecord) -> str:
     return f"snapshot {record.sha256[:12]} of {record.url} ({record.source} {record.resource})"
 
 

@@ -36,7 +36,7 @@ from autonomy_monitor.i18n import (
     format_percent,
     translator,
 )
-from autonomy_monitor.web.dashboard import COUNTRY_CHARTS, POWERS, SOURCES, Dashboard
+from autonomy_monitor.web.pages import COUNTRY_CHARTS, POWERS, SOURCES, Dashboard
 from autonomy_monitor.web.scenario import edited_scenario, lever_fields
 from autonomy_monitor.web.security import SecurityHeaders
 

@@ -50,7 +50,7 @@ import polars as pl
 
 from autonomy_monitor import countries
 from autonomy_monitor.errors import BadInput
-from autonomy_monitor.warehouse import InputRecord, file_sha256
+from autonomy_monitor.pipeline.warehouse import InputRecord, file_sha256
 
 FOLDER = "baci"
 PUBLISHER = "CEPII (BACI), from UN Comtrade"

@@ -9,7 +9,7 @@ Inputs (see trade/SOURCES.md):
 Output: ``core_imf__yearly_bilateral_trade(reporter_iso3, partner_iso3, year, flow,
 value_usd, is_mirror)`` with ``flow`` in ``export``/``import``, ``value_usd`` in plain US
 dollars and ``is_mirror`` False (these are the reporters' own figures; the mirror view is
-derived in :mod:`autonomy_monitor.steps.trade_step`).
+derived in :mod:`autonomy_monitor.pipeline.steps.trade_step`).
 
 Quirks handled here, each counted as a reject with its reason (nothing is dropped silently):
 
@@ -33,7 +33,7 @@ from pathlib import Path
 import polars as pl
 
 from autonomy_monitor.sources import bulk_common as bc
-from autonomy_monitor.warehouse import InputRecord, SourceResult
+from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
 SOURCE = "imf"
 FOLDER = "trade"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from autonomy_monitor.catalog import SourceEntry
-from autonomy_monitor.snapshots import Manifest, SnapshotStore
+from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest
 from autonomy_monitor.sources.live_common import (
     FetchOutcome,
@@ -59,7 +59,7 @@ def requests(entry: SourceEntry, since: int | None) -> list[ResourceRequest]:
 
 
 def fetch(
-    client: HttpClient, store: SnapshotStore, entry: SourceEntry, since: int | None
+    client: HttpClient, store: RawStore, entry: SourceEntry, since: int | None
 ) -> FetchOutcome:
     records = []
     for request in requests(entry, since):
@@ -69,7 +69,7 @@ def fetch(
     return FetchOutcome(records=records, vintage=vintage)
 
 
-def parse(store: SnapshotStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
+def parse(store: RawStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
     """Reported rows plus mirror rows (the partner's report of the same flow)."""
     flows = entry.parameters["indicators"]
     frames = [_reported(store, record, flows) for record in manifest.records]
@@ -88,7 +88,7 @@ def parse(store: SnapshotStore, manifest: Manifest, entry: SourceEntry) -> dict[
     return {TABLE: table.sort(["reporter_iso3", "partner_iso3", "year", "flow", "is_mirror"])}
 
 
-def _reported(store: SnapshotStore, record, flows: dict[str, str]) -> pl.DataFrame:
+def _reported(store: RawStore, record, flows: dict[str, str]) -> pl.DataFrame:
     where = describe(record)
     raw = read_sdmx_frame(store.open_verified(record), where)
     if raw.is_empty():

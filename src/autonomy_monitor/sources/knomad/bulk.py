@@ -35,7 +35,7 @@ from pathlib import Path
 import polars as pl
 
 from autonomy_monitor.sources import bulk_common as bc
-from autonomy_monitor.warehouse import InputRecord, SourceResult
+from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
 SOURCE = "knomad"
 FOLDER = "migration"

@@ -21,7 +21,7 @@ import polars as pl
 
 from autonomy_monitor import countries
 from autonomy_monitor.catalog import SourceEntry
-from autonomy_monitor.snapshots import Manifest, SnapshotStore
+from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest
 from autonomy_monitor.sources.live_common import (
     FetchOutcome,
@@ -63,7 +63,7 @@ INFLOWS_SCHEMA = {
 
 
 def fetch(
-    client: HttpClient, store: SnapshotStore, entry: SourceEntry, since: int | None
+    client: HttpClient, store: RawStore, entry: SourceEntry, since: int | None
 ) -> FetchOutcome:
     records = []
     for resource, url in (("matrix", entry.parameters["matrix_url"]),
@@ -74,7 +74,7 @@ def fetch(
     return FetchOutcome(records=records, vintage=entry.release)
 
 
-def parse(store: SnapshotStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
+def parse(store: RawStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
     p = entry.parameters
     scale = 10.0 ** int(p.get("unit_multiplier", 6))
     return {
@@ -87,7 +87,7 @@ def is_aggregate(name: str) -> bool:
     return countries.normalise_name(name) in {countries.normalise_name(a) for a in AGGREGATES}
 
 
-def _matrix(store: SnapshotStore, record, p: dict, scale: float) -> pl.DataFrame:
+def _matrix(store: RawStore, record, p: dict, scale: float) -> pl.DataFrame:
     where = describe(record)
     rows = read_sheet_rows(store.open_verified(record), p.get("matrix_sheet"), where)
     at = find_header(rows, p["matrix_corner_label"], where)
@@ -109,7 +109,7 @@ def _matrix(store: SnapshotStore, record, p: dict, scale: float) -> pl.DataFrame
     return frame.sort(["receiver_iso3", "sender_iso3"])
 
 
-def _inflows(store: SnapshotStore, record, p: dict, scale: float) -> pl.DataFrame:
+def _inflows(store: RawStore, record, p: dict, scale: float) -> pl.DataFrame:
     where = describe(record)
     rows = read_sheet_rows(store.open_verified(record), p.get("inflows_sheet"), where)
     at = find_header(rows, p["inflows_corner_label"], where)

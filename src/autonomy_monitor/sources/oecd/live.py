@@ -14,7 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from autonomy_monitor.catalog import SourceEntry
-from autonomy_monitor.snapshots import Manifest, SnapshotStore
+from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest
 from autonomy_monitor.sources.live_common import (
     FetchOutcome,
@@ -53,7 +53,7 @@ def request(entry: SourceEntry, since: int | None) -> ResourceRequest:
 
 
 def fetch(
-    client: HttpClient, store: SnapshotStore, entry: SourceEntry, since: int | None
+    client: HttpClient, store: RawStore, entry: SourceEntry, since: int | None
 ) -> FetchOutcome:
     req = request(entry, since)
     previous = store.previous_record(SOURCE, req.resource)
@@ -62,7 +62,7 @@ def fetch(
     return FetchOutcome(records=[record], vintage=vintage)
 
 
-def parse(store: SnapshotStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
+def parse(store: RawStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
     record = manifest.record("dac2a")
     where = describe(record)
     raw = read_sdmx_frame(store.open_verified(record), where)

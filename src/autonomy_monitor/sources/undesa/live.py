@@ -21,7 +21,7 @@ import polars as pl
 from autonomy_monitor import countries
 from autonomy_monitor.catalog import SourceEntry
 from autonomy_monitor.errors import BadInput, UnresolvedCountries
-from autonomy_monitor.snapshots import Manifest, SnapshotStore
+from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest
 from autonomy_monitor.sources.live_common import (
     FetchOutcome,
@@ -48,7 +48,7 @@ SCHEMA = {
 
 
 def fetch(
-    client: HttpClient, store: SnapshotStore, entry: SourceEntry, since: int | None
+    client: HttpClient, store: RawStore, entry: SourceEntry, since: int | None
 ) -> FetchOutcome:
     request = ResourceRequest(source=SOURCE, resource=RESOURCE, url=entry.url)
     previous = store.previous_record(SOURCE, RESOURCE)
@@ -56,7 +56,7 @@ def fetch(
     return FetchOutcome(records=[record], vintage=entry.release)
 
 
-def parse(store: SnapshotStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
+def parse(store: RawStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
     record = manifest.record(RESOURCE)
     where = describe(record)
     p = entry.parameters

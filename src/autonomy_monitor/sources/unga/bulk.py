@@ -36,7 +36,7 @@ import polars as pl
 
 from autonomy_monitor import countries
 from autonomy_monitor.errors import BadInput
-from autonomy_monitor.warehouse import InputRecord, SourceResult, file_sha256, require_file
+from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult, file_sha256, require_file
 
 FOLDER = "unga_votes"
 UNVOTES_FILES = {

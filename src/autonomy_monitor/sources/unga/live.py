@@ -23,7 +23,7 @@ import polars as pl
 
 from autonomy_monitor.catalog import SourceEntry
 from autonomy_monitor.errors import BadInput, SourceError
-from autonomy_monitor.snapshots import Manifest, SnapshotStore
+from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest
 from autonomy_monitor.sources.live_common import (
     FetchOutcome,
@@ -61,7 +61,7 @@ def validator(entry: SourceEntry):
 
 
 def fetch(
-    client: HttpClient, store: SnapshotStore, entry: SourceEntry, since: int | None
+    client: HttpClient, store: RawStore, entry: SourceEntry, since: int | None
 ) -> FetchOutcome:
     request = ResourceRequest(source=SOURCE, resource=RESOURCE, url=entry.url)
     previous = store.previous_record(SOURCE, RESOURCE)
@@ -69,7 +69,7 @@ def fetch(
     return FetchOutcome(records=[record], vintage=entry.release)
 
 
-def parse(store: SnapshotStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
+def parse(store: RawStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
     record = manifest.record(RESOURCE)
     where = describe(record)
     raw = pl.read_csv(store.open_verified(record), infer_schema=False, encoding="utf8-lossy")

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from autonomy_monitor.sources import bulk_common as bc
-from autonomy_monitor.warehouse import SourceResult
+from autonomy_monitor.pipeline.warehouse import SourceResult
 
 SOURCE = "wdi"
 FOLDER = "wdi"

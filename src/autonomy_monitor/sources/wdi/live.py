@@ -20,7 +20,7 @@ import polars as pl
 
 from autonomy_monitor.catalog import SourceEntry
 from autonomy_monitor.errors import BadInput, SourceError
-from autonomy_monitor.snapshots import Manifest, SnapshotStore
+from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest, TransientContent
 from autonomy_monitor.sources.live_common import FetchOutcome, describe, load_json, reject_html
 
@@ -93,7 +93,7 @@ def country_list_request(entry: SourceEntry) -> ResourceRequest:
 
 
 def fetch(
-    client: HttpClient, store: SnapshotStore, entry: SourceEntry, since: int | None
+    client: HttpClient, store: RawStore, entry: SourceEntry, since: int | None
 ) -> FetchOutcome:
     """Fetch the country list and every page of every catalogued indicator."""
     records = [_fetch_one(client, store, country_list_request(entry))]
@@ -112,17 +112,17 @@ def fetch(
     return FetchOutcome(records=records, vintage=vintage)
 
 
-def _fetch_one(client: HttpClient, store: SnapshotStore, request: ResourceRequest):
+def _fetch_one(client: HttpClient, store: RawStore, request: ResourceRequest):
     previous = store.previous_record(SOURCE, request.resource)
     return client.fetch(store, request, validate=validate_page, previous=previous)
 
 
-def _page_meta(store: SnapshotStore, record) -> dict:
+def _page_meta(store: RawStore, record) -> dict:
     body = load_json(store.open_verified(record), describe(record))
     return body[0]
 
 
-def parse(store: SnapshotStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
+def parse(store: RawStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
     """The core table from the pages of one stored fetch; aggregates and nulls dropped."""
     aggregates = _aggregate_codes(store, manifest)
     rows = []
@@ -138,7 +138,7 @@ def parse(store: SnapshotStore, manifest: Manifest, entry: SourceEntry) -> dict[
     return {TABLE: frame.unique().sort(["indicator_code", "country_iso3", "year"])}
 
 
-def _aggregate_codes(store: SnapshotStore, manifest: Manifest) -> set[str]:
+def _aggregate_codes(store: RawStore, manifest: Manifest) -> set[str]:
     record = manifest.record(COUNTRY_LIST)
     body = load_json_stored(store, record)
     try:
@@ -147,7 +147,7 @@ def _aggregate_codes(store: SnapshotStore, manifest: Manifest) -> set[str]:
         raise BadInput(f"{describe(record)} is not a World Bank country list ({exc}).") from exc
 
 
-def _page_rows(store: SnapshotStore, record) -> list[tuple]:
+def _page_rows(store: RawStore, record) -> list[tuple]:
     body = load_json_stored(store, record)
     items = body[1] if len(body) > 1 and body[1] else []
     rows = []
@@ -170,7 +170,7 @@ def _year(text: str, record) -> int:
         raise BadInput(f"{describe(record)} has a non-year date {text!r}.") from exc
 
 
-def load_json_stored(store: SnapshotStore, record) -> list:
+def load_json_stored(store: RawStore, record) -> list:
     """A stored page, re-checked: a snapshot always held valid JSON when it was stored."""
     try:
         body = load_json(store.open_verified(record), describe(record))

@@ -29,10 +29,10 @@ from pathlib import Path
 import narwhals as nw
 import polars as pl
 
-from autonomy_monitor.engines import Engine
+from autonomy_monitor.compute import Engine
 from autonomy_monitor.indicators import relational
 from autonomy_monitor.sources.baci import bulk
-from autonomy_monitor.warehouse import InputRecord
+from autonomy_monitor.pipeline.warehouse import InputRecord
 
 FLAGS_TABLE = "out_products__strategic_dependence"
 SHARE_TABLE = "out_products__strategic_share"
@@ -135,7 +135,7 @@ def run_for_build(engine: Engine | None, folder: Path, work_dir: Path, progress=
     ``work_dir``; returns that folder and the provenance records."""
     if not folder.is_dir():
         raise bulk.BadInput(f"--baci-dir {folder} is not a folder: give the folder holding the BACI yearly CSV files.")
-    from autonomy_monitor.engines import get_engine
+    from autonomy_monitor.compute import get_engine
 
     own = engine is None
     work_dir.mkdir(parents=True, exist_ok=True)

@@ -74,17 +74,17 @@ def get_engine(name: str = "duckdb", master: str | None = None, **options: objec
     if name == "duckdb":
         if master:
             raise BadArgument("--spark-master only applies to --engine spark: drop it or add --engine spark.")
-        from autonomy_monitor.engines.duckdb_engine import DuckDBEngine
+        from autonomy_monitor.compute.duckdb_engine import DuckDBEngine
 
         return DuckDBEngine(**options)  # type: ignore[arg-type]
     if name == "spark":
-        from autonomy_monitor.engines.spark_engine import SparkEngine
+        from autonomy_monitor.compute.spark_engine import SparkEngine
 
         return SparkEngine(master=master or "local[*]", **options)  # type: ignore[arg-type]
     if name == "polars":
         if master:
             raise BadArgument("--spark-master only applies to --engine spark: drop it or add --engine spark.")
-        from autonomy_monitor.engines.polars_engine import PolarsEngine
+        from autonomy_monitor.compute.polars_engine import PolarsEngine
 
         return PolarsEngine()
     raise BadArgument(f"Unknown engine {name!r}: choose from {', '.join(ENGINES)}.")

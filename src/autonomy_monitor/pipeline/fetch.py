@@ -20,9 +20,9 @@ import polars as pl
 from autonomy_monitor.catalog import SourceEntry, load_source
 from autonomy_monitor.errors import BadArgument, SnapshotsMissing
 from autonomy_monitor.settings import Settings
-from autonomy_monitor.snapshots import Manifest, SnapshotStore, client_version, describe_store
+from autonomy_monitor.pipeline.rawstore import Manifest, RawStore, client_version, describe_store
 from autonomy_monitor.sources.client import HttpClient
-from autonomy_monitor.warehouse import InputRecord, SourceResult
+from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
 LIVE_SOURCES: tuple[str, ...] = ("wdi", "imf", "oecd", "undesa", "knomad", "unga")
 ALIASES = {"unvotes": "unga"}  # the issue's name for the UN votes source
@@ -71,7 +71,7 @@ def fetch_sources(
     Raises ``SourceUnreachable`` (one sentence naming the host) when the network is cut.
     """
     names = parse_sources(sources)
-    store = SnapshotStore.from_settings(settings)
+    store = RawStore.from_settings(settings)
     if offline or settings.offline:
         return stored_manifests(store, names)
     entries = [load_source(name) for name in names]
@@ -86,7 +86,7 @@ def fetch_sources(
 
 def _fetch_one(
     client: HttpClient,
-    store: SnapshotStore,
+    store: RawStore,
     entry: SourceEntry,
     since: int | None,
     progress: Progress | None,
@@ -108,7 +108,7 @@ def _fetch_one(
     return manifest
 
 
-def stored_manifests(store: SnapshotStore, names: Sequence[str]) -> list[Manifest]:
+def stored_manifests(store: RawStore, names: Sequence[str]) -> list[Manifest]:
     """The latest complete fetch of each source; SnapshotsMissing lists those never fetched."""
     found = {name: store.latest(name) for name in names}
     missing = [name for name, manifest in found.items() if manifest is None]
@@ -123,7 +123,7 @@ def stored_manifests(store: SnapshotStore, names: Sequence[str]) -> list[Manifes
 
 def load_live(settings: Settings, name: str) -> SourceResult:
     """Core tables of one source from its latest stored fetch, with the snapshots' provenance."""
-    store = SnapshotStore.from_settings(settings)
+    store = RawStore.from_settings(settings)
     (manifest,) = stored_manifests(store, [name])
     entry = load_source(name)
     tables = connector(name).parse(store, manifest, entry)

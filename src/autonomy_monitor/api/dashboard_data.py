@@ -1,7 +1,7 @@
 """Queries behind the web dashboard: the country list, the overview grid, key votes of a
 country, Central Asian residents in Japan, the downloadable tables and the curated events.
 
-Reads the warehouse or the bundled snapshot through :func:`store.query` with bound
+Reads the warehouse or the bundled snapshot through :func:`reader.query` with bound
 parameters only; table names in SQL come from the store's own list, never from a request.
 """
 
@@ -14,8 +14,8 @@ from importlib import resources
 
 import polars as pl
 
-from autonomy_monitor import warehouse
-from autonomy_monitor.api.store import has_table, open_store, query, store_label
+from autonomy_monitor.pipeline import warehouse
+from autonomy_monitor.api.reader import has_table, open_store, query, store_label
 from autonomy_monitor.countries import country_table, group_members, known_codes
 from autonomy_monitor.errors import BadArgument, BadInput
 from autonomy_monitor.settings import Settings

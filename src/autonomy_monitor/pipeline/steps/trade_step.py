@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 import narwhals as nw
 import polars as pl
 
-from autonomy_monitor.engines import Engine
+from autonomy_monitor.compute import Engine
 from autonomy_monitor.indicators import relational, trade
 from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA
 

@@ -12,7 +12,7 @@ import duckdb
 import narwhals as nw
 import polars as pl
 
-from autonomy_monitor.engines import arrow_compatible
+from autonomy_monitor.compute import arrow_compatible
 
 _names = itertools.count()
 

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from autonomy_monitor import warehouse
+from autonomy_monitor.pipeline import warehouse
 from autonomy_monitor.settings import Settings
 
 

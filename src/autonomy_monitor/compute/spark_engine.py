@@ -13,7 +13,7 @@ from pathlib import Path
 import narwhals as nw
 import polars as pl
 
-from autonomy_monitor.engines import arrow_compatible
+from autonomy_monitor.compute import arrow_compatible
 from autonomy_monitor.errors import BadArgument
 
 DEFAULT_CONFIG = {

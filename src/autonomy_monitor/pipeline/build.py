@@ -3,7 +3,7 @@
 Steps are declared in two immutable registries:
 
 * ``SOURCE_STEPS``: each reads raw files under the source directory and returns a
-  :class:`~autonomy_monitor.warehouse.SourceResult` (core tables + provenance records);
+  :class:`~autonomy_monitor.pipeline.warehouse.SourceResult` (core tables + provenance records);
 * ``DERIVED_STEPS``: each computes output tables from tables already built (pure functions
   of frames, so they can be tested without a warehouse).
 
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
-from autonomy_monitor import __version__, fetch, warehouse
+from autonomy_monitor import __version__
+from autonomy_monitor.pipeline import fetch, warehouse
 from autonomy_monitor.errors import BadArgument
 from autonomy_monitor.settings import Settings
 from autonomy_monitor.sources.unga import bulk as unga_bulk
@@ -32,12 +33,12 @@ from autonomy_monitor.sources.undesa import bulk as undesa_bulk
 from autonomy_monitor.sources.wdi import bulk as wdi_bulk
 from autonomy_monitor.sources.imf import bulk as imf_bulk
 from autonomy_monitor.sources.trade_recent import bulk as trade_recent_bulk
-from autonomy_monitor.steps import alignment_step
-from autonomy_monitor.engines import Engine, get_engine
-from autonomy_monitor.steps import products_step
-from autonomy_monitor.steps import trade_step
-from autonomy_monitor.steps import idealpoints_step
-from autonomy_monitor.steps import aid_step, dependence_step, energy_step, governance_step, migration_step, remittances_step
+from autonomy_monitor.pipeline.steps import alignment_step
+from autonomy_monitor.compute import Engine, get_engine
+from autonomy_monitor.pipeline.steps import products_step
+from autonomy_monitor.pipeline.steps import trade_step
+from autonomy_monitor.pipeline.steps import idealpoints_step
+from autonomy_monitor.pipeline.steps import aid_step, dependence_step, energy_step, governance_step, migration_step, remittances_step
 
 Progress = Callable[[str], None]
 

@@ -49,7 +49,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-class SnapshotRecord(BaseModel):
+class RawRecord(BaseModel):
     """Provenance of one stored file (the sidecar)."""
 
     model_config = ConfigDict(frozen=True)
@@ -78,13 +78,13 @@ class Manifest(BaseModel):
     vintage: str
     since: int | None = None
     client_version: str
-    records: list[SnapshotRecord]
+    records: list[RawRecord]
 
     @property
     def size(self) -> int:
         return sum(r.size for r in self.records)
 
-    def record(self, resource: str) -> SnapshotRecord:
+    def record(self, resource: str) -> RawRecord:
         """The record of ``resource``; BadInput naming the manifest if absent."""
         for rec in self.records:
             if rec.resource == resource:
@@ -110,14 +110,14 @@ class PendingObject:
         self.size += len(chunk)
 
 
-class SnapshotStore:
+class RawStore:
     """The snapshot store rooted at one folder (``Settings.snapshot_store``)."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SnapshotStore:
+    def from_settings(cls, settings: Settings) -> RawStore:
         return cls(settings.snapshot_store)
 
     # --- writing ---------------------------------------------------------------------------
@@ -135,20 +135,20 @@ class SnapshotStore:
         finally:
             pending.path.unlink(missing_ok=True)
 
-    def commit(self, pending: PendingObject, **provenance: Any) -> SnapshotRecord:
+    def commit(self, pending: PendingObject, **provenance: Any) -> RawRecord:
         """Move a finished download into ``objects/`` and write its sidecar."""
         sha = pending.digest.hexdigest()
         target = self.object_path(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
         _fsync(pending.path)
         os.replace(pending.path, target)
-        record = SnapshotRecord(
+        record = RawRecord(
             sha256=sha, size=pending.size, client_version=client_version(), **provenance
         )
         _atomic_write_text(self.sidecar_path(sha), record.model_dump_json(indent=2))
         return record
 
-    def put_bytes(self, data: bytes, **provenance: Any) -> SnapshotRecord:
+    def put_bytes(self, data: bytes, **provenance: Any) -> RawRecord:
         """Store ``data`` (already in memory) with its provenance."""
         with self.pending() as pending:
             pending.write(data)
@@ -171,7 +171,7 @@ class SnapshotStore:
     def sidecar_path(self, sha: str) -> Path:
         return self.root / "objects" / sha[:2] / f"{sha}.json"
 
-    def open_verified(self, record: SnapshotRecord) -> Path:
+    def open_verified(self, record: RawRecord) -> Path:
         """Path of a stored file after checking that its bytes still match its hash."""
         path = self.object_path(record.sha256)
         if not path.is_file():
@@ -206,7 +206,7 @@ class SnapshotStore:
             return []
         return sorted(p.name for p in runs.iterdir() if p.is_dir() and any(p.glob("*.json")))
 
-    def previous_record(self, source: str, resource: str) -> SnapshotRecord | None:
+    def previous_record(self, source: str, resource: str) -> RawRecord | None:
         """The latest stored record of one resource (for conditional requests)."""
         latest = self.latest(source)
         if latest is None:
@@ -231,7 +231,7 @@ def describe_store(
 
     With ``sources`` given, every named source gets a row, with nulls where nothing is stored.
     """
-    store = SnapshotStore.from_settings(settings)
+    store = RawStore.from_settings(settings)
     names = sorted(set(sources)) if sources is not None else store.sources()
     now = now or utc_now()
     rows = [_status_row(name, store.latest(name), now) for name in names]

@@ -6,7 +6,7 @@ small (at most 10 MB) — as Parquet files with a ``manifest.json`` recording ea
 rows, its SQL, the sha256 of its inputs and the package version. No raw records are
 included: alignment indicators, participation shares, the key-votes view and provenance.
 
-When no warehouse is built, queries read these files (see ``api.store.open_store``).
+When no warehouse is built, queries read these files (see ``api.reader.open_store``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from autonomy_monitor import __version__, warehouse
+from autonomy_monitor import __version__
+from autonomy_monitor.pipeline import warehouse
 from autonomy_monitor.errors import BadInput
 
 # Partners kept in the bundled alignment table: every country is paired with these

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 import polars as pl
 
-from autonomy_monitor.engines import Engine
+from autonomy_monitor.compute import Engine
 from autonomy_monitor.indicators import relational
 
 from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA
