@@ -231,7 +231,8 @@ def test_country_names_numbers_and_dates_per_locale() -> None:
 def test_events_are_dated_cited_and_include_un_admission() -> None:
     frame = api.events()
     assert frame.height >= 10
-    assert frame["url"].str.starts_with("https://").all()
+    assert frame["url"].str.contains(r"^https?://[a-z0-9.-]+\.[a-z]{2,}/").all()
+    assert frame["source"].str.len_chars().min() > 5 and frame["title"].str.len_chars().min() > 10
     admission = frame.filter(pl.col("kind") == "un")
     assert admission["date"].to_list()[0].isoformat() == "1992-03-02"
     assert set(admission["countries"][0]) == {"KAZ", "KGZ", "TJK", "TKM", "UZB"}
@@ -242,7 +243,7 @@ def test_events_are_dated_cited_and_include_un_admission() -> None:
     ({"date": "2004-13-01"}, "is not YYYY-MM-DD"),
     ({"kind": "party"}, "kind 'party'"),
     ({"countries": "KGZ;XXX"}, "unknown country codes"),
-    ({"url": "http://example.org"}, "https:// URL"),
+    ({"url": "ftp://example.org"}, "http(s):// URL"),
     ({"date_precision": "year"}, "date_precision"),
     ({"label": "a label far too long for a chart marker"}, "short marker text"),
 ])
@@ -252,6 +253,32 @@ def test_bad_event_rows_name_the_row_and_fault(row: dict[str, str], message: str
     with pytest.raises(api.BadInput, match="row 7") as error:
         parse_event({**good, **row}, 7)
     assert message in str(error.value)
+
+
+def test_events_hold_every_dialogue_foreign_ministers_meeting_and_the_summit() -> None:
+    frame = api.country_events("KGZ").filter(pl.col("title").str.contains("Central Asia plus Japan"))
+    ministers = frame.filter((pl.col("kind") == "dialogue") & pl.col("title").str.contains("Foreign Ministers' Meeting of"))
+    numbers = sorted(int(t.split(" ")[0].rstrip("stndrh")) for t in ministers["title"] if t[0].isdigit())
+    assert numbers == list(range(1, 10))  # 1st 2004 Astana ... 9th 2022 Tokyo (sources count nine up to 2022)
+    assert ministers["date"].min().isoformat() == "2004-08-28"
+    assert frame.filter(pl.col("kind") == "officials").height >= 8  # the dated senior officials' meetings
+    assert frame.filter(pl.col("kind") == "summit")["date"].max().isoformat() == "2025-12-20"
+
+
+def test_events_command_prints_the_timeline_with_sources() -> None:
+    from typer.testing import CliRunner
+
+    from autonomy_monitor.cli.main import app
+
+    result = CliRunner().invoke(app, ["events", "--country", "KGZ", "--from", "2004", "--format", "csv"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    frame = pl.read_csv(io.StringIO(result.output))
+    assert frame["date"].min() >= "2004-01-01" and frame.height >= 20
+    assert frame["url"].str.starts_with("http").all()
+    table = CliRunner().invoke(app, ["events", "--country", "KGZ"], catch_exceptions=False)
+    assert "5th Foreign Ministers' Meeting" in table.output and "knews.kg" in table.output
+    bad = CliRunner().invoke(app, ["events", "--country", "XXX"])
+    assert bad.exit_code == 2 and "Unknown country" in bad.output
 
 
 # --- scenario levers ---------------------------------------------------------------------------

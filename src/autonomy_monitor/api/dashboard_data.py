@@ -30,7 +30,9 @@ JAPAN_TABLE = "out_migration__japan_residents"
 DOWNLOAD_PREFIXES = ("out_", "meta_", "qa_", "core_")
 COUNTRY_COLUMNS = ("country_iso3", "reporter_iso3", "recipient_iso3", "receiver_iso3", "origin_iso3", "nationality_iso3")
 EVENT_COLUMNS = ("date", "date_precision", "kind", "label", "title", "countries", "source", "url")
-EVENT_KINDS = ("un", "dialogue", "summit", "vote", "sanctions", "corridor", "organisation", "labour", "war")
+EVENT_KINDS = ("un", "dialogue", "officials", "summit", "vote", "sanctions", "corridor", "organisation", "labour", "war")
+#: Kinds drawn as markers on time charts (senior officials' meetings are listed, not drawn).
+CHART_EVENT_KINDS = ("un", "dialogue", "summit", "vote", "sanctions", "war")
 
 
 def countries() -> pl.DataFrame:
@@ -205,8 +207,8 @@ def parse_event(row: dict[str, str], line: int) -> dict[str, object]:
     unknown = [c for c in codes if c != "*" and c not in known_codes()]
     if unknown:
         raise BadInput(f"{where}: unknown country codes {unknown}; use ISO3 codes, C5 or *.")
-    if not row["source"].strip() or not row["url"].startswith("https://"):
-        raise BadInput(f"{where}: every event needs a source and an https:// URL.")
+    if not row["source"].strip() or not row["url"].startswith(("https://", "http://")):
+        raise BadInput(f"{where}: every event needs a source and a public http(s):// URL.")
     if not row["label"].strip() or len(row["label"]) > 24:
         raise BadInput(f"{where}: label {row['label']!r} must be a short marker text (1–24 characters).")
     return {"date": date, "date_precision": row["date_precision"], "kind": row["kind"], "label": row["label"], "title": row["title"],

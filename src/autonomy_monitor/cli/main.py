@@ -193,6 +193,10 @@ from autonomy_monitor.cli import serve as serve_cli  # noqa: E402 - registered a
 
 app.command("serve")(serve_cli.serve_command)
 
+from autonomy_monitor.cli import events as events_cli  # noqa: E402 - registered after app exists
+
+app.command("events")(events_cli.events_command)
+
 
 @app.command()
 @user_errors
