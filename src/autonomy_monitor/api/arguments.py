@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autonomy_monitor.countries import parse_country_list
 from autonomy_monitor.errors import BadArgument
 
 
@@ -23,6 +22,8 @@ class YearSpan:
 UN_VOTES = YearSpan(1946, 2026, "UN votes")
 DEPENDENCE = YearSpan(1960, 2030, "dependence data")
 TRADE = YearSpan(1960, 2030, "trade data")
+
+INDEX_DEFAULT_POWERS = "RUS,CHN,USA,EU27,JPN,TUR"  # the composite index's powers (``autonomy index --powers``)
 
 
 def year_range(span: YearSpan, year: int | None = None, start: int | None = None, end: int | None = None) -> tuple[int, int]:
@@ -45,6 +46,8 @@ def year_range(span: YearSpan, year: int | None = None, start: int | None = None
 
 def one_country(text: str, role: str = "country") -> str:
     """Exactly one country (code, name or a one-member group) or a BadArgument."""
+    from autonomy_monitor.countries import parse_country_list  # Polars: not needed by --help
+
     codes = parse_country_list(text)
     if len(codes) != 1:
         raise BadArgument(f"Expected one {role}, got {text!r} ({len(codes)} countries).")

@@ -14,7 +14,6 @@ from autonomy_monitor.api.arguments import UN_VOTES, one_country, year_range
 from autonomy_monitor.api.reader import has_table, query, store_label
 from autonomy_monitor.countries import continuity_chain, parse_country_list
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
-from autonomy_monitor.models.idealpoints import distances_to_powers
 from autonomy_monitor.settings import Settings
 
 TABLE = "out_alignment__ideal_points"
@@ -61,6 +60,8 @@ def ideal_point_distances(
         raise BadArgument("Give at least one power other than the country itself (e.g. RUS,CHN).")
     points = ideal_points([code, *wanted], start, end, settings=settings)
     power_states = {s: p for p in wanted for s in continuity_chain(p)}
+    from autonomy_monitor.models.idealpoints import distances_to_powers  # SciPy: only here
+
     dist = distances_to_powers(points, list(power_states))
     return dist.filter(pl.col("country_iso3").is_in(continuity_chain(code))).with_columns(
         pl.col("power_iso3").replace_strict(power_states).alias("power_iso3"),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.api.arguments import INDEX_DEFAULT_POWERS as DEFAULT_POWERS
 from autonomy_monitor.api.reader import has_table, query
 from autonomy_monitor.countries import group_members, group_names, parse_country_list
 from autonomy_monitor.errors import BadArgument, BadInput, WarehouseMissing
@@ -22,7 +23,6 @@ from autonomy_monitor.settings import Settings
 
 TABLE = "out_dependence__yearly"
 ALIGNMENT = "out_alignment__yearly_vote_agreement_wide"
-DEFAULT_POWERS = "RUS,CHN,USA,EU27,JPN,TUR"
 MEASURES = [m for _, m, _ in model.RAW_MEASURES.values()]
 DIMENSION_COMPONENT = {dim: comp for comp, (dim, _, _) in model.RAW_MEASURES.items()}
 

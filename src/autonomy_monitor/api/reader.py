@@ -2,25 +2,58 @@
 
 Every query goes through :func:`query` with bound parameters only; table and column names
 never come from user input.
+
+One process holds one DuckDB connection per store and reuses it: opening the warehouse (or
+creating the snapshot's views) costs milliseconds, and a briefing or a dashboard page runs
+dozens of queries. Each query gets its own cursor (a light handle on the same database, safe
+to use from another thread). The cache is keyed by the store's file identity (inode, size,
+modification time), so a rebuilt warehouse, which ``os.replace`` moves into place, is opened
+afresh; connections to older versions fall out of the small cache.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import polars as pl
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
 
-from autonomy_monitor.pipeline import warehouse
-from autonomy_monitor.settings import Settings
+    from autonomy_monitor.settings import Settings
+
+StoreKey = tuple[str, str, tuple[int, ...]]  # kind ("warehouse"/"bundled"), path, file identity
+
+
+def store_key(settings: Settings) -> StoreKey:
+    """Which store ``settings`` reads, with a stamp that changes when the store is rebuilt."""
+    if settings.warehouse.is_file():
+        stat = settings.warehouse.stat()
+        return "warehouse", str(settings.warehouse), (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    folder = settings.bundled_snapshot
+    stamps = tuple(p.stat().st_mtime_ns for p in sorted(folder.glob("*.parquet"))) if folder.is_dir() else ()
+    return "bundled", str(folder), stamps
+
+
+@functools.lru_cache(maxsize=4)
+def shared_connection(key: StoreKey) -> duckdb.DuckDBPyConnection:
+    """The process's connection to one store (opened once per store version)."""
+    from autonomy_monitor.pipeline import warehouse
+
+    kind, path, _stamp = key
+    if kind == "warehouse":
+        return warehouse.connect_readonly(Path(path))
+    return warehouse.connect_bundled(Path(path))
 
 
 def open_store(settings: Settings) -> duckdb.DuckDBPyConnection:
-    """Read-only connection to the warehouse, or to the bundled snapshot if none is built."""
-    if settings.warehouse.is_file():
-        return warehouse.connect_readonly(settings.warehouse)
-    return warehouse.connect_bundled(settings.bundled_snapshot)
+    """A read-only cursor on the warehouse, or on the bundled snapshot if none is built.
+
+    Close it when done; the shared connection behind it stays open for the next query.
+    """
+    return shared_connection(store_key(settings)).cursor()
 
 
 def store_label(settings: Settings) -> str:
@@ -32,17 +65,27 @@ def store_label(settings: Settings) -> str:
 
 def query(settings: Settings, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
     """Run one parameterised SQL statement and return a Polars frame."""
-    connection = open_store(settings)
+    import polars as pl
+
+    cursor = open_store(settings)
     try:
-        relation = connection.sql(sql, params=list(params))
-        return pl.from_arrow(relation.to_arrow_table())  # type: ignore[return-value]
+        relation = cursor.sql(sql, params=list(params))
+        return pl.DataFrame(relation)  # Arrow C stream: no pyarrow import
     finally:
-        connection.close()
+        cursor.close()
+
+
+@functools.lru_cache(maxsize=4)
+def store_tables(key: StoreKey) -> frozenset[str]:
+    """Names of the tables and views in one store version (listed once)."""
+    from autonomy_monitor.pipeline import warehouse
+
+    cursor = shared_connection(key).cursor()
+    try:
+        return frozenset(warehouse.table_names(cursor))
+    finally:
+        cursor.close()
 
 
 def has_table(settings: Settings, name: str) -> bool:
-    connection = open_store(settings)
-    try:
-        return name in warehouse.table_names(connection)
-    finally:
-        connection.close()
+    return name in store_tables(store_key(settings))

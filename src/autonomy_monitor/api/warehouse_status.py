@@ -1,17 +1,21 @@
-"""Build and status: what the warehouse holds and where every table came from."""
+"""Build and status: what the warehouse holds and where every table came from.
+
+The pipeline modules (sources, HTTP client, build steps) are imported inside the functions
+that run them, so ``autonomy --help`` and the lookups do not load them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
-
-from autonomy_monitor.pipeline import build as build_pipeline
-from autonomy_monitor.pipeline import bundle, fetch
 from autonomy_monitor.api.reader import has_table, query, store_label
 from autonomy_monitor.errors import BadArgument
 from autonomy_monitor.settings import Settings
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def build(
@@ -35,6 +39,9 @@ def build(
     ``live``: first fetch the live sources into the snapshot store (skipped with
     ``offline``, which uses what is stored and says what is missing), then build from it.
     """
+    from autonomy_monitor.pipeline import build as build_pipeline
+    from autonomy_monitor.pipeline import fetch
+
     settings = settings or Settings()
     if engine is not None:
         settings = settings.model_copy(update={"engine": check_engine(engine)})
@@ -64,25 +71,29 @@ def fetch_sources(
     progress: Callable[[str], None] | None = None,
 ) -> list:
     """Fetch live sources into the snapshot store (see ``autonomy_monitor.pipeline.fetch``)."""
+    from autonomy_monitor.pipeline import fetch
+
     return fetch.fetch_sources(settings or Settings(), sources, since, offline, progress=progress)
-
-
-def live_sources() -> tuple[str, ...]:
-    return fetch.LIVE_SOURCES
 
 
 def snapshot_store_status(settings: Settings | None = None) -> pl.DataFrame:
     """Each live source's stored vintage, fetch time and age (nulls where nothing is stored)."""
+    from autonomy_monitor.pipeline import fetch
+
     return fetch.status(settings or Settings())
 
 
 def write_snapshot(target: Path | None = None, *, settings: Settings | None = None) -> dict:
     """Export the bundled snapshot's tables from the built warehouse (see ``pipeline/bundle.py``)."""
+    from autonomy_monitor.pipeline import bundle
+
     settings = settings or Settings()
     return bundle.write_snapshot(settings.warehouse, target or settings.bundled_snapshot)
 
 
 def source_names() -> list[str]:
+    from autonomy_monitor.pipeline import build as build_pipeline
+
     return build_pipeline.source_names()
 
 
@@ -107,6 +118,8 @@ def tally_mismatches(settings: Settings | None = None) -> pl.DataFrame:
     """Roll calls whose stored votes do not reproduce the official tally."""
     settings = settings or Settings()
     if not has_table(settings, "qa_unga__tally_mismatches"):
+        import polars as pl
+
         return pl.DataFrame()
     return query(settings, "SELECT * FROM qa_unga__tally_mismatches ORDER BY roll_call_id")
 

@@ -8,13 +8,15 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import polars as pl
 from rich.console import Console
-from rich.table import Table
 
 from autonomy_monitor import api
+
+if TYPE_CHECKING:  # Polars and Rich tables load when a command prints, not for --help
+    import polars as pl
+    from rich.table import Table
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,6 +84,8 @@ def print_frame(
 
 
 def rich_table(frame: pl.DataFrame, *, title: str = "", caption: str = "") -> Table:
+    from rich.table import Table
+
     table = Table(title=title or None, caption=caption or None, caption_justify="left")
     for name, dtype in frame.schema.items():
         table.add_column(name, justify="right" if dtype.is_numeric() else "left")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
 from autonomy_monitor import api
 from autonomy_monitor.cli.common import OutputFormat, console, print_frame, rich_table, user_errors
 from autonomy_monitor.cli.products import show_products
+
+if TYPE_CHECKING:
+    import polars as pl
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
@@ -28,6 +30,8 @@ def dependence_command(
     out: OutOption = None,
 ) -> None:
     """Dependence of COUNTRY on each partner by dimension and year, with method, source and flag."""
+    import polars as pl
+
     if dimension == "products":  # HS6 strategic dependencies (cli/products.py)
         show_products(country, year=year, start=start, end=end, fmt=fmt, out=out)
         return
@@ -57,6 +61,8 @@ def profile_command(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """One screen: largest dependencies by dimension, governance context, UN vote agreement with the powers."""
+    import polars as pl
+
     result = api.profile(country)
     if fmt is not OutputFormat.table:
         print_frame(profile_frame(result), fmt)
@@ -103,6 +109,8 @@ def short_source(row: dict) -> str:
 
 def profile_frame(result: api.Profile) -> pl.DataFrame:
     """The profile as one long frame (section, label, partner, value, year, source) for csv/json."""
+    import polars as pl
+
     deps = result.dependencies.select(pl.lit("dependence").alias("section"), pl.col("dimension") + "/" + pl.col("measure"),
                                       "partner_iso3", "value", "year", "source")
     deps.columns = ["section", "label", "partner_iso3", "value", "year", "source"]

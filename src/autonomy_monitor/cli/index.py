@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from autonomy_monitor import api
@@ -27,6 +26,8 @@ def index_command(
     out: OutOption = None,
 ) -> None:
     """Autonomy score (1 − the largest dependence on any single power) with 90 % intervals and rank stability."""
+    import polars as pl
+
     result = api.autonomy_index(countries, year=year, powers=powers, weights=weights, draws=draws, seed=seed)
     if fmt is not OutputFormat.table:
         joined = result.dependence.join(result.scores.drop("year"), on="country_iso3", how="left")

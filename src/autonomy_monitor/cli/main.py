@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from autonomy_monitor import __version__, api
 from autonomy_monitor.cli.common import OutputFormat, console, print_frame, rich_table, user_errors
@@ -53,6 +52,8 @@ def build(
     baci_dir: Annotated[Path | None, typer.Option("--baci-dir", help="Folder of CEPII BACI yearly CSVs (or UN Comtrade bulk CSV): adds product-level (HS6) dependence.")] = None,
 ) -> None:
     """Build the warehouse from raw files (or live sources); the previous warehouse stays until the new one is complete."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     settings = api.Settings()
     chosen = [s.strip() for s in only.split(",")] if only else None
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console(), transient=False) as progress:

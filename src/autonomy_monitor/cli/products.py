@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
 
 from autonomy_monitor import api
 from autonomy_monitor.cli.common import OutputFormat, console, print_frame, rich_table
@@ -15,6 +14,8 @@ SHOWN = 25
 def show_products(country: str, *, year: int | None, start: int | None, end: int | None,
                   fmt: OutputFormat, out: Path | None) -> None:
     """Strategic products (largest imports first) and the China/Russia strategic import share."""
+    import polars as pl
+
     products = api.product_dependence(country, year=year, start=start, end=end)
     shares = api.products_strategic_share(country, year=year, start=start, end=end)
     if fmt is not OutputFormat.table:

@@ -11,7 +11,6 @@ import typer
 
 from autonomy_monitor import api
 from autonomy_monitor.cli.common import console, user_errors
-from autonomy_monitor.reports import build_report
 
 
 class ReportFormat(str, enum.Enum):
@@ -35,6 +34,8 @@ def report_command(
     lang: Annotated[ReportLanguage, typer.Option("--lang", help="Language of the report's text.")] = ReportLanguage.en,
 ) -> None:
     """Write a country briefing: largest dependencies and their change, UN alignment, key votes, sources."""
+    from autonomy_monitor.reports import build_report  # charts and Typst: only for this command
+
     data = build_report(country, fmt.value, year=year, since=since, lang=lang.value)
     if out is not None and str(out) == "-":
         sys.stdout.buffer.write(data)

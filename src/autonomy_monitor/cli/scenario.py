@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from autonomy_monitor import api
@@ -37,6 +36,8 @@ def list_command(fmt: FormatOption = OutputFormat.table) -> None:
 def explain_command(name: Annotated[str, typer.Argument(help="Bundled scenario name or a TOML file.")],
                     fmt: FormatOption = OutputFormat.table) -> None:
     """A scenario's rationale, stated facts (with sources), assumptions and lever parameters."""
+    import polars as pl
+
     spec, assumptions = api.scenario_explain(name)
     if fmt is not OutputFormat.table:
         print_frame(assumptions, fmt)
@@ -55,6 +56,8 @@ def run_command(name: Annotated[str, typer.Argument(help="Bundled scenario name 
                 top: Annotated[int, typer.Option("--top", help="Largest baseline partners shown besides those the levers name.")] = 3,
                 ) -> None:
     """Baseline vs scenario, per year: values, differences and the scenario's assumptions."""
+    import polars as pl
+
     result = api.run_scenario(name)
     if fmt is not OutputFormat.table:
         print_frame(result.comparison, fmt, out=out)

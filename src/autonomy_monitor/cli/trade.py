@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from autonomy_monitor import api
@@ -35,6 +34,8 @@ def gaps_command(
     out: OutOption = None,
 ) -> None:
     """Large gaps between a reporter's own trade figures and its partners' mirror figures."""
+    import polars as pl
+
     frame = api.mirror_gaps(reporter, partner, year=year, start=start, end=end, min_ratio=min_ratio, flow=flow)
     if fmt is not OutputFormat.table:
         print_frame(frame, fmt, out=out)

@@ -56,7 +56,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 COMPONENTS = ("trade", "remittances", "migration", "aid", "finance", "energy", "alignment")
 DEFAULT_WEIGHTS: dict[str, float] = {"trade": 0.30, "remittances": 0.20, "migration": 0.10, "aid": 0.10,
@@ -184,8 +183,22 @@ def autonomy_array(d: np.ndarray) -> np.ndarray:
 
 def ranks(a: np.ndarray) -> np.ndarray:
     """Rank 1 = most autonomous, along the last axis (ties averaged; NaN ranked last)."""
-    filled = np.where(np.isnan(a), -np.inf, a)
-    return stats.rankdata(-filled, axis=-1, method="average")
+    filled = -np.where(np.isnan(a), -np.inf, a)
+    return average_ranks(filled)
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n along the last axis, ties get the mean of their ranks (``rankdata`` "average").
+
+    rank = (#{x_j < x_i} + #{x_j <= x_i} + 1) / 2, both counts by binary search in the sorted
+    row; numpy only, so the index does not need ``scipy.stats`` at start-up.
+    """
+    rows = x.reshape(-1, x.shape[-1])
+    out = np.empty(rows.shape, dtype=float)
+    for k, row in enumerate(rows):
+        ordered = np.sort(row)
+        out[k] = (np.searchsorted(ordered, row, "left") + np.searchsorted(ordered, row, "right") + 1) / 2.0
+    return out.reshape(x.shape)
 
 
 def compute_index(values: pl.DataFrame, countries: Sequence[str], powers: Sequence[str], year: int,
@@ -292,6 +305,8 @@ def joint_view(pairs: pl.DataFrame) -> pl.DataFrame:
 
     ``pairs``: country_iso3, year, power, dependence (0..1), agreement (0..1).
     """
+    from scipy import stats  # p-values; imported here so the index and the CLI start without SciPy
+
     rows = []
     for power in pairs["power"].unique(maintain_order=True).to_list():
         part = pairs.filter((pl.col("power") == power) & pl.col("dependence").is_not_null() & pl.col("agreement").is_not_null()

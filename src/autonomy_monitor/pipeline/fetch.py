@@ -20,11 +20,11 @@ import polars as pl
 from autonomy_monitor.catalog import SourceEntry, load_source
 from autonomy_monitor.errors import BadArgument, SnapshotsMissing
 from autonomy_monitor.settings import Settings
+from autonomy_monitor.sources import LIVE_SOURCES
 from autonomy_monitor.pipeline.rawstore import Manifest, RawStore, client_version, describe_store
 from autonomy_monitor.sources.client import HttpClient
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
-LIVE_SOURCES: tuple[str, ...] = ("wdi", "imf", "oecd", "undesa", "knomad", "unga")
 ALIASES = {"unvotes": "unga"}  # the name for the UN votes source
 
 Progress = Callable[[str], None]
