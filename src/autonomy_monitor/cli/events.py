@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
-from rich.table import Table
 
 from autonomy_monitor import api
 from autonomy_monitor.cli.common import OutputFormat, console, print_frame, user_errors
+
+if TYPE_CHECKING:  # loaded inside the functions: --help stays light
+    import polars as pl
+    from rich.table import Table
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
@@ -19,6 +21,8 @@ FIRST_YEAR, LAST_YEAR = 1945, 2100
 
 def selected_events(country: str | None, start: int | None) -> pl.DataFrame:
     """Events concerning ``country`` (every event when None) from year ``start`` on, oldest first."""
+    import polars as pl
+
     if start is not None and not FIRST_YEAR <= start <= LAST_YEAR:
         raise api.BadArgument(f"--from {start} is out of range: give a year between {FIRST_YEAR} and {LAST_YEAR}, e.g. 2004.")
     if country is None:
@@ -40,6 +44,8 @@ def shown_date(date: object, precision: str) -> str:
 
 
 def events_table(frame: pl.DataFrame, title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, caption="Dates to the month where the day is not known. Every event links to a public source.",
                   caption_justify="left", show_lines=False)
     table.add_column("date", no_wrap=True)
@@ -61,6 +67,8 @@ def events_command(
 ) -> None:
     """Dated events with a one-line description and a public source: the "Central Asia plus Japan"
     dialogue (foreign ministers', senior officials' meetings, summits), key UN votes, wars, sanctions."""
+    import polars as pl
+
     frame = selected_events(country, start)
     if fmt is not OutputFormat.table:
         print_frame(frame.with_columns(pl.col("countries").list.join(";")), fmt, out=out)
