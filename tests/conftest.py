@@ -23,6 +23,20 @@ def shared_data() -> Path:
     return path
 
 
+def shared_specimens_dir() -> Path:
+    """Real responses of the publishers' services: AUTONOMY_SHARED_SPECIMENS, default
+    ../shared/specimens (see its SOURCES.md; read at test time, never copied here)."""
+    return Path(os.environ.get("AUTONOMY_SHARED_SPECIMENS", REPO_ROOT.parent / "shared" / "specimens"))
+
+
+@pytest.fixture(scope="session")
+def specimens() -> Path:
+    path = shared_specimens_dir()
+    if not path.is_dir():
+        pytest.skip(f"real service specimens {path} are absent (set AUTONOMY_SHARED_SPECIMENS)")
+    return path
+
+
 @pytest.fixture(autouse=True)
 def isolated_stores(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep tests off the user's own warehouse and snapshot store (unless set explicitly)."""

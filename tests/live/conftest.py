@@ -48,6 +48,14 @@ def _block_network(request: pytest.FixtureRequest):
     pytest_socket.enable_socket()
 
 
+def specimen_path(specimens: Path, folder: str, name: str) -> Path:
+    """One real specimen file under ``../shared/specimens/<folder>/`` (skip if absent)."""
+    path = specimens / folder / name
+    if not path.is_file():
+        pytest.skip(f"real specimen {path} is absent (see shared/specimens/SOURCES.md)")
+    return path
+
+
 def fixture_bytes(source: str, name: str) -> bytes:
     return (FIXTURES / source / name).read_bytes()
 

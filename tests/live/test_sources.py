@@ -17,6 +17,8 @@ from autonomy_monitor.pipeline import fetch
 from autonomy_monitor.catalog import load_source
 from autonomy_monitor.errors import BadInput, SnapshotsMissing, SourceError, SourceUnreachable
 from autonomy_monitor.pipeline.rawstore import describe_store
+from autonomy_monitor.sources.undesa import bulk as undesa_bulk
+from autonomy_monitor.sources.unga import bulk as unga_bulk
 
 
 def _only(monkeypatch, name: str, **parameters) -> None:
@@ -137,7 +139,7 @@ def test_sdmx_garbage_is_retried_then_clear_error(settings, sleeps):
     assert describe_store(settings).is_empty()
 
 
-# --- UN DESA and KNOMAD (xlsx) ---------------------------------------------------------------
+# --- UN DESA (xlsx; KNOMAD is tested on the real workbooks in test_knomad_specimens.py) ---------------------------------------------------------------
 
 @respx.mock
 def test_undesa_workbook_to_iso3_pairs(settings, sleeps, tmp_path):
@@ -145,7 +147,7 @@ def test_undesa_workbook_to_iso3_pairs(settings, sleeps, tmp_path):
     respx.get(load_source("undesa").url).mock(return_value=httpx.Response(200, content=book))
     fetch.fetch_sources(settings, "undesa", client=_fast_client(sleeps))
     table = fetch.load_live(settings, "undesa").tables["core_undesa__migrant_stock"]
-    assert table.columns == ["origin_iso3", "destination_iso3", "year", "migrants"]
+    assert table.schema == pl.Schema(undesa_bulk.CORE_SCHEMA)  # the bulk reader's shape
     assert set(table["origin_iso3"]) == {"UZB", "KGZ"}  # World, Other, Channel Islands dropped
     uzb_rus = table.filter((pl.col("origin_iso3") == "UZB") & (pl.col("destination_iso3") == "RUS"))
     assert uzb_rus["year"].to_list() == [1990, 1995, 2000, 2005, 2010, 2015, 2020, 2024]
@@ -165,47 +167,6 @@ def test_undesa_renamed_column_is_one_clear_error(settings, sleeps, tmp_path):
     assert describe_store(settings).is_empty()
 
 
-def _mock_knomad(tmp_path, **matrix_kwargs):
-    specimen = load_specimen_module("knomad")
-    entry = load_source("knomad")
-    respx.get(entry.parameters["matrix_url"]).mock(return_value=httpx.Response(
-        200, content=specimen.build_matrix(tmp_path / "m.xlsx", **matrix_kwargs).read_bytes()))
-    respx.get(entry.parameters["inflows_url"]).mock(return_value=httpx.Response(
-        200, content=specimen.build_inflows(tmp_path / "i.xlsx").read_bytes()))
-
-
-@respx.mock
-def test_knomad_matrix_and_inflows(settings, sleeps, tmp_path):
-    _mock_knomad(tmp_path)
-    (manifest,) = fetch.fetch_sources(settings, "knomad", client=_fast_client(sleeps))
-    assert manifest.vintage == load_source("knomad").release
-    tables = fetch.load_live(settings, "knomad").tables
-    matrix = tables["core_knomad__bilateral_remittances"]
-    assert matrix.columns == ["sender_iso3", "receiver_iso3", "year", "remittances_usd"]
-    assert set(matrix["sender_iso3"]) == {"RUS", "DEU", "KOR"}  # the WORLD row is dropped
-    rus_kgz = matrix.filter((pl.col("sender_iso3") == "RUS") & (pl.col("receiver_iso3") == "KGZ"))
-    assert rus_kgz.select("year", "remittances_usd").rows() == [(2021, 2000.5e6)]
-    assert matrix.filter(pl.col("sender_iso3") == "DEU").height == 1  # blank and 0 are no corridor
-    inflows = tables["core_knomad__remittance_inflows"]
-    assert set(inflows["receiver_iso3"]) == {"KGZ", "TJK"}
-    assert inflows.filter(pl.col("is_estimate"))["year"].unique().to_list() == [2023]
-
-
-@respx.mock
-def test_knomad_unknown_country_name_is_listed(settings, sleeps, tmp_path):
-    _mock_knomad(tmp_path, extra_sender="Atlantis")
-    with pytest.raises(BadInput, match="'Atlantis'"):
-        fetch.fetch_sources(settings, "knomad", client=_fast_client(sleeps))
-
-
-def test_knomad_non_xlsx_body_is_retried(settings, sleeps):
-    with respx.mock:
-        respx.get(url__regex=r"https://www\.knomad\.org/.*").mock(
-            return_value=httpx.Response(200, content=b"not a zip"))
-        with pytest.raises(SourceError, match="not an xlsx"):
-            fetch.fetch_sources(settings, "knomad", client=_fast_client(sleeps))
-
-
 # --- UN votes (CSV) ---------------------------------------------------------------------------
 
 @respx.mock
@@ -215,8 +176,8 @@ def test_unga_votes_and_roll_calls(settings, sleeps):
     fetch.fetch_sources(settings, "unvotes", client=_fast_client(sleeps))
     tables = fetch.load_live(settings, "unga").tables
     calls = tables["core_unga__roll_calls"]
-    assert calls.columns == ["roll_call_id", "resolution_symbol", "date", "session", "title",
-                             "issue_tags", "is_important"]
+    assert calls.schema == pl.Schema(unga_bulk.ROLL_CALL_SCHEMA)  # the bulk reader's shape
+    assert "ukraine" in calls["issue_tags"][0].to_list()  # ES-11, tagged by the bulk rule
     assert calls["resolution_symbol"].to_list() == ["A/RES/ES-11/1", "A/RES/78/200"]
     assert calls["date"].to_list() == [dt.date(2022, 3, 2), dt.date(2023, 12, 19)]
     votes = tables["core_unga__votes"]

@@ -23,7 +23,8 @@ from autonomy_monitor.settings import Settings
 from autonomy_monitor.sources import LIVE_SOURCES
 from autonomy_monitor.pipeline.rawstore import Manifest, RawStore, client_version, describe_store
 from autonomy_monitor.sources.client import HttpClient
-from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
+from autonomy_monitor.pipeline.warehouse import SourceResult
+from autonomy_monitor.sources.live_common import snapshot_inputs
 
 ALIASES = {"unvotes": "unga"}  # the issue's name for the UN votes source
 
@@ -122,22 +123,14 @@ def stored_manifests(store: RawStore, names: Sequence[str]) -> list[Manifest]:
 
 
 def load_live(settings: Settings, name: str) -> SourceResult:
-    """Core tables of one source from its latest stored fetch, with the snapshots' provenance."""
+    """Core tables of one source from its latest stored fetch, with the snapshots' provenance
+    (one input row per stored file; the connector counts its rejects on them)."""
     store = RawStore.from_settings(settings)
     (manifest,) = stored_manifests(store, [name])
     entry = load_source(name)
-    tables = connector(name).parse(store, manifest, entry)
-    inputs = [
-        InputRecord(
-            source=name,
-            file=f"{record.url} [{record.resource}, fetched {record.fetched_at:%Y-%m-%d}]",
-            sha256=record.sha256,
-            publisher=entry.publisher,
-            license=entry.license,
-        )
-        for record in manifest.records
-    ]
-    return SourceResult(tables=tables, inputs=inputs)
+    inputs = snapshot_inputs(manifest, entry)
+    tables = connector(name).parse(store, manifest, entry, inputs)
+    return SourceResult(tables=tables, inputs=list(inputs.values()))
 
 
 def status(settings: Settings) -> pl.DataFrame:

@@ -9,16 +9,20 @@ import io
 import json
 import re
 from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import httpx
 import polars as pl
 
+from autonomy_monitor.catalog import SourceEntry
 from autonomy_monitor.errors import BadInput, SourceError
-from autonomy_monitor.pipeline.rawstore import RawRecord
+from autonomy_monitor.pipeline.rawstore import Manifest, RawRecord
+from autonomy_monitor.pipeline.warehouse import InputRecord
 from autonomy_monitor.sources.client import TransientContent
 
 _HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body)", re.IGNORECASE)
@@ -80,6 +84,32 @@ def require_columns(frame: pl.DataFrame, wanted: Sequence[str], where: str) -> N
 
 def describe(record: RawRecord) -> str:
     return f"snapshot {record.sha256[:12]} of {record.url} ({record.source} {record.resource})"
+
+
+Inputs = Mapping[str, InputRecord]
+
+
+def snapshot_input(record: RawRecord, entry: SourceEntry) -> InputRecord:
+    """The provenance row of one stored snapshot: its URL, resource, fetch date and sha256."""
+    return InputRecord(
+        source=record.source,
+        file=f"{record.url} [{record.resource}, fetched {record.fetched_at:%Y-%m-%d}]",
+        sha256=record.sha256,
+        publisher=entry.publisher,
+        license=entry.license,
+    )
+
+
+def snapshot_inputs(manifest: Manifest, entry: SourceEntry, given: Inputs | None = None) -> Inputs:
+    """``given`` (from ``fetch.load_live``), else fresh provenance rows, keyed by resource."""
+    if given is not None:
+        return given
+    return {record.resource: snapshot_input(record, entry) for record in manifest.records}
+
+
+def snapshot_file(record: RawRecord) -> Path:
+    """The file name of a snapshot's URL, for the bulk readers' messages (``path.name``)."""
+    return Path(Path(urlsplit(record.url).path).name or record.resource)
 
 
 # --- SDMX ------------------------------------------------------------------------------------
@@ -163,18 +193,22 @@ def read_sheet_rows(path: Path, sheet: str | None, where: str) -> list[tuple[Any
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise BadInput(f"{where} is not a readable xlsx workbook ({exc}); fetch it again.") from exc
     try:
-        if sheet is None:
-            worksheet = workbook.worksheets[0]
-        elif sheet in workbook.sheetnames:
-            worksheet = workbook[sheet]
-        else:
-            raise BadInput(
-                f"{where} has no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)}); "
-                "update the catalog entry."
-            )
+        worksheet = workbook.worksheets[0] if sheet is None else workbook[sheet_named(workbook.sheetnames, sheet, where)]
         return [tuple(row) for row in worksheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
+
+
+def sheet_named(names: Sequence[str], wanted: str, where: str) -> str:
+    """The sheet called ``wanted``, ignoring spaces around the name (KNOMAD's matrix sheet is
+    ``"FINAL BRM 2021 "`` with a trailing space); BadInput listing the sheets otherwise."""
+    for name in names:
+        if name.strip() == wanted.strip():
+            return name
+    raise BadInput(
+        f"{where} has no sheet {wanted!r} (sheets: {', '.join(repr(n) for n in names)}); "
+        "update the catalog entry."
+    )
 
 
 def find_header(rows: list[tuple[Any, ...]], marker: str, where: str) -> int:

@@ -57,6 +57,7 @@ EXCLUDED = {
     "OTHER_NORTH": "'Other North' residual group",
     "OTHER_SOUTH": "'Other South' residual group",
     "CHI": "Channel Islands: a territory group outside the country dimension",
+    "Channel Islands": "Channel Islands: a territory group outside the country dimension",
     "Low-and Middle-Income Countries": "income-group aggregate",
 }
 
@@ -85,7 +86,15 @@ def _record(path: Path, records: list[InputRecord]) -> InputRecord:
 def read_matrix(path: Path, label: str, records: list[InputRecord]) -> pl.DataFrame:
     """One bilateral remittance matrix (long format) -> core rows in US$."""
     frame = bc.read_table(path, SOURCE, MATRIX_REQUIRED)
-    record = _record(path, records)
+    return matrix_core(frame, path, label, _record(path, records))
+
+
+def matrix_core(frame: pl.DataFrame, path: Path, label: str, record: InputRecord) -> pl.DataFrame:
+    """Long matrix rows (MATRIX_REQUIRED columns, US$ million) -> core rows in US$.
+
+    Shared by the bulk CSV reader and the live workbook connector (``live.py``), so both give
+    the same table; ``path`` names the file in error messages.
+    """
     record.rows_read = frame.height
     frame = bc.to_int(frame, "year", path, SOURCE)
     frame = bc.to_float(frame, "remittances_usd_millions", path, SOURCE, nonnegative=True)
@@ -126,7 +135,14 @@ def read_stocks(path: Path, records: list[InputRecord]) -> pl.DataFrame:
 
 def read_inflows(path: Path, records: list[InputRecord]) -> pl.DataFrame:
     frame = bc.read_table(path, SOURCE, INFLOW_REQUIRED)
-    record = _record(path, records)
+    return inflows_core(frame, path, _record(path, records))
+
+
+def inflows_core(frame: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
+    """Long inflow rows (INFLOW_REQUIRED columns, US$ million) -> core rows in US$.
+
+    Shared by the bulk CSV reader and the live workbook connector (``live.py``).
+    """
     record.rows_read = frame.height
     inflows = frame.filter(pl.col("measure") == "inflows_usd_millions")
     record.reject("share-of-GDP row (pct_gdp, IMF WEO GDP): not kept", frame.height - inflows.height)

@@ -26,6 +26,12 @@ PUBLISHER = "United Nations, DESA Population Division, International Migrant Sto
 LICENSE = "CC BY 3.0 IGO"
 CORE_TABLE = "core_undesa__migrant_stock"
 REQUIRED = ("year", "origin_iso3", "origin_name", "dest_iso3", "dest_name", "stock")
+CORE_SCHEMA = {
+    "origin_iso3": pl.String,
+    "destination_iso3": pl.String,
+    "year": pl.Int32,
+    "migrants": pl.Int64,
+}
 EXCLUDED = {"CHI": "Channel Islands: a territory group outside the country dimension"}
 
 
@@ -53,4 +59,4 @@ def parse(frame: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
         pl.col("stock").round(0).cast(pl.Int64).alias("migrants"),
     )
     core = bc.drop_duplicates(core, record)
-    return core.sort("origin_iso3", "destination_iso3", "year")
+    return core.cast(CORE_SCHEMA).sort("origin_iso3", "destination_iso3", "year")  # type: ignore[arg-type]

@@ -23,8 +23,10 @@ from autonomy_monitor.catalog import SourceEntry
 from autonomy_monitor.errors import BadInput, UnresolvedCountries
 from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest
+from autonomy_monitor.sources.undesa import bulk
 from autonomy_monitor.sources.live_common import (
     FetchOutcome,
+    Inputs,
     as_number,
     describe,
     find_header,
@@ -39,12 +41,6 @@ RESOURCE = "ims-table1"
 AGGREGATE_FROM = 900
 NO_ISO3 = frozenset({830})
 EXTRA_CODES = {158: "TWN", 412: "XKX"}
-SCHEMA = {
-    "origin_iso3": pl.String,
-    "destination_iso3": pl.String,
-    "year": pl.Int32,
-    "migrants": pl.Float64,
-}
 
 
 def fetch(
@@ -56,7 +52,10 @@ def fetch(
     return FetchOutcome(records=[record], vintage=entry.release)
 
 
-def parse(store: RawStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
+def parse(
+    store: RawStore, manifest: Manifest, entry: SourceEntry, inputs: Inputs | None = None
+) -> dict[str, pl.DataFrame]:
+    """The core table in the bulk reader's shape (whole persons, Int64)."""
     record = manifest.record(RESOURCE)
     where = describe(record)
     p = entry.parameters
@@ -131,7 +130,12 @@ def _to_iso3(frame: pl.DataFrame, where: str) -> pl.DataFrame:
         .group_by(["origin_iso3", "destination_iso3", "year"])
         .agg(pl.col("migrants").sum())
     )
-    return table.select(list(SCHEMA)).sort(["origin_iso3", "destination_iso3", "year"])
+    core = table.select(
+        "origin_iso3", "destination_iso3", "year",
+        pl.col("migrants").round(0).cast(pl.Int64).alias("migrants"),  # as bulk.parse
+    )
+    return core.select(list(bulk.CORE_SCHEMA)).cast(bulk.CORE_SCHEMA).sort(  # type: ignore[arg-type]
+        ["origin_iso3", "destination_iso3", "year"])
 
 
 def _m49_lookup() -> dict[int, str]:

@@ -25,8 +25,10 @@ from autonomy_monitor.catalog import SourceEntry
 from autonomy_monitor.errors import BadInput, SourceError
 from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest
+from autonomy_monitor.sources.unga import bulk
 from autonomy_monitor.sources.live_common import (
     FetchOutcome,
+    Inputs,
     describe,
     head,
     reject_html,
@@ -38,6 +40,7 @@ RESOURCE = "ga-voting-csv"
 ROLL_CALLS = "core_unga__roll_calls"
 VOTES = "core_unga__votes"
 VOTE_CODES = ("Y", "N", "A", "X")
+SOURCE_LABEL = "undl"  # the roll calls' ``source`` column (bulk: 'unvotes', 'unxml')
 
 
 def header_columns(path: Path) -> list[str]:
@@ -69,7 +72,10 @@ def fetch(
     return FetchOutcome(records=[record], vintage=entry.release)
 
 
-def parse(store: RawStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
+def parse(
+    store: RawStore, manifest: Manifest, entry: SourceEntry, inputs: Inputs | None = None
+) -> dict[str, pl.DataFrame]:
+    """Both core tables in the bulk reader's shape (``bulk.ROLL_CALL_SCHEMA``, ``VOTE_SCHEMA``)."""
     record = manifest.record(RESOURCE)
     where = describe(record)
     raw = pl.read_csv(store.open_verified(record), infer_schema=False, encoding="utf8-lossy")
@@ -90,23 +96,30 @@ def _check_votes(raw: pl.DataFrame, where: str) -> None:
 
 
 def _roll_calls(raw: pl.DataFrame, where: str) -> pl.DataFrame:
+    """One row per record, as the bulk reader's UN-extract roll calls: issue codes from the
+    UNBIS subjects (``bulk.subject_tags``), the official tallies, ``source`` 'undl'."""
     calls = raw.group_by("roll_call_id").agg(
         pl.col("resolution").first().alias("resolution_symbol"),
         pl.col("date").first(),
         pl.col("session").first(),
         pl.col("title").first(),
+        pl.col("subjects").first(),
+        *(pl.col(c).first() for c in ("total_yes", "total_no", "total_abstentions")),
     )
     dates = calls["date"].str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
     if dates.null_count() > calls["date"].null_count():
         raise BadInput(f"{where} has dates that are not YYYY-MM-DD.")
     return calls.with_columns(
         dates.alias("date"),
-        pl.lit(None, dtype=pl.List(pl.String)).alias("issue_tags"),
-        pl.lit(None, dtype=pl.Boolean).alias("is_important"),
-    ).select(
-        "roll_call_id", "resolution_symbol", "date", "session", "title", "issue_tags",
-        "is_important",
-    ).sort(["date", "roll_call_id"])
+        bulk.subject_tags(pl.col("subjects"), pl.col("resolution_symbol")).alias("issue_tags"),
+        pl.lit(False).alias("is_important"),  # the Digital Library does not mark important votes
+        pl.lit(SOURCE_LABEL).alias("source"),
+        pl.lit(None, dtype=pl.Int32).alias("voeten_rcid"),
+        bulk.parse_count("total_yes").alias("official_yes"),
+        bulk.parse_count("total_no").alias("official_no"),
+        bulk.parse_count("total_abstentions").alias("official_abstain"),
+    ).select(list(bulk.ROLL_CALL_SCHEMA)).cast(bulk.ROLL_CALL_SCHEMA).sort(  # type: ignore[arg-type]
+        ["date", "roll_call_id"])
 
 
 def _votes(raw: pl.DataFrame) -> pl.DataFrame:
@@ -115,4 +128,5 @@ def _votes(raw: pl.DataFrame) -> pl.DataFrame:
         .select("roll_call_id", pl.col("ms_code").alias("country_iso3"), "vote")
         .unique(["roll_call_id", "country_iso3"], keep="first")
         .sort(["roll_call_id", "country_iso3"])
+        .cast(bulk.VOTE_SCHEMA)  # type: ignore[arg-type]
     )
