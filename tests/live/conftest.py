@@ -10,6 +10,7 @@ import importlib.util
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_socket
 
@@ -54,6 +55,19 @@ def specimen_path(specimens: Path, folder: str, name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"real specimen {path} is absent (see shared/specimens/SOURCES.md)")
     return path
+
+
+def recorded_response(specimens: Path, cassette: str, index: int) -> httpx.Response:
+    """Interaction ``index`` of a go-vcr cassette in ``worldbank_api_v2/cassettes/`` as the
+    service sent it: status, content type, and the body byte for byte (``<cassette>_<n>.json``)."""
+    import yaml
+
+    folder = "worldbank_api_v2"
+    recording = yaml.safe_load(specimen_path(specimens, f"{folder}/cassettes", f"{cassette}.yaml").read_text("utf-8"))
+    response = recording["interactions"][index]["response"]
+    body = specimen_path(specimens, folder, f"{cassette}_{index}.json").read_bytes()
+    content_type = (response.get("headers") or {}).get("Content-Type", ["application/json"])[0]
+    return httpx.Response(response["code"], content=body, headers={"Content-Type": content_type})
 
 
 def fixture_bytes(source: str, name: str) -> bytes:

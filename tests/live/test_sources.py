@@ -39,50 +39,7 @@ def test_sockets_to_the_internet_are_blocked():
         socket.create_connection(("203.0.113.1", 80), timeout=1)
 
 
-# --- WDI -------------------------------------------------------------------------------------
-
-def _mock_wdi(pages=("indicator_page1.json", "indicator_page2.json")):
-    respx.get("https://api.worldbank.org/v2/country").mock(
-        return_value=httpx.Response(200, content=fixture_bytes("wdi", "country_list.json")))
-
-    def page(request: httpx.Request) -> httpx.Response:
-        number = int(request.url.params["page"])
-        return httpx.Response(200, content=fixture_bytes("wdi", pages[number - 1]))
-
-    return respx.get(url__regex=r"https://api\.worldbank\.org/v2/country/all/indicator/.*").mock(
-        side_effect=page)
-
-
-@respx.mock
-def test_wdi_pages_are_fetched_and_parsed(settings, sleeps, monkeypatch):
-    _only(monkeypatch, "wdi", indicators=["NY.GDP.MKTP.CD"])
-    route = _mock_wdi()
-    (manifest,) = fetch.fetch_sources(settings, "wdi", since=2020, client=_fast_client(sleeps))
-    assert [r.resource for r in manifest.records] == [
-        "country-list", "NY.GDP.MKTP.CD/page-1", "NY.GDP.MKTP.CD/page-2"]
-    assert manifest.vintage == "2025-07-01"
-    params = route.calls[0].request.url.params
-    assert params["date"] == f"2020:{dt.date.today().year}" and params["per_page"] == "1000"
-    table = fetch.load_live(settings, "wdi").tables["core_wdi__yearly_indicators"]
-    assert table.schema == pl.Schema({"country_iso3": pl.String, "year": pl.Int32,
-                                      "indicator_code": pl.String, "value": pl.Float64})
-    # WLD is an aggregate and TKM's value is null: both dropped.
-    assert table.rows() == [("KGZ", 2022, "NY.GDP.MKTP.CD", 12e9), ("KGZ", 2023, "NY.GDP.MKTP.CD", 13e9),
-                            ("TJK", 2023, "NY.GDP.MKTP.CD", 12.1e9)]
-
-
-@respx.mock
-def test_wdi_renamed_field_fails_clearly_and_keeps_previous_fetch(settings, sleeps, monkeypatch):
-    _only(monkeypatch, "wdi", indicators=["NY.GDP.MKTP.CD"])
-    _mock_wdi()
-    fetch.fetch_sources(settings, "wdi", client=_fast_client(sleeps))
-    before = describe_store(settings)
-    respx.routes.clear()
-    _mock_wdi(pages=("renamed_field_page.json",))
-    with pytest.raises(BadInput, match="countryiso3code"):
-        fetch.fetch_sources(settings, "wdi", client=_fast_client(sleeps))
-    assert describe_store(settings).equals(before)
-    assert fetch.load_live(settings, "wdi").tables["core_wdi__yearly_indicators"].height == 3
+# --- WDI: tests on the real recordings are in test_wdi_specimens.py ------------------------
 
 
 # --- IMF and OECD (SDMX) ---------------------------------------------------------------------

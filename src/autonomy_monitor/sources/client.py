@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -272,7 +273,20 @@ def _check_complete(response: httpx.Response, received: int) -> None:
         raise _Retry(f"truncated body: {received} of {declared} bytes")
 
 
-def _snippet(text: str, limit: int = 120) -> str:
+_TAG = re.compile(r"<(style|script|title)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _snippet(text: str, limit: int = 160) -> str:
+    """A short readable excerpt of an error body: for an HTML/XHTML page (the World Bank's
+    400 "Request Error" page starts with a byte-order mark and an XML declaration), its title
+    and visible text; otherwise the first characters."""
+    text = text.lstrip("\ufeff")
+    title = _TITLE.search(text)
+    if title or "<html" in text[:500].lower():
+        visible = " ".join(_TAG.sub(" ", text).split())
+        heading = " ".join(title.group(1).split()) if title else ""
+        text = f"HTML page {heading!r}: {visible}" if heading else f"HTML page: {visible}"
     flat = " ".join(text.split())
     return flat[:limit] + ("..." if len(flat) > limit else "") if flat else "empty body"
 

@@ -25,7 +25,11 @@ from autonomy_monitor.pipeline.rawstore import Manifest, RawRecord
 from autonomy_monitor.pipeline.warehouse import InputRecord
 from autonomy_monitor.sources.client import TransientContent
 
-_HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body)", re.IGNORECASE)
+# An HTML or XHTML page, possibly after a UTF-8 byte-order mark and an XML declaration (the
+# World Bank API's "Request Error" page starts with both).
+_HTML_START = re.compile(
+    rb"^(\xef\xbb\xbf)?\s*(<\?xml[^>]*\?>\s*)?(<!doctype html|<html|<head|<body)", re.IGNORECASE
+)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 ZIP_MAGIC = b"PK\x03\x04"
 

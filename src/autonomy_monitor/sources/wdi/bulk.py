@@ -49,6 +49,7 @@ AGGREGATE_CODES = ["AFE", "AFW", "ARB", "CEB", "CSS", "EAP", "EAR", "EAS", "ECA"
 EXCLUDED = {code: "World Bank aggregate (world, region, income or lending group)" for code in AGGREGATE_CODES}
 EXCLUDED["CHI"] = "Channel Islands: a territory group outside the country dimension"
 
+CORE_SCHEMA = {"country_iso3": pl.String, "year": pl.Int32, "indicator_code": pl.String, "value": pl.Float64}
 REQUIRED = ("country_code", "country_name", "indicator_code", "year", "value")
 
 
@@ -78,7 +79,7 @@ def parse(frame: pl.DataFrame, path: Path, record) -> pl.DataFrame:
     )
     used = bc.drop_duplicates(used.select("country_iso3", "year", "indicator_code", "value"), record)
     check_unique(used, path)
-    return used.sort("country_iso3", "indicator_code", "year")
+    return used.cast(CORE_SCHEMA).sort("country_iso3", "indicator_code", "year")  # type: ignore[arg-type]
 
 
 def check_unique(frame: pl.DataFrame, path: Path) -> None:

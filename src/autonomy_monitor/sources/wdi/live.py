@@ -1,12 +1,23 @@
-"""World Bank Indicators API v2 -> core_wdi__yearly_indicators(country_iso3, year, indicator_code, value).
+"""World Bank Indicators API v2 -> core_wdi__yearly_indicators(country_iso3, year,
+indicator_code, value), the bulk reader's table: each stored page becomes rows in the bulk
+mirror's layout and goes through ``bulk.parse`` (indicators used, aggregates and missing
+values counted, countries resolved, conflicting duplicates refused).
 
-Quirks kept here:
-- ``format=json`` answers ``[meta, rows]`` where ``meta`` has ``page``, ``pages``, ``per_page``,
-  ``total`` and ``lastupdated``; results are paged (``page=1..pages``, ``per_page`` rows each).
-- Errors come back with HTTP 200 as ``[{"message": [{"id": "120", "key": "Invalid value",
-  "value": "..."}]}]``.
-- ``country/all`` includes aggregates (World, regions, income groups); the ``country`` list
-  marks them with ``region.id == "NA"`` ("Aggregates"), so it is fetched and used to drop them.
+Quirks of the real API (recordings in ``../shared/specimens/worldbank_api_v2/``), kept here:
+- ``format=json`` answers ``[meta, rows]``; indicator pages have ``meta = {page, pages,
+  per_page, total, sourceid, sourcename, lastupdated}`` with integers, but list endpoints
+  (countries, regions, income levels) give ``per_page`` as a string ("50") and some give
+  ``page``, ``pages`` and ``total`` as strings too: counts are read as int or digit string;
+- with several indicators and ``source=2``, ``sourceid`` and ``sourcename`` are null: nothing
+  here depends on them; the vintage is ``lastupdated``;
+- an invalid value answers HTTP 200 with ``[{"message": [{"id": "120", "key": "Invalid
+  value", ...}, ...]}]``, one entry per bad parameter (id 150: unsupported language): one
+  error listing them;
+- an invalid source answers HTTP 400 with an XHTML "Request Error" page that begins with a
+  UTF-8 byte-order mark and an XML declaration: the client names the page's title;
+- ``country/all`` includes aggregates (World, regions, income and lending groups): the
+  ``country`` list marks them with ``region.id == "NA"`` and they are dropped with the bulk
+  reader's aggregate codes; ``region.value`` can carry a trailing space (not used);
 - ``date=YYYY:YYYY`` asks for a range; ``mrv=N`` for the N most recent values.
 """
 
@@ -20,18 +31,29 @@ import polars as pl
 
 from autonomy_monitor.catalog import SourceEntry
 from autonomy_monitor.errors import BadInput, SourceError
-from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
+from autonomy_monitor.pipeline.rawstore import Manifest, RawRecord, RawStore
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest, TransientContent
-from autonomy_monitor.sources.live_common import FetchOutcome, describe, load_json, reject_html
+from autonomy_monitor.sources.live_common import (
+    FetchOutcome,
+    Inputs,
+    describe,
+    load_json,
+    reject_html,
+    snapshot_file,
+    snapshot_inputs,
+)
+from autonomy_monitor.sources.wdi import bulk
 
 SOURCE = "wdi"
-TABLE = "core_wdi__yearly_indicators"
+TABLE = bulk.CORE_TABLE
 COUNTRY_LIST = "country-list"
-ROW_KEYS = ("countryiso3code", "date", "value", "indicator")
-SCHEMA = {
-    "country_iso3": pl.String,
-    "year": pl.Int32,
+ROW_KEYS = ("countryiso3code", "date", "value", "indicator", "country")
+AGGREGATE_REGION = "NA"
+PAGE_SCHEMA = {
+    "country_code": pl.String,
+    "country_name": pl.String,
     "indicator_code": pl.String,
+    "year": pl.String,
     "value": pl.Float64,
 }
 
@@ -40,22 +62,38 @@ def validate_page(path: Path, response: httpx.Response) -> None:
     """Reject HTML pages and API error objects; invalid JSON is retried."""
     reject_html(path, response, "JSON")
     body = load_json(path, str(response.url))
-    _raise_api_error(body, str(response.url))
+    raise_api_error(body, str(response.url))
     if not (isinstance(body, list) and len(body) == 2 and isinstance(body[0], dict)):
         raise TransientContent(f"unexpected JSON shape from {response.url}")
-    if "pages" not in body[0]:
-        raise SourceError(f"{response.url} answered JSON without paging metadata ('pages').")
+    page_count(body[0], str(response.url))
 
 
-def _raise_api_error(body: object, url: str) -> None:
+def raise_api_error(body: object, url: str) -> None:
+    """SourceError listing every message of a ``[{"message": [...]}]`` answer (HTTP 200)."""
     if isinstance(body, list) and body and isinstance(body[0], dict) and "message" in body[0]:
         messages = body[0]["message"] or [{}]
-        first = messages[0]
+        texts = sorted({f"{m.get('id', '?')} {m.get('key', '')}".strip() for m in messages})
+        detail = messages[0].get("value", "")
         raise SourceError(
-            f"the World Bank API refused {url}: error {first.get('id', '?')} "
-            f"{first.get('key', '')}: {first.get('value', '')}; check the indicator codes and "
-            "parameters in catalog/sources/wdi.yaml."
+            f"the World Bank API refused {url}: {len(messages)} message(s), error "
+            f"{'; '.join(texts)}: {detail}; check the indicator codes and parameters in "
+            "catalog/sources/wdi.yaml."
         )
+
+
+def page_count(meta: dict, where: str) -> int:
+    """``meta["pages"]`` as an int: the API sends 2 on indicator pages and "2" on list pages."""
+    value = meta.get("pages")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise SourceError(f"{where} answered JSON without a page count ('pages': {value!r}).")
+
+
+def indicators(entry: SourceEntry) -> list[str]:
+    """The catalog's list if it names one, else every indicator the bulk reader keeps."""
+    return list(entry.parameters.get("indicators") or bulk.INDICATORS)
 
 
 def date_params(entry: SourceEntry, since: int | None, today: dt.date) -> dict[str, str]:
@@ -95,16 +133,16 @@ def country_list_request(entry: SourceEntry) -> ResourceRequest:
 def fetch(
     client: HttpClient, store: RawStore, entry: SourceEntry, since: int | None
 ) -> FetchOutcome:
-    """Fetch the country list and every page of every catalogued indicator."""
+    """Fetch the country list and every page of every indicator."""
     records = [_fetch_one(client, store, country_list_request(entry))]
     dates = date_params(entry, since, dt.date.today())
     updated: list[str] = []
-    for code in entry.parameters["indicators"]:
+    for code in indicators(entry):
         page, pages = 1, 1
         while page <= pages:
             record = _fetch_one(client, store, indicator_request(entry, code, page, dates))
-            meta = _page_meta(store, record)
-            pages = int(meta.get("pages") or 1)
+            meta = load_json_stored(store, record)[0]
+            pages = page_count(meta, describe(record))
             updated.append(str(meta.get("lastupdated") or ""))
             records.append(record)
             page += 1
@@ -112,42 +150,52 @@ def fetch(
     return FetchOutcome(records=records, vintage=vintage)
 
 
-def _fetch_one(client: HttpClient, store: RawStore, request: ResourceRequest):
+def _fetch_one(client: HttpClient, store: RawStore, request: ResourceRequest) -> RawRecord:
     previous = store.previous_record(SOURCE, request.resource)
     return client.fetch(store, request, validate=validate_page, previous=previous)
 
 
-def _page_meta(store: RawStore, record) -> dict:
-    body = load_json(store.open_verified(record), describe(record))
-    return body[0]
-
-
-def parse(store: RawStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
-    """The core table from the pages of one stored fetch; aggregates and nulls dropped."""
-    aggregates = _aggregate_codes(store, manifest)
-    rows = []
+def parse(
+    store: RawStore, manifest: Manifest, entry: SourceEntry, inputs: Inputs | None = None
+) -> dict[str, pl.DataFrame]:
+    """The core table from the pages of one stored fetch, each page through ``bulk.parse``."""
+    inputs = snapshot_inputs(manifest, entry, inputs)
+    aggregates = aggregate_ids(store, manifest.record(COUNTRY_LIST))
+    frames = []
     for record in manifest.records:
-        if record.resource != COUNTRY_LIST:
-            rows.extend(_page_rows(store, record))
-    frame = pl.DataFrame(rows, schema=SCHEMA, orient="row")
-    frame = frame.filter(
-        pl.col("value").is_not_null()
-        & (pl.col("country_iso3").str.len_chars() == 3)
-        & ~pl.col("country_iso3").is_in(sorted(aggregates))
-    )
-    return {TABLE: frame.unique().sort(["indicator_code", "country_iso3", "year"])}
+        if record.resource == COUNTRY_LIST:
+            continue
+        rows = page_rows(store, record)
+        input_ = inputs[record.resource]
+        listed = pl.col("country_code").is_in(sorted(aggregates)) | pl.col("country_id").is_in(sorted(aggregates))
+        input_.reject("aggregate in the API's country list (region 'NA')", rows.filter(listed).height)
+        core = bulk.parse(rows.filter(~listed).drop("country_id"), snapshot_file(record), input_)
+        input_.rows_kept = core.height
+        frames.append(core)
+    table = pl.concat(frames) if frames else pl.DataFrame(schema=bulk.CORE_SCHEMA)
+    table = table.unique().cast(bulk.CORE_SCHEMA)  # type: ignore[arg-type]
+    bulk.check_unique(table, Path(manifest.source))
+    return {TABLE: table.sort("country_iso3", "indicator_code", "year")}
 
 
-def _aggregate_codes(store: RawStore, manifest: Manifest) -> set[str]:
-    record = manifest.record(COUNTRY_LIST)
+def aggregate_ids(store: RawStore, record: RawRecord) -> set[str]:
+    """ISO3 and ISO2 ids of the entries the country list puts in region "NA" (Aggregates)."""
     body = load_json_stored(store, record)
     try:
-        return {c["id"] for c in body[1] if (c.get("region") or {}).get("id") == "NA"}
-    except (KeyError, TypeError, IndexError) as exc:
+        entries = body[1] or []
+        return {
+            code
+            for c in entries
+            if (c.get("region") or {}).get("id", "").strip() == AGGREGATE_REGION
+            for code in (c.get("id"), c.get("iso2Code"))
+            if code
+        }
+    except (AttributeError, TypeError, IndexError) as exc:
         raise BadInput(f"{describe(record)} is not a World Bank country list ({exc}).") from exc
 
 
-def _page_rows(store: RawStore, record) -> list[tuple]:
+def page_rows(store: RawStore, record: RawRecord) -> pl.DataFrame:
+    """One stored page in the bulk mirror's layout (plus the API's own ``country.id``)."""
     body = load_json_stored(store, record)
     items = body[1] if len(body) > 1 and body[1] else []
     rows = []
@@ -158,23 +206,18 @@ def _page_rows(store: RawStore, record) -> list[tuple]:
                 f"{describe(record)} has rows without {', '.join(missing)}; the API format "
                 "changed, update sources/wdi/live.py."
             )
-        rows.append((item["countryiso3code"], _year(item["date"], record), item["indicator"]["id"],
-                     None if item["value"] is None else float(item["value"])))
-    return rows
+        country = item["country"] or {}
+        rows.append((item["countryiso3code"] or None, country.get("value"), item["indicator"]["id"],
+                     str(item["date"]), None if item["value"] is None else float(item["value"]),
+                     country.get("id")))
+    return pl.DataFrame(rows, schema={**PAGE_SCHEMA, "country_id": pl.String}, orient="row")
 
 
-def _year(text: str, record) -> int:
-    try:
-        return int(str(text)[:4])
-    except ValueError as exc:
-        raise BadInput(f"{describe(record)} has a non-year date {text!r}.") from exc
-
-
-def load_json_stored(store: RawStore, record) -> list:
+def load_json_stored(store: RawStore, record: RawRecord) -> list:
     """A stored page, re-checked: a snapshot always held valid JSON when it was stored."""
     try:
         body = load_json(store.open_verified(record), describe(record))
     except TransientContent as exc:
         raise BadInput(f"{describe(record)} is not valid JSON; fetch it again.") from exc
-    _raise_api_error(body, record.url)
+    raise_api_error(body, record.url)
     return body
