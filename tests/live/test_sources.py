@@ -42,49 +42,7 @@ def test_sockets_to_the_internet_are_blocked():
 # --- WDI: tests on the real recordings are in test_wdi_specimens.py ------------------------
 
 
-# --- IMF and OECD (SDMX) ---------------------------------------------------------------------
-
-@respx.mock
-def test_imf_imts_reported_and_mirror_rows(settings, sleeps):
-    def answer(request: httpx.Request) -> httpx.Response:
-        name = "exports_generic.xml" if "XG_FOB_USD" in request.url.path else "imports_generic.xml"
-        return httpx.Response(200, content=fixture_bytes("imf", name))
-
-    route = respx.get(url__regex=r"https://api\.imf\.org/external/sdmx/2\.1/data/IMF\.STA,IMTS/.*")
-    route.mock(side_effect=answer)
-    fetch.fetch_sources(settings, "imf", since=2022, client=_fast_client(sleeps))
-    path = route.calls[0].request.url.path
-    assert path.endswith("/KAZ+KGZ+TJK+TKM+UZB+CHN+RUS+JPN+USA+KOR+TUR+DEU.XG_FOB_USD..A")
-    assert "genericdata" in route.calls[0].request.headers["Accept"]
-    table = fetch.load_live(settings, "imf").tables["core_imf__yearly_bilateral_trade"]
-    assert table.columns == ["reporter_iso3", "partner_iso3", "year", "flow", "value_usd", "is_mirror"]
-    assert "G001" not in table["partner_iso3"].to_list()
-    kgz_chn = table.filter((pl.col("reporter_iso3") == "KGZ") & (pl.col("partner_iso3") == "CHN")
-                           & (pl.col("year") == 2023)).sort(["flow", "is_mirror"])
-    # KGZ's own exports (98 M), and China's exports to KGZ mirrored as KGZ imports (19 bn).
-    assert kgz_chn.select("flow", "value_usd", "is_mirror").rows() == [
-        ("exports", 98e6, False), ("exports", 19e9, True), ("imports", 98e6, False),
-        ("imports", 19e9, True)]
-
-
-@respx.mock
-def test_imf_no_results_is_an_empty_table(settings, sleeps):
-    respx.get(url__regex=r"https://api\.imf\.org/.*").mock(
-        return_value=httpx.Response(404, content=fixture_bytes("imf", "no_results.xml")))
-    fetch.fetch_sources(settings, "imf", client=_fast_client(sleeps))
-    assert fetch.load_live(settings, "imf").tables["core_imf__yearly_bilateral_trade"].is_empty()
-
-
-@respx.mock
-def test_oecd_dac2a_in_us_dollars_countries_only(settings, sleeps):
-    route = respx.get(url__regex=r"https://sdmx\.oecd\.org/public/rest/data/.*").mock(
-        return_value=httpx.Response(200, content=fixture_bytes("oecd", "dac2a_generic.xml")))
-    fetch.fetch_sources(settings, "oecd", client=_fast_client(sleeps))
-    assert "DSD_DAC2@DF_DAC2A,/.KAZ+KGZ" in str(route.calls[0].request.url)
-    table = fetch.load_live(settings, "oecd").tables["core_oecd__yearly_aid"]
-    assert table.rows() == [("4EU001", "KGZ", 2022, 40e6), ("JPN", "UZB", 2021, 300.5e6),
-                            ("JPN", "UZB", 2022, -12.25e6)]
-
+# --- IMF and OECD (SDMX; the IMF on the real portal answer: test_imf_specimens.py) ---------------------------------------------------------------------
 
 @respx.mock
 def test_sdmx_garbage_is_retried_then_clear_error(settings, sleeps):

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -45,6 +46,7 @@ class TransientContent(Exception):
 
 
 Validator = Callable[[Path, httpx.Response], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class ResourceRequest:
     params: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     ok_statuses: frozenset[int] = frozenset({200})
+    method: str = "GET"
+    form: Mapping[str, str] | None = None  # a POSTed form (the OECD code-list page)
 
     @property
     def host(self) -> str:
@@ -127,11 +131,16 @@ class HttpClient:
         previous: RawRecord | None = None,
     ) -> RawRecord:
         """Fetch one resource into ``store``, retrying transient failures; return its record."""
+        return self._with_retries(request, lambda: self._attempt(store, request, validate, previous))
+
+    def _with_retries(self, request: ResourceRequest, attempt_once: Callable[[], T]) -> T:
+        """``attempt_once()`` until it succeeds, waiting between tries; one clear error after
+        the last try."""
         last: _Retry | None = None
         for attempt in range(1, self.retry.attempts + 1):
             self._respect_rate_limit(request.host)
             try:
-                return self._attempt(store, request, validate, previous)
+                return attempt_once()
             except _Retry as retry:
                 last = retry
                 if attempt < self.retry.attempts:
@@ -142,6 +151,27 @@ class HttpClient:
             f"({last.reason}) after {self.retry.attempts} tries; try again later, or build from "
             "stored snapshots with --offline."
         )
+
+    def page(self, request: ResourceRequest) -> httpx.Response:
+        """A page read but not stored (a form to fill before the real download), with the same
+        retries, rate limit and error messages as ``fetch``; cookies stay in the client."""
+        return self._with_retries(request, lambda: self._read_page(request))
+
+    def _read_page(self, request: ResourceRequest) -> httpx.Response:
+        try:
+            response = self._http.request(
+                request.method, request.url, params=dict(request.params),
+                headers=dict(request.headers),
+                data=dict(request.form) if request.form is not None else None,
+            )
+        except httpx.ConnectError as exc:
+            raise SourceUnreachable(
+                f"cannot reach {request.host} for {request.source} ({_short(exc)}); {OFFLINE_HINT}."
+            ) from exc
+        except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise _Retry(f"{type(exc).__name__}: {_short(exc)}") from exc
+        self._check_status(request, response)
+        return response
 
     # --- one try ---------------------------------------------------------------------------
 
@@ -155,7 +185,8 @@ class HttpClient:
         headers = {**request.headers, **_conditional_headers(previous)}
         try:
             with self._http.stream(
-                "GET", request.url, params=dict(request.params), headers=headers
+                request.method, request.url, params=dict(request.params), headers=headers,
+                data=dict(request.form) if request.form is not None else None,
             ) as response:
                 if response.status_code == 304 and previous is not None:
                     return previous

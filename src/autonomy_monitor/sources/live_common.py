@@ -111,6 +111,13 @@ def snapshot_inputs(manifest: Manifest, entry: SourceEntry, given: Inputs | None
     return {record.resource: snapshot_input(record, entry) for record in manifest.records}
 
 
+def drop_counted(frame: pl.DataFrame, condition: pl.Expr, reason: str, input_: InputRecord) -> pl.DataFrame:
+    """``frame`` without the rows matching ``condition``, counted on ``input_`` as ``reason``."""
+    hit = frame.select(condition.fill_null(False).sum()).item()
+    input_.reject(reason, int(hit))
+    return frame.filter(~condition.fill_null(False))
+
+
 def snapshot_file(record: RawRecord) -> Path:
     """The file name of a snapshot's URL, for the bulk readers' messages (``path.name``)."""
     return Path(Path(urlsplit(record.url).path).name or record.resource)

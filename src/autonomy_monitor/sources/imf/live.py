@@ -1,43 +1,51 @@
-"""IMF International Trade in Goods by partner (IMTS, successor of DOTS) over SDMX 2.1
--> core_imf__yearly_bilateral_trade(reporter_iso3, partner_iso3, year, flow, value_usd, is_mirror).
+"""IMF International Trade in Goods by partner (IMTS, successor of DOTS) from the IMF data
+portal over SDMX 2.1 -> core_imf__yearly_bilateral_trade(reporter_iso3, partner_iso3, year,
+flow, value_usd, is_mirror), the bulk reader's table: the reporters' own figures, flow
+``export``/``import``, plain US dollars, ``is_mirror`` false (the mirror view is derived in
+``pipeline/steps/trade_step.py``, as for the bulk DOTS file).
 
-Quirks kept here:
-- endpoint ``{url}/data/IMF.STA,IMTS/{COUNTRY}.{INDICATOR}.{COUNTERPART_COUNTRY}.{FREQ}``;
+Quirks of the portal, kept here:
+- endpoint ``{url}/data/IMF.STA,IMTS/{COUNTRY}.{INDICATOR}.{COUNTERPART_COUNTRY}.{FREQUENCY}``;
   ``+`` joins codes and an empty position means all codes;
-- indicators ``XG_FOB_USD`` (exports FOB) and ``MG_CIF_USD`` (imports CIF), plain US dollars
-  (the ``SCALE`` attribute is for display only);
-- counterparts ``G...`` (G001 world, G163 euro area, ...) are aggregates;
+- the portal answers SDMX-ML 2.1 **StructureSpecificData** (what it sends by default; the
+  real answer in ``../shared/specimens/imf_sdmx/IMF_RES_WEO-data.xml``): series dimensions as
+  attributes named ``COUNTRY``, ``INDICATOR``, ``FREQUENCY`` (``COUNTERPART_COUNTRY`` for
+  IMTS), ``<Group>`` elements with group attributes, series attributes such as
+  ``DECIMALS_DISPLAYED`` and ``SCALE``, data-set attributes ``PUBLISHER``, ``LICENSE``,
+  ``SUGGESTED_CITATION``. sdmx1 reads it without the structure message (it infers one);
+- ``OBS_VALUE`` is in plain units (US dollars here): ``SCALE="9"`` only says the IMF displays
+  the series in billions, so values are **not** multiplied by it;
+- indicators ``XG_FOB_USD`` (exports FOB) and ``MG_CIF_USD`` (imports CIF);
+- counterparts ``G...`` (G001 world, G163 euro area, ...) and other codes outside the country
+  dimension are aggregates or areas: dropped and counted; ``NaN`` observations are empty;
 - an empty selection is HTTP 404 with an SDMX error message, code 100.
-Bodies are asked for as SDMX-ML generic data, which sdmx1 reads without the structure.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from autonomy_monitor import countries
 from autonomy_monitor.catalog import SourceEntry
-from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
+from autonomy_monitor.pipeline.rawstore import Manifest, RawRecord, RawStore
+from autonomy_monitor.pipeline.warehouse import InputRecord
+from autonomy_monitor.sources import bulk_common as bc
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest
+from autonomy_monitor.sources.imf import bulk
 from autonomy_monitor.sources.live_common import (
     FetchOutcome,
+    Inputs,
     describe,
+    drop_counted,
     read_sdmx_frame,
     require_columns,
+    snapshot_inputs,
     validate_sdmx,
 )
 
 SOURCE = "imf"
-TABLE = "core_imf__yearly_bilateral_trade"
+TABLE = bulk.CORE_TABLE
 DIMENSIONS = ("COUNTRY", "INDICATOR", "COUNTERPART_COUNTRY", "TIME_PERIOD", "value")
-SCHEMA = {
-    "reporter_iso3": pl.String,
-    "partner_iso3": pl.String,
-    "year": pl.Int32,
-    "flow": pl.String,
-    "value_usd": pl.Float64,
-    "is_mirror": pl.Boolean,
-}
-MIRROR_FLOW = {"exports": "imports", "imports": "exports"}
 
 
 def requests(entry: SourceEntry, since: int | None) -> list[ResourceRequest]:
@@ -69,43 +77,38 @@ def fetch(
     return FetchOutcome(records=records, vintage=vintage)
 
 
-def parse(store: RawStore, manifest: Manifest, entry: SourceEntry) -> dict[str, pl.DataFrame]:
-    """Reported rows plus mirror rows (the partner's report of the same flow)."""
+def parse(
+    store: RawStore, manifest: Manifest, entry: SourceEntry, inputs: Inputs | None = None
+) -> dict[str, pl.DataFrame]:
+    """The reporters' own rows of every stored answer, in the bulk reader's shape."""
+    inputs = snapshot_inputs(manifest, entry, inputs)
     flows = entry.parameters["indicators"]
-    frames = [_reported(store, record, flows) for record in manifest.records]
-    reported = pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMA)
-    mirror = reported.select(
-        pl.col("partner_iso3").alias("reporter_iso3"),
-        pl.col("reporter_iso3").alias("partner_iso3"),
-        "year",
-        pl.col("flow").replace_strict(MIRROR_FLOW).alias("flow"),
-        "value_usd",
-        pl.lit(True).alias("is_mirror"),
-    )
-    table = pl.concat([reported, mirror]).unique(
-        ["reporter_iso3", "partner_iso3", "year", "flow", "is_mirror"], keep="first"
-    )
-    return {TABLE: table.sort(["reporter_iso3", "partner_iso3", "year", "flow", "is_mirror"])}
+    frames = [reported(store, record, flows, inputs[record.resource]) for record in manifest.records]
+    table = pl.concat(frames) if frames else pl.DataFrame(schema=bulk.CORE_SCHEMA)
+    return {TABLE: bulk.finish(table)}
 
 
-def _reported(store: RawStore, record, flows: dict[str, str]) -> pl.DataFrame:
+def reported(store: RawStore, record: RawRecord, flows: dict[str, str], input_: InputRecord) -> pl.DataFrame:
+    """One stored answer -> core rows; empty, aggregate and unknown-indicator rows counted."""
     where = describe(record)
     raw = read_sdmx_frame(store.open_verified(record), where)
     if raw.is_empty():
-        return pl.DataFrame(schema=SCHEMA)
+        return pl.DataFrame(schema=bulk.CORE_SCHEMA)
     require_columns(raw, DIMENSIONS, where)
-    country = r"^[A-Z]{3}$"
-    return raw.filter(
-        pl.col("value").is_not_null()
-        & pl.col("value").is_not_nan()
-        & pl.col("COUNTRY").str.contains(country)
-        & pl.col("COUNTERPART_COUNTRY").str.contains(country)
-        & pl.col("INDICATOR").is_in(list(flows))
-    ).select(
+    input_.rows_read = raw.height
+    raw = drop_counted(raw, pl.col("value").is_null() | pl.col("value").is_nan(), "empty observation (NaN)", input_)
+    raw = drop_counted(raw, ~pl.col("INDICATOR").is_in(list(flows)), "indicator not asked for", input_)
+    known = sorted(countries.known_codes())
+    outside = ~pl.col("COUNTRY").is_in(known) | ~pl.col("COUNTERPART_COUNTRY").is_in(known)
+    raw = drop_counted(raw, outside, "reporter or counterpart outside the country dimension (G001 world, areas)", input_)
+    core = raw.select(
         pl.col("COUNTRY").alias("reporter_iso3"),
         pl.col("COUNTERPART_COUNTRY").alias("partner_iso3"),
         pl.col("TIME_PERIOD").str.slice(0, 4).cast(pl.Int32).alias("year"),
         pl.col("INDICATOR").replace_strict(flows).alias("flow"),
-        pl.col("value").cast(pl.Float64).alias("value_usd"),
+        pl.col("value").cast(pl.Float64).alias("value_usd"),  # plain US$: SCALE is display only
         pl.lit(False).alias("is_mirror"),
     )
+    core = bc.drop_duplicates(core, input_)
+    input_.rows_kept = core.height
+    return core

@@ -38,6 +38,15 @@ PUBLISHER = "OECD Development Assistance Committee, DAC2a (QWIDS export via dw-d
 LICENSE = "OECD terms: reuse with attribution"
 CORE_TABLE = "core_oecd__yearly_aid"
 VALUE = "oda_net_disbursement_usd_millions_current"
+CORE_SCHEMA = {
+    "donor_code": pl.String,
+    "donor_iso3": pl.String,
+    "donor_name": pl.String,
+    "donor_type": pl.String,
+    "recipient_iso3": pl.String,
+    "year": pl.Int32,
+    "oda_usd": pl.Float64,
+}
 REQUIRED = ("year", "recipient", "recipient_iso3", "donor", "donor_iso3", VALUE)
 
 RECIPIENT_PATTERNS = {
@@ -81,7 +90,7 @@ def parse(frame: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
         (pl.col(VALUE) * 1e6).alias("oda_usd"),
     )
     core = bc.drop_duplicates(core, record)
-    return core.sort("recipient_iso3", "year", "donor_code")
+    return core.cast(CORE_SCHEMA).sort("recipient_iso3", "year", "donor_code")  # type: ignore[arg-type]
 
 
 def drop_donor_subtotals(frame: pl.DataFrame, record: InputRecord) -> pl.DataFrame:
