@@ -10,8 +10,10 @@ served from the package only; no request path reaches the filesystem.
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from autonomy_monitor.i18n import (
     format_percent,
     translator,
 )
+from autonomy_monitor.web.head import HeadAsGet
 from autonomy_monitor.web.pages import COUNTRY_CHARTS, POWERS, SOURCES, Dashboard
 from autonomy_monitor.web.scenario import edited_scenario, lever_fields
 from autonomy_monitor.web.security import SecurityHeaders
@@ -57,12 +60,20 @@ def create_app(settings: api.Settings | None = None) -> FastAPI:
     app.state.dashboard = Dashboard(settings or api.Settings())
     app.state.templates = Jinja2Templates(directory=str(PACKAGE_DIR / "templates"))
     app.add_middleware(SecurityHeaders)  # every response, errors included, gets the headers
+    app.add_middleware(HeadAsGet)  # outermost: HEAD runs as GET everywhere, body dropped
     app.mount("/static", StaticFiles(directory=str(PACKAGE_DIR / "static")), name="static")
     install_error_pages(app)
     install_pages(app)
     install_charts(app)
     install_downloads(app)
+    threading.Thread(target=warm_up, name="dashboard-warm-up", daemon=True).start()
     return app
+
+
+def warm_up() -> None:
+    """Import the chart builders (Altair, about half a second) while the server starts
+    listening, so the first chart request does not pay for it."""
+    importlib.import_module("autonomy_monitor.charts")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -269,7 +280,9 @@ def country_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
     migration, migration_year = board.top_partners(code, "migration", "destination_share", "un_desa_stock", lang)
     aid, aid_year = board.top_partners(code, "aid", "oda_share", None, lang)
     profile = board.profile(code)
-    available = {chart: board.country_chart(code, chart, lang) is not None for chart in COUNTRY_CHARTS}
+    key_votes = board.key_vote_rows(code, lang)
+    available = charts_with_data(trade=trade, remittances=remit, migration=migration, aid=aid, alignment=alignment,
+                                 idealpoints=ideal, keyvotes=[r for r in key_votes if r["es11"]])
     powers = [p for p in POWERS if p != code]
     return {
         "code": code, "powers": powers, "available": available, "sources": SOURCES,
@@ -282,11 +295,21 @@ def country_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
         "migration": migration.to_dicts(), "migration_year": migration_year,
         "aid": aid.to_dicts(), "aid_year": aid_year,
         "japan": board.japan(code).to_dicts(),
-        "key_votes": board.key_vote_rows(code, lang), "vote_columns": [code, *powers],
+        "key_votes": key_votes, "vote_columns": [code, *powers],
         "governance": profile.governance.to_dicts() if profile is not None and profile.governance.height else [],
         "largest": profile.dependencies.to_dicts() if profile is not None and profile.dependencies.height else [],
         "events": board.events(code).sort("date", descending=True).to_dicts(),
     }
+
+
+def charts_with_data(**data: Any) -> dict[str, bool]:
+    """Which country charts have data, from the page's own frames (``Dashboard.country_chart``
+    returns None exactly when its frame is empty); the specs themselves are built only when
+    ``/charts/...`` is asked for, so the page does not wait for seven Altair charts."""
+    missing = set(COUNTRY_CHARTS) ^ set(data)
+    if missing:
+        raise ValueError(f"charts_with_data: charts {sorted(missing)} differ from COUNTRY_CHARTS")
+    return {chart: len(data[chart]) > 0 for chart in COUNTRY_CHARTS}
 
 
 def compare_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:

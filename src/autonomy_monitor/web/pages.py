@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from autonomy_monitor import api, charts
+from autonomy_monitor import api
 from autonomy_monitor.i18n import country_label, translator
 from autonomy_monitor.web import specs
 
@@ -220,6 +220,8 @@ class Dashboard:
         return self.cached(("chart", code, chart, lang), lambda: self._country_chart(code, chart, lang))
 
     def _country_chart(self, code: str, chart: str, lang: str) -> dict[str, Any] | None:
+        from autonomy_monitor import charts  # Altair: loaded by web.app.warm_up, not at server start
+
         t, name = translator(lang), self.name(code, lang)
         events = self.event_marks(code, lang)
         if chart == "trade":

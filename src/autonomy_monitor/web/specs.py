@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from autonomy_monitor import charts
-
 ATLAS_URL = "/static/vendor/countries-110m.json"
 
 
 def world_map(rows: list[dict[str, Any]], *, title: str, source: str, year: int, value_label: str,
               missing_label: str, width: int = 720, height: int = 360) -> dict[str, Any]:
     """A choropleth of a 0..1 value per country; ``rows`` hold id (M49, 3 digits), name, value."""
+    from autonomy_monitor import charts  # Altair: loaded by web.app.warm_up, not at server start
+
     subtitle = charts.subtitle_text(source, year)
     lookup = {"lookup": "id", "from": {"data": {"values": rows}, "key": "id", "fields": ["name", "value"]}}
     return {

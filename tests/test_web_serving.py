@@ -1,0 +1,71 @@
+"""How the dashboard serves: HEAD like GET, chart availability without building the charts,
+a light server start (no Altair before the first chart). No timing here: speed is measured by
+``benchmarks/web_load_bench.py`` and ``benchmarks/web_first_request_bench.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from autonomy_monitor import api
+from autonomy_monitor.web import create_app
+from autonomy_monitor.web.app import country_values
+from autonomy_monitor.web.pages import COUNTRY_CHARTS
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> api.Settings:
+    """Settings whose warehouse does not exist: every query reads the bundled snapshot."""
+    return api.Settings(warehouse=tmp_path_factory.mktemp("none") / "absent.duckdb")
+
+
+@pytest.fixture(scope="module")
+def client(settings: api.Settings) -> TestClient:
+    return TestClient(create_app(settings))
+
+
+@pytest.mark.parametrize("path", ["/", "/country/KGZ", "/static/style.css", "/charts/country/KGZ/trade.json",
+                                  "/country/XXX", "/nowhere"])
+def test_head_is_answered_like_get(client: TestClient, path: str) -> None:
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code
+    assert head.content == b""
+    for name in ("content-type", "content-security-policy"):
+        assert head.headers.get(name) == got.headers.get(name)
+    if "content-length" in got.headers:
+        assert head.headers["content-length"] == str(len(got.content))
+
+
+@pytest.mark.parametrize("code", ["KGZ", "TKM", "JPN", "AFG", "TUV"])
+def test_chart_availability_matches_the_chart_specs(settings: api.Settings, code: str) -> None:
+    """The page says a chart exists exactly when /charts/... can build it."""
+    board = create_app(settings).state.dashboard
+    available = country_values(board, code, "en")["available"]
+    assert set(available) == set(COUNTRY_CHARTS)
+    built = {chart: board.country_chart(code, chart, "en") is not None for chart in COUNTRY_CHARTS}
+    assert available == built
+
+
+def test_country_page_does_not_build_chart_specs(settings: api.Settings) -> None:
+    board = create_app(settings).state.dashboard
+    country_values(board, "KGZ", "en")
+    assert not any(isinstance(key, tuple) and key[0] == "chart" for key in board._cache)
+
+
+def test_server_app_starts_without_altair(tmp_path: Path) -> None:
+    code = (
+        "import json, sys\n"
+        "import autonomy_monitor.web.app as web\n"
+        "web.warm_up = lambda: None\n"
+        "from autonomy_monitor import api\n"
+        f"web.create_app(api.Settings(warehouse={str(tmp_path / 'absent.duckdb')!r}))\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('altair', 'scipy', 'typst'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
