@@ -45,6 +45,19 @@ MATRIX_FILES = {
     "wb_bilateral_remittances_2017.csv": "WB bilateral remittance estimates 2017 (Apr 2018)",
     "knomad_bilateral_remittances_2021.csv": "KNOMAD/WB bilateral remittance matrix 2021 (Dec 2022)",
 }
+BILATERAL_SCHEMA = {
+    "sender_iso3": pl.String,
+    "receiver_iso3": pl.String,
+    "year": pl.Int32,
+    "remittances_usd": pl.Float64,
+    "matrix": pl.String,
+}
+INFLOW_SCHEMA = {
+    "country_iso3": pl.String,
+    "year": pl.Int32,
+    "remittances_usd": pl.Float64,
+    "is_estimate": pl.Boolean,
+}
 STOCK_FILE = "wb_bilateral_migrant_stocks_2017.csv"
 INFLOW_FILE = "knomad_remittance_inflows_2000_2023.csv"
 MATRIX_REQUIRED = ("year", "sending_name", "sending_iso3", "receiving_name", "receiving_iso3", "remittances_usd_millions")
@@ -108,7 +121,7 @@ def matrix_core(frame: pl.DataFrame, path: Path, label: str, record: InputRecord
         pl.lit(label).alias("matrix"),
     ).filter(pl.col("remittances_usd").is_not_null())
     record.reject("missing amount", frame.height - core.height)
-    core = bc.drop_duplicates(core, record)
+    core = bc.drop_duplicates(core, record).cast(BILATERAL_SCHEMA)  # type: ignore[arg-type]
     record.rows_kept = core.height
     return core
 
@@ -156,6 +169,6 @@ def inflows_core(frame: pl.DataFrame, path: Path, record: InputRecord) -> pl.Dat
         "country_iso3", "year", (pl.col("value") * 1e6).alias("remittances_usd"),
         (pl.col("estimate").cast(pl.String).str.to_lowercase() == "true").alias("is_estimate"),
     )
-    core = bc.drop_duplicates(core, record).sort("country_iso3", "year")
+    core = bc.drop_duplicates(core, record).cast(INFLOW_SCHEMA).sort("country_iso3", "year")  # type: ignore[arg-type]
     record.rows_kept = core.height
     return core
