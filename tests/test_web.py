@@ -315,3 +315,50 @@ def test_scenario_fragment_reports_a_bad_lever_in_place(client: TestClient) -> N
     response = client.get("/scenario/results?name=japan-kyrgyzstan&l1.share_remitted=1.5")
     assert response.status_code == 422
     assert response.text.startswith('<div id="scenario-results">') and "less than or equal to 1" in response.text
+
+
+# --- readability -------------------------------------------------------------------------------
+def test_overview_leads_with_the_five_and_the_powers_and_keeps_the_full_list_one_click_away(client: TestClient) -> None:
+    html = client.get("/?year=2020").text
+    headline = html.split('id="headline-table"')[1].split("</table>")[0]
+    order = [code for code in ("KAZ", "KGZ", "TJK", "TKM", "UZB", "CHN", "RUS", "USA", "JPN") if f"/country/{code}" in headline]
+    assert order == ["KAZ", "KGZ", "TJK", "TKM", "UZB", "CHN", "RUS", "USA", "JPN"]
+    assert headline.count("<tr") == 2 + 9  # two header rows, the five and the four powers
+    full = html.split('id="all-countries"')[1]
+    assert full.split("</details>")[0].count("/country/") > 150 and 'id="country-filter"' in full and 'data-sort-col="1"' in full
+    assert ' tr-' in headline and ' va-' in headline  # trade share and vote agreement on their own scales
+    assert "world trade and votes" in html and "World trade by partner ends in 2020" in html
+
+
+def test_powers_agreement_with_each_other_is_shown_both_ways(settings: api.Settings) -> None:
+    frame = api.overview(2020, ["CHN", "RUS", "USA", "JPN"], settings).filter(pl.col("measure") == "agreement")
+    pairs = {(r["country_iso3"], r["power_iso3"]) for r in frame.iter_rows(named=True)}
+    assert {("RUS", "CHN"), ("CHN", "RUS"), ("USA", "JPN"), ("JPN", "USA")} <= pairs
+
+
+def test_time_charts_fill_their_container_and_number_their_events(client: TestClient) -> None:
+    spec = client.get("/charts/country/KGZ/alignment.json").json()
+    assert spec["width"] == "container" and spec["autosize"]["type"] == "fit-x"
+    assert spec["config"]["font"] == "Noto Sans"
+    numbers = [row["label"] for layer in spec["layer"] for row in spec.get("datasets", {}).get(layer.get("data", {}).get("name", ""), [])
+               if "row" in row]
+    assert numbers and all(text.replace("–", "").replace(",", "").isdigit() for text in numbers)
+    html = client.get("/country/KGZ").text
+    assert 'class="event-key"' in html and "CA+J 9th FM" in html
+
+
+def test_scenario_results_lead_with_a_chart_in_words(client: TestClient, settings: api.Settings) -> None:
+    if "out_dependence__yearly" not in api.downloadable_tables(settings)["table"].to_list():
+        pytest.skip("the store has no out_dependence__yearly")
+    html = client.get("/scenario?name=japan-kyrgyzstan").text
+    assert html.index("data-spec-json=") < html.index('id="scenario-table"')
+    table = html.split('id="scenario-table"')[1].split("</table>")[0]
+    assert "Remittances from the partner as a share of GDP" in table and ">remittance_dependence<" not in table
+
+
+def test_vendored_web_fonts_are_served(client: TestClient) -> None:
+    css = client.get("/static/style.css").text
+    for name in ("NotoSans-Regular", "NotoSans-Bold", "NotoSansJP-Regular", "NotoSansJP-Languages"):
+        assert f"/static/fonts/{name}.woff2" in css
+        response = client.get(f"/static/fonts/{name}.woff2")
+        assert response.status_code == 200 and response.content[:4] == b"wOF2"

@@ -141,15 +141,45 @@ def event_frame(events: pl.DataFrame | None, years: Sequence[int]) -> pl.DataFra
     return pl.DataFrame(rows)
 
 
+#: Rows of stacked marker numbers above a time chart (neighbouring markers alternate rows).
+MARKER_ROWS = 3
+MARKER_ROW_HEIGHT = 10
+
+
+def yearly_number_marks(marks: pl.DataFrame) -> pl.DataFrame:
+    """Numbered marks (labels '1', '2', ...) merged per calendar year ('5–7' for 5, 6, 7) and
+    given alternating rows, so that markers stay legible when events crowd together."""
+    rows = []
+    for position, group in enumerate(marks.with_columns(pl.col("x").floor().alias("_year"))
+                                     .group_by("_year", maintain_order=True).agg("x", "label", "date")
+                                     .sort("_year").iter_rows(named=True)):
+        numbers = sorted(int(n) for n in group["label"])
+        text = str(numbers[0]) if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}" if numbers[-1] - numbers[0] == len(numbers) - 1 else ",".join(map(str, numbers))
+        rows.append({"x": round(sum(group["x"]) / len(group["x"]), 4), "label": text, "date": ", ".join(group["date"]),
+                     "row": position % MARKER_ROWS})
+    return pl.DataFrame(rows)
+
+
 def with_events(base: alt.Chart, events: pl.DataFrame | None, years: Sequence[int],
                 labels: Mapping[str, str] | None = None) -> alt.TopLevelMixin:
-    """Layer dashed event rules (with labels) over a time chart whose x field is ``year``."""
+    """Layer dashed event rules (with labels) over a time chart whose x field is ``year``.
+
+    Numbered events (labels '1', '2', ... keyed in a list below the chart) get one small number
+    per year above the plot, stacked in alternating rows; text labels are drawn vertically.
+    """
     marks = event_frame(events, years)
     if marks is None:
         return base
-    rules = alt.Chart(marks).mark_rule(strokeDash=[3, 3], color="#888").encode(
+    numbered = all(text.isdigit() for text in marks["label"].to_list())
+    rules = alt.Chart(marks).mark_rule(strokeDash=[3, 3], color="#999", strokeWidth=0.8).encode(
         x=alt.X("x:Q"), tooltip=[alt.Tooltip("date:N", title=label(labels, "date")), alt.Tooltip("label:N", title=label(labels, "event"))]
     )
+    if numbered:
+        stacked = yearly_number_marks(marks).with_columns((-3 - pl.col("row") * MARKER_ROW_HEIGHT).alias("y_px"))
+        text = alt.Chart(stacked).mark_text(fontSize=9, color="#444", baseline="bottom", align="center").encode(
+            x=alt.X("x:Q"), y=alt.Y("y_px:Q", scale=None), text="label:N",
+            tooltip=[alt.Tooltip("label:N", title="#"), alt.Tooltip("date:N", title=label(labels, "date"))])
+        return alt.layer(base, rules, text)
     short = max(len(text) for text in marks["label"].to_list()) <= 3
     style = {"angle": 0, "align": "center", "baseline": "bottom", "dy": -2} if short else {"angle": 270, "align": "right", "baseline": "bottom", "dx": -2, "dy": -2}
     text = alt.Chart(marks).mark_text(fontSize=8, color="#555", **style).encode(
@@ -367,3 +397,53 @@ def share_bars(
     )
     base = alt.layer(bars, text).properties(width=width, height=18 * max(1, len(order)))
     return decorate(base, title=title, source=source, year=year, labels=labels)
+
+
+def scenario_over_time(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    source: str,
+    measure_label: str,
+    series_labels: tuple[str, str] = ("Baseline", "Scenario"),
+    value_is_share: bool = True,
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Baseline (dashed) against scenario (solid) over the years, one colour per partner, with the
+    scenario's interval as a band where the frame has ``scenario_lo`` and ``scenario_hi``.
+
+    ``frame``: columns ``year``, ``partner`` (display label), ``baseline``, ``scenario``; optional
+    ``partner_iso3`` (fixed colours of the powers), ``scenario_lo``, ``scenario_hi``.
+    """
+    require(frame, ["year", "partner", "baseline", "scenario"], "scenario_over_time")
+    code = pl.col("partner_iso3") if "partner_iso3" in frame.columns else pl.col("partner")
+    base_label, scenario_label = series_labels
+    long = pl.concat([
+        frame.select(pl.col("year").cast(pl.Int32), pl.col("partner").cast(pl.Utf8), code.cast(pl.Utf8).fill_null("").alias("code"),
+                     pl.col(column).cast(pl.Float64).alias("value"), pl.lit(series).alias("series"))
+        for column, series in (("baseline", base_label), ("scenario", scenario_label))
+    ]).drop_nulls(["year", "value"]).sort("partner", "series", "year")
+    years = long["year"].to_list()
+    pairs = long.select("partner", "code").unique(maintain_order=True)
+    fmt = ".1%" if value_is_share else ",.3~s"
+    colour = alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()),
+                       legend=alt.Legend(orient="bottom"))
+    lines = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=year_axis(years),
+        y=alt.Y("value:Q", title=measure_label, scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt if value_is_share else fmt)),
+        color=colour,
+        strokeDash=alt.StrokeDash("series:N", title=None, sort=[base_label, scenario_label],
+                                  scale=alt.Scale(domain=[base_label, scenario_label], range=[[4, 3], [1, 0]]),
+                                  legend=alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2)),
+        tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("series:N"), alt.Tooltip("year:Q", format="d"),
+                 alt.Tooltip("value:Q", format=".2%" if value_is_share else ",.0f")],
+    )
+    layers: list[alt.Chart] = [lines]
+    if {"scenario_lo", "scenario_hi"} <= set(frame.columns):
+        band = frame.select(pl.col("year").cast(pl.Int32), pl.col("partner").cast(pl.Utf8), "scenario_lo", "scenario_hi").drop_nulls()
+        if band.height:
+            layers.insert(0, alt.Chart(band).mark_area(opacity=0.18).encode(x=year_axis(years), y="scenario_lo:Q", y2="scenario_hi:Q", color=colour))
+    base = alt.layer(*layers).properties(width=width, height=height)
+    return decorate(base, title=title, source=source, year=year_span(years), labels=labels)

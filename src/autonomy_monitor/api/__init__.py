@@ -54,6 +54,7 @@ EXPORTS: dict[str, str] = {  # public name -> "module:attribute"
     "events": "autonomy_monitor.api.dashboard_data:events",
     "japan_residents": "autonomy_monitor.api.dashboard_data:japan_residents",
     "overview": "autonomy_monitor.api.dashboard_data:overview",
+    "overview_coverage": "autonomy_monitor.api.dashboard_data:overview_coverage",
     "overview_year": "autonomy_monitor.api.dashboard_data:overview_year",
     "table_frame": "autonomy_monitor.api.dashboard_data:table_frame",
     # build, fetch, status

@@ -31,8 +31,6 @@ DOWNLOAD_PREFIXES = ("out_", "meta_", "qa_", "core_")
 COUNTRY_COLUMNS = ("country_iso3", "reporter_iso3", "recipient_iso3", "receiver_iso3", "origin_iso3", "nationality_iso3")
 EVENT_COLUMNS = ("date", "date_precision", "kind", "label", "title", "countries", "source", "url")
 EVENT_KINDS = ("un", "dialogue", "officials", "summit", "vote", "sanctions", "corridor", "organisation", "labour", "war")
-#: Kinds drawn as markers on time charts (senior officials' meetings are listed, not drawn).
-CHART_EVENT_KINDS = ("un", "dialogue", "summit", "vote", "sanctions", "war")
 
 
 def countries() -> pl.DataFrame:
@@ -68,6 +66,29 @@ def overview_year(settings: Settings | None = None) -> int | None:
     return None
 
 
+def overview_coverage(settings: Settings | None = None) -> pl.DataFrame:
+    """Per year, how many countries have trade shares (total, chosen view) and vote agreement:
+    year, trade_countries, vote_countries, world_trade (at least ``BROAD_COVERAGE`` countries)."""
+    settings = settings or Settings()
+    parts = []
+    if has_table(settings, DEPENDENCE_TABLE):
+        parts.append(query(settings, f"""SELECT CAST(year AS INTEGER) AS year, count(DISTINCT country_iso3) AS trade_countries
+                                        FROM {DEPENDENCE_TABLE}
+                                        WHERE dimension = 'trade' AND measure = 'total_share' AND method = 'chosen'
+                                        GROUP BY year"""))
+    if has_table(settings, ALIGNMENT_TABLE):
+        parts.append(query(settings, f"""SELECT CAST(year AS INTEGER) AS year, count(DISTINCT country_iso3) AS vote_countries
+                                        FROM {ALIGNMENT_TABLE} WHERE issue = 'all' GROUP BY year"""))
+    frame = pl.DataFrame(schema={"year": pl.Int32})
+    for part in parts:
+        frame = frame.join(part.with_columns(pl.col("year").cast(pl.Int32)), on="year", how="full", coalesce=True)
+    for column in ("trade_countries", "vote_countries"):
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(0, dtype=pl.Int64).alias(column))
+    return (frame.with_columns(pl.col("trade_countries", "vote_countries").fill_null(0).cast(pl.Int64))
+            .with_columns((pl.col("trade_countries") >= BROAD_COVERAGE).alias("world_trade")).sort("year"))
+
+
 def overview(year: int, powers: list[str], settings: Settings | None = None) -> pl.DataFrame:
     """Per country and power in ``year``: trade share with the power (total, chosen view) and
     UN vote agreement. Columns country_iso3, power_iso3, measure ('total_share' | 'agreement'),
@@ -90,14 +111,14 @@ def overview(year: int, powers: list[str], settings: Settings | None = None) -> 
     if has_table(settings, ALIGNMENT_TABLE):
         parts.append(query(
             settings,
-            f"""SELECT CASE WHEN partner_iso3 IN (SELECT unnest(?)) THEN country_iso3 ELSE partner_iso3 END AS country_iso3,
-                       CASE WHEN partner_iso3 IN (SELECT unnest(?)) THEN partner_iso3 ELSE country_iso3 END AS power_iso3,
-                       'agreement' AS measure, agreement AS value, CAST(n_votes AS BIGINT) AS n_votes,
-                       CAST(year AS INTEGER) AS year
-                FROM {ALIGNMENT_TABLE}
-                WHERE issue = 'all' AND year = ?
-                  AND (partner_iso3 IN (SELECT unnest(?)) OR country_iso3 IN (SELECT unnest(?)))""",
-            [powers, powers, year, powers, powers],
+            f"""SELECT DISTINCT ON (country_iso3, power_iso3) country_iso3, power_iso3, 'agreement' AS measure, value, n_votes, year
+                FROM (SELECT country_iso3, partner_iso3 AS power_iso3, agreement AS value, CAST(n_votes AS BIGINT) AS n_votes,
+                             CAST(year AS INTEGER) AS year
+                      FROM {ALIGNMENT_TABLE} WHERE issue = 'all' AND year = ? AND partner_iso3 IN (SELECT unnest(?))
+                      UNION ALL
+                      SELECT partner_iso3, country_iso3, agreement, CAST(n_votes AS BIGINT), CAST(year AS INTEGER)
+                      FROM {ALIGNMENT_TABLE} WHERE issue = 'all' AND year = ? AND country_iso3 IN (SELECT unnest(?)))""",
+            [year, powers, year, powers],
         ))
     frame = pl.concat([p.cast(parts[0].schema) for p in parts], how="vertical")
     return frame.filter(pl.col("country_iso3") != pl.col("power_iso3")).sort("country_iso3", "power_iso3", "measure")

@@ -39,8 +39,8 @@ from autonomy_monitor.i18n import (
     translator,
 )
 from autonomy_monitor.web.head import HeadAsGet
-from autonomy_monitor.web.pages import COUNTRY_CHARTS, POWERS, SOURCES, Dashboard
-from autonomy_monitor.web.scenario import edited_scenario, lever_fields
+from autonomy_monitor.web.pages import COUNTRY_CHARTS, SOURCES, TRADE_EDGES, VOTE_EDGES, Dashboard
+from autonomy_monitor.web.scenario import edited_scenario, is_share, lever_fields, scenario_charts
 from autonomy_monitor.web.security import SecurityHeaders
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -185,18 +185,21 @@ def install_pages(app: FastAPI) -> None:
         board = dashboard_of(request)
         default_year = await run_in_threadpool(board.default_year)
         chosen_year = parse_year(year, default_year)
-        chosen = parse_codes(request, powers, POWERS, 1, 6, "powers")
+        chosen = parse_codes(request, powers, board.powers, 1, 6, "powers")
         map_power = parse_code(request, power) if power else chosen[0]
         if map_power not in chosen:
             raise PageError(422, f"The map's power {map_power} is not among the chosen powers {','.join(chosen)}.")
         map_measure = parse_choice(measure, MAP_MEASURES, "total_share", "measure")
 
         def build() -> dict[str, Any]:
+            lang = lang_of(request)
+            rows = board.overview_rows(chosen_year, chosen, lang)
             return {"year": chosen_year, "powers": chosen, "power": map_power, "measure": map_measure,
-                    "years": list(range(YEAR_RANGE[1], YEAR_RANGE[0] - 1, -1)), "default_year": default_year,
-                    "rows": board.overview_rows(chosen_year, chosen, lang_of(request)),
-                    "all_powers": ("CHN", "RUS", "USA", "JPN", "DEU", "GBR", "FRA", "TUR", "KOR", "IND"),
-                    "sources": SOURCES}
+                    "year_options": board.year_options(list(range(YEAR_RANGE[1], YEAR_RANGE[0] - 1, -1)), lang),
+                    "default_year": default_year, "last_world_year": board.last_world_year(),
+                    "rows": rows, "headline": board.headline_rows(rows, chosen),
+                    "all_powers": (*board.powers, "DEU", "GBR", "FRA", "TUR", "KOR", "IND"),
+                    "trade_edges": TRADE_EDGES, "vote_edges": VOTE_EDGES, "sources": SOURCES}
         return await cached_page(request, ("overview", chosen_year, chosen, map_power, map_measure), "overview.html", build)
 
     @app.get("/country/{code}", response_class=HTMLResponse)
@@ -209,13 +212,13 @@ def install_pages(app: FastAPI) -> None:
 
     @app.get("/compare", response_class=HTMLResponse)
     async def compare(request: Request, countries: str | None = None) -> HTMLResponse:
-        codes = parse_codes(request, countries, ("KAZ", "KGZ", "TJK", "TKM", "UZB"), 2, 5, "countries")
         board = dashboard_of(request)
+        codes = parse_codes(request, countries, board.c5, 2, 5, "countries")
 
         def build() -> dict[str, Any]:
             lang = lang_of(request)
             return {"codes": codes, "selected": ",".join(codes), "countries": board.country_rows(lang),
-                    "profiles": [compare_values(board, c, lang) for c in codes], "powers": POWERS, "charts": ("trade", "alignment"),
+                    "profiles": [compare_values(board, c, lang) for c in codes], "powers": board.powers, "charts": ("trade", "alignment"),
                     "sources": SOURCES}
         return await cached_page(request, ("compare", codes), "compare.html", build)
 
@@ -262,7 +265,10 @@ def scenario_values(board: Dashboard, names: tuple[str, ...], chosen: str, spec:
     rows = scenario_api.scenario_key_rows(result)
     last = int(rows["year"].max()) if rows.height else None
     shown = rows.filter(pl.col("year") == last) if last is not None else rows
+    t = translator(lang)
+    chart_list = scenario_charts(rows, name=lambda c: board.name(c, lang), t=t, source=t("scenario.chart_source", name=chosen))
     return {
+        "charts": [{**c, "json": json_bytes(c["spec"]).decode("utf-8")} for c in chart_list], "is_share": is_share,
         "names": names, "chosen": chosen, "spec": spec, "fields": lever_fields(spec), "edits": edits,
         "titles": {n: board.cached(("scenario_title", n), lambda n=n: scenario_api.scenario_spec(n).scenario.title) for n in names},
         "rows": shown.to_dicts(), "last_year": last, "workers": result.workers.to_dicts(),
@@ -283,8 +289,11 @@ def country_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
     key_votes = board.key_vote_rows(code, lang)
     available = charts_with_data(trade=trade, remittances=remit, migration=migration, aid=aid, alignment=alignment,
                                  idealpoints=ideal, keyvotes=[r for r in key_votes if r["es11"]])
-    powers = [p for p in POWERS if p != code]
+    powers = board.others(code)
+    keys = {"trade": board.event_key(code, trade), "remittances": board.event_key(code, remit),
+            "alignment": board.event_key(code, alignment), "idealpoints": board.event_key(code, ideal)}
     return {
+        "event_keys": keys, "remittance_totals": remittance_totals(board, code),
         "code": code, "powers": powers, "available": available, "sources": SOURCES,
         "trade": board.series_table(trade), "trade_years": year_span(trade),
         "remittances": board.series_table(remit), "remittance_years": year_span(remit),
@@ -312,11 +321,25 @@ def charts_with_data(**data: Any) -> dict[str, bool]:
     return {chart: len(data[chart]) > 0 for chart in COUNTRY_CHARTS}
 
 
+def remittance_totals(board: Dashboard, code: str) -> list[dict[str, Any]]:
+    """Total remittances received (US$ and % of GDP), newest year first, when the API has them."""
+    totals = getattr(api, "remittance_totals", None)
+    if totals is None:
+        return []
+    try:
+        frame = board.cached(("remittance_totals", code), lambda: totals(code, settings=board.settings), large=True)
+    except api.AutonomyError:
+        return []
+    if frame is None or frame.is_empty() or "year" not in frame.columns:
+        return []
+    return frame.sort("year", descending=True).head(12).to_dicts()
+
+
 def compare_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
     trade = board.power_series(code, "trade", "total_share", ("chosen",), lang)
     alignment = board.alignment(code)
     latest_trade = trade.filter(pl.col("year") == trade["year"].max()) if trade.height else trade
-    latest_align = latest_complete_year(alignment, [p for p in POWERS if p != code])
+    latest_align = latest_complete_year(alignment, board.others(code))
     return {
         "code": code,
         "trade_year": None if trade.is_empty() else int(trade["year"].max()),

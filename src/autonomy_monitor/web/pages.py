@@ -19,8 +19,11 @@ from autonomy_monitor import api
 from autonomy_monitor.i18n import country_label, translator
 from autonomy_monitor.web import specs
 
-POWERS = ("CHN", "RUS", "USA", "JPN")
-C5 = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
+#: Event kinds drawn as numbered markers on time charts (senior officials' meetings are only listed).
+CHART_EVENT_KINDS = ("un", "dialogue", "summit", "vote", "sanctions", "war", "organisation")
+#: Class edges of the overview's two colour scales: trade share (oranges) and vote agreement (blues).
+TRADE_EDGES = (0.05, 0.10, 0.20, 0.30, 0.50)
+VOTE_EDGES = (0.2, 0.4, 0.6, 0.8)
 CACHE_SIZE = 512  # rendered pages, chart specs, small results (tens of kB each)
 FRAME_CACHE_SIZE = 24  # query frames (a country's dependence rows can be a few MB)
 REMITTANCE_METHODS = ("bilateral_matrix_2021", "bilateral_matrix_2017", "interpolated_matrix_2017_2021",
@@ -48,6 +51,12 @@ class Dashboard:
         self._lock = threading.Lock()
         self._countries = api.country_list()
         self.codes = frozenset(self._countries["iso3"].to_list())
+        self.c5 = tuple(api.parse_country_list("C5"))  # from the country-group table
+        self.powers = tuple(api.parse_country_list("POWERS"))
+
+    def others(self, code: str) -> list[str]:
+        """The powers other than ``code`` (a power's page compares it with the other three)."""
+        return [p for p in self.powers if p != code]
 
     # --- cache -------------------------------------------------------------------------
     def cached(self, key: Hashable, compute: Callable[[], Any], *, large: bool = False) -> Any:
@@ -94,16 +103,47 @@ class Dashboard:
         return self.cached(("overview", year, powers), lambda: api.overview(year, list(powers), self.settings), large=True)
 
     def overview_rows(self, year: int, powers: tuple[str, ...], lang: str) -> list[dict[str, Any]]:
-        """One row per country (the five first): per power, trade share and vote agreement."""
+        """One row per country with data (the five first): per power, trade share and vote
+        agreement with their colour classes (``trade_bin`` 0..5, ``vote_bin`` 0..4)."""
         frame = self.overview(year, powers)
         values = {(r["country_iso3"], r["power_iso3"], r["measure"]): r["value"] for r in frame.iter_rows(named=True)}
         rows = []
         for country in self.country_rows(lang):
-            cells = [{"power": p, "total_share": values.get((country["iso3"], p, "total_share")),
-                      "agreement": values.get((country["iso3"], p, "agreement"))} for p in powers]
+            cells = [overview_cell(p, values.get((country["iso3"], p, "total_share")), values.get((country["iso3"], p, "agreement")))
+                     for p in powers]
             if country["is_c5"] or any(c["total_share"] is not None or c["agreement"] is not None for c in cells):
-                rows.append({**country, "cells": cells})
+                rows.append({**country, "is_power": country["iso3"] in powers, "cells": cells})
         return rows
+
+    def headline_rows(self, rows: list[dict[str, Any]], powers: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The overview's first table: the five, then the chosen powers (from the same rows)."""
+        by_code = {r["iso3"]: r for r in rows}
+        return [by_code[c] for c in (*self.c5, *powers) if c in by_code]
+
+    def coverage(self) -> pl.DataFrame:
+        return self.cached(("coverage",), lambda: api.overview_coverage(self.settings))
+
+    def year_options(self, years: list[int], lang: str) -> list[dict[str, Any]]:
+        """The year selector's options, each saying which data cover it."""
+        t = translator(lang)
+        info = {r["year"]: r for r in self.coverage().iter_rows(named=True)}
+        options = []
+        for year in years:
+            row = info.get(year, {"trade_countries": 0, "vote_countries": 0, "world_trade": False})
+            if row["world_trade"]:
+                text = t("overview.year_world", year=year)
+            elif row["trade_countries"]:
+                text = t("overview.year_partial", year=year, count=row["trade_countries"])
+            elif row["vote_countries"]:
+                text = t("overview.year_votes", year=year)
+            else:
+                continue
+            options.append({"year": year, "text": text, "world": row["world_trade"]})
+        return options
+
+    def last_world_year(self) -> int | None:
+        world = self.coverage().filter(pl.col("world_trade"))
+        return int(world["year"].max()) if world.height else None
 
     def overview_map_spec(self, year: int, power: str, measure: str, lang: str) -> dict[str, Any]:
         def build() -> dict[str, Any]:
@@ -115,8 +155,8 @@ class Dashboard:
             label = t(f"measure.{measure}")
             title = t("map.title", measure=label, power=self.name(power, lang), year=year)
             source = SOURCES["trade"] if measure == "total_share" else SOURCES["alignment"]
-            return specs.world_map(rows, title=title, source=source, year=year, value_label=label,
-                                   missing_label=t("map.no_data"))
+            return specs.responsive(specs.world_map(rows, title=title, source=source, year=year, value_label=label,
+                                                    missing_label=t("map.no_data"), measure=measure))
         return self.cached(("map", year, power, measure, lang), build)
 
     # --- country -----------------------------------------------------------------------
@@ -136,7 +176,7 @@ class Dashboard:
             return pl.DataFrame(schema={"year": pl.Int32, "partner": pl.String, "partner_iso3": pl.String,
                                         "value": pl.Float64, "method": pl.String})
         rows = frame.filter((pl.col("dimension") == dimension) & (pl.col("measure") == measure)
-                            & pl.col("partner_iso3").is_in([p for p in POWERS if p != code]))
+                            & pl.col("partner_iso3").is_in(self.others(code)))
         if methods:
             rank = {m: k for k, m in enumerate(methods)}
             rows = (rows.filter(pl.col("method").is_in(list(methods)))
@@ -167,7 +207,7 @@ class Dashboard:
     def alignment(self, code: str) -> pl.DataFrame:
         def build() -> pl.DataFrame:
             try:
-                return api.vote_agreement(code, [p for p in POWERS if p != code], start=1992, settings=self.settings)
+                return api.vote_agreement(code, self.others(code), start=1992, settings=self.settings)
             except api.AutonomyError:
                 return pl.DataFrame()
         return self.cached(("alignment", code), build, large=True)
@@ -175,13 +215,13 @@ class Dashboard:
     def ideal_points(self, code: str) -> pl.DataFrame:
         def build() -> pl.DataFrame:
             try:
-                return api.ideal_points([code, *[p for p in POWERS if p != code]], start=1992, settings=self.settings)
+                return api.ideal_points([code, *self.others(code)], start=1992, settings=self.settings)
             except api.AutonomyError:
                 return pl.DataFrame()
         return self.cached(("ideal_points", code), build, large=True)
 
     def key_votes(self, code: str) -> pl.DataFrame:
-        return self.cached(("key_votes", code), lambda: api.country_key_votes([code, *[p for p in POWERS if p != code]], self.settings),
+        return self.cached(("key_votes", code), lambda: api.country_key_votes([code, *self.others(code)], self.settings),
                            large=True)
 
     def profile(self, code: str) -> api.Profile | None:
@@ -198,9 +238,26 @@ class Dashboard:
     def events(self, code: str | None = None) -> pl.DataFrame:
         return self.cached(("events", code), lambda: api.events() if code is None else api.country_events(code))
 
-    def event_marks(self, code: str, lang: str) -> pl.DataFrame:
+    def chart_events(self, code: str) -> pl.DataFrame:
+        """The country's events drawn on its time charts, numbered 1, 2, ... by date (the same
+        number on every chart; the key below each chart lists the ones it shows)."""
         frame = self.events(code)
-        return frame.select("date", "label") if frame.height else frame
+        if frame.is_empty():
+            return frame
+        frame = frame.filter(pl.col("kind").is_in(CHART_EVENT_KINDS)).sort("date", "title")
+        return frame.with_columns(pl.int_range(1, frame.height + 1).cast(pl.Int32).alias("number"))
+
+    def event_marks(self, code: str) -> pl.DataFrame | None:
+        frame = self.chart_events(code)
+        return frame.select("date", pl.col("number").cast(pl.String).alias("label")) if frame.height else None
+
+    def event_key(self, code: str, frame: pl.DataFrame) -> list[dict[str, Any]]:
+        """The numbered events within the years of a chart's ``frame`` (column ``year``)."""
+        events = self.chart_events(code)
+        if events.is_empty() or frame.is_empty() or "year" not in frame.columns:
+            return []
+        first, last = int(frame["year"].min()), int(frame["year"].max())
+        return events.filter(pl.col("date").dt.year().is_between(first, last)).to_dicts()
 
     def key_vote_rows(self, code: str, lang: str, limit: int = 25) -> list[dict[str, Any]]:
         """ES-11 votes and the latest other key votes: resolution, date, title, the country's and powers' votes."""
@@ -211,19 +268,22 @@ class Dashboard:
         ukraine = calls.filter(pl.col("issue_tags").list.contains("ukraine"))
         others = calls.filter(~pl.col("issue_tags").list.contains("ukraine")).head(max(0, limit - ukraine.height))
         votes = {(r["roll_call_id"], r["country_iso3"]): r["vote"] for r in frame.iter_rows(named=True)}
-        columns = [code, *[p for p in POWERS if p != code]]
+        columns = [code, *self.others(code)]
         return [{**r, "es11": "ukraine" in (r["issue_tags"] or []), "votes": [votes.get((r["roll_call_id"], c), "–") for c in columns]}
                 for r in pl.concat([ukraine, others]).sort("date", descending=True).iter_rows(named=True)]
 
     def country_chart(self, code: str, chart: str, lang: str) -> dict[str, Any] | None:
-        """The Vega-Lite spec of one country chart, or None when there are no data for it."""
-        return self.cached(("chart", code, chart, lang), lambda: self._country_chart(code, chart, lang))
+        """The Vega-Lite spec of one country chart (full width, resizing), or None without data."""
+        def build() -> dict[str, Any] | None:
+            spec = self._country_chart(code, chart, lang)
+            return None if spec is None else specs.responsive(spec)
+        return self.cached(("chart", code, chart, lang), build)
 
     def _country_chart(self, code: str, chart: str, lang: str) -> dict[str, Any] | None:
         from autonomy_monitor import charts  # Altair: loaded by web.app.warm_up, not at server start
 
         t, name = translator(lang), self.name(code, lang)
-        events = self.event_marks(code, lang)
+        events = self.event_marks(code)
         if chart == "trade":
             frame = self.power_series(code, "trade", "total_share", ("chosen",), lang)
             return None if frame.is_empty() else charts.dependence_over_time(
@@ -255,7 +315,7 @@ class Dashboard:
             rows = [r for r in self.key_vote_rows(code, lang) if r["es11"]]
             if not rows:
                 return None
-            columns = [code, *[p for p in POWERS if p != code]]
+            columns = [code, *self.others(code)]
             vote_names = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
             frame = pl.DataFrame([{"resolution": f"{r['resolution_symbol']} ({r['date']})", "country": self.name(c, lang),
                                    "vote": vote_names.get(v, "absent")} for r in rows for c, v in zip(columns, r["votes"])])
@@ -269,3 +329,15 @@ class Dashboard:
         partners = frame[partner].unique(maintain_order=True).to_list()
         wide = frame.pivot(on=partner, index="year", values=value, aggregate_function="first").sort("year", descending=True)
         return partners, [{"year": r["year"], "values": [r.get(p) for p in partners]} for r in wide.iter_rows(named=True)]
+
+
+def colour_class(value: float | None, edges: tuple[float, ...]) -> int | None:
+    """The index of ``value``'s class among ``edges`` (0 below the first edge), None without a value."""
+    if value is None:
+        return None
+    return sum(value >= edge for edge in edges)
+
+
+def overview_cell(power: str, trade: float | None, agreement: float | None) -> dict[str, Any]:
+    return {"power": power, "total_share": trade, "agreement": agreement,
+            "trade_bin": colour_class(trade, TRADE_EDGES), "vote_bin": colour_class(agreement, VOTE_EDGES)}
