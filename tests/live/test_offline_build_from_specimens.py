@@ -5,7 +5,8 @@ Every live source gets a stored fetch exactly as ``autonomy fetch`` would leave 
 * real (``../shared/specimens/``): the KNOMAD workbooks (World Bank / KNOMAD, CC BY 4.0), the
   World Bank API pages and country list (WDI of 2021-05-25, recorded by jkkitakita/wbdata-go),
   the OECD Provider and Recipient code lists (OECD, via ONEcampaign/oda_reader) and the UN
-  Comtrade v1 answer (UN Comtrade, recorded by ropensci/comtradr);
+  Comtrade v1 answer (UN Comtrade, recorded by ropensci/comtradr), which gives the trade step
+  its ``core_trade__recent_bilateral`` beside the IMF's table;
 * synthetic, because no real answer exists (each marked in ``tests/fixtures/http/*/README.md``):
   the IMF IMTS answers (the layout of the real WEO answer), the OECD DAC2a answer, the UN DESA
   workbook and the UN Digital Library voting file.
@@ -35,6 +36,7 @@ from autonomy_monitor.pipeline.warehouse import file_sha256
 from autonomy_monitor.sources.imf import bulk as imf_bulk
 from autonomy_monitor.sources.knomad import bulk as knomad_bulk
 from autonomy_monitor.sources.oecd import bulk as oecd_bulk
+from autonomy_monitor.sources.trade_recent import bulk as trade_recent_bulk
 from autonomy_monitor.sources.undesa import bulk as undesa_bulk
 from autonomy_monitor.sources.unga import bulk as unga_bulk
 from autonomy_monitor.sources.wdi import bulk as wdi_bulk
@@ -51,6 +53,7 @@ BULK_SHAPES = {
     "core_undesa__migrant_stock": undesa_bulk.CORE_SCHEMA,
     "core_unga__roll_calls": unga_bulk.ROLL_CALL_SCHEMA,
     "core_unga__votes": unga_bulk.VOTE_SCHEMA,
+    "core_trade__recent_bilateral": trade_recent_bulk.CORE_SCHEMA,
 }
 
 
@@ -72,6 +75,7 @@ def fill_store(store: RawStore, specimens: Path, tmp_path: Path) -> dict[str, Pa
         "all-gdp": specimen_path(specimens, "worldbank_api_v2", "TestIndicatorValuesService_ListBySourceID_0.json"),
         "providers": specimen_path(specimens, "oecd_codelists", "codelist_5.json"),
         "recipients": specimen_path(specimens, "oecd_codelists", "codelist_13.json"),
+        "comtrade": specimen_path(specimens, "comtrade_api_v1", "data_v1_get_C_A_HS-60a6ad.json"),
     }
     knomad = load_source("knomad").parameters
     _store(store, "knomad", {r: (real[r].read_bytes(), knomad[f"{r}_url"]) for r in ("matrix", "inflows")},
@@ -97,6 +101,7 @@ def fill_store(store: RawStore, specimens: Path, tmp_path: Path) -> dict[str, Pa
     _store(store, "undesa", {"ims-table1": (workbook, load_source("undesa").url)}, load_source("undesa").release)
     _store(store, "unga", {"ga-voting-csv": (fixture_bytes("unga", "ga_voting.csv"), load_source("unga").url)},
            load_source("unga").release)
+    _store(store, "comtrade", {"CHN/2010": (real["comtrade"].read_bytes(), load_source("comtrade").url)}, "2024-11-15")
     return real
 
 
@@ -118,7 +123,7 @@ def built(tmp_path_factory, specimens) -> dict:
 
 def test_every_live_source_was_built(built):
     assert set(BULK_SHAPES) <= set(built["tables"]), sorted(built["tables"])
-    assert set(fetch.LIVE_SOURCES) == {"wdi", "imf", "oecd", "undesa", "knomad", "unga"}
+    assert set(fetch.LIVE_SOURCES) == {"wdi", "imf", "oecd", "undesa", "knomad", "unga", "comtrade"}
 
 
 @pytest.mark.parametrize("table", sorted(BULK_SHAPES))
@@ -143,10 +148,11 @@ def test_derived_steps_ran_on_the_live_tables(built):
     tables = built["tables"]
     lineage = tables["meta_lineage__tables"]
     for name in ("out_dependence__remittances", "out_dependence__aid", "out_dependence__migration",
+                 "out_dependence__trade", "core_trade__yearly_bilateral_both_views",
                  "out_dependence__yearly", "out_alignment__yearly_vote_agreement_wide"):
         assert name in tables and name in lineage["table_name"].to_list(), name
     yearly = tables["out_dependence__yearly"]
-    assert {"remittances", "aid", "migration"} <= set(yearly["dimension"])
+    assert {"remittances", "aid", "migration", "trade"} <= set(yearly["dimension"])
     # The real 2021 matrix: Russia's share of Kyrgyzstan's remittances comes out of the chain.
     kgz = yearly.filter((pl.col("country_iso3") == "KGZ") & (pl.col("partner_iso3") == "RUS")
                         & (pl.col("dimension") == "remittances") & (pl.col("year") == 2021))

@@ -120,7 +120,7 @@ def test_offline_on_empty_store_says_what_to_fetch(settings):
     with pytest.raises(SnapshotsMissing) as info:
         fetch.fetch_sources(settings, None, offline=True)
     message = str(info.value)
-    assert "autonomy fetch --source wdi,imf,oecd,undesa,knomad,unga" in message
+    assert "autonomy fetch --source wdi,imf,oecd,undesa,knomad,unga,comtrade" in message
     assert "\n" not in message
 
 
