@@ -8,7 +8,7 @@ from autonomy_monitor.pipeline import fetch
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("source", ["wdi", "imf", "oecd"])
+@pytest.mark.parametrize("source", ["wdi", "imf", "oecd", "comtrade"])
 def test_api_source_fetches_and_parses(source, settings):
     (manifest,) = fetch.fetch_sources(settings, source, since=2020)
     assert manifest.records
