@@ -110,6 +110,19 @@ def compare_one_session(votes: pl.DataFrame, year: int, maxiter: int, burnin: in
           f"ratio R / ours = {r_s / ours_s:.1f}x; |r| between the two = {r:.3f}")
 
 
+def fit_only(votes: pl.DataFrame) -> None:
+    """The EM fit alone (design built once), one and two threads: issue 15's goal is <= 4 s."""
+    from autonomy_monitor.models.idealpoints import FitSettings, build_design, fit_model
+
+    design = build_design(votes)
+    results = {}
+    for threads in (1, 2):
+        fit, results[threads] = timed(f"fit only ({design.item.size:,} votes), {threads} thread(s)",
+                                      lambda: fit_model(design, FitSettings(threads=threads)))
+        print(f"  {fit.iterations} EM cycles; goal <= 4 s: {'met' if results[threads] <= 4 else 'NOT met'}")
+    print(f"  fit two threads / one thread = {results[2] / results[1]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=50)
@@ -123,8 +136,12 @@ def main() -> None:
     print(f"{votes.height} rows, {votes['roll_call_id'].n_unique()} roll calls, "
           f"{votes['year'].min()}-{votes['year'].max()}")
     timed("baseline: full history without bridge groups", lambda: estimate_ideal_points(plain))
-    _, full_s = timed("full history estimate", lambda: estimate_ideal_points(votes))
+    _, one_s = timed("full history estimate, one thread", lambda: estimate_ideal_points(votes, threads=1))
+    _, two_s = timed("full history estimate, two threads", lambda: estimate_ideal_points(votes, threads=2))
+    print(f"  two threads / one thread = {two_s / one_s:.2f} (goal: below 1)")
+    _, full_s = timed("full history estimate, default threads", lambda: estimate_ideal_points(votes))
     print(f"  target <= 10 s: {'met' if full_s <= 10 else 'NOT met'}")
+    fit_only(votes)
     if not args.skip_bootstrap:
         _, boot_s = timed(
             f"full history + bootstrap {args.replicates} replicates",
