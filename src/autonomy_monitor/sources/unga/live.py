@@ -1,6 +1,5 @@
 """UN Digital Library "General Assembly Voting Data" bulk CSV
--> core_unga__roll_calls(roll_call_id, resolution_symbol, date, session, title, issue_tags,
-   is_important) and core_unga__votes(roll_call_id, country_iso3, vote).
+-> core_unga__roll_calls and core_unga__votes, in the bulk reader's shape.
 
 Quirks kept here:
 - one row per resolution x Member State: ``undl_id, ms_code, ms_name, ms_vote, date, session,
@@ -9,7 +8,8 @@ Quirks kept here:
   February 2026 file adds ``vote_note``); ``ms_code`` is ISO 3166 alpha-3;
 - ``ms_vote`` is Y, N, A, or X / empty for a member that did not vote;
 - each release is a new file name on record 4060887: the catalog holds the current URL;
-- ``roll_call_id`` is ``undl:<undl_id>``, the Digital Library's record number.
+- the rows go through the bulk reader's UN-extract functions, so ``roll_call_id`` is
+  ``ux:<resolution symbol>`` as for the UN extract in the bulk build.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import polars as pl
 from autonomy_monitor.catalog import SourceEntry
 from autonomy_monitor.errors import BadInput, SourceError
 from autonomy_monitor.pipeline.rawstore import Manifest, RawStore
+from autonomy_monitor.pipeline.warehouse import InputRecord
 from autonomy_monitor.sources.client import HttpClient, ResourceRequest
 from autonomy_monitor.sources.unga import bulk
 from autonomy_monitor.sources.live_common import (
@@ -33,6 +34,8 @@ from autonomy_monitor.sources.live_common import (
     head,
     reject_html,
     require_columns,
+    snapshot_file,
+    snapshot_inputs,
 )
 
 SOURCE = "unga"
@@ -75,58 +78,34 @@ def fetch(
 def parse(
     store: RawStore, manifest: Manifest, entry: SourceEntry, inputs: Inputs | None = None
 ) -> dict[str, pl.DataFrame]:
-    """Both core tables in the bulk reader's shape (``bulk.ROLL_CALL_SCHEMA``, ``VOTE_SCHEMA``)."""
+    """Both core tables through the bulk reader's UN-extract functions (``bulk.extract_votes``,
+    ``bulk.extract_roll_calls``): the same columns, identifiers (``ux:<symbol>``), tags and
+    checks as the bulk build; ``source`` is 'undl'."""
+    inputs = snapshot_inputs(manifest, entry, inputs)
     record = manifest.record(RESOURCE)
-    where = describe(record)
+    where, path, input_ = describe(record), snapshot_file(record), inputs[RESOURCE]
     raw = pl.read_csv(store.open_verified(record), infer_schema=False, encoding="utf8-lossy")
     require_columns(raw, entry.parameters["required_columns"], where)
     raw = raw.with_columns(
-        ("undl:" + pl.col("undl_id").str.strip_chars()).alias("roll_call_id"),
-        pl.col("ms_vote").fill_null("").str.strip_chars().str.to_uppercase()
-        .replace("", "X").alias("vote"),
+        pl.col("ms_vote").fill_null("").str.strip_chars().str.to_uppercase().replace("", "X"),
+        pl.col("date").str.slice(0, 10),
+        pl.col("resolution").str.strip_chars(),
     )
     _check_votes(raw, where)
-    return {ROLL_CALLS: _roll_calls(raw, where), VOTES: _votes(raw)}
+    members = raw.filter(pl.col("ms_code").str.contains(r"^[A-Z]{3}$"))
+    input_.reject("ms_code that is not a Member State code", raw.height - members.height)
+    votes = bulk.extract_votes(members, path, input_)
+    calls_input = InputRecord(source=SOURCE, file=input_.file, sha256=input_.sha256,
+                              publisher=input_.publisher, license=input_.license)
+    per_resolution = raw.unique("resolution", keep="first", maintain_order=True)
+    calls = bulk.extract_roll_calls(per_resolution, votes, path, calls_input)
+    for reason, count in calls_input.reject_reasons.items():
+        input_.reject(f"roll calls: {reason}", count)
+    calls = calls.with_columns(pl.lit(SOURCE_LABEL).alias("source")).sort("date", "roll_call_id")
+    return {ROLL_CALLS: calls, VOTES: votes.sort("roll_call_id", "country_iso3")}
 
 
 def _check_votes(raw: pl.DataFrame, where: str) -> None:
-    bad = sorted(set(raw["vote"].unique().to_list()) - set(VOTE_CODES))
+    bad = sorted(set(raw["ms_vote"].unique().to_list()) - set(VOTE_CODES))
     if bad:
         raise BadInput(f"{where} has unknown ms_vote value(s) {', '.join(map(repr, bad))}.")
-
-
-def _roll_calls(raw: pl.DataFrame, where: str) -> pl.DataFrame:
-    """One row per record, as the bulk reader's UN-extract roll calls: issue codes from the
-    UNBIS subjects (``bulk.subject_tags``), the official tallies, ``source`` 'undl'."""
-    calls = raw.group_by("roll_call_id").agg(
-        pl.col("resolution").first().alias("resolution_symbol"),
-        pl.col("date").first(),
-        pl.col("session").first(),
-        pl.col("title").first(),
-        pl.col("subjects").first(),
-        *(pl.col(c).first() for c in ("total_yes", "total_no", "total_abstentions")),
-    )
-    dates = calls["date"].str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    if dates.null_count() > calls["date"].null_count():
-        raise BadInput(f"{where} has dates that are not YYYY-MM-DD.")
-    return calls.with_columns(
-        dates.alias("date"),
-        bulk.subject_tags(pl.col("subjects"), pl.col("resolution_symbol")).alias("issue_tags"),
-        pl.lit(False).alias("is_important"),  # the Digital Library does not mark important votes
-        pl.lit(SOURCE_LABEL).alias("source"),
-        pl.lit(None, dtype=pl.Int32).alias("voeten_rcid"),
-        bulk.parse_count("total_yes").alias("official_yes"),
-        bulk.parse_count("total_no").alias("official_no"),
-        bulk.parse_count("total_abstentions").alias("official_abstain"),
-    ).select(list(bulk.ROLL_CALL_SCHEMA)).cast(bulk.ROLL_CALL_SCHEMA).sort(  # type: ignore[arg-type]
-        ["date", "roll_call_id"])
-
-
-def _votes(raw: pl.DataFrame) -> pl.DataFrame:
-    return (
-        raw.filter(pl.col("ms_code").str.contains(r"^[A-Z]{3}$"))
-        .select("roll_call_id", pl.col("ms_code").alias("country_iso3"), "vote")
-        .unique(["roll_call_id", "country_iso3"], keep="first")
-        .sort(["roll_call_id", "country_iso3"])
-        .cast(bulk.VOTE_SCHEMA)  # type: ignore[arg-type]
-    )
