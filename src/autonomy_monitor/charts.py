@@ -411,7 +411,7 @@ def scenario_over_time(
     height: int = DEFAULT_HEIGHT,
     labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Baseline (dashed) against scenario (solid) over the years, one colour per partner, with the
+    """Baseline (dashed) against scenario (solid; say so in the caption) over the years, one colour per partner, with the
     scenario's interval as a band where the frame has ``scenario_lo`` and ``scenario_hi``.
 
     ``frame``: columns ``year``, ``partner`` (display label), ``baseline``, ``scenario``; optional
@@ -427,16 +427,16 @@ def scenario_over_time(
     ]).drop_nulls(["year", "value"]).sort("partner", "series", "year")
     years = long["year"].to_list()
     pairs = long.select("partner", "code").unique(maintain_order=True)
-    fmt = ".1%" if value_is_share else ",.3~s"
+    fmt = ".2~%" if value_is_share else ",.3~s"  # small shares keep two decimals (0.05%), large ones none (10%)
     colour = alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()),
                        legend=alt.Legend(orient="bottom"))
     lines = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=year_axis(years),
-        y=alt.Y("value:Q", title=measure_label, scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt if value_is_share else fmt)),
+        y=alt.Y("value:Q", title=measure_label, scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt)),
         color=colour,
         strokeDash=alt.StrokeDash("series:N", title=None, sort=[base_label, scenario_label],
                                   scale=alt.Scale(domain=[base_label, scenario_label], range=[[4, 3], [1, 0]]),
-                                  legend=alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2)),
+                                  legend=None),  # the caption says which line is which: baseline dashed, scenario solid
         tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("series:N"), alt.Tooltip("year:Q", format="d"),
                  alt.Tooltip("value:Q", format=".2%" if value_is_share else ",.0f")],
     )
