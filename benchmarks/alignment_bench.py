@@ -24,6 +24,8 @@ import polars as pl
 from autonomy_monitor.sources.unga import bulk
 from autonomy_monitor.pipeline.steps import alignment_step
 
+RUN_ALL_ARGS = ["--repeat", "1"]  # benchmarks/run_all.py
+
 VALUE = {"Y": 1.0, "A": 0.5, "N": 0.0}
 
 

@@ -21,6 +21,8 @@ import polars as pl
 from autonomy_monitor.pipeline import build
 from autonomy_monitor.indicators import migration, shares
 
+RUN_ALL_ARGS = ["--repeat", "1"]  # benchmarks/run_all.py
+
 ECONOMIC_SOURCES = ("wdi", "undesa", "knomad", "oecd", "aiddata", "energy", "governance", "japan_residents", "imf", "trade", "trade_recent")
 ECONOMIC_STEPS = ("trade", "remittances", "migration", "japan_residents", "aid", "finance", "energy", "governance", "dependence")
 

@@ -36,6 +36,8 @@ from unga_dev_votes import load_votes  # noqa: E402
 
 from autonomy_monitor.models.idealpoints import estimate_ideal_points  # noqa: E402
 
+RUN_ALL_ARGS = ["--skip-bootstrap"]  # benchmarks/run_all.py: the bootstrap takes minutes; run it by hand
+
 R_SCRIPT = r"""
 suppressMessages(library(pscl))
 cli <- commandArgs(trailingOnly = TRUE)

@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+RUN_ALL_SKIP = "two steps (generate synthetic BACI files, then run) and Spark/Java: see its docstring"  # benchmarks/run_all.py
+
 YEARS = 10
 FIRST_YEAR = 2013
 N_PRODUCTS = 5000

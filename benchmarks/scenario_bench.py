@@ -32,6 +32,8 @@ from autonomy_monitor.scenarios.levers import added_remittances_usd, worker_stoc
 from autonomy_monitor.settings import Settings
 
 
+RUN_ALL_ARGS = ["--repeat", "5"]  # benchmarks/run_all.py
+
 def timed(func, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     times, result = [], None
     for _ in range(repeat):

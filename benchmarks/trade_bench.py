@@ -33,6 +33,8 @@ from autonomy_monitor.sources.wdi import bulk as wdi
 from autonomy_monitor.pipeline.steps import trade_step
 
 
+RUN_ALL_ARGS = ["--repeat", "1"]  # benchmarks/run_all.py
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

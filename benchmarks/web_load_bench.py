@@ -34,6 +34,9 @@ import time
 import httpx
 import numpy as np
 
+RUN_ALL_ARGS = ["--seconds", "15"]  # benchmarks/run_all.py: shorter phases, both stores
+RUN_ALL_STORES = ("warehouse", "snapshot")
+
 CHARTS = ("trade", "remittances", "migration", "aid", "alignment", "idealpoints", "keyvotes")
 
 
