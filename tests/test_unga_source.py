@@ -54,7 +54,7 @@ def test_absent_members_get_x_and_non_members_no_row(source_dir: Path) -> None:
 def test_issue_tags_and_ukraine(source_dir: Path) -> None:
     calls = bulk.load(source_dir).tables["core_unga__roll_calls"]
     tags = dict(calls.select("resolution_symbol", "issue_tags").iter_rows())
-    assert tags["R/40/1"] == ["me"]
+    assert tags["A/RES/40/1"] == ["me"]
     assert "ukraine" in tags["A/RES/ES-11/1"]
 
 
@@ -70,7 +70,7 @@ def test_tallies_reproduced_and_mismatches_listed(tmp_path: Path) -> None:
 
 def test_provenance_records_every_file(source_dir: Path) -> None:
     result = bulk.load(source_dir)
-    assert len(result.inputs) == 6
+    assert len(result.inputs) == 7
     assert all(len(r.sha256) == 64 and r.rows_read >= 0 for r in result.inputs)
 
 

@@ -86,11 +86,31 @@ def write_extract(folder: Path, *, official_yes: str = "2") -> None:
     resolutions.write_csv(folder / "unga_resolutions_unxml_2019_2026.csv")
 
 
-def write_all(root: Path) -> Path:
+PRESS_COLUMNS = ["row_id", "symbol", "date", "title", "country_iso3", "vote", "tally_yes", "tally_no",
+                 "tally_abstain", "url", "quote", "notes"]
+
+
+def write_press(folder: Path) -> None:
+    """Made-up press rows in the layout of press_reported_votes_2024_2026.csv (example.org pages):
+    a 2025 vote absent from the extract (P1-P3), and a report of A/RES/ES-11/1, which the
+    extract has (P4-P5: superseded by the official record)."""
+    rows = [
+        ("P1", "A/RES/ES-11/7", "2025-02-24", "Peace in Ukraine", "TALLY", "", "3", "1", "0", "https://example.org/a", "three for, one against", ""),
+        ("P2", "A/RES/ES-11/7", "2025-02-24", "Peace in Ukraine", "KAZ", "A", "", "", "", "https://example.org/a", "Kazakhstan abstained", ""),
+        ("P3", "A/RES/ES-11/7", "2025-02-24", "Peace in Ukraine", "RUS", "N", "", "", "", "https://example.org/b", "Russia voted against", ""),
+        ("P4", "A/RES/ES-11/1", "2022-03-02", "Aggression against Ukraine", "TALLY", "", "2", "1", "1", "https://example.org/c", "two for", ""),
+        ("P5", "A/RES/ES-11/1", "2022-03-02", "Aggression against Ukraine", "KAZ", "Y", "", "", "", "https://example.org/c", "a wrong report", ""),
+    ]
+    pl.DataFrame(rows, schema=PRESS_COLUMNS, orient="row").write_csv(folder / "press_reported_votes_2024_2026.csv")
+
+
+def write_all(root: Path, *, press: bool = True) -> Path:
     """Write every file into ``root/unga_votes`` and return ``root``."""
     folder = root / "unga_votes"
     folder.mkdir(parents=True, exist_ok=True)
     write_unvotes(folder)
     write_wide(folder)
     write_extract(folder)
+    if press:
+        write_press(folder)
     return root

@@ -203,15 +203,41 @@ def group_names() -> list[str]:
     return sorted(group_table()["group"].unique().to_list())
 
 
+ALL_MEMBERS = ("ALL", "UN")  # group words meaning every UN member (in each year, where data are yearly)
+
+
+def un_members(year: int | None = None) -> list[str]:
+    """UN members (historical states included) in ``year``, or every state ever a member, sorted.
+
+    Membership from the country table: ``un_member_from`` (year of admission) to ``valid_to``
+    (the state's end, e.g. SUN 1991).
+    """
+    table = country_table().filter(pl.col("un_member_from").is_not_null())
+    if year is not None:
+        ended = pl.col("valid_to").str.slice(0, 4).cast(pl.Int32, strict=False)
+        table = table.filter((pl.col("un_member_from").cast(pl.Int32) <= year) & (ended.is_null() | (ended >= year)))
+    return sorted(table["iso3"].to_list())
+
+
+def is_all_members(text: str | Sequence[str] | None) -> bool:
+    """True for 'all' or 'UN' (any case) alone: every member, resolved per year by the query."""
+    items = [text] if isinstance(text, str) else list(text or [])
+    return len(items) == 1 and items[0].strip().upper() in ALL_MEMBERS
+
+
 def parse_country_list(text: str | Sequence[str]) -> list[str]:
     """Expand a comma-separated list of codes, names and group names to ISO3 codes.
 
+    ``all`` and ``UN`` expand to every state that was ever a UN member (see :func:`un_members`).
     Order is kept, duplicates dropped. Raises BadArgument naming the first unknown entry.
     """
     items = text.split(",") if isinstance(text, str) else list(text)
     codes: list[str] = []
     for item in (i.strip() for i in items):
         if not item:
+            continue
+        if item.upper() in ALL_MEMBERS:
+            codes.extend(c for c in un_members() if c not in codes)
             continue
         expanded = group_members(item) or [_resolve_argument(item)]
         codes.extend(c for c in expanded if c not in codes)
@@ -221,7 +247,7 @@ def parse_country_list(text: str | Sequence[str]) -> list[str]:
 def _resolve_argument(item: str) -> str:
     code = item.upper() if item.upper() in known_codes() else resolve(item)
     if code is None:
-        groups = ", ".join(group_names())
+        groups = ", ".join([*group_names(), "UN (or all)"])
         raise BadArgument(
             f"Unknown country or group {item!r}: use an ISO3 code (e.g. KAZ), a name, "
             f"or a group ({groups})."

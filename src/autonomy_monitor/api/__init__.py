@@ -18,11 +18,12 @@ from typing import Any
 
 EXPORTS: dict[str, str] = {  # public name -> "module:attribute"
     # UN votes and alignment
-    "key_votes": "autonomy_monitor.api.alignment:key_votes",
+    "key_votes": "autonomy_monitor.api.resolutions:key_votes",
+    "PRESS_LABEL": "autonomy_monitor.api.resolutions:PRESS_LABEL",
     "participation": "autonomy_monitor.api.alignment:participation",
-    "roll_call": "autonomy_monitor.api.alignment:roll_call",
+    "roll_call": "autonomy_monitor.api.resolutions:roll_call",
     "vote_agreement": "autonomy_monitor.api.alignment:vote_agreement",
-    "vote_totals": "autonomy_monitor.api.alignment:vote_totals",
+    "vote_totals": "autonomy_monitor.api.resolutions:vote_totals",
     "ideal_point_distances": "autonomy_monitor.api.idealpoints:ideal_point_distances",
     "ideal_points": "autonomy_monitor.api.idealpoints:ideal_points",
     # dependence

@@ -127,24 +127,48 @@ def alignment(
 @app.command()
 @user_errors
 def votes(
-    resolution: Annotated[str, typer.Option("--resolution", "-r", help="Resolution symbol, e.g. A/RES/ES-11/1.")],
-    countries: Annotated[str | None, typer.Option("--countries", "-c", help="Codes, names or groups (e.g. C5,RUS,CHN,USA,JPN); default all.")] = None,
+    resolution: Annotated[str, typer.Option("--resolution", "-r", help="Resolution symbol: A/RES/68/262, 68/262, ES-11/1, 'res 68/262', or the draft symbol (A/ES-11/L.1).")],
+    countries: Annotated[str | None, typer.Option("--countries", "-c", help="Codes, names or groups (e.g. C5,RUS,CHN,USA,JPN), or all / UN; default all members.")] = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
     """How each country voted on a resolution: Y, N, A, or X (member that did not vote)."""
+    import polars as pl
+
     frame = api.key_votes(resolution, countries)
-    if fmt is OutputFormat.table:
-        totals = api.vote_totals(resolution).row(0, named=True)
-        call = api.roll_call(resolution).row(0, named=True)
-        caption = (
-            f"Stored: {totals['yes']} yes, {totals['no']} no, {totals['abstain']} abstentions, {totals['absent']} members absent (X)."
-            + (f" Official tally: {totals['official_yes']}-{totals['official_no']}-{totals['official_abstain']}." if totals["official_yes"] is not None else "")
-            + f" Source: {call['source']}."
-        )
-        print_frame(frame, fmt, title=f"{call['resolution_symbol']} ({call['date']}): {call['title']}", caption=caption)
+    if fmt is not OutputFormat.table:
+        print_frame(frame, fmt, out=out)
         return
-    print_frame(frame, fmt, out=out)
+    calls = api.roll_call(resolution)
+    totals = {row["roll_call_id"]: row for row in api.vote_totals(resolution).iter_rows(named=True)}
+    for call in calls.iter_rows(named=True):
+        rows = frame.filter(pl.col("roll_call_id") == call["roll_call_id"])
+        press = call["record_kind"] == "press_reported"
+        extra = [c for c in ("as_state",) if c in rows.columns and rows[c].null_count() < rows.height]
+        shown = rows.select("country_iso3", "vote", *extra, *(["source", "source_quote"] if press else []))
+        console().print(f"[bold]{vote_title(call, press)}[/]", highlight=False)
+        console().print(rich_table(shown))
+        console().print(vote_caption(call, totals[call["roll_call_id"]], press), highlight=False)
+
+
+def vote_title(call: dict, press: bool) -> str:  # type: ignore[type-arg]
+    kind = "" if call["vote_kind"] in (None, "resolution") else f" [{call['vote_kind']} vote]"
+    title = call["title"] or f"(no title: {call['title_note']})"
+    flag = f" [{api.PRESS_LABEL}]" if press else ""
+    return f"{call['resolution_symbol']} ({call['date']}){kind}: {title}{flag}"
+
+
+def vote_caption(call: dict, totals: dict, press: bool) -> str:  # type: ignore[type-arg]
+    official = (f" Official tally: {call['official_yes']}-{call['official_no']}-{call['official_abstain']}"
+                + (" (as reported)." if press else ".")) if call["official_yes"] is not None else ""
+    if press:
+        return (f"{api.PRESS_LABEL.capitalize()}: no official roll call is stored for this vote; each vote is as stated by the "
+                f"page in `source`; – = not stated by the cited pages. Never used in agreement, kappa, participation or ideal points."
+                f"{official} Tally source: {call['source']}.")
+    key = f" Source key: {call['source_key']}." if call.get("source_key") and call["source_key"] != call["resolution_symbol"] else ""
+    note = f" Title: {call['title_note']}." if call.get("title_note") else ""
+    return (f"Stored: {totals['yes']} yes, {totals['no']} no, {totals['abstain']} abstentions, {totals['absent']} members absent (X); "
+            f"– = not a member on that date.{official} Source: {call['source']}.{key}{note}")
 
 
 @app.command()

@@ -87,6 +87,7 @@ DERIVED_STEPS: tuple[DerivedStep, ...] = (
         "alignment",
         ("core_unga__roll_calls", "core_unga__votes"),
         alignment_step.compute,
+        optional=(alignment_step.PRESS_TABLE,),
     ),
     DerivedStep("idealpoints", idealpoints_step.NEEDS, idealpoints_step.compute),
     DerivedStep("remittances", remittances_step.NEEDS, remittances_step.compute),

@@ -21,6 +21,8 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from autonomy_monitor.indicators import alignment
+from autonomy_monitor.sources.unga import tags
+from autonomy_monitor.sources.unga.press import TABLE as PRESS_TABLE
 
 ISSUES = ("all", "me", "nu", "di", "hr", "co", "ec", "ukraine")
 
@@ -117,7 +119,7 @@ def compute_all(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {
         "out_alignment__yearly_vote_agreement_wide": pairs_table(chunks),
         "out_alignment__yearly_participation": pl.concat(shares),
-        "out_alignment__key_votes": key_votes(tables["core_unga__roll_calls"], tables["core_unga__votes"]),
+        "out_alignment__key_votes": key_votes(tables["core_unga__roll_calls"], tables["core_unga__votes"], tables.get(PRESS_TABLE)),
     }
 
 
@@ -137,10 +139,56 @@ def pairs_table(chunks: list[dict[str, np.ndarray]]) -> pl.DataFrame:
     ).with_columns(pl.col(list(alignment.MEASURES)).fill_nan(None))
 
 
-def key_votes(roll_calls: pl.DataFrame, votes: pl.DataFrame) -> pl.DataFrame:
-    """Every member's vote (X = did not vote) on key roll calls: ES-11 (tag ``ukraine``)
-    and the votes flagged important (the US State Department's list, via Voeten)."""
+KEY_VOTE_COLUMNS = ["roll_call_id", "resolution_symbol", "date", "session", "title", "issue_tags",
+                    "official_yes", "official_no", "official_abstain", "source", "country_iso3", "vote",
+                    "source_key", "vote_kind", "title_note", "record_kind", "source_quote"]
+OFFICIAL_CITATIONS = {
+    "unxml": "United Nations DGACM, UNxml/GAresolutions data extract (official record)",
+    "unvotes": "E. Voeten, UNGA voting data, via R package unvotes 0.3.0",
+}
+
+
+def key_votes(roll_calls: pl.DataFrame, votes: pl.DataFrame, press_votes: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every member's vote (X = did not vote) on key roll calls: those tagged ``ukraine`` and the
+    votes flagged important (the US State Department's list, via Voeten), plus the press-reported
+    Ukraine votes the official record lacks (``record_kind`` = 'press_reported', ``source`` = the
+    page's URL, ``source_quote`` its words; countries the pages do not mention have no row)."""
     key = roll_calls.filter(pl.col("is_important") | pl.col("issue_tags").list.contains("ukraine"))
-    columns = ["roll_call_id", "resolution_symbol", "date", "session", "title", "issue_tags",
-               "official_yes", "official_no", "official_abstain", "source"]
-    return key.select(columns).join(votes, on="roll_call_id", how="inner").sort("date", "roll_call_id", "country_iso3")
+    official = (
+        key.with_columns(
+            pl.coalesce("resolution_symbol", "source_key").alias("resolution_symbol"),
+            pl.col("source").replace_strict(OFFICIAL_CITATIONS, default=pl.col("source")).alias("source"),
+            pl.lit("official").alias("record_kind"),
+            pl.lit(None, dtype=pl.String).alias("source_quote"),
+        )
+        .drop("country_iso3", strict=False)
+        .join(votes, on="roll_call_id", how="inner")
+        .select(KEY_VOTE_COLUMNS)
+    )
+    frames = [official]
+    if press_votes is not None and press_votes.height:
+        frames.append(press_key_votes(press_votes).select(KEY_VOTE_COLUMNS).cast(official.schema))
+    return pl.concat(frames, how="vertical").sort("date", "roll_call_id", "country_iso3")
+
+
+def press_key_votes(press_votes: pl.DataFrame) -> pl.DataFrame:
+    """Key-vote rows of the press-reported records not superseded by an official roll call."""
+    shown = press_votes.filter(pl.col("superseded_by").is_null())
+    tallies = shown.filter(pl.col("row_kind") == "tally").group_by("record_id").agg(
+        pl.col("tally_yes").first().alias("official_yes"), pl.col("tally_no").first().alias("official_no"),
+        pl.col("tally_abstain").first().alias("official_abstain"),
+    )
+    session = pl.coalesce(pl.col("source_key").str.extract(r"(ES-\d+)", 1), pl.col("source_key").str.extract(r"^(\d+)(?:st|nd|rd|th) session", 1))
+    rows = shown.filter(pl.col("row_kind") == "vote").join(tallies, on="record_id", how="left").with_columns(
+        pl.col("record_id").alias("roll_call_id"),
+        pl.coalesce("resolution_symbol", "source_key").alias("resolution_symbol"),
+        session.alias("session"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("issue_tags"),
+        pl.col("url").alias("source"),
+        pl.lit("resolution").alias("vote_kind"),
+        pl.lit("title as reported by the press").alias("title_note"),
+        pl.lit("press_reported").alias("record_kind"),
+        pl.col("quote").alias("source_quote"),
+        pl.lit(None, dtype=pl.String).alias("subjects"),
+    )
+    return tags.with_ukraine_tag(rows)

@@ -19,10 +19,15 @@ Merge rules
   8; in the UN extract from its own ``X``. Non-members have no row.
 * States are coded as they were on the vote's date (Russia before 25 Dec 1991 is SUN,
   Serbia before June 2006 SCG and before 27 Apr 1992 YUG; see ``countries.state_on``).
-* ``issue_tags``: Voeten's six codes (me Palestinian conflict, nu nuclear, di arms control,
-  hr human rights, co colonialism, ec economic development); for the UN extract the codes
-  are derived from UNBIS subjects by keyword (``SUBJECT_TAG_PATTERNS``), and ``ukraine`` is
-  added to every resolution of the emergency special session ES-11.
+* Identity: ``resolution_symbol`` is the canonical UN symbol (``A/RES/68/262``,
+  ``A/RES/2758(XXVI)``, ``A/RES/ES-11/1``; null where the source gives no resolution
+  number, see ``symbol_note``), ``source_key`` the source's own key (``R/68/262``),
+  ``vote_kind`` resolution / paragraph / amendment, ``draft_symbol`` the draft (L.)
+  document where the source cites one; ``title`` is cleaned and ``title_note`` says where
+  it comes from or that the source has none; ``source_title`` keeps the source's raw title
+  (used to bridge re-voted texts in the ideal-point model). Rules: :mod:`.identity`.
+* ``issue_tags``: Voeten's six codes, from unvotes or from UNBIS subjects, and ``ukraine``
+  by the rules of :mod:`.tags` (``ukraine_rule`` names the rule that applied).
 * Tallies: for every UN-extract roll call with an official tally, the stored Y/N/A counts
   are compared with it; mismatches go to ``qa_unga__tally_mismatches`` and provenance.
 """
@@ -37,6 +42,7 @@ import polars as pl
 from autonomy_monitor import countries
 from autonomy_monitor.errors import BadInput
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult, file_sha256, require_file
+from autonomy_monitor.sources.unga import identity, press, tags
 
 FOLDER = "unga_votes"
 UNVOTES_FILES = {
@@ -52,11 +58,12 @@ PUBLISHERS = {
     "unvotes": ("E. Voeten via R package unvotes 0.3.0 (D. Robinson, N. Goguen-Compagnoni)", "MIT (package); cite Voeten (2013)"),
     "voeten_wide": ("E. Voeten, cleaned by Pigeon-Effect/Mapping-UNGA-Voting-Alliances", "third-party derived; cite Voeten (2013)"),
     "unxml": ("United Nations DGACM (UNxml/GAresolutions data_extract)", "UN terms: acknowledge the United Nations as the source"),
+    "press": (press.PUBLISHER, press.LICENSE),
 }
 
 REQUIRED_COLUMNS = {
     "votes": {"rcid", "country", "vote"},
-    "roll_calls": {"rcid", "session", "importantvote", "date", "unres", "short", "descr"},
+    "roll_calls": {"rcid", "session", "importantvote", "date", "unres", "amend", "para", "short", "descr"},
     "issues": {"rcid", "short_name"},
     WIDE_FILE: {"rcid", "date"},
     EXTRACT_VOTES_FILE: {"resolution", "date", "ms_code", "ms_vote"},
@@ -67,14 +74,6 @@ REQUIRED_COLUMNS = {
 VOTE_WORDS = {"yes": "Y", "no": "N", "abstain": "A"}
 WIDE_CODES = {1: "Y", 2: "A", 3: "N", 8: "X"}
 VOETEN_TAGS = ("me", "nu", "di", "hr", "co", "ec")
-SUBJECT_TAG_PATTERNS = {
-    "me": r"PALESTIN|MIDDLE EAST|ISRAEL|OCCUPIED TERRITORIES|GOLAN",
-    "nu": r"NUCLEAR",
-    "di": r"DISARMAMENT|ARMS|WEAPONS|MISSILE",
-    "hr": r"HUMAN RIGHTS|TORTURE|DISCRIMINATION|RIGHTS OF",
-    "co": r"DECOLONI|NON-SELF-GOVERNING|SELF-DETERMINATION|COLONIAL",
-    "ec": r"DEVELOPMENT|ECONOMIC|TRADE|POVERTY|DEBT|FINANCING",
-}
 
 ROLL_CALL_SCHEMA = {
     "roll_call_id": pl.String,
@@ -90,6 +89,13 @@ ROLL_CALL_SCHEMA = {
     "official_yes": pl.Int32,
     "official_no": pl.Int32,
     "official_abstain": pl.Int32,
+    "source_key": pl.String,
+    "symbol_note": pl.String,
+    "vote_kind": pl.String,
+    "draft_symbol": pl.String,
+    "title_note": pl.String,
+    "source_title": pl.String,
+    "ukraine_rule": pl.String,
 }
 VOTE_SCHEMA = {"roll_call_id": pl.String, "country_iso3": pl.String, "vote": pl.String}
 
@@ -102,12 +108,17 @@ def load(source_dir: Path) -> SourceResult:
     extract_calls, extract_votes = read_extract(folder, records)
     unvotes_calls, unvotes_votes, extract_calls = drop_overlap(unvotes_calls, unvotes_votes, extract_calls, records)
     unvotes_votes = add_absences(folder, unvotes_calls, unvotes_votes, records)
-    roll_calls = pl.concat([unvotes_calls, extract_calls], how="vertical").sort("date", "roll_call_id")
+    roll_calls = pl.concat([unvotes_calls, extract_calls], how="vertical")
+    roll_calls = tags.with_ukraine_tag(roll_calls).select(ROLL_CALL_SCHEMA.keys()).sort("date", "roll_call_id")
     votes = pl.concat([unvotes_votes, extract_votes], how="vertical").sort("roll_call_id", "country_iso3")
     mismatches = tally_mismatches(roll_calls, votes)
     records[EXTRACT_VOTES_FILE].reject("tally mismatch (listed in qa_unga__tally_mismatches)", mismatches.height)
+    tables = {"core_unga__roll_calls": roll_calls, "core_unga__votes": votes}
+    press_votes = read_press(folder, roll_calls, records)
+    if press_votes is not None:
+        tables[press.TABLE] = press_votes
     return SourceResult(
-        tables={"core_unga__roll_calls": roll_calls, "core_unga__votes": votes},
+        tables=tables,
         inputs=list(records.values()),
         checks={"qa_unga__tally_mismatches": mismatches},
     )
@@ -185,7 +196,7 @@ def unvotes_roll_calls(raw: pl.DataFrame, issues: pl.DataFrame, path: Path) -> p
     if raw["rcid"].is_duplicated().any():
         dupes = raw.filter(pl.col("rcid").is_duplicated())["rcid"].unique().sort().head(5).to_list()
         raise BadInput(f"{path}: duplicated rcid values {dupes}; the file is corrupt.")
-    tags = (
+    issue_tags = (
         issues.with_columns(pl.col("rcid").cast(pl.Int32))
         .group_by("rcid")
         .agg(pl.col("short_name").unique().sort().alias("issue_tags"))
@@ -194,12 +205,22 @@ def unvotes_roll_calls(raw: pl.DataFrame, issues: pl.DataFrame, path: Path) -> p
         raw = raw.with_columns(pl.col("date").str.to_date("%Y-%m-%d", strict=False))
     if raw["date"].null_count():
         raise BadInput(f"{path}: {raw['date'].null_count()} roll call(s) without a readable date.")
-    frame = raw.join(tags, on="rcid", how="left").with_columns(
+    title, title_note = identity.unvotes_title(pl.col("short"), pl.col("descr"))
+    symbol = identity.canonical_symbols(pl.col("unres").cast(pl.String), pl.col("session").cast(pl.Int32))
+    frame = raw.join(issue_tags, on="rcid", how="left").with_columns(
         pl.format("rc{}", pl.col("rcid")).alias("roll_call_id"),
-        pl.col("unres").cast(pl.String).alias("resolution_symbol"),
+        symbol.alias("resolution_symbol"),
         pl.col("date").cast(pl.Date),
         pl.col("session").cast(pl.Int32).cast(pl.String),
-        pl.coalesce(non_empty("short"), non_empty("descr")).alias("title"),
+        title.alias("title"),
+        title_note.alias("title_note"),
+        pl.coalesce(non_empty("short"), non_empty("descr")).alias("source_title"),
+        non_empty("unres").alias("source_key"),
+        pl.when(symbol.is_null()).then(pl.lit(identity.NO_SYMBOL_NOTE)).alias("symbol_note"),
+        identity.vote_kind(pl.col("amend"), pl.col("para")).alias("vote_kind"),
+        pl.when(title_note != identity.TITLE_NOTES["none"])
+        .then(identity.first_draft_symbol(pl.col("descr").cast(pl.String))).alias("draft_symbol"),
+        pl.lit(None, dtype=pl.String).alias("ukraine_rule"),
         pl.col("issue_tags").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         (pl.col("importantvote").cast(pl.String) == "1").alias("is_important"),
         pl.lit("unvotes").alias("source"),
@@ -288,6 +309,8 @@ def parse_count(column: str) -> pl.Expr:
 def extract_roll_calls(raw: pl.DataFrame, votes: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
     """One roll call per recorded-vote resolution that has votes in the vote file."""
     record.rows_read = raw.height
+    if "originating_document" not in raw.columns:
+        raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias("originating_document"))
     voted = votes.select(pl.col("roll_call_id").str.slice(3).alias("resolution")).unique()
     frame = raw.unique("resolution", keep="first", maintain_order=True)
     record.reject("duplicated resolution row", raw.height - frame.height)
@@ -299,11 +322,19 @@ def extract_roll_calls(raw: pl.DataFrame, votes: pl.DataFrame, path: Path, recor
         raise BadInput(f"{path}: unreadable date for {bad} (expected YYYY-MM-DD).")
     frame = frame.with_columns(
         pl.format("ux:{}", pl.col("resolution")).alias("roll_call_id"),
-        pl.col("resolution").alias("resolution_symbol"),
+        pl.col("resolution").map_elements(identity.normalise_symbol, return_dtype=pl.String).alias("resolution_symbol"),
         dates.alias("date"),
-        pl.col("session").str.replace("^.*?(ES-\\d+|\\d+).*$", "$1"),
-        pl.col("title"),
-        subject_tags(pl.col("subjects"), pl.col("resolution")).alias("issue_tags"),
+        pl.coalesce(pl.col("resolution").str.extract(r"^A/RES/(ES-\d+|S-\d+|\d+)/", 1), pl.col("session")).alias("session"),
+        pl.col("title").str.strip_chars(),
+        tags.subject_tags(pl.col("subjects")).alias("issue_tags"),
+        pl.col("resolution").alias("source_key"),
+        pl.lit(None, dtype=pl.String).alias("symbol_note"),
+        pl.lit("resolution").alias("vote_kind"),
+        identity.first_draft_symbol(pl.col("originating_document")).alias("draft_symbol"),
+        pl.when(pl.col("title").str.strip_chars() != "").then(pl.lit(identity.TITLE_NOTES["extract"]))
+        .otherwise(pl.lit("no title in the source")).alias("title_note"),
+        pl.col("title").alias("source_title"),
+        pl.lit(None, dtype=pl.String).alias("ukraine_rule"),
         pl.lit(False).alias("is_important"),
         pl.lit("unxml").alias("source"),
         pl.lit(None, dtype=pl.Int32).alias("voeten_rcid"),
@@ -316,12 +347,18 @@ def extract_roll_calls(raw: pl.DataFrame, votes: pl.DataFrame, path: Path, recor
     return frame.select(ROLL_CALL_SCHEMA.keys()).cast(ROLL_CALL_SCHEMA)
 
 
-def subject_tags(subjects: pl.Expr, symbol: pl.Expr) -> pl.Expr:
-    """Voeten-style issue codes from UNBIS subjects, plus ``ukraine`` for ES-11."""
-    upper = subjects.fill_null("").str.to_uppercase()
-    parts = [pl.when(upper.str.contains(pattern)).then(pl.lit(tag)) for tag, pattern in SUBJECT_TAG_PATTERNS.items()]
-    parts.append(pl.when(symbol.str.contains("ES-11/")).then(pl.lit("ukraine")))
-    return pl.concat_list(parts).list.drop_nulls()
+def read_press(folder: Path, roll_calls: pl.DataFrame, records: dict[str, InputRecord]) -> pl.DataFrame | None:
+    """Press-reported votes (optional file), marked superseded where the UN extract has the vote."""
+    path = folder / press.FILE
+    if not path.is_file():
+        return None
+    record = records[path.name] = new_record(path, "press")
+    frame = press.mark_superseded(press.read(path), roll_calls.filter(pl.col("source") == "unxml"))
+    record.rows_read = frame.height
+    superseded = frame["superseded_by"].is_not_null().sum()
+    record.reject("superseded by the official record (kept, flagged, not shown)", superseded)
+    record.rows_kept = frame.height - superseded
+    return frame
 
 
 # --- merging -------------------------------------------------------------------------------
