@@ -73,6 +73,8 @@ EXPORTS: dict[str, str] = {  # public name -> "module:attribute"
     # countries, methodology, errors, settings
     "country_name": "autonomy_monitor.countries:country_name",
     "parse_country_list": "autonomy_monitor.countries:parse_country_list",
+    "is_all_members": "autonomy_monitor.countries:is_all_members",
+    "MIN_SHARED_VOTES": "autonomy_monitor.indicators.alignment:MIN_SHARED_VOTES",
     "methodology_markdown": "autonomy_monitor.methodology:methodology_markdown",
     "AutonomyError": "autonomy_monitor.errors:AutonomyError",
     "BadArgument": "autonomy_monitor.errors:BadArgument",

@@ -12,7 +12,7 @@ import polars as pl
 
 from autonomy_monitor.api.arguments import UN_VOTES, one_country, year_range
 from autonomy_monitor.api.reader import has_table, query, store_label
-from autonomy_monitor.countries import continuity_chain, parse_country_list
+from autonomy_monitor.countries import continuity_chain, is_all_members, parse_country_list
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
 from autonomy_monitor.settings import Settings
 
@@ -26,7 +26,8 @@ def ideal_points(
     *,
     settings: Settings | None = None,
 ) -> pl.DataFrame:
-    """country_iso3, year, ideal_point, se, n_votes for the chosen countries (default all)."""
+    """country_iso3, year, ideal_point, se, n_votes for the chosen countries (default, ``all``
+    or ``UN``: every member, in each year it voted)."""
     settings = settings or Settings()
     first, last = year_range(UN_VOTES, start=start, end=end)
     if not has_table(settings, TABLE):
@@ -39,7 +40,7 @@ def ideal_points(
         "WHERE year BETWEEN ? AND ? ORDER BY country_iso3, year",
         [first, last],
     )
-    if countries is None:
+    if countries is None or is_all_members(countries):
         return frame
     states = [s for code in parse_country_list(countries) for s in continuity_chain(code)]
     return frame.filter(pl.col("country_iso3").is_in(states))

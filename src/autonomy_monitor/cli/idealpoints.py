@@ -22,7 +22,7 @@ CAPTION = (
 
 @user_errors
 def idealpoints_command(
-    countries: Annotated[str, typer.Option("--countries", "-c", help="Codes, names or groups, comma-separated.")] = "C5,RUS,CHN,USA,JPN",
+    countries: Annotated[str, typer.Option("--countries", "-c", help="Codes, names or groups, comma-separated, or all / UN (every member).")] = "C5,RUS,CHN,USA,JPN",
     start: Annotated[int | None, typer.Option("--from", help="First year (default 1946).")] = None,
     end: Annotated[int | None, typer.Option("--to", help="Last year (default 2026).")] = None,
     fmt: FormatOption = OutputFormat.table,

@@ -103,8 +103,8 @@ def api_sha_prefix(column: str = "sha256"):  # type: ignore[no-untyped-def]
 @app.command()
 @user_errors
 def alignment(
-    country: Annotated[str, typer.Argument(help="Country: ISO3 code or name, e.g. KAZ.")],
-    partners: Annotated[str, typer.Option("--with", help="Partners: codes, names or groups, comma-separated (e.g. RUS,CHN,USA,JPN).")] = "RUS,CHN,USA,JPN",
+    country: Annotated[str, typer.Argument(help="Country: ISO3 code or name, e.g. KAZ; or all (every member, with named partners).")],
+    partners: Annotated[str, typer.Option("--with", help="Partners: codes, names or groups, comma-separated (e.g. RUS,CHN,USA,JPN), or all / UN (every member).")] = "RUS,CHN,USA,JPN",
     start: Annotated[int | None, typer.Option("--from", help="First year (default 1946).")] = None,
     end: Annotated[int | None, typer.Option("--to", help="Last year (default 2026).")] = None,
     issue: Annotated[str, typer.Option("--issue", help="all, me, nu, di, hr, co, ec or ukraine.")] = "all",
@@ -113,15 +113,36 @@ def alignment(
 ) -> None:
     """A country's yearly UN vote agreement with each partner (agreement, identical share, S, kappa)."""
     frame = api.vote_agreement(country, partners, start=start, end=end, issue=issue)
-    if fmt is OutputFormat.table and frame["as_state"].null_count() == frame.height:
-        frame = frame.drop("as_state")
-    code = api.parse_country_list(country)[0]
-    title = f"UN General Assembly vote agreement: {api.country_name(code)} ({code}), issue: {issue}"
+    code = "all members" if api.is_all_members(country) else api.parse_country_list(country)[0]
+    name = code if code == "all members" else f"{api.country_name(code)} ({code})"
+    title = f"UN General Assembly vote agreement: {name}, issue: {issue}"
     caption = (
         "agreement = 1 − mean|v_i − v_j| (Y=1, A=0.5, N=0) over roll calls both voted; s_score = 2·agreement − 1; "
-        "kappa = Cohen's kappa; absences excluded. Sources: Voeten/unvotes 1946–2019, UN DGACM 2019–2026."
+        "kappa = Cohen's kappa; absences excluded. 95% columns (lo–hi): intervals: Wilson for identical_share, "
+        f"bootstrap over the shared roll calls for agreement and kappa (samples under {api.MIN_SHARED_VOTES} votes only). "
+        "Flags: small sample (< 20 shared votes), partial year, break (roll calls > 1.5x or < 1/1.5 the neighbouring years' median). "
+        "Sources: Voeten/unvotes 1946–2019, UN DGACM 2019–2026; press-reported votes are never counted."
     )
+    if fmt is OutputFormat.table:
+        frame = alignment_table(frame)
     print_frame(frame, fmt, title=title, caption=caption, out=out)
+
+
+def alignment_table(frame):  # type: ignore[no-untyped-def]
+    """The terminal view: intervals as 'lo–hi' beside their measure, flags in words, no booleans."""
+    import polars as pl
+
+    def span(low: str, high: str) -> pl.Expr:
+        return pl.when(pl.col(low).is_not_null()).then(pl.format("{}–{}", pl.col(low).round(2), pl.col(high).round(2)))
+
+    columns = ["partner_iso3", "year", "n_votes", "agreement", span("agreement_lo", "agreement_hi").alias("agreement 95%"),
+               "identical_share", span("identical_share_lo", "identical_share_hi").alias("identical 95%"),
+               "kappa", span("kappa_lo", "kappa_hi").alias("kappa 95%"), "flags"]
+    if frame["as_state"].null_count() < frame.height:
+        columns.insert(1, "as_state")
+    if frame["country_iso3"].n_unique() > 1:
+        columns.insert(0, "country_iso3")
+    return frame.select(columns)
 
 
 @app.command()

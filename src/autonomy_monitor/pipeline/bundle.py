@@ -68,6 +68,7 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
         "SELECT * FROM out_alignment__yearly_participation ORDER BY year, issue, country_iso3",
     ),
     SnapshotTable("out_alignment__key_votes", "SELECT * FROM out_alignment__key_votes ORDER BY date, roll_call_id, country_iso3"),
+    SnapshotTable("out_alignment__yearly_roll_call_counts", "SELECT * FROM out_alignment__yearly_roll_call_counts ORDER BY issue, year", required=False),
     SnapshotTable(
         "out_dependence__yearly",
         "SELECT * FROM out_dependence__yearly WHERE year >= 2000 AND ("

@@ -5,6 +5,14 @@ Outputs
 * ``out_alignment__yearly_vote_agreement_wide`` — one row per unordered pair
   (country_iso3 < partner_iso3), calendar year and issue ('all' or an issue tag), with
   n_votes and the four measures of :mod:`autonomy_monitor.indicators.alignment`.
+  Flags and intervals (definitions in :mod:`autonomy_monitor.indicators.alignment`):
+  ``identical_share_lo/hi`` (95 % Wilson interval), ``n_roll_calls`` (held that year on
+  that issue), ``is_small_sample`` (n_votes < 20), ``is_partial_year``, ``is_break``, and
+  ``vote_table_code`` — the pair's 3×3 Y/A/N table as one integer (Σ cell_k·32^k, row-major
+  YY, YA, YN, AY, …, NN), for small samples only — from which the API
+  draws the bootstrap intervals of agreement and kappa.
+* ``out_alignment__yearly_roll_call_counts`` — per year and issue: n_roll_calls, the
+  neighbours' median, is_partial_year, is_break, data_end_date (of a partial year).
 * ``out_alignment__yearly_participation`` — per country, year and issue: roll calls held
   while a member, roll calls voted on, participation_share.
 * The warehouse also gets the view ``out_alignment__yearly_vote_agreement`` (DESIGN.md §5
@@ -14,6 +22,7 @@ Outputs
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -105,6 +114,7 @@ def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 def compute_all(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     chunks: list[dict[str, np.ndarray]] = []
     shares: list[pl.DataFrame] = []
+    held: list[dict[str, object]] = []
     for year, block in year_blocks(tables["core_unga__roll_calls"], tables["core_unga__votes"]):
         countries, calls, codes, member = code_matrix(block)
         for issue, columns in issue_columns(block, calls).items():
@@ -116,8 +126,11 @@ def compute_all(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
             pairs["issue"] = np.full(pairs["n_votes"].size, ISSUES.index(issue), dtype=np.int8)
             chunks.append(pairs)
             shares.append(participation_frame(countries, year, issue, sub_codes, sub_member))
+            held.append({"year": year, "issue": issue, "n_roll_calls": int(columns.sum())})
+    year_flags = roll_call_flags(pl.DataFrame(held), tables["core_unga__roll_calls"]["date"].max())
     return {
-        "out_alignment__yearly_vote_agreement_wide": pairs_table(chunks),
+        "out_alignment__yearly_vote_agreement_wide": with_flags(pairs_table(chunks), year_flags),
+        "out_alignment__yearly_roll_call_counts": year_flags,
         "out_alignment__yearly_participation": pl.concat(shares),
         "out_alignment__key_votes": key_votes(tables["core_unga__roll_calls"], tables["core_unga__votes"], tables.get(PRESS_TABLE)),
     }
@@ -135,8 +148,53 @@ def pairs_table(chunks: list[dict[str, np.ndarray]]) -> pl.DataFrame:
             "issue": issue_names.gather(column["issue"]),
             "n_votes": column["n_votes"],
             **{measure: column[measure] for measure in alignment.MEASURES},
+            "vote_table_code": column["vote_table_code"],
         }
-    ).with_columns(pl.col(list(alignment.MEASURES)).fill_nan(None))
+    ).with_columns(
+        pl.col(list(alignment.MEASURES)).fill_nan(None),
+        pl.when(pl.col("vote_table_code") >= 0).then(pl.col("vote_table_code")).alias("vote_table_code"),
+    )
+
+
+def roll_call_flags(held: pl.DataFrame, last_date: dt.date) -> pl.DataFrame:
+    """Per year and issue: roll calls held, the neighbours' median, partial-year and break flags.
+
+    ``is_partial_year``: the year of the last roll call in the data, when that roll call is
+    before 1 December (the Assembly adopts most resolutions in Oct–Dec), e.g. 2026 with
+    data to 4 June. ``is_break``: the count is over 1.5x (or under 1/1.5) the median of up to
+    two years either side (partial years excluded; series whose neighbour median is under 20
+    roll calls are not tested): see :func:`autonomy_monitor.indicators.alignment.is_break`.
+    """
+    partial_year = last_date.year if (last_date.month, last_date.day) < alignment.PARTIAL_BEFORE else None
+    parts = []
+    for (issue,), series in held.sort("year").partition_by("issue", as_dict=True, maintain_order=True).items():
+        years = series["year"].to_numpy()
+        counts = series["n_roll_calls"].to_numpy()
+        partial = years == (partial_year if partial_year is not None else -1)
+        medians = alignment.neighbour_medians(years, counts, partial)
+        parts.append(series.with_columns(
+            pl.Series("neighbour_median_roll_calls", medians).fill_nan(None),
+            pl.Series("is_partial_year", partial),
+            pl.Series("is_break", alignment.is_break(counts, medians)),
+            pl.lit(last_date if partial_year is not None else None, dtype=pl.Date).alias("data_end_date"),
+        ))
+    return pl.concat(parts).with_columns(pl.col("n_roll_calls").cast(pl.Int32), pl.col("year").cast(pl.Int32)).sort("issue", "year")
+
+
+def with_flags(pairs: pl.DataFrame, year_flags: pl.DataFrame) -> pl.DataFrame:
+    """Pairs with their year's roll-call count and flags, the small-sample flag and the Wilson interval."""
+    low, high = alignment.wilson_interval(pairs["identical_share"].fill_null(np.nan).to_numpy(), pairs["n_votes"].to_numpy())
+    flags = year_flags.select("year", "issue", "n_roll_calls", "is_partial_year", "is_break")
+    return pairs.join(flags, on=["year", "issue"], how="left").with_columns(
+        (pl.col("n_votes") < alignment.MIN_SHARED_VOTES).alias("is_small_sample"),
+        pl.Series("identical_share_lo", low).fill_nan(None),
+        pl.Series("identical_share_hi", high).fill_nan(None),
+    ).select(WIDE_COLUMNS)
+
+
+WIDE_COLUMNS = ["country_iso3", "partner_iso3", "year", "issue", "n_votes", *alignment.MEASURES,
+                "identical_share_lo", "identical_share_hi", "n_roll_calls", "is_small_sample", "is_partial_year",
+                "is_break", "vote_table_code"]
 
 
 KEY_VOTE_COLUMNS = ["roll_call_id", "resolution_symbol", "date", "session", "title", "issue_tags",
