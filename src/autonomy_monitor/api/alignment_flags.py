@@ -77,6 +77,8 @@ def with_intervals(rows: pl.DataFrame) -> pl.DataFrame:
 
 def country_participation(settings: Settings, states: list[str], issue: str) -> pl.DataFrame:
     """year, country_roll_calls, country_voted: roll calls held while the country was a member, and voted on."""
+    if not has_table(settings, "out_alignment__yearly_participation"):
+        return pl.DataFrame(schema={"year": pl.Int32, "country_roll_calls": pl.Int32, "country_voted": pl.Int32})
     return query(
         settings,
         "SELECT year, sum(n_roll_calls)::INTEGER AS country_roll_calls, sum(n_voted)::INTEGER AS country_voted "
@@ -101,7 +103,7 @@ def with_gap_years(rows: pl.DataFrame, first: int, last: int, data_last: int | N
     if member_from is not None:
         spans = spans.with_columns(pl.min_horizontal("from", pl.lit(member_from)).alias("from"))
     spans = spans.with_columns(pl.max_horizontal("from", pl.lit(first)).alias("from")).filter(pl.col("from") <= end)
-    grid = spans.with_columns(pl.int_ranges("from", end + 1, dtype=pl.Int32).alias("year")).explode("year")
+    grid = spans.with_columns(pl.int_ranges("from", end + 1, dtype=pl.Int32).alias("year")).explode("year", empty_as_null=True)
     gaps = grid.drop("from").join(rows.select("country_iso3", "partner_iso3", "year"), on=["country_iso3", "partner_iso3", "year"], how="anti")
     gaps = gaps.drop_nulls("year").with_columns(pl.lit(0, dtype=rows.schema["n_votes"]).alias("n_votes"))
     return pl.concat([rows, gaps], how="diagonal_relaxed")
