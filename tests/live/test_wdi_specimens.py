@@ -166,3 +166,19 @@ def test_renamed_field_fails_clearly_and_keeps_the_previous_fetch(settings, slee
         fetch.fetch_sources(settings, "wdi", client=_client(sleeps))
     assert describe_store(settings).equals(before)
     assert fetch.load_live(settings, "wdi").tables["core_wdi__yearly_indicators"].height == 4
+
+
+@respx.mock
+def test_the_xhtml_error_page_is_recognised_even_with_status_200(settings, sleeps, specimens, monkeypatch):
+    """The real page behind its byte-order mark and XML declaration is still an HTML page."""
+    page = recorded_response(specimens, BY_SOURCE, 3).content
+    _only(monkeypatch, indicators=["NY.GDP.MKTP.CD"], countries="JPN;USA")
+    _serve_jpn_usa(specimens, page_one=httpx.Response(200, content=page, headers={"Content-Type": "text/html"}))
+    with pytest.raises(SourceError, match="HTML page titled 'Request Error'"):
+        fetch.fetch_sources(settings, "wdi", client=_client(sleeps))
+    # Without the content type too: recognised from the bytes.
+    respx.routes.clear()
+    _serve_jpn_usa(specimens, page_one=httpx.Response(200, content=page, headers={"Content-Type": "application/json"}))
+    with pytest.raises(SourceError, match="HTML page titled 'Request Error'"):
+        fetch.fetch_sources(settings, "wdi", client=_client(sleeps))
+    assert describe_store(settings).is_empty()
