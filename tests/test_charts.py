@@ -97,3 +97,16 @@ def test_long_subtitles_wrap_onto_lines():
     assert isinstance(lines, list) and len(lines) >= 2
     assert all(len(line) <= charts.SUBTITLE_WIDTH for line in lines)
     assert source in spec["description"]
+
+
+def test_flagged_alignment_years_get_hollow_rings():
+    frame = pl.DataFrame({"year": [2020, 2021, 2022], "partner": ["Russia"] * 3, "partner_iso3": ["RUS"] * 3,
+                          "agreement": [0.8, 0.7, 0.75], "is_small_sample": [False, False, True],
+                          "is_partial_year": [False, None, True], "is_break": [False, False, False]})
+    spec = charts.alignment_over_time(frame, title="Agreement")
+    rings = [layer for layer in spec["layer"] if layer.get("mark", {}).get("filled") is False]
+    assert len(rings) == 1
+    data = spec["datasets"][rings[0]["data"]["name"]]
+    assert [(row["year"], row["flags"]) for row in data] == [(2022, "small sample, partial year")]
+    unflagged = charts.alignment_over_time(frame.drop("is_small_sample", "is_partial_year", "is_break"), title="Agreement")
+    assert "layer" not in unflagged

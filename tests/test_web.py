@@ -362,3 +362,13 @@ def test_vendored_web_fonts_are_served(client: TestClient) -> None:
         assert f"/static/fonts/{name}.woff2" in css
         response = client.get(f"/static/fonts/{name}.woff2")
         assert response.status_code == 200 and response.content[:4] == b"wOF2"
+
+
+def test_country_page_shows_total_remittances_when_the_api_has_them(settings: api.Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    def totals(country: str, *, settings: api.Settings | None = None) -> pl.DataFrame:
+        return pl.DataFrame({"country_iso3": [country] * 2, "year": [2022, 2023], "remittances_usd": [2.9e9, 2.5e9],
+                             "remittances_gdp_share": [0.31, 0.24], "source": ["WDI BX.TRF.PWKR.CD.DT"] * 2})
+    monkeypatch.setattr(api, "remittance_totals", totals, raising=False)
+    html = TestClient(create_app(settings)).get("/country/KGZ").text
+    table = html.split('id="remittance-totals"')[1].split("</table>")[0]
+    assert table.index("2023") < table.index("2022") and "2,500" in table and "24" in table and "WDI" in table

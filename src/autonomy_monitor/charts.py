@@ -64,7 +64,7 @@ def year_span(years: Sequence[int] | pl.Series) -> str:
 #: Fixed words drawn inside charts; pass ``labels={...}`` (any subset) to translate them.
 LABELS: dict[str, str] = {
     "source": "Source", "data": "Data", "date": "Date", "event": "Event", "ideal_point": "Ideal point",
-    "vote": "Vote", "yes": "yes", "no": "no", "abstain": "abstain", "absent": "absent",
+    "vote": "Vote", "flags": "Flags", "yes": "yes", "no": "no", "abstain": "abstain", "absent": "absent",
 }
 
 
@@ -269,13 +269,39 @@ def alignment_over_time(
     ).drop_nulls(["year", "value"]).sort("partner", "year")
     years = data["year"].to_list()
     pairs = data.select("partner", "code").unique(maintain_order=True)
-    base = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
+    colour = alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right"))
+    line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
         x=year_axis(years),
         y=alt.Y("value:Q", title=value_label, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
-        color=alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right")),
+        color=colour,
         tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1%")],
-    ).properties(width=width, height=height)
+    )
+    flagged = flagged_years(frame, partner_column, value_column)
+    if flagged is None:
+        base = line.properties(width=width, height=height)
+    else:  # hollow rings on years the data flag (small sample, partial year, break in the series)
+        rings = alt.Chart(flagged).mark_point(shape="circle", filled=False, size=70, strokeWidth=1.5).encode(
+            x=year_axis(years), y=alt.Y("value:Q"), color=colour,
+            tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1%"),
+                     alt.Tooltip("flags:N", title=label(labels, "flags"))])
+        base = alt.layer(line, rings).properties(width=width, height=height)
     return decorate(with_events(base, events, years, labels), title=title, source=source, year=year_span(years), labels=labels)
+
+
+#: Boolean flag columns of alignment frames, with the words shown in tooltips.
+ALIGNMENT_FLAGS = {"is_small_sample": "small sample", "is_partial_year": "partial year", "is_break": "break in the series"}
+
+
+def flagged_years(frame: pl.DataFrame, partner_column: str, value_column: str) -> pl.DataFrame | None:
+    """year, partner, value, flags (words) of the rows with any alignment flag, or None."""
+    present = [c for c in ALIGNMENT_FLAGS if c in frame.columns]
+    if not present:
+        return None
+    words = pl.concat_list([pl.when(pl.col(c).fill_null(False)).then(pl.lit(ALIGNMENT_FLAGS[c])) for c in present]).list.drop_nulls()
+    rows = frame.select(pl.col("year").cast(pl.Int32), pl.col(partner_column).cast(pl.Utf8).alias("partner"),
+                        pl.col(value_column).cast(pl.Float64).alias("value"), words.list.join(", ").alias("flags"))
+    rows = rows.filter((pl.col("flags") != "") & pl.col("value").is_not_null())
+    return rows if rows.height else None
 
 
 def ideal_points_over_time(

@@ -294,6 +294,8 @@ def country_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
             "alignment": board.event_key(code, alignment), "idealpoints": board.event_key(code, ideal)}
     return {
         "event_keys": keys, "remittance_totals": remittance_totals(board, code),
+        "alignment_flagged": any(c in alignment.columns and bool(alignment[c].fill_null(False).any())
+                                 for c in ("is_small_sample", "is_partial_year", "is_break")),
         "code": code, "powers": powers, "available": available, "sources": SOURCES,
         "trade": board.series_table(trade), "trade_years": year_span(trade),
         "remittances": board.series_table(remit), "remittance_years": year_span(remit),
