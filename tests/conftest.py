@@ -1,4 +1,6 @@
-"""Shared fixtures: the real data folder (skipped when absent)."""
+"""Shared fixtures: the real data folder (skipped when absent), isolated stores, and the
+hypothesis profile (no deadline: tests hold no wall-clock limits; speed is measured in
+``benchmarks/``)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "autonomy", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "autonomy"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

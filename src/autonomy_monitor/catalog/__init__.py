@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,10 +78,36 @@ class IndicatorEntry(BaseModel):
     unit: str
     sources: list[str]
     reference: str
+    unit_by_method: dict[str, str] = Field(
+        default_factory=dict,
+        description="a different unit for rows made by these methods (e.g. a constant-price fallback)",
+    )
+
+
+def indicator_units() -> dict[str, IndicatorEntry]:
+    """Every indicator entry by name: the one place output units come from."""
+    return {entry.name: entry for entry in load_indicators()}
+
+
+def indicator_unit(measure: str) -> str:
+    """The catalog unit of ``measure``; BadInput when the measure has no indicator entry."""
+    entries = indicator_units()
+    if measure not in entries:
+        raise BadInput(
+            f"measure {measure!r} has no indicator entry: add catalog/indicators/{measure}.yaml "
+            "(definition, formula, unit, sources, reference)."
+        )
+    return entries[measure].unit
 
 
 def load_indicators() -> list[IndicatorEntry]:
     """Every indicator entry, validated, sorted by dimension then name."""
+    return list(_indicator_entries())
+
+
+@functools.cache
+def _indicator_entries() -> tuple[IndicatorEntry, ...]:
+    """The parsed entries, read once per process (package data does not change at run time)."""
     folder = resources.files(__package__).joinpath(_INDICATORS_DIR)
     entries = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
@@ -91,4 +118,4 @@ def load_indicators() -> list[IndicatorEntry]:
         except (yaml.YAMLError, ValidationError) as exc:
             first = str(exc).splitlines()[0]
             raise BadInput(f"catalog entry catalog/indicators/{path.name} is invalid: {first}.") from exc
-    return sorted(entries, key=lambda e: (e.dimension, e.name))
+    return tuple(sorted(entries, key=lambda e: (e.dimension, e.name)))

@@ -86,12 +86,27 @@ def status(fmt: FormatOption = OutputFormat.table) -> None:
         title="Inputs (provenance)",
     ))
     console().print(rich_table(provenance.select("source", "publisher", "license").unique(maintain_order=True), title="Publishers and terms"))
-    console().print(rich_table(api.lineage(settings).with_columns(api_sha_prefix("input_sha256")).drop("input_sha256"), title="Tables (lineage)"))
+    console().print(rich_table(lineage_summary(api.lineage(settings)), title="Tables (lineage)",
+                               caption="`autonomy trace TABLE --where col=value,...` follows one row to its raw files."))
     mismatches = api.tally_mismatches(settings)
     if mismatches.height:
         console().print(rich_table(mismatches, title="Roll calls whose stored votes differ from the official tally"))
     console().print(rich_table(api.snapshot_store_status(settings), title=f"Live sources in the snapshot store ({settings.snapshot_store})",
                                caption="Fetch with `autonomy fetch --source NAME`; build from the store with `autonomy build --live` or `--offline`."))
+
+
+def lineage_summary(lineage):  # type: ignore[no-untyped-def]
+    """Table, rows, producer and input counts; lists (or an older snapshot's joined text) counted."""
+    import polars as pl
+
+    def count(column: str) -> pl.Expr:
+        dtype = lineage.schema[column]
+        items = pl.col(column) if dtype == pl.List(pl.String) else pl.col(column).str.split(",")
+        return items.list.len().alias(column.replace("input_", "n_input_"))
+
+    present = [c for c in ("input_tables", "input_files", "input_sha256") if c in lineage.columns]
+    summary = lineage.with_columns(count(c) for c in present).drop(present)
+    return summary.drop("n_input_sha256") if "n_input_files" in summary.columns else summary
 
 
 def api_sha_prefix(column: str = "sha256"):  # type: ignore[no-untyped-def]

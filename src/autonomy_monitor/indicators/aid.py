@@ -39,14 +39,14 @@ def donor_measures(aid: pl.DataFrame) -> pl.DataFrame:
     others = frame.filter(pl.col("donor_type") != "country").group_by("country_iso3", "year").agg(
         pl.col("oda_usd").sum(), pl.col("share").sum())
     return pl.concat([
-        shares.to_output(countries, dimension=DIMENSION, measure="oda_usd", value="oda_usd", unit="current US$",
+        shares.to_output(countries, dimension=DIMENSION, measure="oda_usd", value="oda_usd",
                          method=METHOD, source=SOURCE, flag=pl.col("flag"), partner="donor_iso3"),
-        shares.to_output(countries, dimension=DIMENSION, measure="oda_share", value="share", unit="share",
+        shares.to_output(countries, dimension=DIMENSION, measure="oda_share", value="share",
                          method=METHOD, source=SOURCE, flag=pl.col("flag"), partner="donor_iso3"),
         shares.to_output(others, dimension=DIMENSION, measure="non_country_oda_usd", value="oda_usd",
-                         unit="current US$", method=METHOD, source=SOURCE, partner=None),
+                         method=METHOD, source=SOURCE, partner=None),
         shares.to_output(others, dimension=DIMENSION, measure="non_country_oda_share", value="share",
-                         unit="share", method=METHOD, source=SOURCE, partner=None),
+                         method=METHOD, source=SOURCE, partner=None),
         shares.to_output(concentration, dimension=DIMENSION, measure="donor_hhi", value="hhi",
-                         unit="index 1/N..1", method=METHOD, source=SOURCE, partner=None),
+                         method=METHOD, source=SOURCE, partner=None),
     ]).filter(pl.col("value").is_not_null()).sort("country_iso3", "year", "measure", "partner_iso3", nulls_last=True)

@@ -34,9 +34,9 @@ def pipeline_measures(trade: pl.DataFrame) -> pl.DataFrame:
     named = frame.filter(pl.col("partner_iso3").is_not_null())
     unnamed = frame.filter(pl.col("partner_iso3").is_null())
     return pl.concat([
-        shares.to_output(named, dimension=DIMENSION, measure="gas_exports_bcm", value="bcm", unit="bcm", method=METHOD, source=SOURCE),
-        shares.to_output(named, dimension=DIMENSION, measure="gas_export_share", value="share", unit="share", method=METHOD, source=SOURCE),
-        shares.to_output(unnamed, dimension=DIMENSION, measure="gas_exports_bcm_unnamed", value="bcm", unit="bcm", method="total_minus_named", source=SOURCE),
-        shares.to_output(unnamed, dimension=DIMENSION, measure="gas_export_share_unnamed", value="share", unit="share", method="total_minus_named", source=SOURCE),
-        shares.to_output(concentration, dimension=DIMENSION, measure="gas_export_hhi", value="hhi", unit="index 1/N..1", method=METHOD, source=SOURCE, partner=None),
+        shares.to_output(named, dimension=DIMENSION, measure="gas_exports_bcm", value="bcm", method=METHOD, source=SOURCE),
+        shares.to_output(named, dimension=DIMENSION, measure="gas_export_share", value="share", method=METHOD, source=SOURCE),
+        shares.to_output(unnamed, dimension=DIMENSION, measure="gas_exports_bcm_unnamed", value="bcm", method="total_minus_named", source=SOURCE),
+        shares.to_output(unnamed, dimension=DIMENSION, measure="gas_export_share_unnamed", value="share", method="total_minus_named", source=SOURCE),
+        shares.to_output(concentration, dimension=DIMENSION, measure="gas_export_hhi", value="hhi", method=METHOD, source=SOURCE, partner=None),
     ]).sort("country_iso3", "year", "measure", "partner_iso3", nulls_last=True)

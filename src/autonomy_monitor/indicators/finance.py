@@ -65,10 +65,9 @@ def chinese_finance_measures(finance: pl.DataFrame, wdi: pl.DataFrame) -> pl.Dat
     ).with_columns(
         pl.when(pl.col("gdp") > 0).then(pl.col("chinese_commitments_usd") / pl.col("gdp")).alias("finance_dependence"))
     amounts = [CLASSES[c] for c in classes] + ["chinese_commitments_usd"]
-    unit = pl.when(deflated).then(pl.lit("current US$")).otherwise(pl.lit("constant 2021 US$"))
-    parts = [shares.to_output(grid, dimension=DIMENSION, measure=m, value=m, unit=unit, method=pl.col("method"),
+    parts = [shares.to_output(grid, dimension=DIMENSION, measure=m, value=m, method=pl.col("method"),
                               source=SOURCE, flag=pl.col("flag"), country="recipient_iso3") for m in amounts]
     parts.append(shares.to_output(grid, dimension=DIMENSION, measure="finance_dependence", value="finance_dependence",
-                                  unit="ratio to GDP", method=pl.col("method"), source=SOURCE, flag=pl.col("flag"),
+                                  method=pl.col("method"), source=SOURCE, flag=pl.col("flag"),
                                   country="recipient_iso3"))
     return pl.concat(parts).filter(pl.col("value").is_not_null()).sort("country_iso3", "year", "measure")

@@ -38,11 +38,11 @@ def destination_measures(stock: pl.DataFrame) -> pl.DataFrame:
     source = pl.col("method").replace_strict(SOURCES, default=pl.col("method"))
     concentration = shares.hhi(frame, ["country_iso3", "year", "method"]).with_columns(source.alias("src"))
     return pl.concat([
-        shares.to_output(frame, dimension=DIMENSION, measure="emigrants", value="migrants", unit="persons",
+        shares.to_output(frame, dimension=DIMENSION, measure="emigrants", value="migrants",
                          method=pl.col("method"), source=source),
-        shares.to_output(frame, dimension=DIMENSION, measure="destination_share", value="share", unit="share",
+        shares.to_output(frame, dimension=DIMENSION, measure="destination_share", value="share",
                          method=pl.col("method"), source=source),
-        shares.to_output(concentration, dimension=DIMENSION, measure="destination_hhi", value="hhi", unit="index 1/N..1",
+        shares.to_output(concentration, dimension=DIMENSION, measure="destination_hhi", value="hhi",
                          method=pl.col("method"), source=pl.col("src"), partner=None),
     ]).sort("country_iso3", "year", "measure", "partner_iso3", nulls_last=True)
 

@@ -260,9 +260,9 @@ def remittance_measures(estimates: pl.DataFrame) -> pl.DataFrame:
         estimates.group_by("country_iso3", "year").agg(pl.col("method").first(), pl.col("flag").first(), pl.col("inputs").first()),
         on=["country_iso3", "year"], how="left")
     return pl.concat([
-        sh.to_output(estimates, measure="remittances_usd", value="remittances_usd", unit="current US$", **common),
-        sh.to_output(estimates, measure="remittance_share", value="share", unit="share", **common),
+        sh.to_output(estimates, measure="remittances_usd", value="remittances_usd", **common),
+        sh.to_output(estimates, measure="remittance_share", value="share", **common),
         sh.to_output(estimates.filter(pl.col("remittance_dependence").is_not_null()), measure="remittance_dependence",
-                     value="remittance_dependence", unit="ratio to GDP", **common),
-        sh.to_output(concentration, measure="remittance_sender_hhi", value="hhi", unit="index 1/N..1", partner=None, **common),
+                     value="remittance_dependence", **common),
+        sh.to_output(concentration, measure="remittance_sender_hhi", value="hhi", partner=None, **common),
     ]).sort("country_iso3", "year", "measure", "partner_iso3", nulls_last=True)

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from autonomy_monitor import catalog
+
 
 def partner_shares(frame: pl.DataFrame, by: Sequence[str], value: str, out: str = "share") -> pl.DataFrame:
     """Add column ``out`` = value / sum(value) within each group ``by``."""
@@ -49,25 +51,43 @@ OUTPUT_SCHEMA = {
 }
 
 
-def to_output(frame: pl.DataFrame, *, dimension: str, measure: str, value: str, unit: str | pl.Expr,
+def to_output(frame: pl.DataFrame, *, dimension: str, measure: str, value: str,
               method: str | pl.Expr, source: str | pl.Expr, flag: str | pl.Expr | None = None,
               country: str = "country_iso3", partner: str | None = "partner_iso3") -> pl.DataFrame:
-    """Rows of an ``out_dependence__<dimension>`` table in the shared schema."""
+    """Rows of an ``out_dependence__<dimension>`` table in the shared schema.
+
+    The unit is the catalog's (``catalog/indicators/<measure>.yaml``), never the caller's.
+    """
     def lit(x):
         return pl.lit(x, dtype=pl.String) if isinstance(x, str) or x is None else x
 
-    return frame.select(
+    rows = frame.select(
         pl.col(country).alias("country_iso3"),
         (pl.col(partner) if partner else pl.lit(None, dtype=pl.String)).alias("partner_iso3"),
         pl.col("year").cast(pl.Int32),
         pl.lit(dimension).alias("dimension"),
         pl.lit(measure).alias("measure"),
         pl.col(value).cast(pl.Float64).alias("value"),
-        lit(unit).alias("unit"),
+        pl.lit(None, dtype=pl.String).alias("unit"),
         lit(method).alias("method"),
         lit(source).alias("source"),
         lit(flag).alias("flag"),
-    ).cast(OUTPUT_SCHEMA)
+    )
+    return with_catalog_units(rows).cast(OUTPUT_SCHEMA)
+
+
+def with_catalog_units(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its ``unit`` column set from the indicator catalog by measure (and method,
+    where an entry declares ``unit_by_method``). A measure without an entry raises BadInput."""
+    entries = catalog.indicator_units()
+    for measure in frame.get_column("measure").unique().to_list():
+        catalog.indicator_unit(measure)  # BadInput naming the missing entry
+    default = {name: entry.unit for name, entry in entries.items()}
+    by_method = {f"{name}|{m}": u for name, entry in entries.items() for m, u in entry.unit_by_method.items()}
+    plain = pl.col("measure").replace_strict(default, default=None, return_dtype=pl.String)
+    keyed = pl.concat_str([pl.col("measure"), pl.lit("|"), pl.col("method").fill_null("")])
+    unit = keyed.replace_strict(by_method, default=plain, return_dtype=pl.String) if by_method else plain
+    return frame.with_columns(unit.alias("unit"))
 
 
 def empty_output() -> pl.DataFrame:

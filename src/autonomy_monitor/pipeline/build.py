@@ -7,7 +7,13 @@ Steps are declared in two immutable registries:
 * ``DERIVED_STEPS``: each computes output tables from tables already built (pure functions
   of frames, so they can be tested without a warehouse).
 
-Lineage: a derived table records the sha256 of every input file behind the tables it needs.
+Contracts: every table is validated against its contract (``catalog/tables/<name>.yaml``,
+:func:`autonomy_monitor.catalog.contracts.validate`) as soon as its producer returns it, one
+frame at a time, so a bad input fails the build before anything is written.
+
+Lineage (:class:`~autonomy_monitor.pipeline.warehouse.TableLineage`): a source table records
+its input files and their sha256; a derived table its step's function, the tables it read
+and every raw file behind them.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from autonomy_monitor import __version__
+from autonomy_monitor.catalog import contracts
 from autonomy_monitor.pipeline import fetch, warehouse
 from autonomy_monitor.errors import BadArgument
 from autonomy_monitor.settings import Settings
@@ -49,6 +56,11 @@ class SourceStep:
 
     name: str
     load: Callable[[Path], warehouse.SourceResult]
+    function: str = ""
+
+    @property
+    def function_name(self) -> str:
+        return self.function or warehouse.function_name(self.load)
 
 
 @dataclass(frozen=True)
@@ -133,7 +145,7 @@ class BuildState:
     tables: dict[str, pl.DataFrame]
     checks: dict[str, pl.DataFrame]
     records: list[warehouse.InputRecord]
-    lineage: dict[str, tuple[int, list[str]]]
+    lineage: dict[str, warehouse.TableLineage]
 
 
 def run_sources(source_dir: Path, steps: Sequence[SourceStep], progress: Progress) -> BuildState:
@@ -141,9 +153,11 @@ def run_sources(source_dir: Path, steps: Sequence[SourceStep], progress: Progres
     for step in steps:
         progress(f"reading {step.name}")
         result = step.load(source_dir)
-        hashes = result.input_hashes()
+        files = [record.file for record in result.inputs]
         for name, frame in {**result.tables, **result.checks}.items():
-            state.lineage[name] = (frame.height, hashes)
+            contracts.validate(name, frame, origin=files)
+            state.lineage[name] = warehouse.TableLineage.of_records(
+                frame.height, f"source {step.name}", step.function_name, result.inputs)
         state.tables.update(result.tables)
         state.checks.update(result.checks)
         state.records.extend(result.inputs)
@@ -157,16 +171,20 @@ def run_derived(state: BuildState, progress: Progress, engine: Engine | None = N
         progress(f"computing {step.name}" + (f" on {engine.name}" if engine and step.name in ENGINE_COMPUTE else ""))
         compute = ENGINE_COMPUTE[step.name](engine) if engine and step.name in ENGINE_COMPUTE else step.compute
         outputs = compute(state.tables)
-        hashes = sorted({h for name in step.inputs(state.tables) for h in state.lineage[name][1]})
+        inputs = {name: state.lineage[name] for name in step.inputs(state.tables)}
         for name, frame in outputs.items():
-            state.lineage[name] = (frame.height, hashes)
+            contracts.validate(name, frame, origin=f"step {step.name}")
+            state.lineage[name] = warehouse.TableLineage.of_tables(
+                frame.height, f"step {step.name}", warehouse.function_name(step.compute), inputs)
         state.tables.update(outputs)
 
 
 def live_steps(settings: Settings, names: Sequence[str]) -> tuple[SourceStep, ...]:
     """Source steps that read the latest stored fetch of each live source (no network)."""
     return tuple(
-        SourceStep(name, lambda _dir, name=name: fetch.load_live(settings, name)) for name in names
+        SourceStep(name, lambda _dir, name=name: fetch.load_live(settings, name),
+                   function=f"{warehouse.function_name(fetch.connector(name).parse)} (latest stored fetch)")
+        for name in names
     )
 
 
@@ -224,9 +242,10 @@ def build_warehouse(
         if "out_alignment__yearly_vote_agreement_wide" in state.tables:
             connection.execute(alignment_step.LONG_VIEW_SQL)
         if products is not None:
-            hashes = sorted(r.sha256 for r in products[1])
             counts = products_step.load_into(connection, products[0])
-            lineage = {**state.lineage, **{name: (rows, hashes) for name, rows in counts.items()}}
+            function = warehouse.function_name(products_step.run_for_build)
+            lineage = {**state.lineage, **{name: warehouse.TableLineage.of_records(rows, "step products", function, products[1])
+                                           for name, rows in counts.items()}}
             warehouse.write_table(connection, "meta_lineage__tables", warehouse.lineage_frame(lineage))
     if products is not None:
         import shutil

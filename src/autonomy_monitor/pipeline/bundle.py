@@ -107,11 +107,9 @@ def write_snapshot(warehouse_path: Path, target: Path) -> dict[str, object]:
                     raise BadInput(f"{warehouse_path}: table {table.name} is missing; rebuild the warehouse first.")
                 continue
             manifest["tables"].append(export_table(connection, table, staging, lineage))  # type: ignore[union-attr]
-        lineage_rows = pl.DataFrame(
-            {"table_name": [t["name"] for t in manifest["tables"]], "rows": [t["rows"] for t in manifest["tables"]],  # type: ignore[index,union-attr]
-             "input_sha256": [",".join(t["input_sha256"]) for t in manifest["tables"]]},  # type: ignore[index,union-attr]
-            schema_overrides={"rows": pl.Int64},
-        )
+        exported = [t["name"] for t in manifest["tables"]]  # type: ignore[index,union-attr]
+        lineage_rows = pl.from_arrow(connection.sql("SELECT * FROM meta_lineage__tables").to_arrow_table())
+        lineage_rows = lineage_rows.filter(pl.col("table_name").is_in(exported)).sort("table_name")  # type: ignore[union-attr]
         lineage_rows.write_parquet(staging / "meta_lineage__tables.parquet", statistics=False)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     finally:
@@ -127,7 +125,7 @@ def today() -> str:
 
 def lineage_by_table(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     rows = connection.execute("SELECT table_name, input_sha256 FROM meta_lineage__tables").fetchall()
-    return {name: sorted(filter(None, hashes.split(","))) for name, hashes in rows}
+    return {name: sorted(set(hashes or [])) for name, hashes in rows}
 
 
 def export_table(connection: duckdb.DuckDBPyConnection, table: SnapshotTable, folder: Path, lineage: dict[str, list[str]]) -> dict[str, object]:

@@ -9,8 +9,11 @@ Provenance
 ----------
 ``meta_provenance__inputs`` has one row per input file: source, file, sha256, publisher,
 license, rows_read, rows_kept, rows_rejected and the reasons for rejections.
-``meta_lineage__tables`` lists every table with its row count and the sha256 of the inputs
-it was built from; ``meta_build__runs`` records when and from where the build ran.
+``meta_lineage__tables`` lists every table with its row count, the source or derived step that
+produced it (and that step's function), the tables it was computed from, and the raw files
+behind it — as lists (``input_files`` and, in the same order, ``input_sha256``), transitively
+for derived tables. ``meta_build__runs`` records when and from where the build ran.
+``autonomy trace`` walks these records from an output row back to the raw files.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class InputRecord:
     sha256: str
     publisher: str
     license: str
+    vintage: str = ""
     rows_read: int = 0
     rows_kept: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)
@@ -51,6 +55,38 @@ class InputRecord:
         """Record ``count`` rows dropped for ``reason`` (ignored when zero)."""
         if count:
             self.reject_reasons[reason] = self.reject_reasons.get(reason, 0) + int(count)
+
+
+@dataclass(frozen=True)
+class TableLineage:
+    """Where one table came from: its producer and the raw files behind it.
+
+    ``producer`` is ``"source NAME"`` or ``"step NAME"``; ``function`` the dotted path of the
+    function that returned the table; ``input_files[i]`` has sha256 ``input_sha256[i]``.
+    """
+
+    rows: int
+    producer: str
+    function: str
+    input_tables: tuple[str, ...] = ()
+    input_files: tuple[str, ...] = ()
+    input_sha256: tuple[str, ...] = ()
+
+    @classmethod
+    def of_records(cls, rows: int, producer: str, function: str, records: Sequence[InputRecord]) -> TableLineage:
+        pairs = sorted({(r.file, r.sha256) for r in records})
+        return cls(rows, producer, function, (), tuple(f for f, _ in pairs), tuple(h for _, h in pairs))
+
+    @classmethod
+    def of_tables(cls, rows: int, producer: str, function: str, inputs: Mapping[str, TableLineage]) -> TableLineage:
+        pairs = sorted({pair for lineage in inputs.values() for pair in zip(lineage.input_files, lineage.input_sha256)})
+        return cls(rows, producer, function, tuple(inputs), tuple(f for f, _ in pairs), tuple(h for _, h in pairs))
+
+
+def function_name(function: object) -> str:
+    """``module.qualname`` of a function, as lineage records it."""
+    module = getattr(function, "__module__", "?")
+    return f"{module}.{getattr(function, '__qualname__', repr(function))}"
 
 
 @dataclass
@@ -155,25 +191,33 @@ def provenance_frame(records: Sequence[InputRecord]) -> pl.DataFrame:
             "sha256": [r.sha256 for r in records],
             "publisher": [r.publisher for r in records],
             "license": [r.license for r in records],
+            "vintage": [r.vintage for r in records],
             "rows_read": [r.rows_read for r in records],
             "rows_kept": [r.rows_kept for r in records],
             "rows_rejected": [r.rows_rejected for r in records],
             "reject_reasons": [json.dumps(r.reject_reasons, sort_keys=True) for r in records],
         },
-        schema_overrides={"rows_read": pl.Int64, "rows_kept": pl.Int64, "rows_rejected": pl.Int64},
+        schema={**{c: pl.String for c in ("source", "file", "sha256", "publisher", "license", "vintage")},
+                "rows_read": pl.Int64, "rows_kept": pl.Int64, "rows_rejected": pl.Int64, "reject_reasons": pl.String},
     )
 
 
-def lineage_frame(lineage: Mapping[str, tuple[int, list[str]]]) -> pl.DataFrame:
-    """Rows of ``meta_lineage__tables``: table, rows, input sha256s (comma-separated)."""
+def lineage_frame(lineage: Mapping[str, TableLineage]) -> pl.DataFrame:
+    """Rows of ``meta_lineage__tables``: one per table, inputs as lists (see the module doc)."""
     names = sorted(lineage)
+    strings = pl.List(pl.String)
     return pl.DataFrame(
         {
             "table_name": names,
-            "rows": [lineage[n][0] for n in names],
-            "input_sha256": [",".join(sorted(set(lineage[n][1]))) for n in names],
+            "rows": [lineage[n].rows for n in names],
+            "producer": [lineage[n].producer for n in names],
+            "function": [lineage[n].function for n in names],
+            "input_tables": [list(lineage[n].input_tables) for n in names],
+            "input_files": [list(lineage[n].input_files) for n in names],
+            "input_sha256": [list(lineage[n].input_sha256) for n in names],
         },
-        schema_overrides={"rows": pl.Int64},
+        schema={"table_name": pl.String, "rows": pl.Int64, "producer": pl.String, "function": pl.String,
+                "input_tables": strings, "input_files": strings, "input_sha256": strings},
     )
 
 

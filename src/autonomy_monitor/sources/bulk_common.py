@@ -34,23 +34,118 @@ def new_record(source: str, folder: str, path: Path, publisher: str, license_: s
     )
 
 
-def read_table(path: Path, source: str, required: Sequence[str], *, columns: Sequence[str] | None = None) -> pl.DataFrame:
-    """Read a CSV (all columns as text) or Parquet file and check its required columns."""
+def read_table(
+    path: Path,
+    source: str,
+    required: Sequence[str],
+    *,
+    columns: Sequence[str] | None = None,
+    encoding: str = "utf-8",
+) -> pl.DataFrame:
+    """Read a CSV (all columns as text, checked by :func:`read_csv_text`) or Parquet file and
+    check its required columns."""
     require_file(path, source)
-    try:
-        if path.suffix == ".parquet":
-            frame = pl.read_parquet(path, columns=list(columns) if columns else None)
-        else:
-            frame = pl.read_csv(path, infer_schema=False)
-    except pl.exceptions.ColumnNotFoundError:
-        frame = pl.read_parquet(path)
-    except Exception as error:  # noqa: BLE001 - polars raises several types for corrupt files
-        raise BadInput(
-            f"{source}: {path} cannot be read ({type(error).__name__}); the file may be "
-            "truncated or corrupt, replace it with a fresh copy."
-        ) from None
+    if path.suffix != ".parquet":
+        frame = read_csv_text(path, source, encoding=encoding)
+    else:
+        frame = _read_parquet(path, source, columns)
     check_columns(frame, path, source, required)
     return frame
+
+
+def _read_parquet(path: Path, source: str, columns: Sequence[str] | None) -> pl.DataFrame:
+    try:
+        try:
+            return pl.read_parquet(path, columns=list(columns) if columns else None)
+        except pl.exceptions.ColumnNotFoundError:
+            return pl.read_parquet(path)
+    except Exception as error:  # noqa: BLE001 - polars raises several types for corrupt files
+        raise BadInput(
+            f"{source}: {path} cannot be read as Parquet ({type(error).__name__}); the file may be "
+            "truncated or corrupt, replace it with a fresh copy."
+        ) from None
+
+
+def read_csv_text(path: Path, source: str, *, encoding: str = "utf-8") -> pl.DataFrame:
+    """A CSV file as a frame of text columns (empty fields null), after three checks.
+
+    * the bytes decode in the declared ``encoding`` (else: the line of the first bad byte);
+    * the file ends with a line break (else its last line was cut off in transfer);
+    * every row has as many fields as the header (else: the first line that does not).
+
+    Each failure raises BadInput with one sentence naming the file, the line and the fault,
+    so a cut or mis-encoded file fails the build instead of losing or corrupting rows.
+    Parsed by pyarrow's CSV reader (``invalid_row_handler`` reports the ragged rows).
+    """
+    data = path.read_bytes()
+    name = f"{source}: {path}"
+    if not data.strip():
+        raise BadInput(f"{name} is empty; replace it with a fresh copy.")
+    text = _decoded(data, encoding, name)
+    if not data.endswith((b"\n", b"\r")):
+        line = text.count("\n") + 1
+        raise BadInput(
+            f"{name}, line {line} (the last) is cut off: the file does not end with a line break, "
+            "so it was probably truncated in transfer; replace it with a fresh copy."
+        )
+    utf8 = data if encoding.replace("-", "").lower() in ("utf8", "ascii") else text.encode("utf-8")
+    utf8 = utf8.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is not part of the first name
+    return pl.from_arrow(_parsed_csv(utf8, name))  # type: ignore[return-value]
+
+
+def _decoded(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise BadInput(
+            f"{name}, line {line}: byte {data[error.start:error.start + 1]!r} is not valid "
+            f"{encoding}, the file's declared encoding; re-save the file as {encoding} or "
+            "replace it with a fresh copy."
+        ) from None
+    except LookupError:
+        raise BadInput(f"{name}: unknown encoding {encoding!r} declared for this file.") from None
+
+
+def _parsed_csv(data: bytes, name: str, *, threads: bool = True):
+    """pyarrow table of strings; BadInput naming the first row whose field count is wrong."""
+    import pyarrow as pa
+    from pyarrow import csv
+
+    ragged: list[tuple[int | None, int, int]] = []
+
+    def remember(row) -> str:
+        ragged.append((row.number, row.actual_columns, row.expected_columns))
+        return "skip"
+
+    convert = csv.ConvertOptions(
+        column_types={c: pa.string() for c in _header(data)}, strings_can_be_null=True,
+        null_values=[""], quoted_strings_can_be_null=True,
+    )
+    try:
+        table = csv.read_csv(pa.py_buffer(data), read_options=csv.ReadOptions(use_threads=threads),
+                             convert_options=convert, parse_options=csv.ParseOptions(invalid_row_handler=remember))
+    except pa.ArrowInvalid as error:
+        raise BadInput(f"{name} cannot be parsed as CSV ({str(error).splitlines()[0]}); replace it with a fresh copy.") from None
+    if ragged and threads:
+        return _parsed_csv(data, name, threads=False)  # single-threaded, pyarrow knows the line numbers
+    if ragged:
+        line, actual, expected = ragged[0]
+        more = f" ({len(ragged) - 1} more such rows)" if len(ragged) > 1 else ""
+        raise BadInput(
+            f"{name}, line {line}: {actual} fields where the header has {expected}{more}; the "
+            "file may be cut or damaged, correct that row or replace the file with a fresh copy."
+        )
+    return table
+
+
+def _header(data: bytes) -> list[str]:
+    """Column names from the first line (a quoted name may hold a comma)."""
+    import csv
+    import io
+
+    first_line = data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    return next(csv.reader(io.StringIO(first_line)), [])
 
 
 def open_input(

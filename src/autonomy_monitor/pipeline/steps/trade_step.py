@@ -33,7 +33,7 @@ import polars as pl
 
 from autonomy_monitor.compute import Engine
 from autonomy_monitor.indicators import relational, trade
-from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA
+from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA, with_catalog_units
 
 IMF_TABLE = "core_imf__yearly_bilateral_trade"
 RECENT_TABLE = "core_trade__recent_bilateral"
@@ -50,6 +50,7 @@ GAP_MIN_RATIO = 1.5
 GAP_MIN_USD = 1e6
 
 OUT_SCHEMA = OUTPUT_SCHEMA
+NO_UNIT = pl.lit(None, dtype=pl.String).alias("unit")  # set from the catalog by ``with_catalog_units``
 FLAG = trade.flag_text(*trade.MARKS).alias("flag")
 BOTH_COLUMNS = [*trade.KEY, "reporter_value_usd", "mirror_value_usd", "chosen_value_usd", "chosen_view", "source", "flag"]
 
@@ -82,7 +83,7 @@ def compute_on(tables: Mapping[str, pl.DataFrame], engine: Engine | None) -> dic
     if gdp is not None:
         exposures = trade.exposure(long, gdp)
         parts += [exposure_rows(exposures), asymmetry_rows(trade.asymmetry(exposures))]
-    out = pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]
+    out = with_catalog_units(pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts]))  # type: ignore[arg-type]
     gaps = trade.mirror_gaps(views, min_ratio=GAP_MIN_RATIO, min_usd=GAP_MIN_USD)
     return {
         BOTH_TABLE: views.select(BOTH_COLUMNS),
@@ -115,7 +116,7 @@ def engine_compute(tables: Mapping[str, pl.DataFrame], engine: Engine) -> dict[s
             "country_iso3", "partner_iso3", "year", "exposure_share", "source", *trade.MARKS,
         )).sort("country_iso3", "partner_iso3", "year")
         parts += [exposure_rows(exposures), asymmetry_rows(trade.asymmetry(exposures))]
-    out = pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts])  # type: ignore[arg-type]
+    out = with_catalog_units(pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts]))  # type: ignore[arg-type]
     gaps = trade.mirror_gaps(views, min_ratio=GAP_MIN_RATIO, min_usd=GAP_MIN_USD)
     return {BOTH_TABLE: views.select(BOTH_COLUMNS), OUT_TABLE: out, GAPS_TABLE: gaps}
 
@@ -125,7 +126,7 @@ def labelled_hhi_rows(index: pl.DataFrame) -> pl.DataFrame:
     return index.select(
         "country_iso3", pl.lit(None, dtype=pl.String).alias("partner_iso3"), "year",
         pl.lit("trade").alias("dimension"), suffixed("flow", "_hhi").alias("measure"),
-        pl.col("hhi").alias("value"), pl.lit("index").alias("unit"), "method", "source", FLAG,
+        pl.col("hhi").alias("value"), NO_UNIT, "method", "source", FLAG,
     )
 
 
@@ -181,7 +182,7 @@ def share_rows(shares: pl.DataFrame) -> pl.DataFrame:
     return shares.select(
         "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
         suffixed("flow", "_share").alias("measure"), pl.col("share").alias("value"),
-        pl.lit("share").alias("unit"), "method", "source", FLAG,
+        NO_UNIT, "method", "source", FLAG,
     )
 
 
@@ -194,7 +195,7 @@ def hhi_rows(shares: pl.DataFrame) -> pl.DataFrame:
     return joined.select(
         "country_iso3", pl.lit(None, dtype=pl.String).alias("partner_iso3"), "year",
         pl.lit("trade").alias("dimension"), suffixed("flow", "_hhi").alias("measure"),
-        pl.col("hhi").alias("value"), pl.lit("index").alias("unit"), "method", "source", FLAG,
+        pl.col("hhi").alias("value"), NO_UNIT, "method", "source", FLAG,
     )
 
 
@@ -203,7 +204,7 @@ def amount_rows(long: pl.DataFrame) -> pl.DataFrame:
     return chosen.select(
         "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
         suffixed("flow", "_usd").alias("measure"), pl.col("value_usd").alias("value"),
-        pl.lit("US$").alias("unit"), "method", "source", FLAG,
+        NO_UNIT, "method", "source", FLAG,
     )
 
 
@@ -221,7 +222,7 @@ def exposure_rows(exposures: pl.DataFrame) -> pl.DataFrame:
     return exposures.select(
         "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
         pl.lit("exposure_share").alias("measure"), pl.col("exposure_share").alias("value"),
-        pl.lit("share of GDP").alias("unit"), pl.lit("chosen").alias("method"),
+        NO_UNIT, pl.lit("chosen").alias("method"),
         (pl.col("source") + " / WDI GDP (NY.GDP.MKTP.CD)").alias("source"), FLAG,
     )
 
@@ -230,6 +231,6 @@ def asymmetry_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(
         "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
         pl.lit("asymmetry").alias("measure"), pl.col("asymmetry").alias("value"),
-        pl.lit("ratio").alias("unit"), pl.lit("chosen").alias("method"),
+        NO_UNIT, pl.lit("chosen").alias("method"),
         (pl.col("source") + " / WDI GDP (NY.GDP.MKTP.CD)").alias("source"), FLAG,
     )
