@@ -17,7 +17,7 @@ from types import ModuleType
 
 import polars as pl
 
-from autonomy_monitor.catalog import SourceEntry, load_source
+from autonomy_monitor.catalog import SourceEntry, contracts, load_source
 from autonomy_monitor.errors import BadArgument, SnapshotsMissing
 from autonomy_monitor.settings import Settings
 from autonomy_monitor.sources import LIVE_SOURCES
@@ -104,7 +104,9 @@ def _fetch_one(
         client_version=client_version(),
         records=outcome.records,
     )
-    module.parse(store, manifest, entry)  # a fetch that cannot be parsed is not recorded
+    # a fetch that cannot be parsed into its tables' contracts is not recorded
+    for table, frame in module.parse(store, manifest, entry).items():
+        contracts.validate(table, frame, origin=[record.url for record in outcome.records])
     store.write_manifest(manifest)
     return manifest
 

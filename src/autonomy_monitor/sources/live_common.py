@@ -101,6 +101,7 @@ def snapshot_input(record: RawRecord, entry: SourceEntry) -> InputRecord:
         sha256=record.sha256,
         publisher=entry.publisher,
         license=entry.license,
+        vintage=record.last_modified or f"fetched {record.fetched_at:%Y-%m-%d}",
     )
 
 
