@@ -344,7 +344,7 @@ def extract_roll_calls(raw: pl.DataFrame, votes: pl.DataFrame, path: Path, recor
         parse_count("total_abstentions").alias("official_abstain"),
     )
     record.rows_kept = frame.height
-    return frame.select(ROLL_CALL_SCHEMA.keys()).cast(ROLL_CALL_SCHEMA)
+    return tags.with_ukraine_tag(frame.select(ROLL_CALL_SCHEMA.keys()).cast(ROLL_CALL_SCHEMA)).select(ROLL_CALL_SCHEMA.keys())
 
 
 def read_press(folder: Path, roll_calls: pl.DataFrame, records: dict[str, InputRecord]) -> pl.DataFrame | None:
