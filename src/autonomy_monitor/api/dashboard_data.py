@@ -126,13 +126,17 @@ def overview(year: int, powers: list[str], settings: Settings | None = None) -> 
 
 def country_key_votes(countries_: list[str], settings: Settings | None = None) -> pl.DataFrame:
     """Votes of the given countries on every key vote (ES-11 and other tagged or important roll
-    calls), newest first: roll_call_id, resolution_symbol, date, title, issue_tags, country_iso3, vote."""
+    calls), newest first: roll_call_id, resolution_symbol, date, title, issue_tags, country_iso3, vote,
+    record_kind ('official' | 'press_reported': partial record, press reports, never counted) and
+    source (citation of the official record, or the URL of the press page stating that vote)."""
     settings = settings or Settings()
     if not has_table(settings, KEY_VOTES_TABLE):
         return pl.DataFrame()
+    present = set(query(settings, f"SELECT * FROM {KEY_VOTES_TABLE} LIMIT 0").columns)
+    kind = "record_kind" if "record_kind" in present else "'official' AS record_kind"
     return query(
         settings,
-        f"""SELECT roll_call_id, resolution_symbol, date, title, issue_tags, country_iso3, vote
+        f"""SELECT roll_call_id, resolution_symbol, date, title, issue_tags, country_iso3, vote, {kind}, source
             FROM {KEY_VOTES_TABLE} WHERE country_iso3 IN (SELECT unnest(?))
             ORDER BY date DESC, roll_call_id, country_iso3""",
         [countries_],
