@@ -349,6 +349,7 @@ def compare_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
         "align_year": None if latest_align.is_empty() else int(latest_align["year"].max()),
         "agreement": {r["partner_iso3"]: r["agreement"] for r in latest_align.iter_rows(named=True)},
         "available": {c: board.country_chart(code, c, lang) is not None for c in ("trade", "alignment")},
+        "event_keys": {"trade": board.event_key(code, trade), "alignment": board.event_key(code, alignment)},
     }
 
 
