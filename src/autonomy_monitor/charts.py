@@ -65,6 +65,7 @@ def year_span(years: Sequence[int] | pl.Series) -> str:
 LABELS: dict[str, str] = {
     "source": "Source", "data": "Data", "date": "Date", "event": "Event", "ideal_point": "Ideal point",
     "vote": "Vote", "flags": "Flags", "yes": "yes", "no": "no", "abstain": "abstain", "absent": "absent",
+    "unknown": "not reported", "press": "press-reported",
 }
 
 
@@ -91,7 +92,7 @@ def decorate(chart: alt.TopLevelMixin, *, title: str, source: str, year: str | i
         title=alt.TitleParams(text=title, subtitle=lines[0] if len(lines) == 1 else lines, anchor="start", fontSize=13, subtitleFontSize=10, subtitleColor="#555"),
         description=f"{title}. {subtitle}." if subtitle else f"{title}.",
     )
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)  # specs are checked by rendering them in the tests; validation cost 0.3 s a chart
     spec.setdefault("config", {})
     spec["config"].setdefault("view", {"stroke": None})
     spec["config"].setdefault("font", "Noto Sans")
@@ -345,7 +346,7 @@ def ideal_points_over_time(
     return decorate(with_events(base, events, years, labels), title=title, source=source, year=year_span(years), labels=labels)
 
 
-VOTE_COLOURS = {"yes": "#2e8b57", "no": "#c0392b", "abstain": "#e6a700", "absent": "#bbbbbb"}
+VOTE_COLOURS = {"yes": "#2e8b57", "no": "#c0392b", "abstain": "#e6a700", "absent": "#bbbbbb", "unknown": "#e4e4e4"}
 
 
 def key_votes_chart(
@@ -363,7 +364,8 @@ def key_votes_chart(
     """A table-like grid: one row per resolution, one column per country, cells coloured by vote.
 
     ``frame``: columns ``resolution_column`` (row label, e.g. 'A/RES/ES-11/1 (2022-03-02)'),
-    ``country_column`` and ``vote_column`` (yes/no/abstain/absent, any case).
+    ``country_column`` and ``vote_column`` (yes/no/abstain/absent, or unknown for a country a partial
+    press-reported record does not name; any case). Only the vote kinds present get a legend entry.
     """
     require(frame, [resolution_column, country_column, vote_column], "key_votes_chart")
     data = frame.select(
@@ -373,16 +375,21 @@ def key_votes_chart(
     ).with_columns(pl.col("vote").replace_strict({k: label(labels, k) for k in VOTE_COLOURS}, default=pl.col("vote")))
     rows = data["resolution"].unique(maintain_order=True).to_list()
     cols = data["country"].unique(maintain_order=True).to_list()
+    present = set(data["vote"].to_list())
+    kinds = [k for k in VOTE_COLOURS if label(labels, k) in present or k in ("yes", "no", "abstain", "absent")]
     cell_width = 60 if width is None else max(30, width // max(1, len(cols)))
     encode_x = alt.X("country:N", title=None, sort=cols, axis=alt.Axis(orient="top", labelAngle=0))
     encode_y = alt.Y("resolution:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260))
     cells = alt.Chart(data).mark_rect(stroke="white", strokeWidth=1).encode(
         x=encode_x,
         y=encode_y,
-        color=alt.Color("vote:N", title=label(labels, "vote"), scale=alt.Scale(domain=[label(labels, k) for k in VOTE_COLOURS], range=list(VOTE_COLOURS.values())), legend=alt.Legend(orient="bottom")),
+        color=alt.Color("vote:N", title=label(labels, "vote"), scale=alt.Scale(domain=[label(labels, k) for k in kinds], range=[VOTE_COLOURS[k] for k in kinds]), legend=alt.Legend(orient="bottom")),
         tooltip=["resolution:N", "country:N", "vote:N"],
     )
-    cell_text = alt.Chart(data).mark_text(fontSize=9, color="white").encode(x=encode_x, y=encode_y, text="vote:N")
+    dark = [label(labels, k) for k in ("yes", "no", "abstain")]
+    cell_text = alt.Chart(data).mark_text(fontSize=9).encode(
+        x=encode_x, y=encode_y, text="vote:N",
+        color=alt.condition(alt.FieldOneOfPredicate(field="vote", oneOf=dark), alt.value("white"), alt.value("#333")))
     base = alt.layer(cells, cell_text).properties(width=cell_width * max(1, len(cols)), height=18 * max(1, len(rows)))
     return decorate(base, title=title, source=source, year=year, labels=labels)
 

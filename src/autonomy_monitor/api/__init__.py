@@ -62,6 +62,8 @@ EXPORTS: dict[str, str] = {  # public name -> "module:attribute"
     "build": "autonomy_monitor.api.warehouse_status:build",
     "build_runs": "autonomy_monitor.api.warehouse_status:build_runs",
     "describe_store": "autonomy_monitor.api.warehouse_status:describe_store",
+    "source_releases": "autonomy_monitor.api.warehouse_status:source_releases",
+    "store_kind": "autonomy_monitor.api.warehouse_status:store_kind",
     "fetch_sources": "autonomy_monitor.api.warehouse_status:fetch_sources",
     "live_sources": "autonomy_monitor.sources:live_sources",
     "snapshot_store_status": "autonomy_monitor.api.warehouse_status:snapshot_store_status",

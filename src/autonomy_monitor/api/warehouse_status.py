@@ -126,3 +126,29 @@ def tally_mismatches(settings: Settings | None = None) -> pl.DataFrame:
 
 def describe_store(settings: Settings | None = None) -> str:
     return store_label(settings or Settings())
+
+
+def store_kind(settings: Settings | None = None) -> str:
+    """'warehouse' when queries read the built warehouse, 'snapshot' when they read the bundled snapshot."""
+    return "warehouse" if (settings or Settings()).warehouse.is_file() else "snapshot"
+
+
+def source_releases() -> dict[str, str]:
+    """Release (vintage) note of each source, by the name provenance records use.
+
+    A source read from bulk files may have its own catalog entry beside the live one
+    (``unga_bulk``, ``imf_dots``); its release is the one that describes the files.
+    """
+    from autonomy_monitor.catalog import load_source, source_names as catalog_names
+
+    names = catalog_names()
+    releases = {}
+    for name in names:
+        release = load_source(name).release
+        base = name.split("_")[0] if "_" in name and name.split("_")[0] in names else name
+        if base == name and name in releases:
+            continue
+        if base != name and release.strip().lower() != "rolling":
+            releases[base] = release
+        releases.setdefault(name, release)
+    return releases

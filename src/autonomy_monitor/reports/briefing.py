@@ -1,31 +1,44 @@
 """Gather a country briefing from ``autonomy_monitor.api``: facts, sentences and chart specs.
 
 The briefing is a plain data structure (:class:`Briefing`) that the HTML and PDF renderers
-turn into a document. Every sentence is generated from figures fetched here; nothing is
-hard-coded but the list of notable resolutions and the powers compared against.
+turn into a document. Every sentence is a catalog message filled with figures fetched here;
+nothing is hard-coded but the powers compared against and the extra key vote shown beside the
+eleventh emergency special session (ES-11, Ukraine). Each key finding names its year and source
+and uses the latest year with data for its measure; a measure whose last year lags the newest
+figures of the briefing by more than :data:`STALE_AFTER` years is called the latest available.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 import autonomy_monitor.api as am
-from autonomy_monitor import __version__, charts, i18n
+from autonomy_monitor import __version__, charts
 from autonomy_monitor.reports.messages import LANGUAGES, Texts, texts
 
 #: The powers every country is compared with.
 POWERS = ("CHN", "RUS", "USA", "JPN")
-#: Notable recorded votes shown in the briefing (skipped when not in the store).
-NOTABLE_VOTES = ("A/RES/ES-11/1", "A/RES/ES-11/2", "A/RES/ES-11/3", "A/RES/ES-11/4", "A/RES/ES-11/6", "A/RES/68/262")
+#: The eleventh emergency special session (Ukraine): every resolution is shown.
+ES11_PREFIX = "A/RES/ES-11/"
+#: Other key votes shown with ES-11 (skipped when not in the store).
+OTHER_KEY_VOTES = ("A/RES/68/262",)
+#: Probe this many symbols past the last ES-11 resolution found (press-reported records).
+ES11_PROBE = 4
 FIRST_YEAR = 1946
 LAST_YEAR = 2100
 DEFAULT_SPAN = 10
 #: Years with fewer common recorded votes than this are left out of the alignment figures.
 MIN_VOTES = 20
+#: A finding whose year lags the briefing's newest figures by more than this is marked stale.
+STALE_AFTER = 2
+#: Boolean columns the alignment frames may carry, with the message explaining each.
+ALIGNMENT_FLAGS = {"small_sample": "flag.small_sample", "partial_year": "flag.partial_year", "break": "flag.break",
+                   "series_break": "flag.break"}
 
 
 @dataclass
@@ -40,6 +53,16 @@ class Section:
 
 
 @dataclass
+class Finding:
+    """One line of the key-findings box: topic, year (or 'latest available'), text, source."""
+
+    topic: str
+    year: int
+    text: str
+    source: str
+
+
+@dataclass
 class Briefing:
     country_iso3: str
     country: str
@@ -47,11 +70,13 @@ class Briefing:
     year: int
     since: int
     built: str
+    origin: str
     title: str
     subtitle: str
     as_of: str
     findings: list[str]
     sections: list[Section]
+    appendix: Section
     footer: str
     facts: dict[str, Any]
 
@@ -66,15 +91,16 @@ def check_arguments(year: int | None, since: int | None, lang: str) -> None:
         raise am.BadArgument(f"--since {since} must be earlier than --year {year}: give an earlier comparison year.")
 
 
-def name_of(code: str | None, lang: str) -> str:
-    """The country's name in ``lang`` (English name from the project, localised by pycountry)."""
-    if code is None:
-        return "–"
+def english_name(code: str) -> str:
     try:
-        english = am.country_name(code)
+        return am.country_name(code)
     except Exception:  # noqa: BLE001 - unknown codes are shown as they are
-        english = code
-    return english if lang == "en" else i18n.country_label(code, lang, english)
+        return code
+
+
+def name_of(t: Texts, code: str | None):  # -> i18n.CountryName
+    """The country's name in the briefing's language (declinable in messages)."""
+    return t.name(code, english_name(code) if code else None)
 
 
 def pick(frame: pl.DataFrame, dimension: str, measure: str, method: str | None = None) -> pl.DataFrame:
@@ -106,15 +132,51 @@ def value_of(rows: pl.DataFrame, partner: str, year: int) -> float | None:
     return float(found.max()) if found.len() else None
 
 
-def with_names(frame: pl.DataFrame, column: str, lang: str, alias: str) -> pl.DataFrame:
+def with_names(t: Texts, frame: pl.DataFrame, column: str, alias: str) -> pl.DataFrame:
     codes = frame[column].unique().to_list()
-    names = {code: name_of(code, lang) for code in codes}
+    names = {code: str(name_of(t, code)) for code in codes}
     return frame.with_columns(pl.col(column).replace_strict(names, default=None).alias(alias))
 
 
-def source_label(rows: pl.DataFrame) -> str:
-    labels = sorted({s for s in rows["source"].drop_nulls().to_list()}) if "source" in rows.columns else []
-    return "; ".join(labels)[:160]
+#: Known source labels (as the source modules write them, by prefix) -> message key of their short name.
+SOURCE_KEYS = (
+    ("IMF DOTS", "src.imf_dots"), ("Eurostat", "src.eurostat"), ("KG NSC", "src.kg_nsc"), ("KZ BNS", "src.kz_bns"),
+    ("KZ NSC", "src.kz_bns"), ("UZ NSC", "src.uz_nsc"), ("UZ SC", "src.uz_nsc"), ("TJ", "src.tj_stat"), ("Rosstat", "src.rosstat"),
+    ("Russian", "src.rosstat"), ("RU FCS", "src.rosstat"), ("GACC", "src.press"), ("press", "src.press"),
+    ("UN DESA", "src.undesa"), ("World Bank bilateral migration", "src.wb_migration"), ("OECD DAC", "src.oecd_dac"),
+    ("AidData", "src.aiddata"), ("WDI", "src.wdi"), ("KNOMAD", "src.knomad"), ("Energy Institute", "src.energy"),
+    ("EI ", "src.energy"),
+)
+#: Remittance rows name their method; each method has one short source description.
+REMITTANCE_METHOD_KEYS = {
+    "allocated_stock_income_weighted": "src.remit_allocated", "bilateral_matrix_2021": "src.remit_matrix",
+    "bilateral_matrix_2017": "src.remit_matrix", "interpolated_matrix_2017_2021": "src.remit_matrix",
+}
+
+
+def source_token_label(t: Texts, token: str) -> str:
+    token = token.strip()
+    for prefix, key in SOURCE_KEYS:
+        if token.startswith(prefix):
+            return t(key)
+    return token
+
+
+def source_label(t: Texts, rows: pl.DataFrame) -> str:
+    """Short, translated names of the sources behind ``rows`` ('IMF DOTS; KG NSC')."""
+    if "method" in rows.columns and rows.height and rows["method"][0] in REMITTANCE_METHOD_KEYS:
+        keys = sorted({REMITTANCE_METHOD_KEYS.get(m, "src.remit_allocated") for m in rows["method"].drop_nulls().unique().to_list()})
+        return "; ".join(t(key) for key in keys)
+    raw = rows["source"].drop_nulls().unique().to_list() if "source" in rows.columns else []
+    labels: list[str] = []
+    for text in sorted(raw):
+        for token in re.split(r"\s*(?:\||;|/)\s*", text):
+            if not token:
+                continue
+            label = source_token_label(t, token.split("(")[0] if token.startswith("WDI") else token)
+            if label not in labels:
+                labels.append(label)
+    return "; ".join(labels)
 
 
 def changed(before: float, after: float) -> bool:
@@ -122,45 +184,79 @@ def changed(before: float, after: float) -> bool:
     return abs(after - before) >= 0.005
 
 
-def trade_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year: int, since: int, facts: dict) -> Section:
-    section = Section("trade", t("section_trade"))
+def shares_list(t: Texts, pairs: list[tuple[str, float]], key: str = "item") -> str:
+    """'China (34.6%), Russia (19.1%) and Kazakhstan (8.3%)' — each item a catalog message (it may decline the name)."""
+    return t.join([t(key, partner=name_of(t, code), share=t.share(value)) for code, value in pairs])
+
+
+def trade_section(t: Texts, deps: pl.DataFrame, country, year: int, since: int, facts: dict, findings: list[Finding]) -> Section:
+    section = Section("trade", t("section.trade"))
     rows = pick(deps, "trade", "total_share", "chosen")
     y = latest_year(rows, year)
     if y is None:
-        section.sentences.append(t("no_data", country=country))
+        section.sentences.append(t("no_data"))
         return section
     top = top_partners(rows, y, 8)
     facts["trade_year"] = y
     facts["trade_top"] = list(zip(top["partner_iso3"].to_list(), top["value"].to_list()))
-    listed = [f"{name_of(code, lang)} ({t.share(value)})" for code, value in facts["trade_top"][:3]]
-    section.sentences.append(t("trade_top", year=y, country=country, partners=t.join(listed)))
+    source = source_label(t, rows.filter(pl.col("year") == y))
+    section.sentences.append(t("trade_top", year=y, country=country, partners=shares_list(t, facts["trade_top"][:3])))
+    first_code, first_share = facts["trade_top"][0]
+    findings.append(Finding(t("topic.trade"), y, t("finding.trade", partner=name_of(t, first_code), share=t.share(first_share),
+                                                   others=shares_list(t, facts["trade_top"][1:3])), source))
     base = closest_year(rows, since, y)
     if base is not None:
         facts["trade_since"] = base
         for code, value in facts["trade_top"][:3]:
             before = value_of(rows, code, base)
             if before is not None and changed(before, value):
-                section.sentences.append(t("trade_up" if value > before else "trade_down", since=base, partner=name_of(code, lang),
+                section.sentences.append(t("trade_up" if value > before else "trade_down", since=base, partner=name_of(t, code),
                                            before=t.share(before), after=t.share(value)))
             elif before is not None:
-                section.sentences.append(t("trade_level", since=base, partner=name_of(code, lang), after=t.share(value)))
+                section.sentences.append(t("trade_level", since=base, partner=name_of(t, code), after=t.share(value)))
     exports, imports = pick(deps, "trade", "export_share", "chosen"), pick(deps, "trade", "import_share", "chosen")
     top_x, top_m = top_partners(exports, y, 1), top_partners(imports, y, 1)
     if top_x.height and top_m.height:
-        section.sentences.append(t("trade_exports", partner=name_of(top_x["partner_iso3"][0], lang), share=t.share(top_x["value"][0]),
-                                   partner2=name_of(top_m["partner_iso3"][0], lang), share2=t.share(top_m["value"][0])))
-    bars = with_names(top, "partner_iso3", lang, "label")
-    section.charts.append(charts.share_bars(bars, title=t("chart_trade_bars"), source=source_label(rows.filter(pl.col("year") == y)),
-                                            year=y, code_column="partner_iso3", value_label=t("axis_share"), width=360, labels=t.chart_labels()))
+        section.sentences.append(t("trade_exports", partner=name_of(t, top_x["partner_iso3"][0]), share=t.share(top_x["value"][0]),
+                                   partner2=name_of(t, top_m["partner_iso3"][0]), share2=t.share(top_m["value"][0])))
+    bars = with_names(t, top, "partner_iso3", "label")
+    section.charts.append(charts.share_bars(bars, title=t("chart.trade_bars"), source=source, year=y, code_column="partner_iso3",
+                                            value_label=t("axis.share"), width=360, labels=t.chart_labels()))
     partners = top["partner_iso3"].head(5).to_list()
     series = rows.filter(pl.col("partner_iso3").is_in(partners) & (pl.col("year") <= y))
-    series = with_names(series.group_by("partner_iso3", "year").agg(pl.col("value").max()), "partner_iso3", lang, "partner")
-    section.charts.append(charts.dependence_over_time(series, title=t("chart_trade_time"), source=source_label(rows), measure_label=t("axis_share"), width=420, labels=t.chart_labels()))
+    series = with_names(t, series.group_by("partner_iso3", "year").agg(pl.col("value").max()), "partner_iso3", "partner")
+    section.charts.append(charts.dependence_over_time(series, title=t("chart.trade_time"), source=source_label(t, rows),
+                                                      measure_label=t("axis.share"), width=420, labels=t.chart_labels()))
     return section
 
 
-def people_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year: int, facts: dict) -> Section:
-    section = Section("people", t("section_people"))
+def remittance_total(t: Texts, code: str, deps: pl.DataFrame, year: int, settings: am.Settings) -> tuple[int, float, float | None, str] | None:
+    """(year, US$, share of GDP, source) of total remittances received: ``api.remittance_totals`` when
+    the store has it, else the sum of the bilateral estimates (which add up to the total)."""
+    totals = getattr(am, "remittance_totals", None)
+    if totals is not None:
+        try:
+            frame = totals(code, settings=settings)
+        except (am.AutonomyError, TypeError):
+            frame = pl.DataFrame()
+        if frame.height:
+            frame = frame.filter(pl.col("remittances_usd").is_not_null() & (pl.col("year") <= year)).sort("year")
+            if frame.height:
+                last = frame.row(-1, named=True)
+                return (int(last["year"]), float(last["remittances_usd"]), last.get("remittances_gdp_share"),
+                        source_label(t, pl.DataFrame({"source": [last.get("source") or ""]})))
+    usd = pick(deps, "remittances", "remittances_usd")
+    y = latest_year(usd, year)
+    if y is None:
+        return None
+    rows = usd.filter(pl.col("year") == y)
+    gdp = pick(deps, "remittances", "remittance_dependence").filter(pl.col("year") == y)["value"]
+    return y, float(rows["value"].sum()), float(gdp.sum()) if gdp.len() else None, t("src.remit_total")
+
+
+def people_section(t: Texts, code: str, deps: pl.DataFrame, country, year: int, facts: dict, findings: list[Finding],
+                   settings: am.Settings) -> Section:
+    section = Section("people", t("section.people"))
     migration = pick(deps, "migration", "destination_share", "un_desa_stock")
     people = pick(deps, "migration", "emigrants", "un_desa_stock")
     y = latest_year(migration, year)
@@ -168,42 +264,51 @@ def people_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year: 
         top = top_partners(migration, y, 6)
         first = top["partner_iso3"][0]
         facts["migration_year"], facts["migration_top"] = y, (first, float(top["value"][0]))
-        others = [f"{name_of(c, lang)} ({t.share(v)})" for c, v in zip(top["partner_iso3"][1:3], top["value"][1:3])]
-        section.sentences.append(t("migration_top", year=y, share=t.share(top["value"][0]), country=country, partner=name_of(first, lang),
-                                   people=t.count(value_of(people, first, y)), others=t.join(others)))
-        section.charts.append(charts.share_bars(with_names(top, "partner_iso3", lang, "label"), title=t("chart_migration"),
-                                                source=source_label(migration.filter(pl.col("year") == y)), year=y, code_column="partner_iso3", value_label=t("axis_share"), width=300, labels=t.chart_labels()))
+        others = list(zip(top["partner_iso3"][1:3].to_list(), top["value"][1:3].to_list()))
+        source = source_label(t, migration.filter(pl.col("year") == y))
+        section.sentences.append(t("migration_top", year=y, share=t.share(top["value"][0]), country=country, partner=name_of(t, first),
+                                   people=t.people(value_of(people, first, y)), others=shares_list(t, others)))
+        findings.append(Finding(t("topic.migration"), y, t("finding.migration", share=t.share(top["value"][0]), partner=name_of(t, first),
+                                                           people=t.people(value_of(people, first, y))), source))
+        section.charts.append(charts.share_bars(with_names(t, top, "partner_iso3", "label"), title=t("chart.migration"), source=source,
+                                                year=y, code_column="partner_iso3", value_label=t("axis.share"), width=300, labels=t.chart_labels()))
+    total = remittance_total(t, code, deps, year, settings)
+    if total is not None:
+        ty, usd, gdp_share, source = total
+        facts["remittances_year"], facts["remittances_usd"], facts["remittances_gdp_share"] = ty, usd, gdp_share
+        gdp = t.share(gdp_share, 2 if gdp_share is not None and gdp_share < 0.01 else 1)
+        key = "remittances_total" if gdp_share is not None else "remittances_total_no_gdp"
+        section.sentences.append(t(key, usd=t.usd(usd), year=ty, gdp_share=gdp, source=source))
+        findings.append(Finding(t("topic.remittances"), ty, t("finding." + key, usd=t.usd(usd), gdp_share=gdp), source))
     remit_share = pick(deps, "remittances", "remittance_share", "allocated_stock_income_weighted")
-    remit_usd = pick(deps, "remittances", "remittances_usd", "allocated_stock_income_weighted")
-    remit_gdp = pick(deps, "remittances", "remittance_dependence", "allocated_stock_income_weighted")
     ry = latest_year(remit_share, year)
     if ry is not None:
         top = top_partners(remit_share, ry, 6)
-        total = remit_usd.filter(pl.col("year") == ry)["value"].sum()
-        gdp_share = remit_gdp.filter(pl.col("year") == ry)["value"].sum()
-        facts["remittances_year"], facts["remittances_usd"] = ry, float(total)
         facts["remittances_top"] = (top["partner_iso3"][0], float(top["value"][0]))
-        section.sentences.append(t("remittances_total", usd=t.usd(total), year=ry, gdp_share=t.share(gdp_share, 2 if gdp_share < 0.01 else 1),
-                                   share=t.share(top["value"][0]), partner=name_of(top["partner_iso3"][0], lang)))
+        section.sentences.append(t("remittances_share", year=ry, share=t.share(top["value"][0]), partner=name_of(t, top["partner_iso3"][0])))
         section.sentences.append(t("remittances_caveat"))
-        section.charts.append(charts.share_bars(with_names(top, "partner_iso3", lang, "label"), title=t("chart_remittances"),
-                                                source=source_label(remit_share.filter(pl.col("year") == ry)), year=ry, code_column="partner_iso3", value_label=t("axis_share"), width=300, labels=t.chart_labels()))
+        section.charts.append(charts.share_bars(with_names(t, top, "partner_iso3", "label"), title=t("chart.remittances"),
+                                                source=source_label(t, remit_share.filter(pl.col("year") == ry)), year=ry,
+                                                code_column="partner_iso3", value_label=t("axis.share"), width=300, labels=t.chart_labels()))
     if not section.sentences:
-        section.sentences.append(t("no_data", country=country))
+        section.sentences.append(t("no_data"))
     return section
 
 
-def finance_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year: int, facts: dict) -> Section:
-    section = Section("finance", t("section_finance"))
+def finance_section(t: Texts, deps: pl.DataFrame, year: int, facts: dict, findings: list[Finding]) -> Section:
+    section = Section("finance", t("section.finance"))
     aid = pick(deps, "aid", "oda_share")
     y = latest_year(aid, year)
     if y is not None:
         top = top_partners(aid, y, 6)
         facts["aid_year"], facts["aid_top"] = y, (top["partner_iso3"][0], float(top["value"][0]))
-        others = [f"{name_of(c, lang)} ({t.share(v)})" for c, v in zip(top["partner_iso3"][1:3], top["value"][1:3])]
-        section.sentences.append(t("aid_top", year=y, partner=name_of(top["partner_iso3"][0], lang), share=t.share(top["value"][0]), others=t.join(others)))
-        section.charts.append(charts.share_bars(with_names(top, "partner_iso3", lang, "label"), title=t("chart_aid"),
-                                                source=source_label(aid.filter(pl.col("year") == y)), year=y, code_column="partner_iso3", value_label=t("axis_share"), width=300, labels=t.chart_labels()))
+        others = list(zip(top["partner_iso3"][1:3].to_list(), top["value"][1:3].to_list()))
+        source = source_label(t, aid.filter(pl.col("year") == y))
+        section.sentences.append(t("aid_top", year=y, partner=name_of(t, top["partner_iso3"][0]), share=t.share(top["value"][0]),
+                                   others=shares_list(t, others)))
+        findings.append(Finding(t("topic.aid"), y, t("finding.aid", partner=name_of(t, top["partner_iso3"][0]), share=t.share(top["value"][0])), source))
+        section.charts.append(charts.share_bars(with_names(t, top, "partner_iso3", "label"), title=t("chart.aid"), source=source, year=y,
+                                                code_column="partner_iso3", value_label=t("axis.share"), width=300, labels=t.chart_labels()))
     finance = pick(deps, "finance", "chinese_commitments_usd").filter(pl.col("year") <= year)
     if finance.height:
         span = charts.year_span(finance["year"].to_list())
@@ -213,9 +318,9 @@ def finance_section(t: Texts, deps: pl.DataFrame, country: str, lang: str, year:
     gy = latest_year(gas, year)
     if gy is not None:
         top = top_partners(gas, gy, 1)
-        section.sentences.append(t("energy_top", year=gy, share=t.share(top["value"][0]), partner=name_of(top["partner_iso3"][0], lang)))
+        section.sentences.append(t("energy_top", year=gy, share=t.share(top["value"][0]), partner=name_of(t, top["partner_iso3"][0])))
     if not section.sentences:
-        section.sentences.append(t("no_data", country=country))
+        section.sentences.append(t("no_data"))
     return section
 
 
@@ -240,13 +345,27 @@ def chart_events(t: Texts, code: str, first: int, last: int) -> tuple[pl.DataFra
     events = events[[int(i) for i in drawn["label"].to_list()]]
     numbers = [str(i + 1) for i in range(events.height)]
     marks = pl.DataFrame({"date": events["date"], "label": numbers})
-    rows = [[n, t.day(d), title, source] for n, d, title, source in zip(numbers, events["date"], events["title"], events["source"])]
+    rows = [[n, t.day(d), t.event_text(title), t.event_text(source)]
+            for n, d, title, source in zip(numbers, events["date"], events["title"], events["source"])]
     return marks, rows
 
 
-def alignment_section(t: Texts, code: str, country: str, lang: str, year: int, since: int, facts: dict,
+def alignment_flags(t: Texts, frame: pl.DataFrame, year: int) -> list[str]:
+    """Sentences for the warnings the vote tables attach to ``year`` (small sample, partial year, break)."""
+    shown = frame.filter(pl.col("year") == year)
+    sentences = []
+    for column, key in ALIGNMENT_FLAGS.items():
+        if column in shown.columns and shown[column].fill_null(False).cast(pl.Boolean).any():
+            n = int(shown["n_votes"].min()) if "n_votes" in shown.columns else 0
+            sentence = t.plural(key, n, year=year)
+            if sentence not in sentences:
+                sentences.append(sentence)
+    return sentences
+
+
+def alignment_section(t: Texts, code: str, country, year: int, since: int, facts: dict, findings: list[Finding],
                       settings: am.Settings) -> Section:
-    section = Section("alignment", t("section_alignment"))
+    section = Section("alignment", t("section.alignment"))
     powers = [p for p in POWERS if p != code]
     try:
         agreement = am.vote_agreement(code, powers, end=None if year >= LAST_YEAR else year, settings=settings)
@@ -259,25 +378,29 @@ def alignment_section(t: Texts, code: str, country: str, lang: str, year: int, s
         now = agreement.filter(pl.col("year") == y).sort("agreement", descending=True)
         facts["alignment_year"] = y
         facts["alignment"] = dict(zip(now["partner_iso3"].to_list(), now["agreement"].to_list()))
-        listed = [f"{name_of(p, lang)} ({t.share(v)})" for p, v in zip(now["partner_iso3"], now["agreement"])]
-        section.sentences.append(t("alignment_now", year=y, country=country, partners=t.join(listed)))
+        pairs = list(zip(now["partner_iso3"].to_list(), now["agreement"].to_list()))
+        section.sentences.append(t("alignment_now", year=y, country=country, partners=shares_list(t, pairs, "alignment_item")))
+        section.sentences.extend(alignment_flags(t, agreement, y))
+        high, low = pairs[0], pairs[-1]
+        findings.append(Finding(t("topic.alignment"), y, t("finding.alignment", high=name_of(t, high[0]), high_share=t.share(high[1]),
+                                                           low=name_of(t, low[0]), low_share=t.share(low[1])), t("src.unga")))
         base = closest_year(agreement, since, y)
         if base is not None:
             for partner in now["partner_iso3"].to_list():
                 before = value_of(agreement.rename({"agreement": "value"}), partner, base)
                 after = facts["alignment"][partner]
                 if before is not None and changed(before, after):
-                    section.sentences.append(t("alignment_up" if after > before else "alignment_down", partner=name_of(partner, lang),
+                    section.sentences.append(t("alignment_up" if after > before else "alignment_down", partner=name_of(t, partner),
                                                before=t.share(before), since=base, after=t.share(after), year=y))
                 elif before is not None:
-                    section.sentences.append(t("alignment_level", partner=name_of(partner, lang), after=t.share(after), since=base))
-        named = with_names(agreement, "partner_iso3", lang, "partner")
+                    section.sentences.append(t("alignment_level", partner=name_of(t, partner), after=t.share(after), since=base))
+        named = with_names(t, agreement, "partner_iso3", "partner")
         marks, listed = chart_events(t, code, int(named["year"].min()), y)
-        section.charts.append(charts.alignment_over_time(named, title=t("chart_alignment"), value_label=t("axis_agreement"), width=420,
-                                                         events=marks, labels=t.chart_labels()))
+        section.charts.append(charts.alignment_over_time(named, title=t("chart.alignment"), source=t("src.unga"), value_label=t("axis.agreement"),
+                                                         width=420, events=marks, labels=t.chart_labels()))
         if listed:
             section.sentences.append(t("events_intro"))
-            section.tables.append({"columns": ["#", t("col_date"), t("col_event"), t("col_source")], "rows": listed})
+            section.tables.append({"columns": ["#", t("col.date"), t("col.event"), t("col.source")], "rows": listed})
     try:
         ideal = am.ideal_points([code, *powers], end=None if year >= LAST_YEAR else year, settings=settings)
     except am.AutonomyError:
@@ -285,63 +408,150 @@ def alignment_section(t: Texts, code: str, country: str, lang: str, year: int, s
     if ideal.height:
         if "n_votes" in ideal.columns:
             ideal = ideal.filter(pl.col("n_votes") >= MIN_VOTES)
-        ideal = with_names(ideal.filter(pl.col("year") >= 1992), "country_iso3", lang, "country")
-        section.charts.append(charts.ideal_points_over_time(ideal, title=t("chart_ideal"), width=420, labels=t.chart_labels()))
+        ideal = with_names(t, ideal.filter(pl.col("year") >= 1992), "country_iso3", "country")
+        section.charts.append(charts.ideal_points_over_time(ideal, title=t("chart.ideal"), source=t("src.ideal"), width=420, labels=t.chart_labels()))
     if not section.sentences:
-        section.sentences.append(t("no_data", country=country))
+        section.sentences.append(t("no_data"))
     return section
 
 
-def votes_section(t: Texts, code: str, country: str, lang: str, year: int, facts: dict, settings: am.Settings) -> Section:
-    section = Section("votes", t("section_votes"))
-    cells = []
-    years = []
-    facts["votes"] = {}
-    for symbol in NOTABLE_VOTES:
-        try:
-            calls = am.roll_call(symbol, settings=settings)
-            votes = am.key_votes(symbol, [code, *[p for p in POWERS if p != code]], settings=settings)
-        except am.AutonomyError:
-            continue
-        date = calls["date"][0]
-        if isinstance(date, dt.date) and date.year > year:
-            continue
-        own = votes.filter(pl.col("country_iso3") == code)["vote"]
-        vote = own[0] if own.len() else "–"
-        facts["votes"][symbol] = vote
-        years.append(date.year if isinstance(date, dt.date) else year)
-        word = t(f"vote_{vote}") if vote in ("Y", "N", "A", "X") else t("vote_missing")
-        section.sentences.append(t("vote_line", symbol=symbol, date=t.day(date) if isinstance(date, dt.date) else str(date),
-                                   title=calls["title"][0] or "", country=country, vote=word))
-        label = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
-        for row in votes.iter_rows(named=True):
-            cells.append({"resolution": f"{symbol} ({date})", "country": name_of(row["country_iso3"], lang), "vote": label.get(row["vote"], "absent")})
-    if cells:
-        section.charts.append(charts.key_votes_chart(pl.DataFrame(cells), title=t("chart_votes"), year=charts.year_span(years), width=420, labels=t.chart_labels()))
-    else:
-        section.sentences.append(t("no_data", country=country))
+@dataclass
+class KeyVote:
+    """One resolution of the vote grid: symbol, date, English title, whether press-reported, source, votes by country."""
+
+    symbol: str
+    date: dt.date | None
+    title: str
+    press: bool
+    source: str
+    votes: dict[str, str]
+
+
+def key_vote(symbol: str, codes: list[str], settings: am.Settings) -> KeyVote | None:
+    """The votes of ``codes`` on ``symbol`` (official roll call or press-reported record), or None if not stored."""
+    try:
+        votes = am.key_votes(symbol, codes, settings=settings)
+    except am.AutonomyError:
+        return None
+    try:
+        title = am.roll_call(symbol, settings=settings)["title"][0] or ""
+    except am.AutonomyError:
+        title = str(votes["title"][0]) if "title" in votes.columns and votes.height else ""
+    kinds = votes["record_kind"].drop_nulls().unique().to_list() if "record_kind" in votes.columns else []
+    press = "press_reported" in kinds and "official" not in kinds
+    sources = sorted(set(votes["source"].drop_nulls().to_list())) if press and "source" in votes.columns else []
+    dates = votes["date"].drop_nulls() if "date" in votes.columns else pl.Series([], dtype=pl.Date)
+    date = dates[0] if dates.len() else None
+    return KeyVote(symbol, date if isinstance(date, dt.date) else None, title, press, "; ".join(sources),
+                   dict(zip(votes["country_iso3"].to_list(), votes["vote"].to_list())))
+
+
+def es11_symbols(codes: list[str], settings: am.Settings) -> list[str]:
+    """Every ES-11 resolution in the store: those in the key-vote table, then probes past the last one
+    (press-reported records have no roll call in that table)."""
+    try:
+        frame = am.country_key_votes(codes, settings=settings)
+    except am.AutonomyError:
+        frame = pl.DataFrame()
+    numbers = set()
+    if frame.height:
+        for symbol in frame["resolution_symbol"].drop_nulls().unique().to_list():
+            if symbol.upper().startswith(ES11_PREFIX) and symbol[len(ES11_PREFIX):].isdigit():
+                numbers.add(int(symbol[len(ES11_PREFIX):]))
+    last = max(numbers, default=0)
+    return [f"{ES11_PREFIX}{n}" for n in sorted(numbers)] + [f"{ES11_PREFIX}{n}" for n in range(last + 1, last + 1 + ES11_PROBE)]
+
+
+VOTE_WORDS = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
+
+
+def votes_section(t: Texts, code: str, country, year: int, facts: dict, settings: am.Settings) -> Section:
+    section = Section("votes", t("section.votes"))
+    codes = [code, *[p for p in POWERS if p != code]]
+    found = [v for v in (key_vote(s, codes, settings) for s in [*es11_symbols(codes, settings), *OTHER_KEY_VOTES]) if v is not None]
+    found = [v for v in found if v.date is None or v.date.year <= year]
+    found.sort(key=lambda v: (not v.symbol.startswith(ES11_PREFIX), v.date or dt.date.max, v.symbol))
+    facts["votes"] = {v.symbol: v.votes.get(code, "–") for v in found}
+    if not found:
+        section.sentences.append(t("no_data"))
+        return section
+    press = [v for v in found if v.press]
+    others = [v for v in found if not v.symbol.startswith(ES11_PREFIX)]
+    section.sentences.append(t.plural("votes_intro_crimea" if others else "votes_intro", len(found), country=country))
+    if press:
+        section.sentences.append(t.plural("votes_press", len(press)))
+    cells, rows = [], []
+    for v in found:
+        marker = " *" if v.press else ""
+        row_label = f"{v.symbol.removeprefix('A/RES/')} ({t.day(v.date) if v.date else '–'}){marker}"
+        for c in codes:
+            vote = v.votes.get(c, "–")
+            cells.append({"resolution": row_label, "country": str(name_of(t, c)),
+                          "vote": VOTE_WORDS.get(vote, "unknown" if v.press else "absent")})
+        rows.append([v.symbol + marker, t.day(v.date) if v.date else "–", resolution_title(t, v.title),
+                     t("record.press", source=v.source) if v.press else t("record.official")])
+    years = [v.date.year for v in found if v.date]
+    section.charts.append(charts.key_votes_chart(pl.DataFrame(cells), title=t("chart.votes"), source=t("src.unga_votes"),
+                                                 year=charts.year_span(years), width=420, labels=t.chart_labels()))
+    section.tables.append({"columns": [t("col.resolution"), t("col.date"), t("col.title"), t("col.record")], "rows": rows})
+    own = facts["votes"]
+    counts = {word: sum(1 for vote in own.values() if vote == letter) for letter, word in VOTE_WORDS.items()}
+    section.sentences.append(t("votes_own", country=country, yes=t.count(counts["yes"]), no=t.count(counts["no"]),
+                               abstain=t.count(counts["abstain"]), absent=t.count(counts["absent"])))
     return section
 
 
-def governance_section(t: Texts, code: str, country: str, settings: am.Settings) -> Section:
-    section = Section("governance", t("section_governance"))
+RUSSIAN_TITLE = re.compile(r"\(Russian:\s*«([^»]+)»\)")
+
+
+def resolution_title(t: Texts, english: str) -> str:
+    """The title as the reader's language has it: an official Russian title when the source gives one,
+    else the English title marked as English (the UN publishes no Japanese titles)."""
+    found = RUSSIAN_TITLE.search(english or "")
+    plain = RUSSIAN_TITLE.sub("", english or "").strip()
+    if t.lang == "ru" and found:
+        return f"«{found.group(1)}»"
+    if t.lang == "en" or not plain:
+        return plain or "–"
+    return t("title_in_english", title=plain)
+
+
+def governance_section(t: Texts, code: str, settings: am.Settings) -> Section:
+    section = Section("governance", t("section.governance"))
     try:
         frame = am.profile(code, settings=settings).governance
-    except am.WarehouseMissing:
+    except am.AutonomyError:
         frame = pl.DataFrame()
     if frame.height:
-        rows = [[r["source"], r["indicator"].replace("_", " "), f"{r['value']:.2f}".rstrip("0").rstrip("."), str(r["year"]), r["scale"]]
+        rows = [[t(f"gov_source.{slug(r['source'])}") if t.has(f"gov_source.{slug(r['source'])}") else r["source"],
+                 t(f"gov.{r['indicator']}") if t.has(f"gov.{r['indicator']}") else r["indicator"].replace("_", " "),
+                 decimal(t, r["value"]), str(r["year"]),
+                 t(f"scale.{slug(r['scale'])}") if t.has(f"scale.{slug(r['scale'])}") else r["scale"]]
                 for r in frame.iter_rows(named=True)]
-        section.tables.append({"columns": [t("col_source"), t("col_indicator"), t("col_value"), t("col_year"), t("col_scale")], "rows": rows})
+        section.tables.append({"columns": [t("col.source"), t("col.indicator"), t("col.value"), t("col.year"), t("col.scale")], "rows": rows})
     else:
-        section.sentences.append(t("no_data", country=country))
+        section.sentences.append(t("no_data"))
     return section
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", (text or "").lower()).strip("_")
+
+
+def decimal(t: Texts, value: float) -> str:
+    """Up to two decimals in the locale's notation, trailing zeros dropped."""
+    from autonomy_monitor import i18n
+
+    digits = 0 if float(value).is_integer() else (1 if round(value, 1) == round(value, 2) else 2)
+    return i18n.format_number(value, t.lang, digits)
 
 
 UNIT_ORDER = {"persons": 0, "share": 1, "ratio to GDP": 2, "current US$": 3}
 
 
 def scenario_value(t: Texts, value: float | None, unit: str | None) -> str:
+    from autonomy_monitor import i18n
+
     if value is None:
         return "–"
     unit = unit or ""
@@ -354,16 +564,34 @@ def scenario_value(t: Texts, value: float | None, unit: str | None) -> str:
     return i18n.format_number(value, t.lang, 3)
 
 
-def scenarios_section(t: Texts, code: str, country: str, lang: str, settings: am.Settings) -> Section:
-    """What the bundled scenarios about this country change, in their last year."""
-    section = Section("scenarios", t("section_scenarios"))
+def scenario_concerns(name: str, code: str) -> bool:
+    """Whether a bundled scenario names ``code`` as its country or in a lever."""
+    try:
+        spec = am.scenario_spec(name)
+    except am.AutonomyError:
+        return False
+    if spec.scenario.country == code:
+        return True
+    return any(code in (getattr(lever, attr, None) for attr in ("country", "origin", "destination")) for lever in spec.levers)
+
+
+#: Scenario table rows shown per scenario (largest changes first).
+SCENARIO_ROWS = 4
+
+
+def scenarios_section(t: Texts, code: str, country, settings: am.Settings) -> Section:
+    """What the bundled scenarios about this country change, in their last year, and what they assume."""
+    section = Section("scenarios", t("section.scenarios"))
     try:
         listing = am.scenario_list()
     except am.AutonomyError:
         listing = pl.DataFrame()
     rows = []
-    for name, title in (listing.select("name", "title").iter_rows() if listing.height else []):
+    for name in (listing["name"].to_list() if listing.height else []):
+        if not scenario_concerns(name, code):
+            continue
         try:
+            spec = am.scenario_spec(name)
             result = am.run_scenario(name, settings=settings)
         except am.AutonomyError:
             continue
@@ -375,34 +603,56 @@ def scenarios_section(t: Texts, code: str, country: str, lang: str, settings: am
         last = last.with_columns(
             pl.col("unit").replace_strict(UNIT_ORDER, default=9).alias("_unit"), (-pl.col("difference").abs()).alias("_size")
         ).sort(["_unit", "_size", "partner_iso3"], nulls_last=True)
-        changes = []
+        title = t.scenario_text(spec.scenario.title)
+        changes, shown = [], 0
         for row in last.iter_rows(named=True):
-            partner = name_of(row["partner_iso3"], lang) if row["partner_iso3"] else country
-            measure = t.measure(row["measure"])
-            before, after = scenario_value(t, row["baseline"], row["unit"]), scenario_value(t, row["scenario"], row["unit"])
             if row["difference"] is None or abs(row["difference"]) < 1e-12:
                 continue
-            rows.append([name, partner, measure, str(row["year"]), before, after])
-            if len(changes) < 3:
+            partner = name_of(t, row["partner_iso3"]) if row["partner_iso3"] else country
+            measure = t.measure(row["measure"])
+            before, after = scenario_value(t, row["baseline"], row["unit"]), scenario_value(t, row["scenario"], row["unit"])
+            if shown < SCENARIO_ROWS:
+                rows.append([title if shown == 0 else "", str(partner), measure, str(row["year"]), before, after])
+                shown += 1
+            if len(changes) < 2:
                 changes.append(t("scenario_change", measure=measure, partner=partner, before=before, after=after))
         section.sentences.append(t("scenario_line", title=title, year=int(last["year"][0]), changes=t.join(changes)))
+        assumed = [t.scenario_text(a.text) for a in spec.assumptions if a.kind == "assumption"]
+        if assumed:
+            section.sentences.append(t("scenario_assumes", assumptions=" ".join(assumed)))
     if rows:
-        section.sentences.append(t("scenario_assumptions"))
-        section.tables.append({"columns": [t("col_scenario"), t("col_partner"), t("col_measure"), t("col_year"), t("col_baseline"), t("col_with_scenario")],
-                               "rows": rows[:24]})
+        section.sentences.append(t("scenario_caveat"))
+        section.tables.append({"columns": [t("col.scenario"), t("col.partner"), t("col.measure"), t("col.year"), t("col.baseline"),
+                                           t("col.with_scenario")], "rows": rows})
     else:
         section.sentences.append(t("scenarios_none"))
     return section
 
 
-def sources_section(t: Texts, settings: am.Settings) -> Section:
-    section = Section("sources", t("section_sources"), sentences=[t("sources_intro")])
-    frame = am.provenance(settings)
+def vintage_of(release: str, file: str) -> str:
+    """The clause of a source's release note that concerns ``file`` (by shared words), else the whole note."""
+    clauses = [c.strip() for c in re.split(r";\s*", release or "") if c.strip()]
+    if len(clauses) <= 1:
+        return release or ""
+    words = set(re.findall(r"[a-z]+", file.lower().replace("vdem", "v dem").replace("freedom_house", "fh")))
+    scored = [(len(words & set(re.findall(r"[a-z]+", c.lower().replace("-", " ")))), c) for c in clauses]
+    best = max(scored, key=lambda x: x[0])
+    return best[1] if best[0] else release
+
+
+def appendix_section(t: Texts, code: str, origin: str, built: str, settings: am.Settings) -> Section:
+    """Provenance, one line per input file (source, file, vintage, short hash), and how to reproduce."""
+    section = Section("sources", t("section.sources"), sentences=[t("sources_intro", origin=t(f"origin.{origin}"), built=built)])
+    try:
+        frame = am.provenance(settings)
+    except am.AutonomyError:
+        frame = pl.DataFrame()
+    releases = am.source_releases()
     if frame.height:
-        rows = [[r["source"], r["file"], r["publisher"] or "", r["license"] or "", str(r["rows_kept"]), (r["sha256"] or "")[:12]]
+        rows = [[r["source"], r["file"].rsplit("/", 1)[-1], vintage_of(releases.get(r["source"], ""), r["file"]), (r["sha256"] or "")[:10]]
                 for r in frame.sort("source", "file").iter_rows(named=True)]
-        section.tables.append({"columns": [t("col_source"), t("col_file"), t("col_publisher"), t("col_license"), t("col_rows"), t("col_sha")],
-                               "rows": rows})
+        section.tables.append({"columns": [t("col.source"), t("col.file"), t("col.vintage"), t("col.sha")], "rows": rows})
+    section.sentences.append(t("reproduce", command=f"autonomy report {code} --format pdf --lang {t.lang}", version=__version__))
     return section
 
 
@@ -425,9 +675,25 @@ def built_at(settings: am.Settings) -> str:
     return str(runs["built_at"].drop_nulls().max() or "–")[:10]
 
 
+def finding_lines(t: Texts, findings: list[Finding]) -> list[str]:
+    """The key findings as sentences; a measure whose year lags the newest one is called the latest available."""
+    newest = max((f.year for f in findings), default=0)
+    lines = []
+    for f in findings:
+        when = t("finding_stale", year=f.year) if newest - f.year > STALE_AFTER else t("finding_year", year=f.year)
+        lines.append(t("finding", topic=f.topic, when=when, text=f.text, source=f.source))
+    return lines
+
+
+FINDING_ORDER = ("topic.trade", "topic.remittances", "topic.migration", "topic.alignment", "topic.aid")
+
+
 def gather(country: str, *, year: int | None = None, since: int | None = None, lang: str = "en",
            settings: am.Settings | None = None) -> Briefing:
-    """Collect every figure, sentence and chart of the briefing for ``country``."""
+    """Collect every figure, sentence and chart of the briefing for ``country``.
+
+    Every query reuses the process's one connection to the store (``api.reader``).
+    """
     check_arguments(year, since, lang)
     settings = settings or am.Settings()
     t = texts(lang)
@@ -441,7 +707,7 @@ def gather(country: str, *, year: int | None = None, since: int | None = None, l
         deps = pl.DataFrame(schema={"country_iso3": pl.String, "partner_iso3": pl.String, "year": pl.Int32, "dimension": pl.String,
                                     "measure": pl.String, "value": pl.Float64, "unit": pl.String, "method": pl.String,
                                     "source": pl.String, "flag": pl.String})
-    name = name_of(code, lang)
+    name = name_of(t, code)
     data_last = int(deps["year"].max()) if deps.height else last_vote_year(code, settings)
     if year is not None and deps.height and year < int(deps["year"].min()):
         raise am.BadArgument(f"--year {year}: the store has no dependence data for {code} before {int(deps['year'].min())}; "
@@ -449,21 +715,26 @@ def gather(country: str, *, year: int | None = None, since: int | None = None, l
     since = since if since is not None else min(year or data_last, data_last) - DEFAULT_SPAN
     year = year if year is not None else LAST_YEAR
     facts: dict[str, Any] = {"country_iso3": code, "since": since}
-    trade = trade_section(t, deps, name, lang, year, since, facts)
-    people = people_section(t, deps, name, lang, year, facts)
-    finance = finance_section(t, deps, name, lang, year, facts)
-    alignment = alignment_section(t, code, name, lang, year, since, facts, settings)
-    votes = votes_section(t, code, name, lang, year, facts, settings)
-    sections = [trade, people, finance, alignment, votes, governance_section(t, code, name, settings),
-                scenarios_section(t, code, name, lang, settings), sources_section(t, settings)]
-    findings = [s for s in (trade.sentences[:1] + people.sentences[:1] + alignment.sentences[:1] + finance.sentences[:1])
-                if s != t("no_data", country=name)]
+    findings: list[Finding] = []
+    sections = [
+        trade_section(t, deps, name, year, since, facts, findings),
+        people_section(t, code, deps, name, year, facts, findings, settings),
+        finance_section(t, deps, year, facts, findings),
+        alignment_section(t, code, name, year, since, facts, findings, settings),
+        votes_section(t, code, name, year, facts, settings),
+        governance_section(t, code, settings),
+        scenarios_section(t, code, name, settings),
+    ]
+    findings.sort(key=lambda f: next((i for i, k in enumerate(FINDING_ORDER) if t(k) == f.topic), len(FINDING_ORDER)))
     built = built_at(settings)
+    built = t.day(built) if re.fullmatch(r"\d{4}-\d\d-\d\d", built) else built
+    origin = am.store_kind(settings)
     as_of_year = max([v for k, v in facts.items() if k.endswith("_year") and isinstance(v, int)], default=since)
-    facts["year"] = as_of_year
+    facts["year"], facts["origin"] = as_of_year, origin
     return Briefing(
-        country_iso3=code, country=name, lang=lang, year=as_of_year, since=since, built=built,
-        title=t("report_title", country=name), subtitle=t("report_subtitle"),
-        as_of=t("data_as_of", year=as_of_year, built=built, since=since),
-        findings=findings, sections=sections, footer=t("generated_by", version=__version__), facts=facts,
+        country_iso3=code, country=str(name), lang=lang, year=as_of_year, since=since, built=built, origin=origin,
+        title=t("title", country=name), subtitle=t("subtitle"),
+        as_of=t("as_of", year=as_of_year, origin=t(f"origin.{origin}"), built=built, since=since),
+        findings=finding_lines(t, findings), sections=sections, appendix=appendix_section(t, code, origin, built, settings),
+        footer=t("generated_by", version=__version__), facts=facts,
     )

@@ -19,7 +19,7 @@ from typing import Any
 import typst
 import vl_convert as vlc
 
-from autonomy_monitor.reports.briefing import Briefing
+from autonomy_monitor.reports.briefing import Briefing, Section
 from autonomy_monitor.reports.messages import texts
 
 FONT_STACK = "Noto Sans, Noto Sans CJK JP, sans-serif"
@@ -64,6 +64,16 @@ def rendered_charts(briefing: Briefing) -> list[list[tuple[str, str, dict[str, A
     return out
 
 
+def section_data(section: Section, charts: list[tuple[str, str, dict[str, Any]]], inputs: dict[str, str]) -> dict[str, Any]:
+    """One section for the Typst template; its chart SVGs go into ``inputs``."""
+    entries = []
+    for key, svg, _spec in charts:
+        inputs[key] = svg
+        entries.append({"key": key, "width_pt": round(svg_width(svg) * 0.75, 1)})
+    tables = [{"columns": tbl["columns"], "rows": [[breakable(str(v)) for v in row] for row in tbl["rows"]]} for tbl in section.tables]
+    return {"title": section.title, "sentences": section.sentences, "charts": entries, "tables": tables}
+
+
 def breakable(text: str) -> str:
     """Allow line breaks after '_', '/' and '.' in long identifiers (file names) in PDF tables."""
     return re.sub(r"([_/.])(?=\S)", "\\1\u200b", text) if " " not in text and len(text) > 18 else text
@@ -72,16 +82,8 @@ def breakable(text: str) -> str:
 def to_pdf(briefing: Briefing) -> bytes:
     """The briefing as a PDF (A4) compiled by Typst."""
     t = texts(briefing.lang)
-    svgs = rendered_charts(briefing)
     inputs: dict[str, str] = {}
-    sections = []
-    for section, charts in zip(briefing.sections, svgs):
-        entries = []
-        for key, svg, _spec in charts:
-            inputs[key] = svg
-            entries.append({"key": key, "width_pt": round(svg_width(svg) * 0.75, 1)})
-        tables = [{"columns": tbl["columns"], "rows": [[breakable(str(v)) for v in row] for row in tbl["rows"]]} for tbl in section.tables]
-        sections.append({"title": section.title, "sentences": section.sentences, "charts": entries, "tables": tables})
+    sections = [section_data(section, charts, inputs) for section, charts in zip(briefing.sections, rendered_charts(briefing))]
     data = {
         "lang": briefing.lang,
         "title": briefing.title,
@@ -89,6 +91,7 @@ def to_pdf(briefing: Briefing) -> bytes:
         "as_of": briefing.as_of,
         "as_of_short": t("data_short", year=briefing.year, built=briefing.built),
         "findings_title": t("key_findings"),
+        "appendix": section_data(briefing.appendix, [], inputs),
         "findings": briefing.findings,
         "sections": sections,
         "footer": "Strategic Autonomy Monitor",
@@ -114,7 +117,7 @@ header.title h1{margin:0;font-size:26px}header.title p{margin:.3em 0 0}header.ti
 .findings{border-left:4px solid #1f3b5a;padding:4px 14px;margin:1.2em 0}.findings h2{color:#1f3b5a;font-size:17px;margin:.2em 0}
 section h2{color:#1f3b5a;font-size:19px;border-bottom:1px solid #d0d5da;padding-bottom:2px;margin-top:1.6em}
 figure{margin:1em 0;text-align:center}figure svg{max-width:100%;height:auto}figure.wide svg{width:100%}
-.charts-small{display:flex;flex-wrap:wrap;gap:12px;justify-content:space-around}
+.appendix table{font-size:11px}.charts-small{display:flex;flex-wrap:wrap;gap:12px;justify-content:space-around}
 table{border-collapse:collapse;font-size:12px;width:100%}th{color:#1f3b5a;text-align:left;border-bottom:1.5px solid #1f3b5a}
 td,th{padding:3px 5px;border-bottom:1px solid #e0e4e8;vertical-align:top;word-break:break-word}
 footer{margin-top:2em;color:#5b6670;font-size:12px}
@@ -126,6 +129,13 @@ def clean_svg(svg: str, description: str) -> str:
     """Inline SVG without XML prolog, labelled for screen readers."""
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg.strip())
     return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(description)}" ', 1)
+
+
+def html_table(table: dict[str, Any]) -> str:
+    esc = html.escape
+    head = "".join(f"<th>{esc(c)}</th>" for c in table["columns"])
+    body = "".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>" for row in table["rows"])
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def to_html(briefing: Briefing) -> bytes:
@@ -154,10 +164,13 @@ def to_html(briefing: Briefing) -> bytes:
             for _key, svg, spec in small:
                 parts.append(f"<figure>{clean_svg(svg, spec.get('description', ''))}</figure>")
             parts.append("</div>")
-        for table in section.tables:
-            parts.append("<table><thead><tr>" + "".join(f"<th>{esc(c)}</th>" for c in table["columns"]) + "</tr></thead><tbody>")
-            parts.extend("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>" for row in table["rows"])
-            parts.append("</tbody></table>")
+        parts.extend(html_table(table) for table in section.tables)
         parts.append("</section>")
+    parts.append(f'<section id="{esc(briefing.appendix.key)}" class="appendix"><h2>{esc(briefing.appendix.title)}</h2>')
+    parts.append(f"<p>{esc(briefing.appendix.sentences[0])}</p>")
+    for table in briefing.appendix.tables:
+        parts.append(html_table(table))
+    parts.extend(f"<p>{esc(s)}</p>" for s in briefing.appendix.sentences[1:])
+    parts.append("</section>")
     parts.append(f"<footer>{esc(briefing.footer)}</footer></body></html>")
     return ("\n".join(parts) + "\n").encode("utf-8")
