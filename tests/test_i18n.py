@@ -119,7 +119,13 @@ def data_texts() -> dict[str, set[str]]:
         spec = api.scenario_spec(name)
         scenario |= {spec.scenario.title, *(a.text for a in spec.assumptions), *(lever.label for lever in spec.levers if lever.label)}
     events = pl.read_csv(ROOT / "src" / "autonomy_monitor" / "data" / "events.csv")
-    return {"scenarios": scenario, "events": set(events["title"].to_list()) | set(events["source"].to_list())}
+    provenance = api.provenance()
+    releases = api.source_releases()
+    from autonomy_monitor.reports.briefing import vintage_of
+
+    vintages = {clause.strip() for s, f in zip(provenance["source"], provenance["file"])
+                for clause in vintage_of(releases.get(s, ""), f).split(";") if clause.strip()}
+    return {"scenarios": scenario, "events": set(events["title"].to_list()) | set(events["source"].to_list()), "sources": vintages}
 
 
 @pytest.mark.parametrize("lang", ["ja", "ru"])

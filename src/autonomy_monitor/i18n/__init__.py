@@ -50,8 +50,9 @@ MESSAGES_DOMAIN = "autonomy"
 COUNTRIES_DOMAIN = "countries"
 #: Domains translating texts that live in data files, keyed by their English text (gettext's own
 #: convention), so that editing the English makes the translation visibly missing, not stale:
-#: bundled scenarios (titles, assumptions, lever labels) and the events of ``data/events.csv``.
-DATA_DOMAINS = ("scenarios", "events")
+#: bundled scenarios (titles, assumptions, lever labels), the events of ``data/events.csv`` and
+#: the release (vintage) notes of the source catalog, one clause at a time.
+DATA_DOMAINS = ("scenarios", "events", "sources")
 #: Grammatical cases a message may ask of a country name (``{country:gen}``); ``in`` includes the
 #: preposition ("в России", "во Франции", "на Кубе"); ``text`` is the running-text form (English
 #: article: "the United States").

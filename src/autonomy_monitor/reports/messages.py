@@ -88,6 +88,10 @@ class Texts:
         """A bundled scenario's title, assumption or lever label in this language."""
         return i18n.data_text(english, self.lang, "scenarios")
 
+    def vintage_text(self, english: str) -> str:
+        """A source's release note in this language, clause by clause ('a; b')."""
+        return "; ".join(i18n.data_text(clause.strip(), self.lang, "sources") for clause in english.split(";")) if english else english
+
     def event_text(self, english: str) -> str:
         """An event's title or source (``data/events.csv``) in this language."""
         return i18n.data_text(english, self.lang, "events")

@@ -9,7 +9,9 @@ file is self-contained (inline CSS and SVG, no scripts, no external assets).
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
+import os
 import json
 import re
 from importlib import resources
@@ -40,15 +42,50 @@ def register_fonts() -> None:
 D3_LOCALES = {"en": "en-US", "ja": "ja-JP", "ru": "ru-RU"}
 
 
-def chart_svg(spec: dict[str, Any], lang: str = "en") -> str:
-    """SVG of one spec; numbers formatted in ``lang``; no external data requests allowed."""
-    register_fonts()
+def prepared_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``spec`` with the vendored font stack and a white background."""
     spec = json.loads(json.dumps(spec))
     config = spec.setdefault("config", {})
     config["font"] = FONT_STACK
     config.setdefault("background", "white")
+    return spec
+
+
+@functools.cache
+def renderer_fingerprint() -> str:
+    """What besides the spec decides a chart's SVG: the vl-convert and Vega-Lite versions and the fonts."""
+    fonts = sorted((p.name, p.stat().st_size) for p in package_path("fonts").iterdir() if p.suffix in (".ttf", ".otf"))
+    return json.dumps([vlc.__version__ if hasattr(vlc, "__version__") else "", vlc.get_vegalite_versions()[-1], fonts])
+
+
+def chart_key(spec: dict[str, Any], lang: str) -> str:
+    """Content address of one rendered chart (SHA-256 of spec, locale and renderer)."""
+    text = json.dumps([prepared_spec(spec), D3_LOCALES.get(lang, "en-US"), renderer_fingerprint()], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chart_svg(spec: dict[str, Any], lang: str = "en", cache: Path | None = None) -> str:
+    """SVG of one spec; numbers formatted in ``lang``; no external data requests allowed.
+
+    With ``cache`` (a folder), an SVG already rendered from the same spec, locale, renderer
+    version and fonts is read back instead of rendered again (vl-convert takes about 0.3 s a chart);
+    the bytes are the same either way, so briefings stay deterministic.
+    """
+    path = cache / f"{chart_key(spec, lang)}.svg" if cache is not None else None
+    if path is not None and path.is_file():
+        return path.read_text("utf-8")
+    register_fonts()
     locale = D3_LOCALES.get(lang, "en-US")
-    return vlc.vegalite_to_svg(spec, format_locale=locale, time_format_locale=locale, allowed_base_urls=[])
+    svg = vlc.vegalite_to_svg(prepared_spec(spec), format_locale=locale, time_format_locale=locale, allowed_base_urls=[])
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(svg, "utf-8")
+            partial.replace(path)
+        except OSError:  # a read-only cache folder only costs speed
+            pass
+    return svg
 
 
 def svg_width(svg: str) -> float:
@@ -56,11 +93,11 @@ def svg_width(svg: str) -> float:
     return float(found.group(1)) if found else 480.0
 
 
-def rendered_charts(briefing: Briefing) -> list[list[tuple[str, str, dict[str, Any]]]]:
-    """Per section, (key, svg, spec) for each chart."""
+def rendered_charts(briefing: Briefing, cache: Path | None = None) -> list[list[tuple[str, str, dict[str, Any]]]]:
+    """Per section, (key, svg, spec) for each chart, each rendered once."""
     out = []
     for i, section in enumerate(briefing.sections):
-        out.append([(f"chart_{i}_{j}", chart_svg(spec, briefing.lang), spec) for j, spec in enumerate(section.charts)])
+        out.append([(f"chart_{i}_{j}", chart_svg(spec, briefing.lang, cache), spec) for j, spec in enumerate(section.charts)])
     return out
 
 
@@ -79,11 +116,11 @@ def breakable(text: str) -> str:
     return re.sub(r"([_/.])(?=\S)", "\\1\u200b", text) if " " not in text and len(text) > 18 else text
 
 
-def to_pdf(briefing: Briefing) -> bytes:
-    """The briefing as a PDF (A4) compiled by Typst."""
+def to_pdf(briefing: Briefing, cache: Path | None = None) -> bytes:
+    """The briefing as a PDF (A4) compiled by Typst (charts read from ``cache`` when rendered before)."""
     t = texts(briefing.lang)
     inputs: dict[str, str] = {}
-    sections = [section_data(section, charts, inputs) for section, charts in zip(briefing.sections, rendered_charts(briefing))]
+    sections = [section_data(section, charts, inputs) for section, charts in zip(briefing.sections, rendered_charts(briefing, cache))]
     data = {
         "lang": briefing.lang,
         "title": briefing.title,
@@ -138,8 +175,8 @@ def html_table(table: dict[str, Any]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def to_html(briefing: Briefing) -> bytes:
-    """The briefing as one self-contained HTML file."""
+def to_html(briefing: Briefing, cache: Path | None = None) -> bytes:
+    """The briefing as one self-contained HTML file (charts read from ``cache`` when rendered before)."""
     t = texts(briefing.lang)
     esc = html.escape
     parts = [
@@ -152,7 +189,7 @@ def to_html(briefing: Briefing) -> bytes:
         *[f"<li>{esc(s)}</li>" for s in briefing.findings],
         "</ul></div>",
     ]
-    for section, charts in zip(briefing.sections, rendered_charts(briefing)):
+    for section, charts in zip(briefing.sections, rendered_charts(briefing, cache)):
         parts.append(f'<section id="{esc(section.key)}"><h2>{esc(section.title)}</h2>')
         parts.extend(f"<p>{esc(s)}</p>" for s in section.sentences)
         small = [c for c in charts if svg_width(c[1]) * 0.75 <= 260]
