@@ -66,6 +66,7 @@ LABELS: dict[str, str] = {
     "source": "Source", "data": "Data", "date": "Date", "event": "Event", "ideal_point": "Ideal point",
     "vote": "Vote", "flags": "Flags", "yes": "yes", "no": "no", "abstain": "abstain", "absent": "absent",
     "unknown": "not reported", "press": "press-reported",
+    "small_sample": "small sample", "partial_year": "partial year", "break": "break in the series",
 }
 
 
@@ -277,7 +278,7 @@ def alignment_over_time(
         color=colour,
         tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1%")],
     )
-    flagged = flagged_years(frame, partner_column, value_column)
+    flagged = flagged_years(frame, partner_column, value_column, labels)
     if flagged is None:
         base = line.properties(width=width, height=height)
     else:  # hollow rings on years the data flag (small sample, partial year, break in the series)
@@ -289,16 +290,17 @@ def alignment_over_time(
     return decorate(with_events(base, events, years, labels), title=title, source=source, year=year_span(years), labels=labels)
 
 
-#: Boolean flag columns of alignment frames, with the words shown in tooltips.
-ALIGNMENT_FLAGS = {"is_small_sample": "small sample", "is_partial_year": "partial year", "is_break": "break in the series"}
+#: Boolean flag columns of alignment frames, with the key of the words shown in tooltips (see ``LABELS``).
+ALIGNMENT_FLAGS = {"is_small_sample": "small_sample", "is_partial_year": "partial_year", "is_break": "break"}
 
 
-def flagged_years(frame: pl.DataFrame, partner_column: str, value_column: str) -> pl.DataFrame | None:
+def flagged_years(frame: pl.DataFrame, partner_column: str, value_column: str,
+                  labels: Mapping[str, str] | None = None) -> pl.DataFrame | None:
     """year, partner, value, flags (words) of the rows with any alignment flag, or None."""
     present = [c for c in ALIGNMENT_FLAGS if c in frame.columns]
     if not present:
         return None
-    words = pl.concat_list([pl.when(pl.col(c).fill_null(False)).then(pl.lit(ALIGNMENT_FLAGS[c])) for c in present]).list.drop_nulls()
+    words = pl.concat_list([pl.when(pl.col(c).fill_null(False)).then(pl.lit(label(labels, ALIGNMENT_FLAGS[c]))) for c in present]).list.drop_nulls()
     rows = frame.select(pl.col("year").cast(pl.Int32), pl.col(partner_column).cast(pl.Utf8).alias("partner"),
                         pl.col(value_column).cast(pl.Float64).alias("value"), words.list.join(", ").alias("flags"))
     rows = rows.filter((pl.col("flags") != "") & pl.col("value").is_not_null())

@@ -37,8 +37,7 @@ MIN_VOTES = 20
 #: A finding whose year lags the briefing's newest figures by more than this is marked stale.
 STALE_AFTER = 2
 #: Boolean columns the alignment frames may carry, with the message explaining each.
-ALIGNMENT_FLAGS = {"small_sample": "flag.small_sample", "partial_year": "flag.partial_year", "break": "flag.break",
-                   "series_break": "flag.break"}
+ALIGNMENT_FLAGS = {"is_small_sample": "flag.small_sample", "is_partial_year": "flag.partial_year", "is_break": "flag.break"}
 
 
 @dataclass
