@@ -36,6 +36,7 @@ def test_a_doubled_year_is_a_break_and_partial_years_are_not_neighbours() -> Non
     flags = alignment_step.roll_call_flags(held({2021: 86, 2022: 89, 2023: 88, 2024: 92, 2025: 184, 2026: 11}), dt.date(2026, 6, 4))
     breaks = dict(zip(flags["year"], flags["is_break"]))
     assert breaks[2025] and not breaks[2024] and not breaks[2023]
+    assert not breaks[2026]  # partial, not a break
     assert flags.filter(pl.col("year") == 2025)["neighbour_median_roll_calls"][0] == 90.0  # 88, 92 (2026 partial excluded), 2023, 2024
 
 
@@ -87,7 +88,7 @@ def test_api_rows_carry_flags_intervals_and_gap_years(specimen: Settings) -> Non
     assert frame["year"].to_list() == [2019, 2020, 2021, 2022]  # 2020-2021: no roll call in the specimen
     row = frame.filter(pl.col("year") == 2022).row(0, named=True)
     assert row["is_small_sample"] and row["is_partial_year"]  # the specimen's data end on 2 March 2022
-    assert "partial year (to 2022-03-02)" in row["flags"] and "small sample: 1 votes" in row["flags"]
+    assert "partial year (to 2022-03-02)" in row["flags"] and "small sample (n=1)" in row["flags"]
     assert row["identical_share_lo"] is not None and row["agreement_lo"] is not None
     assert frame.filter(pl.col("year") == 2020)["flags"][0] == "no roll call"
 

@@ -7,7 +7,7 @@ Adds to the rows of :func:`autonomy_monitor.api.alignment.vote_agreement`:
   calls (2,000 resamples, seeded by the vote table: deterministic), for small samples only
   (n_votes < 20; larger samples: null);
 * ``n_roll_calls`` (held that year on the issue), ``is_small_sample``, ``is_partial_year``,
-  ``is_break`` and ``flags``, the same in words ("small sample: 6 votes; partial year (to
+  ``is_break`` and ``flags``, the same in words ("small sample (n=6); partial year (to
   2026-06-04)"; "break: 184 roll calls vs median 89"; "3 press-reported, not counted");
 * rows for member years in the range without a shared vote on the issue (n_votes 0): flag
   "no roll call on this issue", or — Uzbekistan 1992-1993 — "voted on none of the N roll calls
@@ -117,7 +117,7 @@ def flag_sentence(row: dict) -> str | None:  # type: ignore[type-arg]
     elif not row["n_votes"]:
         parts.append("no roll call" if not row.get("n_roll_calls") else "no shared vote")
     elif row["n_votes"] < MIN_SHARED_VOTES:
-        parts.append(f"small sample: {row['n_votes']} votes")
+        parts.append(f"small sample (n={row['n_votes']})")
     if row.get("is_partial_year"):
         parts.append(f"partial year (to {row['data_end_date']})" if row.get("data_end_date") else "partial year")
     if row.get("is_break"):

@@ -182,9 +182,12 @@ def votes(
         press = call["record_kind"] == "press_reported"
         extra = [c for c in ("as_state",) if c in rows.columns and rows[c].null_count() < rows.height]
         shown = rows.select("country_iso3", "vote", *extra, *(["source", "source_quote"] if press else []))
-        console().print(f"[bold]{vote_title(call, press)}[/]", highlight=False)
-        console().print(rich_table(shown))
-        console().print(vote_caption(call, totals[call["roll_call_id"]], press), highlight=False)
+        table = rich_table(shown)
+        for column in table.columns:
+            column.overflow = "fold"  # URLs in full
+        console().print(vote_title(call, press), style="bold", markup=False, highlight=False)
+        console().print(table)
+        console().print(vote_caption(call, totals[call["roll_call_id"]], press), markup=False, highlight=False)
 
 
 def vote_title(call: dict, press: bool) -> str:  # type: ignore[type-arg]

@@ -162,7 +162,7 @@ def roll_call_flags(held: pl.DataFrame, last_date: dt.date) -> pl.DataFrame:
     ``is_partial_year``: the year of the last roll call in the data, when that roll call is
     before 1 December (the Assembly adopts most resolutions in Oct–Dec), e.g. 2026 with
     data to 4 June. ``is_break``: the count is over 1.5x (or under 1/1.5) the median of up to
-    two years either side (partial years excluded; series whose neighbour median is under 20
+    two years either side (partial years excluded, and never flagged themselves; series whose neighbour median is under 20
     roll calls are not tested): see :func:`autonomy_monitor.indicators.alignment.is_break`.
     """
     partial_year = last_date.year if (last_date.month, last_date.day) < alignment.PARTIAL_BEFORE else None
@@ -175,7 +175,7 @@ def roll_call_flags(held: pl.DataFrame, last_date: dt.date) -> pl.DataFrame:
         parts.append(series.with_columns(
             pl.Series("neighbour_median_roll_calls", medians).fill_nan(None),
             pl.Series("is_partial_year", partial),
-            pl.Series("is_break", alignment.is_break(counts, medians)),
+            pl.Series("is_break", alignment.is_break(counts, medians) & ~partial),  # a partial year is short by construction
             pl.lit(last_date if partial_year is not None else None, dtype=pl.Date).alias("data_end_date"),
         ))
     return pl.concat(parts).with_columns(pl.col("n_roll_calls").cast(pl.Int32), pl.col("year").cast(pl.Int32)).sort("issue", "year")
