@@ -165,7 +165,7 @@ def source_label(t: Texts, rows: pl.DataFrame) -> str:
     """Short, translated names of the sources behind ``rows`` ('IMF DOTS; KG NSC')."""
     if "method" in rows.columns and rows.height and rows["method"][0] in REMITTANCE_METHOD_KEYS:
         keys = sorted({REMITTANCE_METHOD_KEYS.get(m, "src.remit_allocated") for m in rows["method"].drop_nulls().unique().to_list()})
-        return "; ".join(t(key) for key in keys)
+        return t("src_sep").join(t(key) for key in keys)
     raw = rows["source"].drop_nulls().unique().to_list() if "source" in rows.columns else []
     labels: list[str] = []
     for text in sorted(raw):
@@ -175,7 +175,7 @@ def source_label(t: Texts, rows: pl.DataFrame) -> str:
             label = source_token_label(t, token.split("(")[0] if token.startswith("WDI") else token)
             if label not in labels:
                 labels.append(label)
-    return "; ".join(labels)
+    return t("src_sep").join(labels)
 
 
 def changed(before: float, after: float) -> bool:
@@ -490,7 +490,7 @@ def votes_section(t: Texts, code: str, country, year: int, facts: dict, settings
         rows.append([v.symbol + marker, t.day(v.date) if v.date else "–", resolution_title(t, v.title),
                      t("record.press", source=v.source) if v.press else t("record.official")])
     years = [v.date.year for v in found if v.date]
-    section.charts.append(charts.key_votes_chart(pl.DataFrame(cells), title=t("chart.votes"), source=t("src.unga_votes"),
+    section.charts.append(charts.key_votes_chart(pl.DataFrame(cells), title=t("chart.votes" if others else "chart.votes_es11"), source=t("src.unga_votes"),
                                                  year=charts.year_span(years), width=420, labels=t.chart_labels()))
     section.tables.append({"columns": [t("col.resolution"), t("col.date"), t("col.title"), t("col.record")], "rows": rows})
     own = facts["votes"]
