@@ -112,5 +112,5 @@ def scenario_charts(rows: pl.DataFrame, *, name: Callable[[str | None], str], t:
         spec = charts.scenario_over_time(frame, title=t("scenario.chart_title", measure=label, partner=where), source=source,
                                          measure_label=label, series_labels=(t("scenario.baseline"), t("scenario.scenario")),
                                          value_is_share=is_share(measure), height=200)
-        out.append({"measure": measure, "label": f"{label}: {where}", "spec": specs.responsive(spec)})
+        out.append({"measure": measure, "label": f"{label} ({where})", "spec": specs.responsive(spec)})
     return out
