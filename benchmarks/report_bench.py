@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 
 GOALS = {"pdf": 5.0, "html": 2.0}
+RUN_ALL_ARGS = ["--repeat", "3"]
+RUN_ALL_STORES = ("warehouse", "snapshot")
 
 
 def run_seconds(command: list[str], env: dict[str, str], before=None) -> tuple[float, bytes]:  # type: ignore[no-untyped-def]
@@ -59,7 +61,8 @@ def main() -> int:
 
     settings = api.Settings()
     env = dict(os.environ)
-    autonomy = shutil.which("autonomy") or str(Path(sys.executable).with_name("autonomy"))
+    own = Path(sys.executable).with_name("autonomy")
+    autonomy = str(own) if own.is_file() else (shutil.which("autonomy") or "autonomy")
     cache = chart_cache(settings)
     print(f"store: {api.describe_store(settings)}; chart cache: {cache}")
     print(load())

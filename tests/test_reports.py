@@ -51,6 +51,24 @@ def dependence_rows() -> pl.DataFrame:
     return pl.DataFrame(data, schema=list(OUTPUT_SCHEMA), orient="row").cast(OUTPUT_SCHEMA)
 
 
+#: Synthetic press-reported records (test fixture, not the real file): one with a symbol, one without.
+PRESS_ROWS = [("press:test:1", "A/RES/ES-11/7", "2025-02-24", "Test title seven", "KAZ", "A", "https://example.org/a"),
+              ("press:test:1", "A/RES/ES-11/7", "2025-02-24", "Test title seven", "RUS", "N", "https://example.org/a"),
+              ("press:test:2", "ES-11 resumed session, 3 Dec 2025 (symbol not given)", "2025-12-03", "Test title nine", "KGZ", "A",
+               "https://example.net/b")]
+
+
+def add_press_reported_votes(connection: duckdb.DuckDBPyConnection) -> None:
+    """Give the copied key-vote table the record_kind/source columns and two press-reported records."""
+    columns = {row[0] for row in connection.execute("DESCRIBE out_alignment__key_votes").fetchall()}
+    if "record_kind" not in columns:
+        connection.execute("ALTER TABLE out_alignment__key_votes ADD COLUMN record_kind VARCHAR DEFAULT 'official'")
+    for record, symbol, date, title, country, vote, url in PRESS_ROWS:
+        connection.execute(
+            "INSERT INTO out_alignment__key_votes (roll_call_id, resolution_symbol, date, title, country_iso3, vote, source, record_kind) "
+            "VALUES (?, ?, ?::DATE, ?, ?, ?, ?, 'press_reported')", [record, symbol, date, title, country, vote, url])
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("reports") / "warehouse.duckdb"
@@ -65,6 +83,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         parquet = BUNDLED / f"{table}.parquet"
         if parquet.is_file():
             connection.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{parquet}')")
+    add_press_reported_votes(connection)
     connection.close()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AUTONOMY_WAREHOUSE", str(path))
@@ -259,6 +278,12 @@ def test_vote_grid_has_every_es11_resolution(warehouse: Path) -> None:
     stored = {s for s in api.country_key_votes(["KGZ"])["resolution_symbol"].to_list() if s.startswith("A/RES/ES-11/")}
     assert stored and stored <= shown
     assert "A/RES/ES-11/5" in shown
+    rows = {row[0]: row for row in votes.tables[0]["rows"]}
+    assert rows["A/RES/ES-11/7 *"][-1] == "press reports, partial: example.org"
+    unnumbered = [row for key, row in rows.items() if key.startswith("ES-11, resumed session")]
+    assert len(unnumbered) == 1 and unnumbered[0][0].endswith(" *") and "example.net" in unnumbered[0][-1]
+    assert any("press reports and are partial" in s for s in votes.sentences)
+    assert briefing.facts["votes"]["A/RES/ES-11/7"] == "–"  # KGZ is not named in that record: not reported
 
 
 def test_pdf_last_page_is_not_nearly_empty(report: Callable[..., bytes], tmp_path: Path) -> None:

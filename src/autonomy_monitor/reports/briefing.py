@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import polars as pl
 
@@ -27,8 +28,6 @@ POWERS = ("CHN", "RUS", "USA", "JPN")
 ES11_PREFIX = "A/RES/ES-11/"
 #: Other key votes shown with ES-11 (skipped when not in the store).
 OTHER_KEY_VOTES = ("A/RES/68/262",)
-#: Probe this many symbols past the last ES-11 resolution found (press-reported records).
-ES11_PROBE = 4
 FIRST_YEAR = 1946
 LAST_YEAR = 2100
 DEFAULT_SPAN = 10
@@ -426,39 +425,34 @@ class KeyVote:
     votes: dict[str, str]
 
 
-def key_vote(symbol: str, codes: list[str], settings: am.Settings) -> KeyVote | None:
-    """The votes of ``codes`` on ``symbol`` (official roll call or press-reported record), or None if not stored."""
-    try:
-        votes = am.key_votes(symbol, codes, settings=settings)
-    except am.AutonomyError:
-        return None
-    try:
-        title = am.roll_call(symbol, settings=settings)["title"][0] or ""
-    except am.AutonomyError:
-        title = str(votes["title"][0]) if "title" in votes.columns and votes.height else ""
-    kinds = votes["record_kind"].drop_nulls().unique().to_list() if "record_kind" in votes.columns else []
-    press = "press_reported" in kinds and "official" not in kinds
-    sources = sorted(set(votes["source"].drop_nulls().to_list())) if press and "source" in votes.columns else []
-    dates = votes["date"].drop_nulls() if "date" in votes.columns else pl.Series([], dtype=pl.Date)
-    date = dates[0] if dates.len() else None
-    return KeyVote(symbol, date if isinstance(date, dt.date) else None, title, press, "; ".join(sources),
-                   dict(zip(votes["country_iso3"].to_list(), votes["vote"].to_list())))
+def is_grid_vote(symbol: str) -> bool:
+    """ES-11 resolutions (official symbol, or a press-reported record of an ES-11 meeting without one) and the other key votes shown."""
+    return symbol.upper().startswith(ES11_PREFIX) or (not symbol.startswith("A/RES/") and "ES-11" in symbol) or symbol in OTHER_KEY_VOTES
 
 
-def es11_symbols(codes: list[str], settings: am.Settings) -> list[str]:
-    """Every ES-11 resolution in the store: those in the key-vote table, then probes past the last one
-    (press-reported records have no roll call in that table)."""
+def grid_votes(codes: list[str], settings: am.Settings) -> list[KeyVote]:
+    """Every ES-11 vote in the store (official roll calls and press-reported records) and the other key votes, oldest first."""
     try:
         frame = am.country_key_votes(codes, settings=settings)
     except am.AutonomyError:
-        frame = pl.DataFrame()
-    numbers = set()
-    if frame.height:
-        for symbol in frame["resolution_symbol"].drop_nulls().unique().to_list():
-            if symbol.upper().startswith(ES11_PREFIX) and symbol[len(ES11_PREFIX):].isdigit():
-                numbers.add(int(symbol[len(ES11_PREFIX):]))
-    last = max(numbers, default=0)
-    return [f"{ES11_PREFIX}{n}" for n in sorted(numbers)] + [f"{ES11_PREFIX}{n}" for n in range(last + 1, last + 1 + ES11_PROBE)]
+        return []
+    if frame.is_empty():
+        return []
+    frame = frame.filter(pl.col("resolution_symbol").is_not_null())
+    frame = frame.filter(pl.col("resolution_symbol").map_elements(is_grid_vote, return_dtype=pl.Boolean))
+    found = []
+    for (call,), rows in frame.group_by(["roll_call_id"], maintain_order=True):
+        first = rows.row(0, named=True)
+        press = first.get("record_kind") == "press_reported"
+        sources = sorted({urlsplit(u.strip()).hostname or u.strip() for text in rows["source"].drop_nulls().to_list() for u in text.split(" ; ")}) if press else []
+        found.append(KeyVote(first["resolution_symbol"], first["date"] if isinstance(first["date"], dt.date) else None, first["title"] or "",
+                             press, ", ".join(sources), dict(zip(rows["country_iso3"].to_list(), rows["vote"].to_list()))))
+    return found
+
+
+def vote_label(t: Texts, vote: KeyVote) -> str:
+    """The resolution's symbol, or for a press-reported ES-11 vote without one, the session it belongs to."""
+    return vote.symbol if vote.symbol.startswith("A/RES/") else t("es11_unnumbered")
 
 
 VOTE_WORDS = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
@@ -467,34 +461,34 @@ VOTE_WORDS = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 def votes_section(t: Texts, code: str, country, year: int, facts: dict, settings: am.Settings) -> Section:
     section = Section("votes", t("section.votes"))
     codes = [code, *[p for p in POWERS if p != code]]
-    found = [v for v in (key_vote(s, codes, settings) for s in [*es11_symbols(codes, settings), *OTHER_KEY_VOTES]) if v is not None]
-    found = [v for v in found if v.date is None or v.date.year <= year]
-    found.sort(key=lambda v: (not v.symbol.startswith(ES11_PREFIX), v.date or dt.date.max, v.symbol))
+    found = [v for v in grid_votes(codes, settings) if v.date is None or v.date.year <= year]
+    found.sort(key=lambda v: (v.symbol in OTHER_KEY_VOTES, v.date or dt.date.max, v.symbol))
     facts["votes"] = {v.symbol: v.votes.get(code, "–") for v in found}
     if not found:
         section.sentences.append(t("no_data"))
         return section
     press = [v for v in found if v.press]
-    others = [v for v in found if not v.symbol.startswith(ES11_PREFIX)]
+    others = [v for v in found if v.symbol in OTHER_KEY_VOTES]
     section.sentences.append(t.plural("votes_intro_crimea" if others else "votes_intro", len(found), country=country))
     if press:
         section.sentences.append(t.plural("votes_press", len(press)))
     cells, rows = [], []
     for v in found:
         marker = " *" if v.press else ""
-        row_label = f"{v.symbol.removeprefix('A/RES/')} ({t.day(v.date) if v.date else '–'}){marker}"
+        short = v.symbol.removeprefix("A/RES/") if v.symbol.startswith("A/RES/") else "ES-11"
+        row_label = f"{short} ({t.day(v.date) if v.date else '–'}){marker}"
         for c in codes:
             vote = v.votes.get(c, "–")
             cells.append({"resolution": row_label, "country": str(name_of(t, c)),
                           "vote": VOTE_WORDS.get(vote, "unknown" if v.press else "absent")})
-        rows.append([v.symbol + marker, t.day(v.date) if v.date else "–", resolution_title(t, v.title),
+        rows.append([vote_label(t, v) + marker, t.day(v.date) if v.date else "–", resolution_title(t, v.title),
                      t("record.press", source=v.source) if v.press else t("record.official")])
     years = [v.date.year for v in found if v.date]
-    section.charts.append(charts.key_votes_chart(pl.DataFrame(cells), title=t("chart.votes" if others else "chart.votes_es11"), source=t("src.unga_votes"),
-                                                 year=charts.year_span(years), width=420, labels=t.chart_labels()))
+    section.charts.append(charts.key_votes_chart(pl.DataFrame(cells), title=t("chart.votes" if others else "chart.votes_es11"),
+                                                 source=t("src.unga_votes"), year=charts.year_span(years), width=420, labels=t.chart_labels()))
     section.tables.append({"columns": [t("col.resolution"), t("col.date"), t("col.title"), t("col.record")], "rows": rows})
-    own = facts["votes"]
-    counts = {word: sum(1 for vote in own.values() if vote == letter) for letter, word in VOTE_WORDS.items()}
+    own = [v.votes.get(code) for v in found if v.votes.get(code) in VOTE_WORDS]
+    counts = {word: sum(1 for vote in own if vote == letter) for letter, word in VOTE_WORDS.items()}
     section.sentences.append(t("votes_own", country=country, yes=t.count(counts["yes"]), no=t.count(counts["no"]),
                                abstain=t.count(counts["abstain"]), absent=t.count(counts["absent"])))
     return section
