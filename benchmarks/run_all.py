@@ -184,6 +184,10 @@ def main() -> None:
     started, load_start = dt.datetime.now(dt.UTC), os.getloadavg()[0]
     scripts = discover(set(args.only.split(",")) if args.only else None)
     outcomes, skipped = [], []
+    chosen = {s.path for s in scripts}
+    for script in discover(None):
+        if script.path not in chosen:  # listed, so the document says what it leaves out
+            skipped.append(Script(script.path, skip="not run in this invocation (--only)"))
     for script in scripts:
         if script.skip:
             skipped.append(script)
@@ -191,6 +195,8 @@ def main() -> None:
             continue
         for store in script.stores or ("",):
             outcomes.append(run(script, store, args.lock, args.timeout))
+            # written after every script, so an interrupted run still leaves what it measured
+            args.out.write_text(markdown(outcomes, skipped, started, (load_start, os.getloadavg()[0])), encoding="utf-8")
     args.out.write_text(markdown(outcomes, skipped, started, (load_start, os.getloadavg()[0])), encoding="utf-8")
     print(f"wrote {args.out}")
     if any(o.status != 0 for o in outcomes):
