@@ -134,6 +134,17 @@ def data_text(english: str, lang: str, domain: str) -> str:
     return translations(check_language(lang), domain).gettext(english)
 
 
+#: Fixed words drawn inside charts (keys of ``charts.LABELS``); their text is ``report.lbl.<key>``.
+CHART_LABEL_KEYS = ("source", "data", "date", "event", "ideal_point", "vote", "flags", "yes", "no", "abstain", "absent",
+                    "unknown", "press", "small_sample", "partial_year", "break")
+
+
+def chart_labels(lang: str) -> dict[str, str]:
+    """The words drawn inside charts (axis and legend words, 'Source', vote kinds) in ``lang``."""
+    t = translator(lang)
+    return {key: t(f"report.lbl.{key}") for key in CHART_LABEL_KEYS}
+
+
 def translator(lang: str) -> Translator:
     """The translator of ``lang`` (unknown languages get English)."""
     return Translator(lang)

@@ -98,9 +98,7 @@ class Texts:
 
     def chart_labels(self) -> dict[str, str]:
         """The fixed words drawn inside charts (see ``charts.LABELS``) in this language."""
-        keys = ("source", "data", "date", "event", "ideal_point", "vote", "flags", "yes", "no", "abstain", "absent", "unknown", "press",
-                "small_sample", "partial_year", "break")
-        return {key: self(f"lbl.{key}") for key in keys}
+        return i18n.chart_labels(self.lang)
 
 
 def texts(lang: str) -> Texts:

@@ -39,7 +39,7 @@ from autonomy_monitor.i18n import (
     translator,
 )
 from autonomy_monitor.web.head import HeadAsGet
-from autonomy_monitor.web.pages import COUNTRY_CHARTS, SOURCES, TRADE_EDGES, VOTE_EDGES, Dashboard
+from autonomy_monitor.web.pages import COUNTRY_CHARTS, TRADE_EDGES, VOTE_EDGES, Dashboard, source_lines
 from autonomy_monitor.web.scenario import edited_scenario, is_share, lever_fields, scenario_charts
 from autonomy_monitor.web.security import SecurityHeaders
 
@@ -199,7 +199,7 @@ def install_pages(app: FastAPI) -> None:
                     "default_year": default_year, "last_world_year": board.last_world_year(),
                     "rows": rows, "headline": board.headline_rows(rows, chosen),
                     "all_powers": (*board.powers, "DEU", "GBR", "FRA", "TUR", "KOR", "IND"),
-                    "trade_edges": TRADE_EDGES, "vote_edges": VOTE_EDGES, "sources": SOURCES}
+                    "trade_edges": TRADE_EDGES, "vote_edges": VOTE_EDGES, "sources": source_lines(lang)}
         return await cached_page(request, ("overview", chosen_year, chosen, map_power, map_measure), "overview.html", build)
 
     @app.get("/country/{code}", response_class=HTMLResponse)
@@ -219,7 +219,7 @@ def install_pages(app: FastAPI) -> None:
             lang = lang_of(request)
             return {"codes": codes, "selected": ",".join(codes), "countries": board.country_rows(lang),
                     "profiles": [compare_values(board, c, lang) for c in codes], "powers": board.powers, "charts": ("trade", "alignment"),
-                    "sources": SOURCES}
+                    "sources": source_lines(lang)}
         return await cached_page(request, ("compare", codes), "compare.html", build)
 
     @app.get("/events", response_class=HTMLResponse)
@@ -296,7 +296,7 @@ def country_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
         "event_keys": keys, "remittance_totals": remittance_totals(board, code),
         "alignment_flagged": any(c in alignment.columns and bool(alignment[c].fill_null(False).any())
                                  for c in ("is_small_sample", "is_partial_year", "is_break")),
-        "code": code, "powers": powers, "available": available, "sources": SOURCES,
+        "code": code, "powers": powers, "available": available, "sources": source_lines(lang),
         "trade": board.series_table(trade), "trade_years": year_span(trade),
         "remittances": board.series_table(remit), "remittance_years": year_span(remit),
         "alignment": board.series_table(alignment, value="agreement") if alignment.height else ([], []),

@@ -29,16 +29,21 @@ FRAME_CACHE_SIZE = 24  # query frames (a country's dependence rows can be a few 
 REMITTANCE_METHODS = ("bilateral_matrix_2021", "bilateral_matrix_2017", "interpolated_matrix_2017_2021",
                       "allocated_stock_income_weighted")
 COUNTRY_CHARTS = ("trade", "remittances", "migration", "aid", "alignment", "idealpoints", "keyvotes")
-SOURCES = {
-    "trade": "IMF DOTS 1960–2020; national statistics, Eurostat, Russian customs 2021–2023 (mirror where the country does not report)",
-    "remittances": "World Bank/KNOMAD bilateral remittance matrices 2017 and 2021; migrant-stock allocation in other years",
-    "migration": "UN DESA International Migrant Stock",
-    "aid": "OECD DAC2a (net ODA disbursements)",
-    "alignment": "UN General Assembly roll calls (Voeten et al.; UN Digital Library)",
-    "idealpoints": "UN General Assembly roll calls; dynamic ideal points (this project)",
-    "keyvotes": "UN General Assembly roll calls",
-    "japan": "Immigration Services Agency of Japan, residents by nationality and status",
-}
+#: Charts whose source line the catalog holds as ``source.<name>`` (see :func:`source_lines`).
+SOURCES = ("trade", "remittances", "migration", "aid", "alignment", "idealpoints", "keyvotes", "japan")
+
+
+def source_lines(lang: str) -> dict[str, str]:
+    """The source line of each chart, in ``lang``."""
+    t = translator(lang)
+    return {name: t(f"source.{name}") for name in SOURCES}
+
+
+def chart_labels(lang: str) -> dict[str, str]:
+    """The fixed words drawn inside charts (``charts.LABELS``) in ``lang``."""
+    from autonomy_monitor.i18n import chart_labels as labels
+
+    return labels(lang)
 
 
 class Dashboard:
@@ -154,7 +159,7 @@ class Dashboard:
                     for c in self.country_rows(lang) if c["m49"] is not None]
             label = t(f"measure.{measure}")
             title = t("map.title", measure=label, power=self.name(power, lang), year=year)
-            source = SOURCES["trade"] if measure == "total_share" else SOURCES["alignment"]
+            source = source_lines(lang)["trade" if measure == "total_share" else "alignment"]
             return specs.responsive(specs.world_map(rows, title=title, source=source, year=year, value_label=label,
                                                     missing_label=t("map.no_data"), measure=measure))
         return self.cached(("map", year, power, measure, lang), build)
@@ -284,33 +289,34 @@ class Dashboard:
 
         t, name = translator(lang), self.name(code, lang)
         events = self.event_marks(code)
+        sources, labels = source_lines(lang), chart_labels(lang)
         if chart == "trade":
             frame = self.power_series(code, "trade", "total_share", ("chosen",), lang)
             return None if frame.is_empty() else charts.dependence_over_time(
-                frame, title=t("chart.trade", country=name), source=SOURCES["trade"], measure_label=t("measure.total_share"), events=events)
+                frame, title=t("chart.trade", country=name), source=sources["trade"], measure_label=t("measure.total_share"), events=events, labels=labels)
         if chart == "remittances":
             frame = self.power_series(code, "remittances", "remittance_share", REMITTANCE_METHODS, lang)
             return None if frame.is_empty() else charts.dependence_over_time(
-                frame, title=t("chart.remittances", country=name), source=SOURCES["remittances"], measure_label=t("measure.remittance_share"), events=events)
+                frame, title=t("chart.remittances", country=name), source=sources["remittances"], measure_label=t("measure.remittance_share"), events=events, labels=labels)
         if chart in ("migration", "aid"):
             measure, method = ("destination_share", "un_desa_stock") if chart == "migration" else ("oda_share", None)
             frame, year = self.top_partners(code, chart, measure, method, lang)
             return None if frame.is_empty() else charts.share_bars(
-                frame, title=t(f"chart.{chart}", country=name), source=SOURCES[chart], year=year,
-                code_column="partner_iso3", value_label=t(f"measure.{measure}"))
+                frame, title=t(f"chart.{chart}", country=name), source=sources[chart], year=year,
+                code_column="partner_iso3", value_label=t(f"measure.{measure}"), labels=labels)
         if chart == "alignment":
             frame = self.alignment(code)
             if frame.is_empty():
                 return None
             frame = frame.with_columns(pl.col("partner_iso3").map_elements(lambda c: self.name(c, lang), return_dtype=pl.String).alias("partner"))
-            return charts.alignment_over_time(frame, title=t("chart.alignment", country=name), source=SOURCES["alignment"],
-                                              value_label=t("measure.agreement"), events=events)
+            return charts.alignment_over_time(frame, title=t("chart.alignment", country=name), source=sources["alignment"],
+                                              value_label=t("measure.agreement"), events=events, labels=labels)
         if chart == "idealpoints":
             frame = self.ideal_points(code)
             if frame.is_empty():
                 return None
             frame = frame.with_columns(pl.col("country_iso3").map_elements(lambda c: self.name(c, lang), return_dtype=pl.String).alias("country"))
-            return charts.ideal_points_over_time(frame, title=t("chart.idealpoints", country=name), source=SOURCES["idealpoints"], events=events)
+            return charts.ideal_points_over_time(frame, title=t("chart.idealpoints", country=name), source=sources["idealpoints"], events=events, labels=labels)
         if chart == "keyvotes":
             rows = [r for r in self.key_vote_rows(code, lang) if r["es11"]]
             if not rows:
@@ -319,7 +325,7 @@ class Dashboard:
             vote_names = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
             frame = pl.DataFrame([{"resolution": f"{r['resolution_symbol']} ({r['date']})", "country": self.name(c, lang),
                                    "vote": vote_names.get(v, "absent")} for r in rows for c, v in zip(columns, r["votes"])])
-            return charts.key_votes_chart(frame, title=t("chart.keyvotes", country=name), source=SOURCES["keyvotes"])
+            return charts.key_votes_chart(frame, title=t("chart.keyvotes", country=name), source=sources["keyvotes"], labels=labels)
         raise ValueError(f"unknown chart {chart!r}")
 
     def series_table(self, frame: pl.DataFrame, value: str = "value", partner: str = "partner_iso3") -> tuple[list[str], list[dict[str, Any]]]:
