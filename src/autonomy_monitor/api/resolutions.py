@@ -133,10 +133,13 @@ def unknown_message(resolution: str, key: str, index: pl.DataFrame, complete: bo
     symbols = index["resolution_symbol"].drop_nulls().unique().to_list()
     nearest = nearest_symbols(key, symbols)
     hint = f" Nearest symbols: {', '.join(nearest)}." if nearest else ""
+    roman = re.search(r"\(([IVXL]+)\)$", key)
+    early = (" Before 1976 the sources give resolution numbers only for sessions 18 and 21-30; other early votes are found "
+             "by Voeten's key (e.g. R/2/1424, the 1947 partition vote) — see title and source_key in `autonomy votes` output.") if roman else ""
     where = "" if complete else " The bundled snapshot holds key votes only (Ukraine and important votes): run `autonomy build` for all roll calls."
     return (
         f"Unknown resolution {resolution!r} (read as {key}): no recorded vote has this symbol, short form or draft symbol "
-        f"(resolutions adopted without a vote have no roll call).{hint}{where}"
+        f"(resolutions adopted without a vote have no roll call).{hint}{early}{where}"
     )
 
 
