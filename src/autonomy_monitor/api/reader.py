@@ -8,12 +8,13 @@ creating the snapshot's views) costs milliseconds, and a briefing or a dashboard
 dozens of queries. Each query gets its own cursor (a light handle on the same database, safe
 to use from another thread). The cache is keyed by the store's file identity (inode, size,
 modification time), so a rebuilt warehouse, which ``os.replace`` moves into place, is opened
-afresh; connections to older versions fall out of the small cache.
+afresh and the connection to the old file is closed (see ``SharedConnections``).
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,15 +38,40 @@ def store_key(settings: Settings) -> StoreKey:
     return "bundled", str(folder), stamps
 
 
-@functools.lru_cache(maxsize=4)
+class SharedConnections:
+    """One open connection per store (kind and path), replaced when the store's stamp changes.
+
+    The old connection is closed before the new one opens: DuckDB keeps one database instance
+    per path in a process and would hand the *old* file's instance to a new ``connect`` while
+    any connection to it is open. This is the process's one piece of shared state
+    (``CONNECTIONS`` below), by design: reusing the connection is what makes queries cheap.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[tuple[str, str], tuple[tuple[int, ...], duckdb.DuckDBPyConnection]] = {}
+
+    def get(self, key: StoreKey) -> duckdb.DuckDBPyConnection:
+        from autonomy_monitor.pipeline import warehouse
+
+        kind, path, stamp = key
+        with self._lock:
+            held = self._open.get((kind, path))
+            if held is not None and held[0] == stamp:
+                return held[1]
+            if held is not None:
+                held[1].close()
+            connection = (warehouse.connect_readonly if kind == "warehouse" else warehouse.connect_bundled)(Path(path))
+            self._open[(kind, path)] = (stamp, connection)
+            return connection
+
+
+CONNECTIONS = SharedConnections()
+
+
 def shared_connection(key: StoreKey) -> duckdb.DuckDBPyConnection:
     """The process's connection to one store (opened once per store version)."""
-    from autonomy_monitor.pipeline import warehouse
-
-    kind, path, _stamp = key
-    if kind == "warehouse":
-        return warehouse.connect_readonly(Path(path))
-    return warehouse.connect_bundled(Path(path))
+    return CONNECTIONS.get(key)
 
 
 def open_store(settings: Settings) -> duckdb.DuckDBPyConnection:
