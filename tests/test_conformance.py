@@ -140,7 +140,9 @@ def test_allocation_shares(engine: Engine) -> None:
         "country_iso3": ["RUS", "KAZ", "KOR", "RUS", "KAZ", "KOR"], "year": [2015, 2015, 2015, 2020, 2020, 2020],
         "indicator_code": [remittances.GDP_PER_CAPITA] * 6, "value": [9000.0, 10500.0, 28000.0, 10100.0, 9100.0, 31700.0],
     })
-    expected = remittances.stock_allocation(stock, wdi, [2015, 2020])
+    # the estimator's allocation with recent flows absent, κ = 1 and γ = 1 is the stock × income rule
+    features = remittances.migrant_features(stock, None, wdi, [2015, 2020])
+    expected = remittances.allocation_shares(features, kappa=1.0, gamma=1.0).rename({"allocation": "share"})
     gdppc = remittances.indicator(wdi, remittances.GDP_PER_CAPITA, "gdp_per_capita_usd")
     actual = engine.collect(relational.allocation_shares(
         engine.lazy(stock.with_columns(pl.col("year").cast(pl.Int32))), engine.lazy(gdppc)))

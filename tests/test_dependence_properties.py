@@ -59,34 +59,10 @@ def test_remittance_shares_sum_to_one_every_year(rows, matrix_split: float) -> N
     sums = estimates.group_by("country_iso3", "year").agg(pl.col("share").sum(), pl.col("remittances_usd").sum(), pl.col("total_usd").first())
     for row in sums.iter_rows(named=True):
         assert row["share"] == pytest.approx(1.0)
-        assert row["remittances_usd"] == pytest.approx(row["total_usd"])
+        if row["total_usd"] is not None:  # shares exist for every year 2000-latest, amounts where a total does
+            assert row["remittances_usd"] == pytest.approx(row["total_usd"])
     out = remittances.remittance_measures(estimates)
     assert out.filter(pl.col("measure") == "remittance_share")["value"].is_between(0, 1).all()
-
-
-def test_artefact_is_flagged_and_replaced_by_stock_allocation() -> None:
-    stock = pl.DataFrame({"origin_iso3": ["UZB"] * 3, "destination_iso3": ["RUS", "KAZ", "KOR"], "year": [2020] * 3,
-                          "migrants": [1_000_000, 300_000, 60_000]}).with_columns(pl.col("year").cast(pl.Int32))
-    matrix = pl.DataFrame({"sender_iso3": ["RUS"], "receiver_iso3": ["UZB"], "year": [2021], "remittances_usd": [9e9], "matrix": ["2021"]}
-                          ).with_columns(pl.col("year").cast(pl.Int32))
-    inflows = pl.DataFrame({"country_iso3": ["UZB"], "year": [2021], "remittances_usd": [9e9], "is_estimate": [False]}
-                           ).with_columns(pl.col("year").cast(pl.Int32))
-    wdi = wdi_frame(["RUS", "KAZ", "KOR"], range(2019, 2023))
-    estimates, artefacts = remittances.remittances_by_sender(matrix, inflows, stock, wdi)
-    assert artefacts.select("country_iso3", "year", "partner_iso3").rows() == [("UZB", 2021, "RUS")]
-    assert set(estimates["flag"]) == {"artefact_suspected"}
-    assert set(estimates["method"]) == {remittances.STOCK_METHOD}
-    assert estimates.filter(pl.col("partner_iso3") == "KAZ")["share"][0] > 0
-
-
-def test_single_destination_is_not_an_artefact() -> None:
-    stock = pl.DataFrame({"origin_iso3": ["TJK"], "destination_iso3": ["RUS"], "year": [2020], "migrants": [500_000]}
-                         ).with_columns(pl.col("year").cast(pl.Int32))
-    matrix = pl.DataFrame({"sender_iso3": ["RUS"], "receiver_iso3": ["TJK"], "year": [2021], "remittances_usd": [2e9], "matrix": ["m"]}
-                          ).with_columns(pl.col("year").cast(pl.Int32))
-    shares_ = remittances.matrix_shares(matrix)
-    allocation = remittances.stock_allocation(stock, wdi_frame(["RUS"], range(2020, 2022)), [2021])
-    assert remittances.detect_artefacts(shares_, allocation).is_empty()
 
 
 @given(st.lists(st.floats(min_value=-50, max_value=500, allow_nan=False), min_size=2, max_size=6))

@@ -31,6 +31,8 @@ EXPORTS: dict[str, str] = {  # public name -> "module:attribute"
     "dependence": "autonomy_monitor.api.dependence:dependence",
     "dependence_wide_view": "autonomy_monitor.api.dependence:wide_view",
     "profile": "autonomy_monitor.api.dependence:profile",
+    "remittance_totals": "autonomy_monitor.api.dependence:remittance_totals",
+    "has_remittance_totals": "autonomy_monitor.api.dependence:has_remittance_totals",
     "mirror_gaps": "autonomy_monitor.api.trade:mirror_gaps",
     "product_dependence": "autonomy_monitor.api.products:product_dependence",
     "products_strategic_share": "autonomy_monitor.api.products:strategic_share",

@@ -9,7 +9,7 @@ from the warehouse or the bundled snapshot. Definitions: ``indicators/shares.py`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -22,6 +22,9 @@ from autonomy_monitor.settings import Settings
 DIMENSIONS = ("trade", "remittances", "migration", "aid", "finance", "energy")
 TABLE = "out_dependence__yearly"
 GOVERNANCE_TABLE = "out_governance__yearly"
+TOTALS_TABLE = "out_remittances__totals"
+TOTALS_SCHEMA = {"country_iso3": pl.String, "year": pl.Int32, "remittances_usd": pl.Float64,
+                 "remittances_gdp_share": pl.Float64, "source": pl.String}
 ALIGNMENT_TABLE = "out_alignment__yearly_vote_agreement_wide"
 PROFILE_POWERS = ("CHN", "RUS", "USA", "JPN")
 MIN_VOTES = 10  # the profile shows the latest year with at least this many common roll calls
@@ -118,6 +121,7 @@ class Profile:
     dependencies: pl.DataFrame
     governance: pl.DataFrame
     alignment: pl.DataFrame
+    remittance_totals: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TOTALS_SCHEMA))
 
 
 def largest_dependencies(frame: pl.DataFrame) -> pl.DataFrame:
@@ -147,7 +151,32 @@ def profile(country: str, *, settings: Settings | None = None) -> Profile:
         f"SELECT partner_iso3, year, dimension, measure, value, method, source, flag FROM {TABLE} WHERE country_iso3 = ?",
         [code],
     )
-    return Profile(code, largest_dependencies(frame), governance_context(code, settings), power_alignment(code, settings))
+    totals = remittance_totals(code, settings=settings)
+    return Profile(code, largest_dependencies(frame), governance_context(code, settings), power_alignment(code, settings),
+                   totals.tail(1))
+
+
+def remittance_totals(country: str, *, start: int | None = None, end: int | None = None,
+                      settings: Settings | None = None) -> pl.DataFrame:
+    """Remittances received by ``country`` per year: country_iso3, year, remittances_usd (current
+    US$), remittances_gdp_share (0..1, WDI GDP), source (WDI, else KNOMAD, else the central bank).
+
+    Empty (with these columns) when the warehouse or bundled snapshot predates the table
+    ``out_remittances__totals``; :func:`has_remittance_totals` tells the two cases apart.
+    """
+    settings = settings or Settings()
+    code = one_country(country)
+    if not has_table(settings, TOTALS_TABLE):
+        return pl.DataFrame(schema=TOTALS_SCHEMA)
+    first, last = year_range(DEPENDENCE, None, start, end)
+    frame = query(settings, f"SELECT country_iso3, year, remittances_usd, remittances_gdp_share, source FROM {TOTALS_TABLE} "
+                            "WHERE country_iso3 = ? AND year BETWEEN ? AND ? ORDER BY year", [code, first, last])
+    return frame.cast(TOTALS_SCHEMA)  # type: ignore[arg-type]
+
+
+def has_remittance_totals(settings: Settings | None = None) -> bool:
+    """Whether the store has ``out_remittances__totals`` (bundled snapshots before issue 11 lack it)."""
+    return has_table(settings or Settings(), TOTALS_TABLE)
 
 
 def governance_context(code: str, settings: Settings) -> pl.DataFrame:

@@ -23,6 +23,7 @@ from autonomy_monitor.settings import Settings
 
 TABLE = "out_dependence__yearly"
 ALIGNMENT = "out_alignment__yearly_vote_agreement_wide"
+COMPONENTS = "out_autonomy__components"
 MEASURES = [m for _, m, _ in model.RAW_MEASURES.values()]
 DIMENSION_COMPONENT = {dim: comp for comp, (dim, _, _) in model.RAW_MEASURES.items()}
 
@@ -101,6 +102,23 @@ def agreement_rows(settings: Settings, members: pl.DataFrame, first: int, last: 
     return pl.concat([rows, swapped]).with_columns(pl.col("year").cast(pl.Int32))
 
 
+def stored_components_cover(settings: Settings, powers: list[str]) -> bool:
+    """True when the build stored the components of these powers (``out_autonomy__components``).
+
+    The default powers are stored at build time, so the warehouse and the bundled snapshot give
+    the same index; other powers are computed from ``out_dependence__yearly`` at query time
+    (from the bundled snapshot, whose dependence table keeps only some partners, they can
+    differ from a full warehouse).
+    """
+    return set(powers) <= set(model.INDEX_POWERS) and has_table(settings, COMPONENTS)
+
+
+def stored_components(settings: Settings, codes: list[str], first: int, last: int) -> pl.DataFrame:
+    frame = query(settings, f"SELECT country_iso3, year, power, component, value FROM {COMPONENTS} "
+                            "WHERE country_iso3 IN (SELECT unnest(?)) AND year BETWEEN ? AND ?", [codes, first, last])
+    return frame.cast(model.COMPONENT_SCHEMA)  # type: ignore[arg-type]
+
+
 def autonomy_index(countries: str | list[str] = "C5", *, year: int | None = None, powers: str | list[str] = DEFAULT_POWERS,
                    weights: Mapping[str, float] | Path | str | None = None, draws: int = model.DRAWS, seed: int = 0,
                    settings: Settings | None = None) -> IndexResult:
@@ -127,11 +145,14 @@ def autonomy_index(countries: str | list[str] = "C5", *, year: int | None = None
     if not 1960 <= year <= 2030:
         raise BadArgument(f"Year {year} is out of range (1960–2030).")
     first = year - model.MAX_AGE
-    raw = model.normalise(component_rows(settings, codes, members, first, year))
-    values = pl.concat([raw.select("country_iso3", "year", "power", "component", "value"),
-                        model.alignment_percentiles(agreement_rows(settings, members, first, year), members)],
-                       how="vertical_relaxed").filter(pl.col("country_iso3").is_in(codes))
     powers_list = members["power"].unique(maintain_order=True).to_list()
+    if stored_components_cover(settings, powers_list):
+        values = stored_components(settings, codes, first, year)
+    else:
+        raw = model.normalise(component_rows(settings, codes, members, first, year))
+        values = pl.concat([raw.select("country_iso3", "year", "power", "component", "value"),
+                            model.alignment_percentiles(agreement_rows(settings, members, first, year), members)],
+                           how="vertical_relaxed").filter(pl.col("country_iso3").is_in(codes))
     return model.compute_index(values, codes, powers_list, year, chosen, draws=draws, seed=seed)
 
 

@@ -39,6 +39,8 @@ def dependence_command(
     if fmt is not OutputFormat.table:
         print_frame(frame, fmt, out=out)
         return
+    if dimension in ("remittances", "all"):
+        show_remittance_totals(country, year=year, start=start, end=end)
     if frame.is_empty():
         console().print(f"No dependence values for {country.upper()} with these options (dimension {dimension}).")
         return
@@ -48,11 +50,46 @@ def dependence_command(
         sources = " | ".join(part["source"].unique(maintain_order=True).head(2).to_list())
         more = part["source"].n_unique() - 2
         caption = f"Units — {units}.\nSources — {sources}" + (f" (+{more} more; --format csv lists all)" if more > 0 else "")
+        if dim == "remittances":
+            console().print(rich_table(remittance_view(part), title=f"{api.country_name(frame['country_iso3'][0])} — remittances by sender",
+                                       caption=caption))
+            continue
         wide = api.dependence_wide_view(part).drop("dimension")
         if wide["flag"].null_count() == wide.height:
             wide = wide.drop("flag")
         console().print(rich_table(wide,
                                    title=f"{api.country_name(frame['country_iso3'][0])} — {dim}", caption=caption))
+
+
+def remittance_view(part: pl.DataFrame) -> pl.DataFrame:
+    """One row per sender and year: share with its 90 % interval, US$ bn, % of GDP, method."""
+    wide = api.dependence_wide_view(part.filter(pl.col("partner_iso3").is_not_null()))
+    def col(name: str) -> pl.Expr:
+        return pl.col(name) if name in wide.columns else pl.lit(None, dtype=pl.Float64)
+    return wide.select(
+        pl.col("partner_iso3").alias("sender"), "year",
+        (col("remittance_share") * 100).round(1).alias("share_pct"),
+        pl.format("{}–{}", (col("remittance_share_lo") * 100).round(1), (col("remittance_share_hi") * 100).round(1)).alias("interval_90_pct"),
+        (col("remittances_usd") / 1e9).round(3).alias("usd_bn"),
+        (col("remittance_dependence") * 100).round(2).alias("pct_of_gdp"),
+        "method",
+    )
+
+
+def show_remittance_totals(country: str, *, year: int | None, start: int | None, end: int | None) -> None:
+    """How big is it? Remittances received per year (US$ and % of GDP) with their source."""
+    if not api.has_remittance_totals():
+        console().print("Remittances received (totals): not in this warehouse or bundled snapshot (table "
+                        "out_remittances__totals); run `autonomy build --source-dir DIR` to add them.")
+        return
+    first, last = (year, year) if year is not None else (start, end)
+    totals = api.remittance_totals(country, start=first, end=last)
+    if totals.is_empty():
+        return
+    table = totals.select("year", (pl.col("remittances_usd") / 1e9).round(3).alias("received_usd_bn"),
+                          (pl.col("remittances_gdp_share") * 100).round(1).alias("pct_of_gdp"), "source")
+    console().print(rich_table(table, title=f"{api.country_name(totals['country_iso3'][0])} — remittances received (all senders)",
+                               caption="US$ bn, current; % of GDP = remittances / WDI GDP (NY.GDP.MKTP.CD)."))
 
 
 @user_errors
@@ -76,6 +113,12 @@ def profile_command(
         if (deps["flag"] == "").all():
             deps = deps.drop("flag")
     console().print(rich_table(deps, title=f"{name} ({result.country_iso3}): largest dependencies, latest year per dimension"))
+    totals = result.remittance_totals
+    if totals.height:
+        console().print(rich_table(
+            totals.select("year", (pl.col("remittances_usd") / 1e9).round(3).alias("received_usd_bn"),
+                          (pl.col("remittances_gdp_share") * 100).round(1).alias("pct_of_gdp"), "source"),
+            title="Remittances received, all senders (latest year)"))
     if result.governance.height:
         gov = result.governance.with_columns(pl.col("scale").str.replace(r"; edition year.*$", ""))
         console().print(rich_table(gov, title="Governance context (not a dependence)"))
@@ -92,18 +135,19 @@ SHORT_SOURCES = {
 }
 
 
+REMITTANCE_METHOD_LABELS = {
+    "central_bank_anchor": "central-bank figure",
+    "smoothed_from_anchors": "between central-bank figures",
+    "model_remainder": "model (rest of total)",
+    "model_calibrated": "calibrated model",
+}
+
+
 def short_source(row: dict) -> str:
     """A one-line source label for the profile (the full text is in --format csv/json)."""
     if row["dimension"] == "remittances":
-        total = "WDI" if "total: WDI" in row["source"] else "KNOMAD"
-        method = row["method"]
-        if method.startswith("bilateral_matrix_"):
-            shares = f"WB/KNOMAD matrix {method.rsplit('_', 1)[-1]}"
-        elif method.startswith("interpolated_matrix_"):
-            shares = "matrices " + "–".join(method.split("_")[-2:]) + " interpolated"
-        else:
-            shares = "UN DESA stock × GDP pc"
-        return f"{total} total; {shares}"
+        total = "WDI" if "total: WDI" in row["source"] else ("KNOMAD" if "total: KNOMAD" in row["source"] else "central bank")
+        return f"{total} total; shares: {REMITTANCE_METHOD_LABELS.get(row['method'], row['method'])}"
     return SHORT_SOURCES.get(row["dimension"], row["source"])
 
 
@@ -119,6 +163,11 @@ def profile_frame(result: api.Profile) -> pl.DataFrame:
         parts.append(result.governance.select(pl.lit("governance").alias("section"), pl.col("indicator").alias("label"),
                                               pl.lit(None, dtype=pl.String).alias("partner_iso3"), "value",
                                               pl.col("year").cast(pl.Int32), "source"))
+    if result.remittance_totals.height:
+        parts.append(result.remittance_totals.select(
+            pl.lit("remittance_totals").alias("section"), pl.lit("remittances_usd").alias("label"),
+            pl.lit(None, dtype=pl.String).alias("partner_iso3"), pl.col("remittances_usd").alias("value"),
+            pl.col("year").cast(pl.Int32), "source"))
     if result.alignment.height:
         parts.append(result.alignment.select(pl.lit("alignment").alias("section"), pl.lit("agreement").alias("label"),
                                              "partner_iso3", pl.col("agreement").alias("value"), pl.col("year").cast(pl.Int32), "source"))

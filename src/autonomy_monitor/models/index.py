@@ -66,6 +66,9 @@ RAW_MEASURES = {"trade": ("trade", "total_share", "chosen"), "remittances": ("re
                 "migration": ("migration", "destination_share", "un_desa_stock"), "aid": ("aid", "oda_share", None),
                 "finance": ("finance", "finance_dependence", None), "energy": ("energy", "gas_export_share", None)}
 FINANCE_CAP = 0.05
+# The powers whose components the build stores (out_autonomy__components): the default of `autonomy index`.
+INDEX_POWERS = ("RUS", "CHN", "USA", "EU27", "JPN", "TUR")
+COMPONENT_SCHEMA = {"country_iso3": pl.String, "year": pl.Int32, "power": pl.String, "component": pl.String, "value": pl.Float64}
 MAX_AGE = 5
 DRAWS = 1000
 CONCENTRATION = 20.0
@@ -98,6 +101,33 @@ def aggregate_powers(rows: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     joined = rows.join(members, left_on="partner_iso3", right_on="member_iso3")
     joined = joined.filter(pl.col("country_iso3") != pl.col("partner_iso3"))
     return joined.group_by("country_iso3", "year", "power", "component").agg(pl.col("value").sum())
+
+
+def index_rows(dependence: pl.DataFrame) -> pl.DataFrame:
+    """Rows of out_dependence__yearly that feed the index (RAW_MEASURES, trade 'chosen', migration
+    'un_desa_stock') -> country_iso3, partner_iso3, year, component, value."""
+    measures = [m for _, m, _ in RAW_MEASURES.values()]
+    component = {dim: comp for comp, (dim, _, _) in RAW_MEASURES.items()}
+    rows = dependence.filter(pl.col("measure").is_in(measures) & pl.col("partner_iso3").is_not_null()
+                             & ((pl.col("dimension") != "trade") | (pl.col("method") == "chosen"))
+                             & ((pl.col("dimension") != "migration") | (pl.col("method") == "un_desa_stock")))
+    return rows.select("country_iso3", "partner_iso3", pl.col("year").cast(pl.Int32),
+                       pl.col("dimension").replace_strict(component, default=None).alias("component"), "value"
+                       ).filter(pl.col("component").is_not_null())
+
+
+def component_values(dependence: pl.DataFrame, agreement: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Normalised components (COMPONENT_SCHEMA) of every country against each power, every year.
+
+    ``dependence``: rows of out_dependence__yearly; ``agreement``: country_iso3, partner_iso3,
+    year, agreement (both orders); ``members``: power, member_iso3. The same functions the
+    query-time index uses, so a stored table and a live computation agree.
+    """
+    raw = normalise(aggregate_powers(index_rows(dependence), members))
+    parts = [raw.select(list(COMPONENT_SCHEMA)).cast(COMPONENT_SCHEMA)]
+    if agreement.height:
+        parts.append(alignment_percentiles(agreement, members).select(list(COMPONENT_SCHEMA)).cast(COMPONENT_SCHEMA))
+    return pl.concat(parts).sort("country_iso3", "year", "power", "component")
 
 
 def alignment_percentiles(agreement: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:

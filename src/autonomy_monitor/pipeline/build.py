@@ -35,6 +35,8 @@ from autonomy_monitor.sources.energy import bulk as energy_bulk
 from autonomy_monitor.sources.governance import bulk as governance_bulk
 from autonomy_monitor.sources.japan_residents import bulk as japan_residents_bulk
 from autonomy_monitor.sources.knomad import bulk as knomad_bulk
+from autonomy_monitor.sources.abel import bulk as abel_bulk
+from autonomy_monitor.sources.remittances_by_sender import bulk as remittances_by_sender_bulk
 from autonomy_monitor.sources.oecd import bulk as oecd_bulk
 from autonomy_monitor.sources.undesa import bulk as undesa_bulk
 from autonomy_monitor.sources.wdi import bulk as wdi_bulk
@@ -45,6 +47,7 @@ from autonomy_monitor.compute import Engine, get_engine
 from autonomy_monitor.pipeline.steps import products_step
 from autonomy_monitor.pipeline.steps import trade_step
 from autonomy_monitor.pipeline.steps import idealpoints_step
+from autonomy_monitor.pipeline.steps import index_step
 from autonomy_monitor.pipeline.steps import aid_step, dependence_step, energy_step, governance_step, migration_step, remittances_step
 
 Progress = Callable[[str], None]
@@ -85,6 +88,8 @@ SOURCE_STEPS: tuple[SourceStep, ...] = (
     SourceStep("wdi", wdi_bulk.load),
     SourceStep("undesa", undesa_bulk.load),
     SourceStep("knomad", knomad_bulk.load),
+    SourceStep("abel", abel_bulk.load),
+    SourceStep("remittances_by_sender", remittances_by_sender_bulk.load),
     SourceStep("oecd", oecd_bulk.load),
     SourceStep("aiddata", aiddata_bulk.load),
     SourceStep("energy", energy_bulk.load),
@@ -102,7 +107,7 @@ DERIVED_STEPS: tuple[DerivedStep, ...] = (
         optional=(alignment_step.PRESS_TABLE,),
     ),
     DerivedStep("idealpoints", idealpoints_step.NEEDS, idealpoints_step.compute),
-    DerivedStep("remittances", remittances_step.NEEDS, remittances_step.compute),
+    DerivedStep("remittances", remittances_step.NEEDS, remittances_step.compute, optional=remittances_step.OPTIONAL),
     DerivedStep("migration", migration_step.NEEDS, migration_step.compute),
     DerivedStep("japan_residents", migration_step.JAPAN_NEEDS, migration_step.compute_japan),
     DerivedStep("aid", aid_step.AID_NEEDS, aid_step.compute_aid),
@@ -112,6 +117,8 @@ DERIVED_STEPS: tuple[DerivedStep, ...] = (
     DerivedStep("trade", trade_step.NEEDS, trade_step.compute, optional=("core_wdi__yearly_indicators",)),
     # keep LAST: unions every out_dependence__<dimension> table built before it (needs=()).
     DerivedStep("dependence", (), dependence_step.compute, reads_prefix="out_dependence__"),
+    # after the union: the composite index's components against the default powers
+    DerivedStep("index", index_step.NEEDS, index_step.compute, optional=index_step.OPTIONAL),
 )
 
 

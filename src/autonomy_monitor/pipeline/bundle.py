@@ -77,6 +77,11 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
         "ORDER BY dimension, country_iso3, partner_iso3, year, measure, method",
         required=False,
     ),
+    SnapshotTable("out_autonomy__components", "SELECT * FROM out_autonomy__components WHERE year >= 1995 "
+                  "ORDER BY country_iso3, year, power, component", required=False),
+    SnapshotTable("out_remittances__totals", "SELECT * FROM out_remittances__totals ORDER BY country_iso3, year", required=False),
+    SnapshotTable("qa_remittances__observation_fit", "SELECT * FROM qa_remittances__observation_fit ORDER BY ALL", required=False),
+    SnapshotTable("out_remittances__calibration", "SELECT * FROM out_remittances__calibration ORDER BY parameter", required=False),
     SnapshotTable("out_alignment__ideal_points", "SELECT * FROM out_alignment__ideal_points ORDER BY country_iso3, year", required=False),
     SnapshotTable("out_governance__yearly", "SELECT * FROM out_governance__yearly WHERE year >= 1990 ORDER BY ALL", required=False),
     SnapshotTable("out_migration__japan_residents", "SELECT * FROM out_migration__japan_residents ORDER BY ALL", required=False),

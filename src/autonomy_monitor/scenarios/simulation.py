@@ -303,7 +303,10 @@ def run(scenario: Scenario, dependence: pl.DataFrame, *, residents: pl.DataFrame
     emigrants = dependence.filter((pl.col("dimension") == "migration") & (pl.col("measure") == "emigrants")
                                   & (pl.col("method") == "un_desa_stock")).select(
         "country_iso3", "partner_iso3", "year", pl.col("value").alias("emigrants"))
-    base = dependence.filter(pl.col("dimension").is_in(dims) & ((pl.col("dimension") != "trade") | (pl.col("method") == "chosen")))
+    # point estimates only: the estimator's interval bounds (remittance_share_lo/_hi ...) are not
+    # recomputed by the levers, so they stay out of the scenario rather than go stale
+    base = dependence.filter(pl.col("dimension").is_in(dims) & ((pl.col("dimension") != "trade") | (pl.col("method") == "chosen"))
+                             & ~pl.col("measure").str.contains(r"_(lo|hi)$"))
     baseline = hold_years(base, years)
     before = extract_amounts(baseline)
     gdp = extract_gdp(baseline)

@@ -279,8 +279,7 @@ def scenario_values(board: Dashboard, names: tuple[str, ...], chosen: str, spec:
 def country_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
     """Everything the country page shows (the charts' data come from /charts/... as specs)."""
     trade = board.power_series(code, "trade", "total_share", ("chosen",), lang)
-    remit = board.power_series(code, "remittances", "remittance_share",
-                               ("bilateral_matrix_2021", "bilateral_matrix_2017", "interpolated_matrix_2017_2021", "allocated_stock_income_weighted"), lang)
+    remit = board.power_series(code, "remittances", "remittance_share", None, lang)
     alignment = board.alignment(code)
     ideal = board.ideal_points(code)
     migration, migration_year = board.top_partners(code, "migration", "destination_share", "un_desa_stock", lang)

@@ -26,8 +26,7 @@ TRADE_EDGES = (0.05, 0.10, 0.20, 0.30, 0.50)
 VOTE_EDGES = (0.2, 0.4, 0.6, 0.8)
 CACHE_SIZE = 512  # rendered pages, chart specs, small results (tens of kB each)
 FRAME_CACHE_SIZE = 24  # query frames (a country's dependence rows can be a few MB)
-REMITTANCE_METHODS = ("bilateral_matrix_2021", "bilateral_matrix_2017", "interpolated_matrix_2017_2021",
-                      "allocated_stock_income_weighted")
+REMITTANCE_METHODS = None  # one estimate per sender and year (indicators/remittances.py), whatever its method
 COUNTRY_CHARTS = ("trade", "remittances", "migration", "aid", "alignment", "idealpoints", "keyvotes")
 #: Charts whose source line the catalog holds as ``source.<name>`` (see :func:`source_lines`).
 SOURCES = ("trade", "remittances", "migration", "aid", "alignment", "idealpoints", "keyvotes", "japan")

@@ -24,8 +24,9 @@ monitor divides by WDI GDP) and are counted; zero inflows are the workbook's emp
 and are counted as "zero: not reported" rather than read as a real zero.
 
 Caveats: the corridors are model estimates (migrant stock x income proxies), not reported
-flows; the 2021 matrix assigns all of Uzbekistan's remittances to Russia (the remittance
-indicator detects and flags this); no Japan -> Central Asia corridor in either matrix.
+flows; the 2021 matrix assigns all of Uzbekistan's remittances to Russia (the estimator in
+``indicators/remittances.py`` weighs the matrices against the central banks' figures, which
+put Russia at 87 % in 2022); no Japan -> Central Asia corridor in either matrix.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""abel source: Abel & Cohen (2019) bilateral migration flow estimates."""
