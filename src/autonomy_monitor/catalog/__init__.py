@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 from importlib import resources
 from typing import Any
@@ -19,6 +20,16 @@ from autonomy_monitor.errors import BadInput
 _SOURCES_DIR = "sources"
 #: libyaml's safe loader when PyYAML was built with it (ten times faster), else the pure-Python one.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class FileAttribution(BaseModel):
+    """Publisher, licence and release of one input file, where they differ from the source's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    publisher: str
+    license: str
+    release: str | None = None
 
 
 class SourceEntry(BaseModel):
@@ -39,6 +50,18 @@ class SourceEntry(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
     requests_per_second: float = 2.0
     caveats: list[str] = Field(default_factory=list)
+    files: dict[str, FileAttribution] = Field(
+        default_factory=dict,
+        description="file name (or glob pattern) -> its own publisher/licence/release, for sources "
+        "that bundle files of several publishers",
+    )
+
+    def attribution(self, file_name: str) -> FileAttribution:
+        """Publisher, licence and release of ``file_name``: its ``files`` entry, else the source's."""
+        for pattern, attribution in self.files.items():
+            if fnmatch.fnmatch(file_name, pattern):
+                return attribution if attribution.release else attribution.model_copy(update={"release": self.release})
+        return FileAttribution(publisher=self.publisher, license=self.license, release=self.release)
 
     @property
     def host(self) -> str:

@@ -67,6 +67,12 @@ def validate(table: str, frame: pl.DataFrame, origin: str | Sequence[str]) -> pl
     return frame
 
 
+def polars_schema(table: str) -> dict[str, pl.DataType]:
+    """``{column: polars dtype}`` of a contract, in column order: for readers that build empty
+    frames, select or cast (so a table's shape is written down only in its YAML)."""
+    return {column.name: DTYPES[column.type] for column in load_table(table).columns}
+
+
 def schema(entry: TableEntry) -> pa.DataFrameSchema:
     """The pandera schema of one table contract."""
     import pandera.polars as pa

@@ -22,15 +22,21 @@ from pathlib import Path
 import polars as pl
 
 from autonomy_monitor import countries
+from autonomy_monitor.catalog import load_source
 from autonomy_monitor.errors import BadInput  # re-exported for readers
 from autonomy_monitor.pipeline.warehouse import InputRecord, file_sha256, require_file
 
 
-def new_record(source: str, folder: str, path: Path, publisher: str, license_: str) -> InputRecord:
-    """An empty provenance record for one input file (sha256 computed here)."""
+def new_record(source: str, folder: str, path: Path, *, catalog_name: str | None = None) -> InputRecord:
+    """An empty provenance record for one input file (sha256 computed here).
+
+    Publisher, licence and vintage come from the catalog only: the entry ``catalog_name``
+    (default ``source``), through its per-file ``files`` attributions where it has them.
+    """
+    attribution = load_source(catalog_name or source).attribution(path.name)
     return InputRecord(
         source=source, file=f"{folder}/{path.name}", sha256=file_sha256(path),
-        publisher=publisher, license=license_,
+        publisher=attribution.publisher, license=attribution.license, vintage=attribution.release or "",
     )
 
 
@@ -152,19 +158,19 @@ def open_input(
     path: Path,
     source: str,
     folder: str,
-    publisher: str,
-    license_: str,
     required: Sequence[str],
     *,
+    catalog_name: str | None = None,
     columns: Sequence[str] | None = None,
     records: list[InputRecord] | None = None,
 ) -> tuple[pl.DataFrame, InputRecord]:
-    """Read one input file (checked columns) and start its provenance record (rows_read set).
+    """Read one input file (checked columns) and start its provenance record (rows_read set,
+    publisher/licence/vintage from the catalog entry ``catalog_name``, default ``source``).
 
     The record is appended to ``records`` when given.
     """
     frame = read_table(path, source, required, columns=columns)
-    record = new_record(source, folder, path, publisher, license_)
+    record = new_record(source, folder, path, catalog_name=catalog_name)
     record.rows_read = frame.height
     if records is not None:
         records.append(record)

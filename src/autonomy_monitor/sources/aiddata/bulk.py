@@ -26,13 +26,13 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor.sources import bulk_common as bc
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
 SOURCE = "aiddata"
 FOLDER = "aid"
-PUBLISHER = "AidData (William & Mary), Global Chinese Development Finance Dataset"
-LICENSE = "free with attribution (AidData terms)"
 CORE_TABLE = "core_aiddata__chinese_finance"
 GCDF3_FILE = "aiddata_gcdf3_country_year_2000_2021.csv"
 GCDF2_FILE = "aiddata_gcdf2_projects_2000_2017.csv"
@@ -40,11 +40,7 @@ GCDF3_CLASSES = {"oda_like": "ODA-like", "oof_like": "OOF-like", "vague": "Vague
 GCDF3_REQUIRED = ("iso3", "year") + tuple(f"{k}{s}_usd2021" for k in GCDF3_CLASSES for s in ("", "_adj"))
 GCDF2_REQUIRED = ("AidData TUFF Project ID", "Recipient", "Recipient ISO3", "Commitment Year", "Flow Class", "Amount (Nominal)")
 GCDF2_PATTERNS = {r", regional$|^Multi-Region$": "regional or multi-region recipient"}
-SCHEMA = {
-    "recipient_iso3": pl.String, "year": pl.Int32, "flow_class": pl.String,
-    "commitments_usd": pl.Float64, "commitments_unadjusted_usd": pl.Float64,
-    "price_basis": pl.String, "dataset": pl.String, "projects": pl.Int64,
-}
+SCHEMA = contracts.polars_schema("core_aiddata__chinese_finance")  # declared in catalog/tables/
 
 
 def load(source_dir: Path) -> SourceResult:
@@ -55,7 +51,7 @@ def load(source_dir: Path) -> SourceResult:
 
 
 def read_gcdf3(path: Path, records: list[InputRecord]) -> pl.DataFrame:
-    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, GCDF3_REQUIRED, records=records)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, GCDF3_REQUIRED, records=records)
     frame = bc.to_int(frame, "year", path, SOURCE)
     for column in GCDF3_REQUIRED[2:]:
         frame = bc.to_float(frame, column, path, SOURCE, nonnegative=True)
@@ -76,7 +72,7 @@ def read_gcdf3(path: Path, records: list[InputRecord]) -> pl.DataFrame:
 
 
 def read_gcdf2(path: Path, records: list[InputRecord]) -> pl.DataFrame:
-    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, GCDF2_REQUIRED, records=records)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, GCDF2_REQUIRED, records=records)
     frame = bc.drop_duplicates(frame, record)
     frame = bc.to_int(frame, "Commitment Year", path, SOURCE)
     frame = bc.to_float(frame, "Amount (Nominal)", path, SOURCE, nonnegative=True)

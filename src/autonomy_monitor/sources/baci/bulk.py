@@ -50,11 +50,10 @@ import polars as pl
 
 from autonomy_monitor import countries
 from autonomy_monitor.errors import BadInput
-from autonomy_monitor.pipeline.warehouse import InputRecord, file_sha256
+from autonomy_monitor.pipeline.warehouse import InputRecord
+from autonomy_monitor.sources import bulk_common
 
 FOLDER = "baci"
-PUBLISHER = "CEPII (BACI), from UN Comtrade"
-LICENSE = "Etalab Open Licence 2.0 (BACI); UN Comtrade terms for Comtrade bulk files"
 # every column in file order (Spark maps a schema by position); q is read as text ("NA")
 BACI_COLUMNS = {"t": "INTEGER", "i": "INTEGER", "j": "INTEGER", "k": "VARCHAR", "v": "DOUBLE", "q": "VARCHAR"}
 BACI_HEADER = ("t", "i", "j", "k", "v", "q")
@@ -188,8 +187,7 @@ def known_iso3() -> pl.DataFrame:
 def input_records(paths: Sequence[Path], checks: dict[str, int], unmapped: pl.DataFrame) -> list[InputRecord]:
     """One provenance record per file; the counts (computed over all files in one pass) are
     attached to the first file's record as the whole input's rows and rejects."""
-    records = [InputRecord(source="baci", file=f"{FOLDER}/{p.name}", sha256=file_sha256(p),
-                           publisher=PUBLISHER, license=LICENSE) for p in paths]
+    records = [bulk_common.new_record("baci", FOLDER, p) for p in paths]
     if records:
         first = records[0]
         first.rows_read = int(checks["rows"])

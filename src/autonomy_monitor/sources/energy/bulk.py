@@ -29,8 +29,6 @@ from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 SOURCE = "energy"
 FOLDER = "other"
 FILE = "ei_gas_pipeline_trade_2023.csv"
-PUBLISHER = "Energy Institute, Statistical Review of World Energy 2024"
-LICENSE = "free use with attribution (EI terms)"
 CORE_TABLE = "core_ei__gas_pipeline_trade"
 REQUIRED = ("year", "exporter", "exporter_iso3", "importer", "importer_iso3", "bcm")
 RESIDUAL_LABEL = "other destinations (residual)"
@@ -43,7 +41,7 @@ IMPORTER_PATTERNS = {r"^Other ": "residual group ('Other ...'): recomputed as to
 
 def load(source_dir: Path) -> SourceResult:
     path = source_dir / FOLDER / FILE
-    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, REQUIRED)
     core, check = parse(frame, path, record)
     record.rows_kept = core.filter(pl.col("importer_label") != RESIDUAL_LABEL).height  # residual rows are derived
     return SourceResult(tables={CORE_TABLE: core}, inputs=[record], checks={"qa_ei__pipeline_totals": check})

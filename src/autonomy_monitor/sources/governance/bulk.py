@@ -26,6 +26,8 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor.sources import bulk_common as bc
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
@@ -59,11 +61,11 @@ BTI = {
     "stability_dem_inst_bti": ("stability_of_democratic_institutions", "1 to 10 (higher is better); edition year - 1"),
     "pol_soc_integr_bti": ("political_and_social_integration", "1 to 10 (higher is better); edition year - 1"),
 }
-FILES = {
-    "WGI": ("wgi_2024_update_1996_2023.csv", "World Bank, Worldwide Governance Indicators 2024 update", "CC BY 4.0"),
-    "V-Dem": ("vdem_v15_high_level_indices_1960_2024.csv", "V-Dem Institute, Country-Year dataset v15", "CC BY-SA 4.0"),
-    "Freedom House": ("freedom_house_fiw_owid_1972_2022.csv", "Freedom House, Freedom in the World (OWID cleaning)", "non-commercial reuse with attribution (Freedom House); OWID processing CC BY 4.0"),
-    "BTI": ("bti_owid_2005_2021.csv", "Bertelsmann Stiftung, BTI (OWID cleaning)", "free with attribution"),
+FILES = {  # publisher and licence of each file: catalog/sources/governance.yaml (files)
+    "WGI": "wgi_2024_update_1996_2023.csv",
+    "V-Dem": "vdem_v15_high_level_indices_1960_2024.csv",
+    "Freedom House": "freedom_house_fiw_owid_1972_2022.csv",
+    "BTI": "bti_owid_2005_2021.csv",
 }
 FH_TERRITORIES = ("Abkhazia", "Chechnya", "Crimea", "Eastern Donbas", "Kurdistan", "Nagorno-Karabakh",
                   "Northern Ireland", "Somaliland", "South Ossetia", "Tibet", "Transnistria", "West Papua",
@@ -80,8 +82,7 @@ EXCLUDED = {
     "NAC": "aggregate (North America)",
     "WLD": "aggregate (World)",
 }
-SCHEMA = {"country_iso3": pl.String, "year": pl.Int32, "source": pl.String, "indicator": pl.String,
-          "value": pl.Float64, "scale": pl.String}
+SCHEMA = contracts.polars_schema("core_governance__yearly_scores")  # declared in catalog/tables/
 
 
 def load(source_dir: Path) -> SourceResult:
@@ -95,9 +96,8 @@ def load(source_dir: Path) -> SourceResult:
 
 
 def _open(folder: Path, key: str, required: tuple[str, ...], records: list[InputRecord]) -> tuple[pl.DataFrame, Path, InputRecord]:
-    name, publisher, license_ = FILES[key]
-    path = folder / name
-    frame, record = bc.open_input(path, SOURCE, FOLDER, publisher, license_, required, records=records)
+    path = folder / FILES[key]
+    frame, record = bc.open_input(path, SOURCE, FOLDER, required, records=records)
     frame = bc.drop_duplicates(frame, record)
     return bc.to_int(frame, "year", path, SOURCE), path, record
 

@@ -32,15 +32,16 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor.sources import bulk_common as bc
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
 SOURCE = "imf"
+CATALOG = "imf_dots"  # the catalog entry of the bulk DOTS file (imf.yaml is the live IMTS)
 FOLDER = "trade"
 DATA_FILE = "imf_dots_1960_2020.parquet"
 CODES_FILE = "imf_dots_country_codes.csv"
-PUBLISHER = "International Monetary Fund, Direction of Trade Statistics (via SamLeBlanc/Direction-of-Trade-Map)"
-LICENSE = "IMF copyright and usage terms: free to use with attribution (Source: IMF Direction of Trade Statistics)"
 CORE_TABLE = "core_imf__yearly_bilateral_trade"
 SOURCE_LABEL = "IMF DOTS"
 
@@ -56,14 +57,7 @@ NOT_IN_DIMENSION = {
     "Netherlands Antilles": "Netherlands Antilles (dissolved 2010) is not in the country dimension",
 }
 
-CORE_SCHEMA = {
-    "reporter_iso3": pl.String,
-    "partner_iso3": pl.String,
-    "year": pl.Int32,
-    "flow": pl.String,
-    "value_usd": pl.Float64,
-    "is_mirror": pl.Boolean,
-}
+CORE_SCHEMA = contracts.polars_schema("core_imf__yearly_bilateral_trade")  # declared in catalog/tables/
 
 
 def load(source_dir: Path) -> SourceResult:
@@ -71,10 +65,10 @@ def load(source_dir: Path) -> SourceResult:
     folder = source_dir / FOLDER
     codes_path = folder / CODES_FILE
     codes = bc.read_table(codes_path, SOURCE, CODES_REQUIRED)
-    codes_record = bc.new_record(SOURCE, FOLDER, codes_path, PUBLISHER, LICENSE)
+    codes_record = bc.new_record(SOURCE, FOLDER, codes_path, catalog_name=CATALOG)
     codes_record.rows_read = codes_record.rows_kept = codes.height
     data_path = folder / DATA_FILE
-    frame, record = bc.open_input(data_path, SOURCE, FOLDER, PUBLISHER, LICENSE, REQUIRED, columns=REQUIRED)
+    frame, record = bc.open_input(data_path, SOURCE, FOLDER, REQUIRED, catalog_name=CATALOG, columns=REQUIRED)
     core, disagreements = parse(frame, aggregate_names(codes), data_path, record)
     record.rows_kept = core.height
     return SourceResult(

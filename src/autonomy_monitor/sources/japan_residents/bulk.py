@@ -29,8 +29,6 @@ SOURCE = "japan_residents"
 FOLDER = "japan_residents"
 TOTALS_FILE = "central_asians_in_japan_by_nationality_status_totals.csv"
 DETAIL_FILE = "central_asians_in_japan_by_municipality_status_sex.csv"
-PUBLISHER = "Immigration Services Agency of Japan, Statistics on Foreign Residents (via mapsinjapan/central-asians-dashboard)"
-LICENSE = "Government of Japan Standard Terms of Use (compatible with CC BY 4.0)"
 CORE_TABLE = "core_japan__residents_by_status"
 REFERENCE_DATE = dt.date(2025, 12, 31)
 TOTALS_REQUIRED = ("iso3", "nationality_en", "count", "status_code", "status_ja", "status_en")
@@ -54,7 +52,7 @@ def load(source_dir: Path) -> SourceResult:
 
 
 def read_totals(path: Path, records: list[InputRecord]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, TOTALS_REQUIRED, records=records)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, TOTALS_REQUIRED, records=records)
     frame = bc.drop_duplicates(frame, record)
     frame = bc.to_float(frame, "count", path, SOURCE, nonnegative=True)
     frame = bc.to_int(frame, "count", path, SOURCE, dtype=pl.Int64)
@@ -67,7 +65,7 @@ def read_totals(path: Path, records: list[InputRecord]) -> tuple[pl.DataFrame, p
 
 
 def read_detail(path: Path, records: list[InputRecord]) -> pl.DataFrame:
-    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, DETAIL_REQUIRED, records=records)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, DETAIL_REQUIRED, records=records)
     frame = bc.to_float(frame, "count", path, SOURCE, nonnegative=True)
     frame = bc.resolve_countries(frame, name="nationality_en", code="iso3", out="nationality_iso3", source=SOURCE, record=record)
     record.rows_kept = frame.height

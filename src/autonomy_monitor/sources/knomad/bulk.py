@@ -35,30 +35,19 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor.sources import bulk_common as bc
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
 SOURCE = "knomad"
 FOLDER = "migration"
-PUBLISHER = "World Bank / KNOMAD"
-LICENSE = "CC BY 4.0"
 MATRIX_FILES = {
     "wb_bilateral_remittances_2017.csv": "WB bilateral remittance estimates 2017 (Apr 2018)",
     "knomad_bilateral_remittances_2021.csv": "KNOMAD/WB bilateral remittance matrix 2021 (Dec 2022)",
 }
-BILATERAL_SCHEMA = {
-    "sender_iso3": pl.String,
-    "receiver_iso3": pl.String,
-    "year": pl.Int32,
-    "remittances_usd": pl.Float64,
-    "matrix": pl.String,
-}
-INFLOW_SCHEMA = {
-    "country_iso3": pl.String,
-    "year": pl.Int32,
-    "remittances_usd": pl.Float64,
-    "is_estimate": pl.Boolean,
-}
+BILATERAL_SCHEMA = contracts.polars_schema("core_knomad__bilateral_remittances")  # declared in catalog/tables/
+INFLOW_SCHEMA = contracts.polars_schema("core_knomad__remittance_inflows")  # declared in catalog/tables/
 STOCK_FILE = "wb_bilateral_migrant_stocks_2017.csv"
 INFLOW_FILE = "knomad_remittance_inflows_2000_2023.csv"
 MATRIX_REQUIRED = ("year", "sending_name", "sending_iso3", "receiving_name", "receiving_iso3", "remittances_usd_millions")
@@ -92,7 +81,7 @@ def load(source_dir: Path) -> SourceResult:
 
 
 def _record(path: Path, records: list[InputRecord]) -> InputRecord:
-    record = bc.new_record(SOURCE, FOLDER, path, PUBLISHER, LICENSE)
+    record = bc.new_record(SOURCE, FOLDER, path)
     records.append(record)
     return record
 

@@ -28,25 +28,17 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor.sources import bulk_common as bc
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
 SOURCE = "oecd"
 FOLDER = "aid"
 FILE = "oecd_dac2a_oda_disbursements_2002_2019.parquet"
-PUBLISHER = "OECD Development Assistance Committee, DAC2a (QWIDS export via dw-data/ODA)"
-LICENSE = "OECD terms: reuse with attribution"
 CORE_TABLE = "core_oecd__yearly_aid"
 VALUE = "oda_net_disbursement_usd_millions_current"
-CORE_SCHEMA = {
-    "donor_code": pl.String,
-    "donor_iso3": pl.String,
-    "donor_name": pl.String,
-    "donor_type": pl.String,
-    "recipient_iso3": pl.String,
-    "year": pl.Int32,
-    "oda_usd": pl.Float64,
-}
+CORE_SCHEMA = contracts.polars_schema("core_oecd__yearly_aid")  # declared in catalog/tables/
 REQUIRED = ("year", "recipient", "recipient_iso3", "donor", "donor_iso3", VALUE)
 
 RECIPIENT_PATTERNS = {
@@ -65,7 +57,7 @@ DONOR_SUBTOTAL = re.compile(r", Total$")
 
 def load(source_dir: Path) -> SourceResult:
     path = source_dir / FOLDER / FILE
-    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, REQUIRED)
     core = parse(frame, path, record)
     record.rows_kept = core.height
     return SourceResult(tables={CORE_TABLE: core}, inputs=[record])

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor.sources import bulk_common as bc
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
@@ -55,7 +57,6 @@ NATIONAL_PUBLISHERS = {
 EUROSTAT = "Eurostat Comext"
 FCS = "RU FCS"
 PRESS_PREFIX = "press:"
-REUSE = "reuse with attribution to the publisher"
 
 FLOWS = {"exports": "export", "imports": "import"}
 PRESS_MEASURES = {
@@ -80,14 +81,7 @@ PRESS_REQUIRED = ("reporting_source", "country_a", "country_b", "year", "period"
 
 NOT_IN_DIMENSION = {"ANT": "Netherlands Antilles (dissolved 2010) is not in the country dimension"}
 
-CORE_SCHEMA = {
-    "reporter_iso3": pl.String,
-    "partner_iso3": pl.String,
-    "year": pl.Int32,
-    "flow": pl.String,
-    "value_usd": pl.Float64,
-    "source": pl.String,
-}
+CORE_SCHEMA = contracts.polars_schema("core_trade__recent_bilateral")  # declared in catalog/tables/
 
 
 def load(source_dir: Path) -> SourceResult:
@@ -116,7 +110,7 @@ def finish(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_national(path: Path) -> tuple[pl.DataFrame, InputRecord]:
-    frame, record = bc.open_input(path, SOURCE, FOLDER, "; ".join(NATIONAL_PUBLISHERS.values()), REUSE, NATIONAL_REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, NATIONAL_REQUIRED)
     frame = typed(frame, path, "value_usd_thousands")
     frame = check_flow(frame, path)
     aggregate = pl.col("partner_is_aggregate").str.to_lowercase().is_in(["true", "1"])
@@ -200,7 +194,7 @@ def euro_rates(source_dir: Path) -> tuple[pl.DataFrame, InputRecord | None]:
         & (pl.col("indicator_code").cast(pl.String) == EURO_RATE[1])
         & pl.col("value").is_not_null()
     ).select(pl.col("year").cast(pl.Int32), pl.col("value").alias("eur_per_usd")).collect()
-    record = bc.new_record(SOURCE, "wdi", path, "The World Bank, World Development Indicators", "CC BY 4.0")
+    record = bc.new_record(SOURCE, "wdi", path, catalog_name="wdi")
     record.rows_read = record.rows_kept = rates.height  # rows used: the euro rate only
     return rates, record
 
@@ -215,7 +209,7 @@ def complete_years(frame: pl.DataFrame, record: InputRecord) -> pl.DataFrame:
 
 
 def read_eu_monthly(path: Path, rates: pl.DataFrame) -> tuple[pl.DataFrame, InputRecord, pl.DataFrame]:
-    frame, record = bc.open_input(path, SOURCE, FOLDER, "Eurostat (Comext)", "Commission Decision 2011/833/EU: reuse with attribution", EU_MONTHLY_REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, EU_MONTHLY_REQUIRED)
     frame = typed(bc.to_int(frame, "month", path, SOURCE), path, "value_eur")
     frame = check_flow(bc.drop_duplicates(frame, record), path)
     frame = complete_years(frame, record)
@@ -242,7 +236,7 @@ def to_usd(frame: pl.DataFrame, rates: pl.DataFrame, record: InputRecord) -> pl.
 
 def read_eu_annual(path: Path, eu27_monthly: pl.DataFrame) -> tuple[InputRecord, pl.DataFrame]:
     """The EU-27 aggregate file: counted as rejects; compared with the member-state months."""
-    frame, record = bc.open_input(path, SOURCE, FOLDER, "Eurostat (Comext)", "Commission Decision 2011/833/EU: reuse with attribution", EU_ANNUAL_REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, EU_ANNUAL_REQUIRED)
     frame = check_flow(typed(frame, path, "value_eur"), path)
     record.reject("EU-27 aggregate reporter: not a country (member-state rows come from the monthly file)", frame.height)
     qa = eu27_monthly.join(
@@ -256,7 +250,7 @@ def read_eu_annual(path: Path, eu27_monthly: pl.DataFrame) -> tuple[InputRecord,
 
 
 def read_fcs(path: Path) -> tuple[pl.DataFrame, InputRecord]:
-    frame, record = bc.open_input(path, SOURCE, FOLDER, "Rosstat, from Federal Customs Service of Russia data", REUSE, FCS_REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, FCS_REQUIRED)
     frame = typed(bc.to_int(frame, "month", path, SOURCE), path, "value_usd_millions")
     frame = check_flow(bc.drop_duplicates(frame, record), path)
     frame = complete_years(frame, record)
@@ -271,7 +265,7 @@ def read_fcs(path: Path) -> tuple[pl.DataFrame, InputRecord]:
 
 
 def read_press(path: Path) -> tuple[pl.DataFrame, InputRecord]:
-    frame, record = bc.open_input(path, SOURCE, FOLDER, "news reports quoting GACC (China customs) and the Tajik statistics agency", "facts quoted from news reports; cite the original publisher", PRESS_REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, PRESS_REQUIRED)
     frame = typed(frame, path, "value_usd_millions")
     steps = (
         (pl.col("value_usd_millions").is_null(), "no US$ value (reported in another currency)"),

@@ -16,28 +16,23 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor.sources import bulk_common as bc
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 
 SOURCE = "undesa"
 FOLDER = "migration"
 FILE = "un_desa_ims2020_bilateral_stock.csv"
-PUBLISHER = "United Nations, DESA Population Division, International Migrant Stock 2020"
-LICENSE = "CC BY 3.0 IGO"
 CORE_TABLE = "core_undesa__migrant_stock"
 REQUIRED = ("year", "origin_iso3", "origin_name", "dest_iso3", "dest_name", "stock")
-CORE_SCHEMA = {
-    "origin_iso3": pl.String,
-    "destination_iso3": pl.String,
-    "year": pl.Int32,
-    "migrants": pl.Int64,
-}
+CORE_SCHEMA = contracts.polars_schema("core_undesa__migrant_stock")  # declared in catalog/tables/
 EXCLUDED = {"CHI": "Channel Islands: a territory group outside the country dimension"}
 
 
 def load(source_dir: Path) -> SourceResult:
     path = source_dir / FOLDER / FILE
-    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, REQUIRED)
     core = parse(frame, path, record)
     record.rows_kept = core.height
     return SourceResult(tables={CORE_TABLE: core}, inputs=[record])

@@ -39,9 +39,12 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor import countries
 from autonomy_monitor.errors import BadInput
-from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult, file_sha256, require_file
+from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult, require_file
+from autonomy_monitor.sources import bulk_common
 from autonomy_monitor.sources.unga import identity, press, tags
 
 FOLDER = "unga_votes"
@@ -50,16 +53,10 @@ UNVOTES_FILES = {
     "roll_calls": "unvotes_un_roll_calls.rda",
     "issues": "unvotes_un_roll_call_issues.rda",
 }
+CATALOG = "unga_bulk"  # the bulk files' catalog entry (unga.yaml is the live UN Digital Library)
 WIDE_FILE = "voeten_unga_votes_wide_1946_2024.parquet"
 EXTRACT_VOTES_FILE = "unga_votes_unxml_2019_2026.parquet"
 EXTRACT_RESOLUTIONS_FILE = "unga_resolutions_unxml_2019_2026.csv"
-
-PUBLISHERS = {
-    "unvotes": ("E. Voeten via R package unvotes 0.3.0 (D. Robinson, N. Goguen-Compagnoni)", "MIT (package); cite Voeten (2013)"),
-    "voeten_wide": ("E. Voeten, cleaned by Pigeon-Effect/Mapping-UNGA-Voting-Alliances", "third-party derived; cite Voeten (2013)"),
-    "unxml": ("United Nations DGACM (UNxml/GAresolutions data_extract)", "UN terms: acknowledge the United Nations as the source"),
-    "press": (press.PUBLISHER, press.LICENSE),
-}
 
 REQUIRED_COLUMNS = {
     "votes": {"rcid", "country", "vote"},
@@ -75,29 +72,8 @@ VOTE_WORDS = {"yes": "Y", "no": "N", "abstain": "A"}
 WIDE_CODES = {1: "Y", 2: "A", 3: "N", 8: "X"}
 VOETEN_TAGS = ("me", "nu", "di", "hr", "co", "ec")
 
-ROLL_CALL_SCHEMA = {
-    "roll_call_id": pl.String,
-    "resolution_symbol": pl.String,
-    "date": pl.Date,
-    "session": pl.String,
-    "title": pl.String,
-    "issue_tags": pl.List(pl.String),
-    "is_important": pl.Boolean,
-    "source": pl.String,
-    "voeten_rcid": pl.Int32,
-    "subjects": pl.String,
-    "official_yes": pl.Int32,
-    "official_no": pl.Int32,
-    "official_abstain": pl.Int32,
-    "source_key": pl.String,
-    "symbol_note": pl.String,
-    "vote_kind": pl.String,
-    "draft_symbol": pl.String,
-    "title_note": pl.String,
-    "source_title": pl.String,
-    "ukraine_rule": pl.String,
-}
-VOTE_SCHEMA = {"roll_call_id": pl.String, "country_iso3": pl.String, "vote": pl.String}
+ROLL_CALL_SCHEMA = contracts.polars_schema("core_unga__roll_calls")  # declared in catalog/tables/
+VOTE_SCHEMA = contracts.polars_schema("core_unga__votes")  # declared in catalog/tables/
 
 
 def load(source_dir: Path) -> SourceResult:
@@ -127,12 +103,9 @@ def load(source_dir: Path) -> SourceResult:
 # --- reading -------------------------------------------------------------------------------
 
 
-def new_record(path: Path, publisher_key: str) -> InputRecord:
-    publisher, license_ = PUBLISHERS[publisher_key]
-    return InputRecord(
-        source="unga", file=f"{FOLDER}/{path.name}", sha256=file_sha256(path),
-        publisher=publisher, license=license_,
-    )
+def new_record(path: Path) -> InputRecord:
+    """Provenance record of one file; publisher and licence per file from catalog/sources/unga_bulk.yaml."""
+    return bulk_common.new_record("unga", FOLDER, path, catalog_name=CATALOG)
 
 
 def check_columns(frame_columns: list[str], key: str, path: Path) -> None:
@@ -177,7 +150,7 @@ def read_csv(path: Path, key: str) -> pl.DataFrame:
 def read_unvotes(folder: Path, records: dict[str, InputRecord]) -> tuple[pl.DataFrame, pl.DataFrame]:
     paths = {key: require_file(folder / name, "unga") for key, name in UNVOTES_FILES.items()}
     for path in paths.values():
-        records[path.name] = new_record(path, "unvotes")
+        records[path.name] = new_record(path)
     raw_votes = read_rda(paths["votes"], "votes")
     raw_calls = read_rda(paths["roll_calls"], "roll_calls")
     raw_issues = read_rda(paths["issues"], "issues")
@@ -269,8 +242,8 @@ def state_on_date(code: pl.Expr, date: pl.Expr) -> pl.Expr:
 def read_extract(folder: Path, records: dict[str, InputRecord]) -> tuple[pl.DataFrame, pl.DataFrame]:
     votes_path = require_file(folder / EXTRACT_VOTES_FILE, "unga")
     calls_path = require_file(folder / EXTRACT_RESOLUTIONS_FILE, "unga")
-    records[votes_path.name] = new_record(votes_path, "unxml")
-    records[calls_path.name] = new_record(calls_path, "unxml")
+    records[votes_path.name] = new_record(votes_path)
+    records[calls_path.name] = new_record(calls_path)
     raw_votes = read_parquet(votes_path, EXTRACT_VOTES_FILE)
     raw_calls = read_csv(calls_path, EXTRACT_RESOLUTIONS_FILE)
     votes = extract_votes(raw_votes, votes_path, records[votes_path.name])
@@ -352,7 +325,7 @@ def read_press(folder: Path, roll_calls: pl.DataFrame, records: dict[str, InputR
     path = folder / press.FILE
     if not path.is_file():
         return None
-    record = records[path.name] = new_record(path, "press")
+    record = records[path.name] = new_record(path)
     frame = press.mark_superseded(press.read(path), roll_calls.filter(pl.col("source") == "unxml"))
     record.rows_read = frame.height
     superseded = frame["superseded_by"].is_not_null().sum()
@@ -400,7 +373,7 @@ def add_absences(
 ) -> pl.DataFrame:
     """Add X rows for members coded absent (8) in the wide file, on unvotes roll calls."""
     path = require_file(folder / WIDE_FILE, "unga")
-    record = records.setdefault(path.name, new_record(path, "voeten_wide"))
+    record = records.setdefault(path.name, new_record(path))
     wide = read_parquet(path, WIDE_FILE)
     code_columns = [c for c in wide.columns if len(c) == 3 and c.isupper()]
     record.rows_read = wide.height

@@ -45,9 +45,6 @@ SCHEMA = {
     "tally_abstain": pl.Int32, "url": pl.String, "quote": pl.String, "notes": pl.String,
     "superseded_by": pl.String,
 }
-PUBLISHER = ("press pages cited per row (UN News, Kun.uz, Asia-Plus, Interfax-Ukraine, RBC-Ukraine, Kyiv Independent, "
-             "Ukrinform, centralasia.media, 24.kg, Wikipedia); compiled in ../shared/data/unga_votes")
-LICENSE = "quotations (<= 30 words) with their source; partial record, not official"
 
 
 def read(path: Path) -> pl.DataFrame:

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor.sources import bulk_common as bc
 from autonomy_monitor.pipeline.warehouse import SourceResult
 
 SOURCE = "wdi"
 FOLDER = "wdi"
 FILE = "wdi_indicators_long.parquet"
-PUBLISHER = "The World Bank, World Development Indicators (via the datasets/world-development-indicators mirror)"
-LICENSE = "CC BY 4.0"
 CORE_TABLE = "core_wdi__yearly_indicators"
 
 INDICATORS = {
@@ -49,14 +49,14 @@ AGGREGATE_CODES = ["AFE", "AFW", "ARB", "CEB", "CSS", "EAP", "EAR", "EAS", "ECA"
 EXCLUDED = {code: "World Bank aggregate (world, region, income or lending group)" for code in AGGREGATE_CODES}
 EXCLUDED["CHI"] = "Channel Islands: a territory group outside the country dimension"
 
-CORE_SCHEMA = {"country_iso3": pl.String, "year": pl.Int32, "indicator_code": pl.String, "value": pl.Float64}
+CORE_SCHEMA = contracts.polars_schema("core_wdi__yearly_indicators")  # declared in catalog/tables/
 REQUIRED = ("country_code", "country_name", "indicator_code", "year", "value")
 
 
 def load(source_dir: Path) -> SourceResult:
     """Read the WDI long file into ``core_wdi__yearly_indicators``."""
     path = source_dir / FOLDER / FILE
-    frame, record = bc.open_input(path, SOURCE, FOLDER, PUBLISHER, LICENSE, REQUIRED, columns=REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, REQUIRED, columns=REQUIRED)
     core = parse(frame, path, record)
     record.rows_kept = core.height
     return SourceResult(tables={CORE_TABLE: core}, inputs=[record])
