@@ -11,7 +11,7 @@ from autonomy_monitor import catalog
 
 SOURCES = ("aiddata", "energy", "governance", "japan_residents", "wdi", "undesa", "knomad", "oecd")
 INDICATOR_FIELDS = {"name", "dimension", "definition", "formula", "unit", "sources", "reference"}
-OPTIONAL_FIELDS = {"unit_by_method"}
+OPTIONAL_FIELDS = {"unit_by_method", "function"}
 
 
 @pytest.mark.parametrize("name", SOURCES)

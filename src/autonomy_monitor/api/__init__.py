@@ -70,6 +70,8 @@ EXPORTS: dict[str, str] = {  # public name -> "module:attribute"
     "live_sources": "autonomy_monitor.sources:live_sources",
     "snapshot_store_status": "autonomy_monitor.api.warehouse_status:snapshot_store_status",
     "lineage": "autonomy_monitor.api.warehouse_status:lineage",
+    "trace": "autonomy_monitor.api.trace:trace",
+    "Trace": "autonomy_monitor.api.trace:Trace",
     "provenance": "autonomy_monitor.api.warehouse_status:provenance",
     "source_names": "autonomy_monitor.api.warehouse_status:source_names",
     "tally_mismatches": "autonomy_monitor.api.warehouse_status:tally_mismatches",

@@ -103,6 +103,10 @@ class IndicatorEntry(BaseModel):
     unit: str
     sources: list[str]
     reference: str
+    function: str | None = Field(
+        default=None,
+        description="dotted path of the indicator function that computes it (shown by `autonomy trace`)",
+    )
     unit_by_method: dict[str, str] = Field(
         default_factory=dict,
         description="a different unit for rows made by these methods (e.g. a constant-price fallback)",

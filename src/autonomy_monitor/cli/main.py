@@ -223,6 +223,10 @@ def snapshot(
     console().print(f"Snapshot written ({total / 1e6:.2f} MB in all).")
 
 
+from autonomy_monitor.cli import trace as trace_cli  # noqa: E402 - registered after app exists
+
+app.command("trace")(trace_cli.trace_command)
+
 from autonomy_monitor.cli import fetch as fetch_cli  # noqa: E402 - registered after app exists
 
 app.command("fetch")(fetch_cli.fetch_command)

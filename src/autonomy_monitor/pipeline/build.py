@@ -160,11 +160,11 @@ def run_sources(source_dir: Path, steps: Sequence[SourceStep], progress: Progres
     for step in steps:
         progress(f"reading {step.name}")
         result = step.load(source_dir)
-        files = [record.file for record in result.inputs]
         for name, frame in {**result.tables, **result.checks}.items():
-            contracts.validate(name, frame, origin=files)
+            inputs = result.inputs_of(name)
+            contracts.validate(name, frame, origin=[record.file for record in inputs])
             state.lineage[name] = warehouse.TableLineage.of_records(
-                frame.height, f"source {step.name}", step.function_name, result.inputs)
+                frame.height, f"source {step.name}", step.function_name, inputs)
         state.tables.update(result.tables)
         state.checks.update(result.checks)
         state.records.extend(result.inputs)

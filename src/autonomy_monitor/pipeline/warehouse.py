@@ -94,11 +94,19 @@ class SourceResult:
     """What a source module hands to the build: core tables plus provenance of its inputs.
 
     ``checks`` holds quality tables (e.g. tally mismatches) written as ``qa_*`` tables.
+    ``origins`` optionally names, per table, the input files it was read from (``file`` of
+    the records); tables without an entry are attributed to every input of the source.
     """
 
     tables: dict[str, pl.DataFrame]
     inputs: list[InputRecord]
     checks: dict[str, pl.DataFrame] = field(default_factory=dict)
+    origins: dict[str, list[str]] = field(default_factory=dict)
+
+    def inputs_of(self, table: str) -> list[InputRecord]:
+        """The input records behind ``table`` (all inputs unless ``origins`` says otherwise)."""
+        files = self.origins.get(table)
+        return [r for r in self.inputs if files is None or r.file in files]
 
     def input_hashes(self) -> list[str]:
         return sorted({record.sha256 for record in self.inputs})

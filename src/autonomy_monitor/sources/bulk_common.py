@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from autonomy_monitor import countries
-from autonomy_monitor.catalog import load_source
+from autonomy_monitor.catalog import contracts, load_source
 from autonomy_monitor.errors import BadInput  # re-exported for readers
 from autonomy_monitor.pipeline.warehouse import InputRecord, file_sha256, require_file
 
@@ -234,10 +234,16 @@ def to_float(frame: pl.DataFrame, column: str, path: Path, source: str, *, nonne
     return frame.with_columns(cast.alias(column))
 
 
-def drop_duplicates(frame: pl.DataFrame, record: InputRecord) -> pl.DataFrame:
-    """Remove exact duplicate rows, counting them as rejects of ``record``."""
+def drop_duplicates(frame: pl.DataFrame, record: InputRecord, *, table: str | None = None) -> pl.DataFrame:
+    """Remove exact duplicate rows, counting them as rejects of ``record``.
+
+    With ``table``, the rows left are then checked against that table's contract with this one
+    file as origin, so a key repeated with a different value is reported against its file.
+    """
     unique = frame.unique(maintain_order=True)
     record.reject("exact duplicate row", frame.height - unique.height)
+    if table is not None:
+        contracts.validate(table, unique, origin=record.file)
     return unique
 
 

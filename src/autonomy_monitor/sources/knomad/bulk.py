@@ -46,8 +46,11 @@ MATRIX_FILES = {
     "wb_bilateral_remittances_2017.csv": "WB bilateral remittance estimates 2017 (Apr 2018)",
     "knomad_bilateral_remittances_2021.csv": "KNOMAD/WB bilateral remittance matrix 2021 (Dec 2022)",
 }
-BILATERAL_SCHEMA = contracts.polars_schema("core_knomad__bilateral_remittances")  # declared in catalog/tables/
-INFLOW_SCHEMA = contracts.polars_schema("core_knomad__remittance_inflows")  # declared in catalog/tables/
+BILATERAL_TABLE = "core_knomad__bilateral_remittances"
+INFLOW_TABLE = "core_knomad__remittance_inflows"
+STOCK_TABLE = "core_knomad__bilateral_migrant_stock"
+BILATERAL_SCHEMA = contracts.polars_schema(BILATERAL_TABLE)  # declared in catalog/tables/
+INFLOW_SCHEMA = contracts.polars_schema(INFLOW_TABLE)  # declared in catalog/tables/
 STOCK_FILE = "wb_bilateral_migrant_stocks_2017.csv"
 INFLOW_FILE = "knomad_remittance_inflows_2000_2023.csv"
 MATRIX_REQUIRED = ("year", "sending_name", "sending_iso3", "receiving_name", "receiving_iso3", "remittances_usd_millions")
@@ -72,11 +75,16 @@ def load(source_dir: Path) -> SourceResult:
     bilateral = pl.concat(matrices).sort("receiver_iso3", "sender_iso3", "year")
     return SourceResult(
         tables={
-            "core_knomad__bilateral_remittances": bilateral,
-            "core_knomad__remittance_inflows": read_inflows(folder / INFLOW_FILE, records),
-            "core_knomad__bilateral_migrant_stock": read_stocks(folder / STOCK_FILE, records),
+            BILATERAL_TABLE: bilateral,
+            INFLOW_TABLE: read_inflows(folder / INFLOW_FILE, records),
+            STOCK_TABLE: read_stocks(folder / STOCK_FILE, records),
         },
         inputs=records,
+        origins={
+            BILATERAL_TABLE: [f"{FOLDER}/{name}" for name in MATRIX_FILES],
+            INFLOW_TABLE: [f"{FOLDER}/{INFLOW_FILE}"],
+            STOCK_TABLE: [f"{FOLDER}/{STOCK_FILE}"],
+        },
     )
 
 
@@ -111,7 +119,7 @@ def matrix_core(frame: pl.DataFrame, path: Path, label: str, record: InputRecord
         pl.lit(label).alias("matrix"),
     ).filter(pl.col("remittances_usd").is_not_null())
     record.reject("missing amount", frame.height - core.height)
-    core = bc.drop_duplicates(core, record).cast(BILATERAL_SCHEMA)  # type: ignore[arg-type]
+    core = bc.drop_duplicates(core.cast(BILATERAL_SCHEMA), record, table=BILATERAL_TABLE)  # type: ignore[arg-type]
     record.rows_kept = core.height
     return core
 

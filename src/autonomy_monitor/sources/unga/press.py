@@ -28,6 +28,8 @@ from pathlib import Path
 
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor import countries
 from autonomy_monitor.errors import BadInput
 from autonomy_monitor.sources.unga.identity import normalise_symbol
@@ -38,13 +40,7 @@ REQUIRED = {"row_id", "symbol", "date", "title", "country_iso3", "vote", "tally_
             "tally_abstain", "url", "quote", "notes"}
 SPECIAL_ROWS = {"TALLY": "tally", "TITLE": "title"}
 VOTES = ("Y", "N", "A", "X")
-SCHEMA = {
-    "record_id": pl.String, "row_id": pl.String, "resolution_symbol": pl.String, "source_key": pl.String,
-    "unconfirmed_symbol": pl.String, "date": pl.Date, "title": pl.String, "row_kind": pl.String,
-    "country_iso3": pl.String, "vote": pl.String, "tally_yes": pl.Int32, "tally_no": pl.Int32,
-    "tally_abstain": pl.Int32, "url": pl.String, "quote": pl.String, "notes": pl.String,
-    "superseded_by": pl.String,
-}
+SCHEMA = contracts.polars_schema("core_unga__press_reported_votes")  # declared in catalog/tables/
 
 
 def read(path: Path) -> pl.DataFrame:
