@@ -42,6 +42,7 @@ class SnapshotTable:
 
 
 FLAGSHIP = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
+REMITTANCE_SNAPSHOT_SHARE = 0.005  # remittance senders kept in the bundled dependence table
 
 
 def powers_list() -> str:
@@ -74,6 +75,12 @@ SNAPSHOT_TABLES: tuple[SnapshotTable, ...] = (
         "SELECT * FROM out_dependence__yearly WHERE year >= 2000 AND ("
         f"country_iso3 IN ({flagship_list()}) OR ((partner_iso3 IS NULL OR partner_iso3 IN ({partners_list()})) "
         "AND (dimension <> 'trade' OR method = 'chosen'))) "
+        # remittances: senders that reach 0.5 % of a receiver's remittances in some year (the
+        # estimator gives every destination of a migrant a small model share; the full warehouse
+        # keeps them all, the composite index reads out_autonomy__components)
+        "AND (dimension <> 'remittances' OR partner_iso3 IS NULL OR (country_iso3, partner_iso3) IN ("
+        f"SELECT (country_iso3, partner_iso3) FROM out_dependence__yearly WHERE measure = 'remittance_share' "
+        f"GROUP BY country_iso3, partner_iso3 HAVING max(value) >= {REMITTANCE_SNAPSHOT_SHARE})) "
         "ORDER BY dimension, country_iso3, partner_iso3, year, measure, method",
         required=False,
     ),
