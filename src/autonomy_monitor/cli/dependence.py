@@ -63,6 +63,8 @@ def dependence_command(
 
 def remittance_view(part: pl.DataFrame) -> pl.DataFrame:
     """One row per sender and year: share with its 90 % interval, US$ bn, % of GDP, method."""
+    import polars as pl
+
     wide = api.dependence_wide_view(part.filter(pl.col("partner_iso3").is_not_null()))
     def col(name: str) -> pl.Expr:
         return pl.col(name) if name in wide.columns else pl.lit(None, dtype=pl.Float64)
@@ -78,6 +80,8 @@ def remittance_view(part: pl.DataFrame) -> pl.DataFrame:
 
 def show_remittance_totals(country: str, *, year: int | None, start: int | None, end: int | None) -> None:
     """How big is it? Remittances received per year (US$ and % of GDP) with their source."""
+    import polars as pl
+
     if not api.has_remittance_totals():
         console().print("Remittances received (totals): not in this warehouse or bundled snapshot (table "
                         "out_remittances__totals); run `autonomy build --source-dir DIR` to add them.")
