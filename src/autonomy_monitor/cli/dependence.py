@@ -150,8 +150,9 @@ REMITTANCE_METHOD_LABELS = {
 def short_source(row: dict) -> str:
     """A one-line source label for the profile (the full text is in --format csv/json)."""
     if row["dimension"] == "remittances":
-        total = "WDI" if "total: WDI" in row["source"] else ("KNOMAD" if "total: KNOMAD" in row["source"] else "central bank")
-        return f"{total} total; shares: {REMITTANCE_METHOD_LABELS.get(row['method'], row['method'])}"
+        labels = (("total: WDI", "WDI total"), ("total: KNOMAD", "KNOMAD total"), ("total: none", "share only (no total yet)"))
+        total = next((label for key, label in labels if key in row["source"]), "central-bank total")
+        return f"{total}; shares: {REMITTANCE_METHOD_LABELS.get(row['method'], row['method'])}"
     return SHORT_SOURCES.get(row["dimension"], row["source"])
 
 
