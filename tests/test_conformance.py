@@ -1,9 +1,9 @@
 """Conformance: each relational indicator gives the same frame on Polars, DuckDB and Spark.
 
 One test body per indicator, parametrised over the engines; frames are compared exactly after
-sorting and rounding floats to 9 decimals. The reference is independent of the narwhals code:
-the Polars indicator functions (``indicators/trade.py``, ``shares.py``, ``remittances.py``)
-or, for the product-level indicators, a plain-Python computation.
+sorting and rounding floats to 9 decimals. The reference is independent of the narwhals code
+(the only implementation, ``indicators/relational.py``): plain-Python computations in this
+file, or the remittance allocation of ``indicators/remittances.py``.
 
 Spark runs in local mode with one session for the whole run (local[1], UI off, two shuffle
 partitions); its tests skip with the reason when pyspark or Java is missing. Run them with
@@ -102,31 +102,86 @@ def views_frame() -> pl.DataFrame:
 SHARE_GROUP = ["country_iso3", "year", "flow", "method"]
 
 
+def python_shares(views: pl.DataFrame, denominator: str | None = None) -> pl.DataFrame:
+    """Plain-Python partner shares: value / (the group's sum, or max(reported total, sum)),
+    rows with a null or negative value or a non-positive denominator left out."""
+    rows = views.to_dicts()
+    sums: dict[tuple, float] = defaultdict(float)
+    for row in rows:
+        if row["value_usd"] is not None and row["value_usd"] >= 0:
+            sums[tuple(row[k] for k in SHARE_GROUP)] += row["value_usd"]
+    out = []
+    for row in rows:
+        if row["value_usd"] is None or row["value_usd"] < 0:
+            continue
+        total = sums[tuple(row[k] for k in SHARE_GROUP)]
+        if denominator is not None and row[denominator] is not None:
+            total = max(total, row[denominator])
+        if total > 0:
+            out.append({**row, "share": row["value_usd"] / total})
+    return pl.DataFrame(out, schema={**views.schema, "share": pl.Float64})
+
+
+def python_hhi(shares: pl.DataFrame) -> pl.DataFrame:
+    """Plain-Python HHI: Σ share² and the number of partners with a positive share."""
+    index: dict[tuple, list[float]] = defaultdict(list)
+    for row in shares.to_dicts():
+        if row["share"] > 0:
+            index[tuple(row[k] for k in SHARE_GROUP)].append(row["share"])
+    return pl.DataFrame(
+        [{**dict(zip(SHARE_GROUP, key)), "hhi": sum(x * x for x in values), "n_partners": len(values)} for key, values in index.items()],
+        schema_overrides={"year": pl.Int32},
+    )
+
+
 def test_partner_shares(engine: Engine) -> None:
     views = views_frame()
     actual = engine.collect(relational.partner_shares(engine.lazy(views), SHARE_GROUP, "value_usd"))
-    assert_same(actual, trade.partner_shares(views))
+    assert_same(actual, python_shares(views))
+
+
+def test_partner_shares_of_a_reported_total(engine: Engine) -> None:
+    """Where a reported total exists, shares divide by max(total, Σ): below Σ it is ignored."""
+    views = views_frame().with_columns(
+        pl.when(pl.col("country_iso3") == "AAA").then(pl.lit(100.0))
+        .when(pl.col("country_iso3") == "DDD").then(pl.lit(0.5)).otherwise(None).alias("reported_usd"))
+    actual = engine.collect(relational.partner_shares(engine.lazy(views), SHARE_GROUP, "value_usd", denominator="reported_usd"))
+    expected = python_shares(views, "reported_usd")
+    assert_same(actual, expected)
+    assert expected.filter(pl.col("country_iso3") == "DDD")["share"].to_list() == [1.0] * 12
 
 
 def test_hhi(engine: Engine) -> None:
-    shares = trade.partner_shares(views_frame())
+    shares = python_shares(views_frame())
     actual = engine.collect(relational.hhi(engine.lazy(shares), SHARE_GROUP))
-    assert_same(actual, trade.hhi(shares))
+    assert_same(actual, python_hhi(shares))
 
 
 def test_group_labels(engine: Engine) -> None:
-    shares = trade.partner_shares(views_frame()).filter(pl.col("share") > 0)
+    shares = python_shares(views_frame()).filter(pl.col("share") > 0)
     actual = engine.collect(relational.group_labels(engine.lazy(shares), SHARE_GROUP, trade.MARKS))
-    expected = shares.group_by(SHARE_GROUP).agg(*trade.group_labels())
-    assert_same(actual, expected)
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in shares.to_dicts():
+        groups[tuple(row[k] for k in SHARE_GROUP)].append(row)
+    expected = []
+    for key, rows in groups.items():
+        lo, hi = min(r["source"] for r in rows), max(r["source"] for r in rows)
+        expected.append({**dict(zip(SHARE_GROUP, key)), "source": lo if lo == hi else f"{lo} | {hi}",
+                         **{m: any(r[m] for r in rows) for m in trade.MARKS}})
+    assert_same(actual, pl.DataFrame(expected, schema_overrides={"year": pl.Int32}), [*SHARE_GROUP, "source", *trade.MARKS])
 
 
 def test_exposure(engine: Engine) -> None:
     views = views_frame()
     gdp = pl.DataFrame({"country_iso3": ["AAA", "BBB", "CCC"], "year": [2019, 2020, 2020], "gdp_usd": [100.0, 50.0, 0.0]})
     actual = engine.collect(relational.exposure(engine.lazy(views), engine.lazy(gdp)))
-    expected = trade.exposure(views, gdp)
-    assert_same(actual, expected)
+    gdp_of = {(c, y): g for c, y, g in gdp.iter_rows()}
+    expected = [
+        {**row, "exposure_share": None if row["value_usd"] is None else row["value_usd"] / gdp_of[(row["country_iso3"], row["year"])]}
+        for row in views.to_dicts()
+        if row["method"] == "chosen" and row["flow"] == "total" and gdp_of.get((row["country_iso3"], row["year"]), 0) > 0
+    ]
+    assert_same(actual, pl.DataFrame(expected, schema={**views.schema, "exposure_share": pl.Float64}))
 
 
 def test_allocation_shares(engine: Engine) -> None:
@@ -160,9 +215,10 @@ def test_dependence_union(engine: Engine) -> None:
     b = a.with_columns(pl.lit("remittances").alias("dimension"), pl.col("value") * 3)
     tables = {"out_dependence__trade": a, "out_dependence__remittances": b}
     actual = dependence_step.compute_with(engine)(tables)["out_dependence__yearly"]
-    expected = dependence_step.compute(tables)["out_dependence__yearly"]
-    assert actual.schema == expected.schema
-    assert_same(actual, expected)
+    assert actual.schema == pl.Schema(OUTPUT_SCHEMA)
+    key = [(r["country_iso3"], r["dimension"], r["year"], r["measure"], r["partner_iso3"] or "~") for r in actual.to_dicts()]
+    assert key == sorted(key)  # sorted by country, dimension, year, measure, partner (nulls last)
+    assert_same(actual, pl.concat([a, b]))
 
 
 # ---------------------------------------------------------------- product level
@@ -344,16 +400,11 @@ def test_trade_dependence_tables_equal_default_engine(engine: Engine, sample_tab
 
 @pytest.mark.shared_data
 def test_build_derived_steps_on_engine_equal_default(engine: Engine, sample_tables: dict[str, pl.DataFrame]) -> None:
-    """The build's wiring (`build.run_derived(..., engine)` as used by `autonomy build --engine`)
+    """The build's wiring (`build.derive_in_memory(..., engine)`, as `autonomy build --engine`)
     gives the same dependence tables, the union out_dependence__yearly included."""
     from autonomy_monitor.pipeline import build
 
-    def run(engine: Engine | None) -> dict[str, pl.DataFrame]:
-        state = build.BuildState(dict(sample_tables), {}, [], {name: (f.height, []) for name, f in sample_tables.items()})
-        build.run_derived(state, lambda _m: None, engine)
-        return state.tables
-
-    default, other = run(None), run(engine)
+    default, other = build.derive_in_memory(sample_tables), build.derive_in_memory(sample_tables, engine)
     for name in ("out_dependence__trade", "out_dependence__yearly"):
         assert other[name].schema == default[name].schema
         assert_same(other[name], default[name])

@@ -84,10 +84,13 @@ def test_sources_md_checks_recent(outputs: dict[str, pl.DataFrame], loaded: dict
 
 
 def test_shares_sum_to_one_and_hhi_in_range(outputs: dict[str, pl.DataFrame]) -> None:
+    """Shares of the partner sum add up to 1; shares of a reported total to at most 1."""
     out = outputs[trade_step.OUT_TABLE]
     shares = out.filter(pl.col("measure").str.ends_with("_share") & (pl.col("measure") != "exposure_share"))
-    sums = shares.group_by("country_iso3", "year", "measure", "method").agg(pl.col("value").sum())
-    assert (sums["value"] - 1).abs().max() < 1e-6
+    of_total = pl.col("flag").str.contains(trade_step.REPORTED_TOTAL).fill_null(False)
+    sums = shares.group_by("country_iso3", "year", "measure", "method").agg(pl.col("value").sum(), of_total.any().alias("of_total"))
+    assert (sums.filter(~pl.col("of_total"))["value"] - 1).abs().max() < 1e-6
+    assert sums.filter(pl.col("of_total"))["value"].is_between(0, 1 + 1e-9).all()
     hhi = out.filter(pl.col("measure").str.ends_with("_hhi"))
     assert hhi["value"].is_between(0, 1 + 1e-9).all() and hhi["partner_iso3"].null_count() == hhi.height
 
@@ -105,3 +108,17 @@ def test_turkmenistan_without_any_own_figures_gets_mirror_shares(outputs: dict[s
     assert set(early["method"]) == {"mirror", "chosen"}  # TKM reported nothing for 1992–1994
     chosen = early.filter(pl.col("method") == "chosen")
     assert (chosen["flag"] == "mirror_used").all() and abs(chosen["value"].sum() - 1) < 1e-9
+
+
+def test_uzbekistan_shares_are_of_its_reported_total(outputs: dict[str, pl.DataFrame]) -> None:
+    """Issue 11 item 6: stat.uz reports China 21.9 % and Russia 15.8 % of US$ 62.6 bn (2023);
+    the partner rows leave out gold, so shares of the partner sum would be 26.6 % / 19.5 %."""
+    out = outputs[trade_step.OUT_TABLE].filter(
+        (pl.col("country_iso3") == "UZB") & (pl.col("year") == 2023) & (pl.col("method") == "chosen"))
+    share = {p: v for p, v, m in out.select("partner_iso3", "value", "measure").iter_rows() if m == "total_share"}
+    assert share["CHN"] == pytest.approx(0.219, abs=0.005)
+    assert share["RUS"] == pytest.approx(0.158, abs=0.005)
+    flags = out.filter((pl.col("measure") == "total_share") & pl.col("partner_iso3").is_in(["CHN", "RUS"]))["flag"]
+    assert flags.str.contains(trade_step.REPORTED_TOTAL).all()
+    denominator = out.filter(pl.col("measure") == "total_denominator_usd").row(0, named=True)
+    assert denominator["value"] / 1e9 == pytest.approx(63.5, abs=0.1) and "UZ Stat" in denominator["source"]

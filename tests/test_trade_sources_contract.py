@@ -230,3 +230,15 @@ def test_recent_unknown_publisher(tmp_path: Path) -> None:
     bad = NATIONAL + "KGZ,Somebody,China,CHN,False,imports,2023,1.0,f.xlsx,s\n"
     with pytest.raises(BadInput, match="unknown publisher 'Somebody'"):
         recent.load(write_recent(tmp_path, **{recent.NATIONAL_FILE: bad}))
+
+
+def test_recent_reported_totals_per_publisher(tmp_path: Path) -> None:
+    """KG NSC states its total in a 'Total' row; UZ Stat has none: its partner rows plus the
+    remainder row 'Other countries' are its total; exact duplicate rows count once."""
+    national = NATIONAL + "UZB,UZ Stat,Other countries,,True,imports,2022,5.0,f.csv,s\nUZB,UZ Stat,CIS,,True,imports,2022,7.0,f.csv,s\n"
+    totals = recent.load(write_recent(tmp_path, **{recent.NATIONAL_FILE: national})).tables[recent.TOTALS_TABLE]
+    assert totals.schema == pl.Schema(recent.TOTALS_SCHEMA)
+    rows = {(r, f): (v, b) for r, f, v, b in totals.select("reporter_iso3", "flow", "value_usd", "basis").iter_rows()}
+    assert rows[("KGZ", "export")] == (pytest.approx(2.0e9), "total row 'Total'")
+    assert rows[("UZB", "import")] == (pytest.approx(15.0e3), "partner rows + remainder row 'Other countries'")
+    assert ("KGZ", "import") not in rows and ("KAZ", "export") not in rows  # no total row in the file

@@ -192,3 +192,40 @@ def test_total_treats_a_missing_flow_as_zero_only_when_the_flow_is_reported() ->
     assert dict(totals.filter(pl.col("country_iso3") == "KGZ").select("partner_iso3", "value_usd").iter_rows()) == {
         "CHN": 740.0, "GBR": 990.0}
     assert totals.filter(pl.col("country_iso3") == "TJK").is_empty()
+
+
+def test_shares_after_dots_are_of_the_reported_total() -> None:
+    """A national publisher whose partner rows miss part of its trade: shares divide by the
+    total it reports (flagged, the total stored as a row); without the totals table, by the
+    partner sum."""
+    imf = imf_table([("KGZ", "RUS", 2020, "export", 10.0e6), ("KGZ", "CHN", 2020, "export", 10.0e6)])
+    recent = recent_table([("KGZ", "RUS", 2021, "export", 30.0e6, "KG NSC"), ("KGZ", "CHN", 2021, "export", 10.0e6, "KG NSC")])
+    totals = pl.DataFrame({"reporter_iso3": ["KGZ"], "year": [2021], "flow": ["export"], "value_usd": [100.0e6],
+                           "source": ["KG NSC"], "basis": ["total row 'Total'"]}).with_columns(pl.col("year").cast(pl.Int32))
+    tables = {trade_step.IMF_TABLE: imf, trade_step.RECENT_TABLE: recent}
+    out = trade_step.compute({**tables, trade_step.TOTALS_TABLE: totals})[trade_step.OUT_TABLE]
+    rows = out.filter((pl.col("year") == 2021) & (pl.col("method") == "reporter"))
+    share = {p: (v, f) for p, v, f, m in rows.select("partner_iso3", "value", "flag", "measure").iter_rows() if m == "export_share"}
+    assert share["RUS"][0] == pytest.approx(0.3) and share["CHN"][0] == pytest.approx(0.1)
+    assert trade_step.REPORTED_TOTAL in share["RUS"][1]
+    denominator = rows.filter(pl.col("measure") == "export_denominator_usd")
+    assert denominator["value"].to_list() == [100.0e6] and denominator["source"][0] == "KG NSC total (total row 'Total')"
+    hhi = rows.filter(pl.col("measure") == "export_hhi")["value"][0]
+    assert hhi == pytest.approx(0.3**2 + 0.1**2)
+    dots_year = out.filter((pl.col("year") == 2020) & (pl.col("measure") == "export_share") & (pl.col("method") == "reporter"))
+    assert dots_year["value"].sum() == pytest.approx(1.0) and dots_year["flag"].is_null().all()
+    plain = trade_step.compute(tables)[trade_step.OUT_TABLE].filter(
+        (pl.col("year") == 2021) & (pl.col("method") == "reporter") & (pl.col("measure") == "export_share"))
+    assert plain["value"].sum() == pytest.approx(1.0)
+
+
+def test_a_reported_total_below_the_partner_sum_is_not_used() -> None:
+    """The denominator is never smaller than the partners it divides (shares stay <= 1)."""
+    imf = imf_table([("KGZ", "RUS", 2020, "export", 10.0e6)])
+    recent = recent_table([("KGZ", "RUS", 2021, "export", 30.0e6, "KG NSC"), ("KGZ", "CHN", 2021, "export", 10.0e6, "KG NSC")])
+    totals = pl.DataFrame({"reporter_iso3": ["KGZ"], "year": [2021], "flow": ["export"], "value_usd": [20.0e6],
+                           "source": ["KG NSC"], "basis": ["total row 'Total'"]}).with_columns(pl.col("year").cast(pl.Int32))
+    out = trade_step.compute({trade_step.IMF_TABLE: imf, trade_step.RECENT_TABLE: recent, trade_step.TOTALS_TABLE: totals})
+    rows = out[trade_step.OUT_TABLE].filter((pl.col("year") == 2021) & (pl.col("method") == "reporter"))
+    assert rows.filter(pl.col("measure") == "export_share")["value"].sum() == pytest.approx(1.0)
+    assert rows.filter(pl.col("measure") == "export_denominator_usd")["value"].to_list() == [40.0e6]

@@ -63,6 +63,7 @@ EXPORTS: dict[str, str] = {  # public name -> "module:attribute"
     # build, fetch, status
     "build": "autonomy_monitor.api.warehouse_status:build",
     "build_runs": "autonomy_monitor.api.warehouse_status:build_runs",
+    "build_steps": "autonomy_monitor.api.warehouse_status:build_steps",
     "describe_store": "autonomy_monitor.api.warehouse_status:describe_store",
     "source_releases": "autonomy_monitor.api.warehouse_status:source_releases",
     "store_kind": "autonomy_monitor.api.warehouse_status:store_kind",

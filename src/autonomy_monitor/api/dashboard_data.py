@@ -20,8 +20,6 @@ from autonomy_monitor.countries import country_table, group_members, known_codes
 from autonomy_monitor.errors import BadArgument, BadInput
 from autonomy_monitor.settings import Settings
 
-C5 = ("KAZ", "KGZ", "TJK", "TKM", "UZB")
-DEFAULT_POWERS = ("CHN", "RUS", "USA", "JPN")
 BROAD_COVERAGE = 100  # countries with trade shares for a year to be the overview's default
 DEPENDENCE_TABLE = "out_dependence__yearly"
 ALIGNMENT_TABLE = "out_alignment__yearly_vote_agreement_wide"
@@ -38,7 +36,7 @@ def countries() -> pl.DataFrame:
     table = country_table().filter(~pl.col("is_historical").cast(pl.Boolean) & pl.col("un_member_from").is_not_null())
     return (
         table.select("iso3", pl.col("m49").cast(pl.Int64), "name")
-        .with_columns(pl.col("iso3").is_in(list(C5)).alias("is_c5"))
+        .with_columns(pl.col("iso3").is_in(group_members("C5")).alias("is_c5"))
         .sort("is_c5", "name", descending=[True, False])
     )
 
@@ -56,7 +54,7 @@ def overview_year(settings: Settings | None = None) -> int | None:
                     GROUP BY year
                     HAVING count(DISTINCT country_iso3) >= ?
                        AND count(DISTINCT country_iso3) FILTER (country_iso3 IN (SELECT unnest(?))) = ?)""",
-            [BROAD_COVERAGE, list(C5), len(C5)],
+            [BROAD_COVERAGE, group_members("C5"), len(group_members("C5"))],
         )
         if frame["y"][0] is not None:
             return int(frame["y"][0])

@@ -15,7 +15,7 @@ import polars as pl
 
 from autonomy_monitor.api.arguments import DEPENDENCE, one_country, year_range
 from autonomy_monitor.api.reader import has_table, query
-from autonomy_monitor.countries import parse_country_list
+from autonomy_monitor.countries import group_members, parse_country_list
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
 from autonomy_monitor.settings import Settings
 
@@ -26,7 +26,6 @@ TOTALS_TABLE = "out_remittances__totals"
 TOTALS_SCHEMA = {"country_iso3": pl.String, "year": pl.Int32, "remittances_usd": pl.Float64,
                  "remittances_gdp_share": pl.Float64, "source": pl.String}
 ALIGNMENT_TABLE = "out_alignment__yearly_vote_agreement_wide"
-PROFILE_POWERS = ("CHN", "RUS", "USA", "JPN")
 MIN_VOTES = 10  # the profile shows the latest year with at least this many common roll calls
 
 # What the profile shows per dimension: (measure, method preference or None, how many partners)
@@ -197,14 +196,15 @@ def governance_context(code: str, settings: Settings) -> pl.DataFrame:
 
 
 def power_alignment(code: str, settings: Settings) -> pl.DataFrame:
-    """Latest yearly UN vote agreement with CHN, RUS, USA, JPN (if the alignment table exists).
+    """Latest yearly UN vote agreement with the powers of the country-group table (group
+    POWERS: CHN, RUS, USA, JPN), if the alignment table exists.
 
     The latest year with at least MIN_VOTES common roll calls is preferred over a
     partial current year.
     """
     if not has_table(settings, ALIGNMENT_TABLE):
         return pl.DataFrame()
-    powers = [p for p in PROFILE_POWERS if p != code]
+    powers = [p for p in group_members("POWERS") if p != code]
     frame = query(
         settings,
         f"""

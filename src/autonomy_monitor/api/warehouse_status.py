@@ -30,6 +30,7 @@ def build(
     engine: str | None = None,
     spark_master: str | None = None,
     baci_dir: Path | None = None,
+    fresh: bool = False,
 ) -> Path:
     """Build the warehouse from raw bulk files (default: ``settings.shared_data``).
 
@@ -38,6 +39,7 @@ def build(
 
     ``live``: first fetch the live sources into the snapshot store (skipped with
     ``offline``, which uses what is stored and says what is missing), then build from it.
+    A bulk build copies unchanged sources from the previous warehouse unless ``fresh``.
     """
     from autonomy_monitor.pipeline import build as build_pipeline
     from autonomy_monitor.pipeline import fetch
@@ -52,7 +54,7 @@ def build(
         fetch.fetch_sources(settings, sources, since, offline, progress=progress)
         return build_pipeline.build_warehouse(settings, None, sources=sources, progress=progress, live=True, **extra)
     return build_pipeline.build_warehouse(
-        settings, source_dir or settings.shared_data, sources=sources, progress=progress, **extra
+        settings, source_dir or settings.shared_data, sources=sources, progress=progress, fresh=fresh, **extra
     )
 
 
@@ -112,6 +114,21 @@ def lineage(settings: Settings | None = None) -> pl.DataFrame:
 def build_runs(settings: Settings | None = None) -> pl.DataFrame:
     settings = settings or Settings()
     return query(settings, "SELECT * FROM meta_build__runs")
+
+
+def build_steps(settings: Settings | None = None) -> pl.DataFrame:
+    """Per build step: seconds (of which writing), RSS at its end and its peak (GB), rows,
+    whether it was reused; empty for warehouses built before ``meta_build__steps`` existed."""
+    settings = settings or Settings()
+    if not has_table(settings, "meta_build__steps"):
+        return pl.DataFrame()
+    return query(
+        settings,
+        """SELECT position, kind, step, round(seconds, 1) AS seconds, round(write_seconds, 1) AS write_seconds,
+                  round(rss_end_mb / 1024, 2) AS rss_end_gb, round(peak_rss_mb / 1024, 2) AS peak_rss_gb,
+                  rows, reused
+           FROM meta_build__steps ORDER BY position""",
+    )
 
 
 def tally_mismatches(settings: Settings | None = None) -> pl.DataFrame:

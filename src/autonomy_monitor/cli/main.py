@@ -50,8 +50,13 @@ def build(
     engine: Annotated[str | None, typer.Option("--engine", help="duckdb (default, embedded) or spark (needs `uv sync --extra spark` and Java 17).")] = None,
     spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --engine spark: master URL, e.g. spark://host:7077 (default local[*]).")] = None,
     baci_dir: Annotated[Path | None, typer.Option("--baci-dir", help="Folder of CEPII BACI yearly CSVs (or UN Comtrade bulk CSV): adds product-level (HS6) dependence.")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Read every source again instead of reusing unchanged core tables of the previous warehouse.")] = False,
 ) -> None:
-    """Build the warehouse from raw files (or live sources); the previous warehouse stays until the new one is complete."""
+    """Build the warehouse from raw files (or live sources); the previous warehouse stays until the new one is complete.
+
+    Sources whose files and code are unchanged are copied from the previous warehouse; with
+    --sources the named ones are read again. Each step's time and memory are printed (and
+    shown again by `autonomy status`)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     settings = api.Settings()
@@ -60,8 +65,8 @@ def build(
         task = progress.add_task("starting build", total=None)
         path = api.build(
             source_dir, sources=chosen, settings=settings, live=live, offline=offline, since=since,
-            engine=engine, spark_master=spark_master, baci_dir=baci_dir,
-            progress=lambda m: progress.update(task, description=m),
+            engine=engine, spark_master=spark_master, baci_dir=baci_dir, fresh=fresh,
+            progress=lambda m: progress.update(task, description=m) if m.endswith("…") else progress.console.print(m),
         )
         progress.update(task, description="done")
     console().print(f"Warehouse written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB). `autonomy status` shows its provenance.")
@@ -88,6 +93,10 @@ def status(fmt: FormatOption = OutputFormat.table) -> None:
     console().print(rich_table(provenance.select("source", "publisher", "license").unique(maintain_order=True), title="Publishers and terms"))
     console().print(rich_table(lineage_summary(api.lineage(settings)), title="Tables (lineage)",
                                caption="`autonomy trace TABLE --where col=value,...` follows one row to its raw files."))
+    steps = api.build_steps(settings)
+    if steps.height:
+        console().print(rich_table(steps, title="Build steps (wall time, memory of the build process)",
+                                   caption="reused: copied from the previous warehouse (inputs and code unchanged)."))
     mismatches = api.tally_mismatches(settings)
     if mismatches.height:
         console().print(rich_table(mismatches, title="Roll calls whose stored votes differ from the official tally"))

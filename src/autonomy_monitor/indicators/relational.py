@@ -7,8 +7,10 @@ Definitions (DESIGN.md §6):
 
 * ``partner_shares``: ``share(c, p, t) = v(c, p, t) / Σ_p v(c, p, t)`` within each group
   ``by`` — unitless 0..1; rows with a null/negative value or a non-positive group total are
-  left out (the Polars functions in ``indicators/trade.py`` and ``indicators/shares.py``
-  define the same quantity).
+  left out. Where the source reports a total that its partner rows do not add up to
+  (``denominator``), ``share = v / max(total, Σ_p v)``: shares of the country's trade, not of
+  the listed partners. The only implementation of partner shares: every dimension calls it
+  (on Polars in the default build, on DuckDB or Spark with ``--engine``).
 * ``hhi``: ``Σ_p share²`` over partners with a positive share — index in [1/N, 1]
   (Herfindahl 1950; Hirschman 1945), with ``n_partners`` = N.
 * ``exposure``: ``(X + M of c with p) / GDP(c)`` — share of GDP (Keohane & Nye 1977).
@@ -52,13 +54,25 @@ MIN_YEARS_HELD = 2
 WINDOW_YEARS = 3
 
 
-def partner_shares(frame: Frame, by: Sequence[str], value: str = "value_usd", out: str = "share") -> Frame:
-    """Add ``out`` = value / Σ value within each group ``by``; rows with a null or negative
-    value, or whose group total is not positive, are left out."""
-    kept = frame.filter(nw.col(value) >= 0)
+def partner_shares(
+    frame: Frame, by: Sequence[str], value: str = "value_usd", out: str = "share", *,
+    denominator: str | None = None, used: str | None = None, keep_undefined: bool = False,
+) -> Frame:
+    """Add ``out`` = value / D within each group ``by``; rows with a null or negative value, or
+    whose D is not positive, are left out (``keep_undefined``: every row is kept, with a null
+    share where D is not positive).
+
+    D = Σ value over the group, or, where column ``denominator`` holds the total the source
+    reports (its partner list being incomplete: gold, unallocated trade), the larger of that
+    total and Σ value. ``used`` names a column to receive D."""
+    kept = frame if keep_undefined else frame.filter(nw.col(value) >= 0)
     total = nw.col(value).sum().over(*by)
+    if denominator is not None:
+        total = nw.when(nw.col(denominator).is_null()).then(total).otherwise(nw.max_horizontal(nw.col(denominator), total))
     with_share = kept.with_columns(nw.when(total > 0).then(nw.col(value) / total).otherwise(None).alias(out))
-    return with_share.filter(~nw.col(out).is_null())
+    if used is not None:
+        with_share = with_share.with_columns(total.alias(used))
+    return with_share if keep_undefined else with_share.filter(~nw.col(out).is_null())
 
 
 def hhi(shares: Frame, by: Sequence[str], share: str = "share", out: str = "hhi") -> Frame:

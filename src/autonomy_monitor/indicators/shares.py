@@ -1,10 +1,14 @@
-"""Partner shares and the Herfindahl–Hirschman concentration index, for any dimension.
+"""Partner shares and the Herfindahl–Hirschman concentration index on Polars frames, and the
+shared schema of the ``out_dependence__<dimension>`` tables.
 
-Pure functions over Polars frames (no IO).
+The indicators themselves are defined once, with narwhals, in
+:mod:`autonomy_monitor.indicators.relational`; the two functions here run them on a Polars
+frame for the dimension modules (aid, migration, energy, remittances):
 
 * ``share(c, p, t) = v(c, p, t) / Σ_p v(c, p, t)`` — unitless, in 0..1, summing to 1 over
   partners for each group (country, year, ...). Negative values (e.g. net ODA repayments)
-  must be clipped by the caller first; a group whose total is 0 gets null shares.
+  must be clipped by the caller first; every row is kept, a group whose total is 0 gets
+  null shares.
 * ``hhi(c, t) = Σ_p share(c, p, t)²`` — in [1/N, 1] for N partners with positive values:
   1 when one partner takes everything, 1/N when N partners take equal parts.
 
@@ -16,25 +20,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import narwhals as nw
 import polars as pl
 
 from autonomy_monitor import catalog
+from autonomy_monitor.indicators import relational
 
 
 def partner_shares(frame: pl.DataFrame, by: Sequence[str], value: str, out: str = "share") -> pl.DataFrame:
-    """Add column ``out`` = value / sum(value) within each group ``by``."""
-    total = pl.col(value).sum().over(list(by))
-    return frame.with_columns(pl.when(total > 0).then(pl.col(value) / total).otherwise(None).alias(out))
+    """Add column ``out`` = value / sum(value) within each group ``by`` (every row kept)."""
+    shares = relational.partner_shares(nw.from_native(frame), by, value, out, keep_undefined=True)
+    return nw.to_native(shares)
 
 
 def hhi(frame: pl.DataFrame, by: Sequence[str], share: str = "share", out: str = "hhi") -> pl.DataFrame:
     """One row per group ``by``: ``out`` = Σ share², and ``partners`` = N with a positive share."""
-    return (
-        frame.filter(pl.col(share).is_not_null())
-        .group_by(list(by))
-        .agg((pl.col(share) ** 2).sum().alias(out), (pl.col(share) > 0).sum().cast(pl.Int32).alias("partners"))
-        .sort(list(by))
-    )
+    index = nw.to_native(relational.hhi(nw.from_native(frame), by, share, out))
+    return index.rename({"n_partners": "partners"}).with_columns(pl.col("partners").cast(pl.Int32)).sort(list(by))
 
 
 OUTPUT_SCHEMA = {

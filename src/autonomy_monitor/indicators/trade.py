@@ -1,4 +1,8 @@
-"""Bilateral trade indicators: both views (reporter and mirror), partner shares, HHI, exposure.
+"""Bilateral trade indicators: both views (reporter and mirror), totals, asymmetry, mirror gaps.
+
+Partner shares, HHI and exposure are defined once in ``indicators/relational.py`` (narwhals;
+the trade step runs them on Polars by default, on DuckDB or Spark with ``--engine``); their
+definitions are repeated below for the reader.
 
 Pure functions over Polars frames (no IO). Frames use these columns:
 
@@ -216,13 +220,6 @@ def long_views(views: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts)
 
 
-def group_labels() -> list[pl.Expr]:
-    """Aggregations that merge sources (first | last when they differ) and marks (any)."""
-    lo, hi = pl.col("source").min(), pl.col("source").max()
-    source = pl.when(lo == hi).then(lo).otherwise(pl.concat_str(lo, pl.lit(" | "), hi)).alias("source")
-    return [source, *(pl.col(m).any() for m in MARKS)]
-
-
 def with_total_flow(views: pl.DataFrame) -> pl.DataFrame:
     """Add flow ``total`` = export + import per country, partner, year and method.
 
@@ -251,37 +248,6 @@ def with_total_flow(views: pl.DataFrame) -> pl.DataFrame:
         *((pl.col(m).fill_null(False) | pl.col(f"{m}_m").fill_null(False)).alias(m) for m in MARKS),
     )
     return pl.concat([views, total.select(views.columns)])
-
-
-def partner_shares(views: pl.DataFrame) -> pl.DataFrame:
-    """``share`` = value / Σ over partners, per country, year, flow and method (positive totals only)."""
-    total = pl.col("value_usd").sum().over("country_iso3", "year", "flow", "method")
-    return views.filter(pl.col("value_usd") >= 0).with_columns(
-        (pl.col("value_usd") / total).alias("share")
-    ).filter(pl.col("share").is_not_nan() & pl.col("share").is_not_null())
-
-
-def hhi(shares: pl.DataFrame) -> pl.DataFrame:
-    """Herfindahl–Hirschman index of partner concentration per country, year, flow and method.
-
-    Returns country_iso3, year, flow, method, hhi, n_partners (partners with a positive share).
-    """
-    positive = shares.filter(pl.col("share") > 0)
-    return positive.group_by("country_iso3", "year", "flow", "method").agg(
-        (pl.col("share") ** 2).sum().alias("hhi"), pl.len().alias("n_partners")
-    ).sort("country_iso3", "year", "flow", "method")
-
-
-def exposure(views: pl.DataFrame, gdp: pl.DataFrame) -> pl.DataFrame:
-    """``exposure_share`` = (X + M with p) / GDP(c), from chosen totals and GDP in current US$.
-
-    ``gdp``: country_iso3, year, gdp_usd. Countries or years without GDP are left out.
-    """
-    chosen = views.filter((pl.col("method") == "chosen") & (pl.col("flow") == "total"))
-    joined = chosen.join(gdp.with_columns(pl.col("year").cast(chosen.schema["year"])), on=["country_iso3", "year"], how="inner", maintain_order="left")
-    return joined.filter(pl.col("gdp_usd") > 0).with_columns(
-        (pl.col("value_usd") / pl.col("gdp_usd")).alias("exposure_share")
-    ).select("country_iso3", "partner_iso3", "year", "exposure_share", "source", *MARKS)
 
 
 def asymmetry(exposures: pl.DataFrame) -> pl.DataFrame:

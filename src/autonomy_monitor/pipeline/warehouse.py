@@ -14,6 +14,8 @@ produced it (and that step's function), the tables it was computed from, and the
 behind it — as lists (``input_files`` and, in the same order, ``input_sha256``), transitively
 for derived tables. ``meta_build__runs`` records when and from where the build ran.
 ``autonomy trace`` walks these records from an output row back to the raw files.
+``meta_build__steps`` records what each build step cost (time, memory) and whether it was
+reused from the previous warehouse.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +134,11 @@ def require_file(path: Path, source: str) -> Path:
     return path
 
 
+# DuckDB inside the build: bounded memory (it spills to ``<temp file>.tmp``, removed after
+# the build), so its buffers and the Polars frames of the running step fit in a few GB.
+BUILD_CONFIG = {"memory_limit": "1500MB"}
+
+
 def temporary_path(target: Path) -> Path:
     return target.with_name(f"{target.name}.building-{os.getpid()}")
 
@@ -138,9 +146,12 @@ def temporary_path(target: Path) -> Path:
 def remove_stale_builds(target: Path) -> None:
     """Delete temporary files left by killed builds (their process no longer runs)."""
     for stale in target.parent.glob(f"{target.name}.building-*"):
-        pid = stale.name.rsplit("-", 1)[-1].removesuffix(".wal")
+        pid = stale.name.rsplit("-", 1)[-1].removesuffix(".wal").removesuffix(".tmp")
         if pid.isdigit() and not _process_alive(int(pid)):
-            stale.unlink(missing_ok=True)
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
 
 
 def _process_alive(pid: int) -> bool:
@@ -166,7 +177,7 @@ def atomic_build(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     remove_stale_builds(target)
     temp = temporary_path(target)
     temp.unlink(missing_ok=True)
-    connection = duckdb.connect(str(temp))
+    connection = duckdb.connect(str(temp), config=BUILD_CONFIG)
     try:
         yield connection
         connection.execute("CHECKPOINT")
@@ -178,16 +189,31 @@ def atomic_build(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         temp.unlink(missing_ok=True)
         Path(f"{temp}.wal").unlink(missing_ok=True)
         raise
+    finally:
+        shutil.rmtree(f"{temp}.tmp", ignore_errors=True)
 
 
-def write_table(connection: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
-    """Create (or replace) table ``name`` from a Polars frame via Arrow."""
+def write_table(connection: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, *, temporary: bool = False) -> None:
+    """Create (or replace) table ``name`` from a Polars frame via Arrow.
+
+    ``temporary``: a staging table that lives only for this connection (DuckDB keeps it in
+    memory, spilling to its temp directory) and is never stored in the warehouse file; used
+    for tables that end up as views on a larger table (``out_dependence__<dimension>``).
+    """
     arrow = frame.to_arrow()
     connection.register("_incoming", arrow)
+    kind = "TEMP TABLE" if temporary else "TABLE"
     try:
-        connection.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
+        connection.execute(f'CREATE OR REPLACE {kind} "{name}" AS SELECT * FROM _incoming').fetchall()
     finally:
         connection.unregister("_incoming")
+
+
+def slice_view(connection: duckdb.DuckDBPyConnection, name: str, table: str, column: str, value: str) -> None:
+    """Replace (staging) table ``name`` by a view on ``table`` where ``column = value``."""
+    connection.execute(f'DROP TABLE IF EXISTS temp."{name}"').fetchall()
+    literal = value.replace("'", "''")
+    connection.execute(f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM "{table}" WHERE "{column}" = \'{literal}\'').fetchall()
 
 
 def provenance_frame(records: Sequence[InputRecord]) -> pl.DataFrame:
@@ -238,6 +264,31 @@ def build_run_frame(source_dir: str, version: str, engine: str) -> pl.DataFrame:
             "engine": [engine],
         }
     )
+
+
+STEP_SCHEMA = {
+    "position": pl.Int32,
+    "step": pl.String,
+    "kind": pl.String,
+    "seconds": pl.Float64,
+    "write_seconds": pl.Float64,
+    "rss_end_mb": pl.Float64,
+    "peak_rss_mb": pl.Float64,
+    "rows": pl.Int64,
+    "tables": pl.List(pl.String),
+    "reused": pl.Boolean,
+    "note": pl.String,
+    "input_key": pl.String,
+    "code_key": pl.String,
+}
+
+
+def steps_frame(rows: Sequence[Mapping[str, object]]) -> pl.DataFrame:
+    """Rows of ``meta_build__steps``: per build step its wall time (seconds, of which writing),
+    RSS at its end and peak RSS while it ran (MB), rows and tables written, whether the tables
+    were reused from the previous warehouse, and (sources) the input and code keys of
+    ``pipeline/reuse.py``."""
+    return pl.DataFrame([{name: row.get(name) for name in STEP_SCHEMA} for row in rows], schema=STEP_SCHEMA)
 
 
 def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:

@@ -2,7 +2,19 @@
 
 Inputs: ``core_imf__yearly_bilateral_trade`` (DOTS, reporters' own figures to 2020) and
 ``core_trade__recent_bilateral`` (national statistics, Eurostat, Russian customs and press
-figures); optional ``core_wdi__yearly_indicators`` (GDP, ``NY.GDP.MKTP.CD``) for exposure.
+figures); optional ``core_wdi__yearly_indicators`` (GDP, ``NY.GDP.MKTP.CD``) for exposure and
+``core_trade__recent_reported_totals`` (the national publishers' total exports and imports).
+
+Denominators: a share is of the country's trade, not of the partners listed. In DOTS years
+the partner breakdown is complete and the sum over partners is the total. After DOTS the
+national statistics leave trade out of their partner rows (Uzbekistan: non-monetary gold and
+other unallocated trade, 10 of 25 bn of exports in 2023; Kyrgyzstan 2021: 1.1 bn of gold), so
+the reporter and chosen shares of KAZ, KGZ and UZB divide by the total the publisher reports
+(or the partner sum where that is larger), flagged ``share_of_reported_total``; the total
+used is stored as ``<flow>_denominator_usd`` (country-level row, source = publisher and how
+its total is stated). Partner shares therefore sum to less than 1 there; the rest is trade
+the source does not allocate. HHI is Σ share² over the partners, the unallocated rest not
+counted as a partner.
 
 Which figures are used for which years: DOTS for every year it covers; the recent sources
 only for later years (2021–2023), one figure per cell, official sources before
@@ -32,13 +44,16 @@ import narwhals as nw
 import polars as pl
 
 from autonomy_monitor.compute import Engine
+from autonomy_monitor.compute.polars_engine import PolarsEngine
 from autonomy_monitor.indicators import relational, trade
 from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA, with_catalog_units
 
 IMF_TABLE = "core_imf__yearly_bilateral_trade"
 RECENT_TABLE = "core_trade__recent_bilateral"
 WDI_TABLE = "core_wdi__yearly_indicators"
+TOTALS_TABLE = "core_trade__recent_reported_totals"
 NEEDS = (IMF_TABLE, RECENT_TABLE)
+OPTIONAL = (WDI_TABLE, TOTALS_TABLE)
 BOTH_TABLE = "core_trade__yearly_bilateral_both_views"
 OUT_TABLE = "out_dependence__trade"
 GAPS_TABLE = "out_trade__mirror_gaps"
@@ -61,72 +76,109 @@ def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 
 def compute_with(engine: Engine | None) -> Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]:
-    """``compute`` whose partner shares, HHI and exposure run on ``engine`` (DuckDB, Spark,
-    Polars) through the narwhals functions of ``indicators/relational.py``; ``None`` keeps
-    the in-memory Polars path. Same tables either way (``tests/test_conformance.py``); rows
-    of the engine's parts are sorted by key since engines do not keep row order."""
+    """``compute`` whose partner shares, HHI and exposure run on ``engine`` (DuckDB, Spark)
+    through the narwhals functions of ``indicators/relational.py``; ``None`` runs the same
+    functions on Polars (the default build). Same tables either way
+    (``tests/test_conformance.py``); rows of the engine parts come in the engine's order."""
     return lambda tables: compute_on(tables, engine)
 
 
-def compute_on(tables: Mapping[str, pl.DataFrame], engine: Engine | None) -> dict[str, pl.DataFrame]:
-    if engine is not None:
-        return engine_compute(tables, engine)
-    reported = reported_rows(tables)
-    dots_years = reported.filter(pl.col("source") == IMF_LABEL).select("year").unique()
-    estimated = trade.imf_estimated_reporters(reported.filter(pl.col("source") == IMF_LABEL))
-    views = trade.both_views(reported, estimated)
-    long = trade.with_total_flow(trade.long_views(views))
-    complete = complete_groups(long, reported, dots_years)
-    shares = trade.partner_shares(complete)
-    parts = [share_rows(shares), hhi_rows(shares), amount_rows(long)]
-    gdp = gdp_frame(tables)
-    if gdp is not None:
-        exposures = trade.exposure(long, gdp)
-        parts += [exposure_rows(exposures), asymmetry_rows(trade.asymmetry(exposures))]
-    out = with_catalog_units(pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts]))  # type: ignore[arg-type]
-    gaps = trade.mirror_gaps(views, min_ratio=GAP_MIN_RATIO, min_usd=GAP_MIN_USD)
-    return {
-        BOTH_TABLE: views.select(BOTH_COLUMNS),
-        OUT_TABLE: out,
-        GAPS_TABLE: gaps,
-    }
-
-
 SHARE_GROUP = ["country_iso3", "year", "flow", "method"]
+DENOMINATOR = "denominator_usd"
+DENOMINATOR_SOURCE = "denominator_source"
+REPORTED_TOTAL = "share_of_reported_total"
+SHARE_MARKS = (*trade.MARKS, REPORTED_TOTAL)
+SHARE_FLAG = trade.flag_text(*SHARE_MARKS).alias("flag")
 
 
-def engine_compute(tables: Mapping[str, pl.DataFrame], engine: Engine) -> dict[str, pl.DataFrame]:
-    """The engine path of :func:`compute`: views in Polars, relational indicators on ``engine``."""
+def compute_on(tables: Mapping[str, pl.DataFrame], engine: Engine | None) -> dict[str, pl.DataFrame]:
+    """Views in Polars; partner shares, HHI and exposure through ``relational`` on ``engine``
+    (Polars when None)."""
+    engine = engine or PolarsEngine()
     reported = reported_rows(tables)
     dots_years = reported.filter(pl.col("source") == IMF_LABEL).select("year").unique()
     estimated = trade.imf_estimated_reporters(reported.filter(pl.col("source") == IMF_LABEL))
     views = trade.both_views(reported, estimated)
+    del estimated
     long = trade.with_total_flow(trade.long_views(views))
-    complete = complete_groups(long, reported, dots_years)
-    lazy_shares = relational.partner_shares(engine.lazy(complete), SHARE_GROUP, "value_usd")
-    shares = engine.collect(lazy_shares).sort("country_iso3", "partner_iso3", "year", "flow", "method")
+    complete = with_denominators(complete_groups(long, reported, dots_years), denominators(tables, dots_years))
+    del reported
+    lazy_shares = engine.persist(relational.partner_shares(
+        engine.lazy(complete), SHARE_GROUP, "value_usd", denominator=DENOMINATOR, used=DENOMINATOR))
+    del complete
     index = relational.hhi(lazy_shares, SHARE_GROUP).join(
-        relational.group_labels(lazy_shares.filter(nw.col("share") > 0), SHARE_GROUP, trade.MARKS),
+        relational.group_labels(lazy_shares.filter(nw.col("share") > 0), SHARE_GROUP, SHARE_MARKS),
         on=SHARE_GROUP, how="left")
     concentration = engine.collect(index).sort(SHARE_GROUP)
-    parts = [share_rows(shares), labelled_hhi_rows(concentration), amount_rows(long)]
+    shares = engine.collect(lazy_shares)
+    parts = [share_rows(shares), labelled_hhi_rows(concentration), denominator_rows(shares)]
+    del shares
+    parts.append(amount_rows(long))
     gdp = gdp_frame(tables)
     if gdp is not None:
         exposures = engine.collect(relational.exposure(engine.lazy(long), engine.lazy(gdp)).select(
             "country_iso3", "partner_iso3", "year", "exposure_share", "source", *trade.MARKS,
-        )).sort("country_iso3", "partner_iso3", "year")
+        ))
         parts += [exposure_rows(exposures), asymmetry_rows(trade.asymmetry(exposures))]
+    del long
     out = with_catalog_units(pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts]))  # type: ignore[arg-type]
     gaps = trade.mirror_gaps(views, min_ratio=GAP_MIN_RATIO, min_usd=GAP_MIN_USD)
     return {BOTH_TABLE: views.select(BOTH_COLUMNS), OUT_TABLE: out, GAPS_TABLE: gaps}
 
 
+def denominators(tables: Mapping[str, pl.DataFrame], dots_years: pl.DataFrame) -> pl.DataFrame | None:
+    """Totals the national publishers report (``core_trade__recent_reported_totals``) for the
+    years after DOTS, per country, year, flow (export, import, and total = export + import
+    where both exist) and method (reporter and chosen: the views that use the country's own
+    figures); None when the table was not built."""
+    totals = tables.get(TOTALS_TABLE)
+    if totals is None or totals.is_empty():
+        return None
+    last = dots_years["year"].max() if dots_years.height else None
+    later = totals if last is None else totals.filter(pl.col("year") > last)
+    stated = later.select(
+        pl.col("reporter_iso3").alias("country_iso3"), pl.col("year").cast(pl.Int32), trade.normalise_flows(later)["flow"],
+        pl.col("value_usd").alias(DENOMINATOR),
+        pl.concat_str(pl.col("source"), pl.lit(" total ("), pl.col("basis"), pl.lit(")")).alias(DENOMINATOR_SOURCE),
+    )
+    both = stated.group_by("country_iso3", "year", maintain_order=True).agg(
+        pl.col(DENOMINATOR).sum(), pl.col(DENOMINATOR_SOURCE).first(), pl.len().alias("__flows"),
+    ).filter(pl.col("__flows") == 2).select("country_iso3", "year", pl.lit("total").alias("flow"), DENOMINATOR, DENOMINATOR_SOURCE)
+    methods = pl.DataFrame({"method": ["reporter", "chosen"]})
+    return pl.concat([stated, both]).join(methods, how="cross")
+
+
+def with_denominators(complete: pl.DataFrame, totals: pl.DataFrame | None) -> pl.DataFrame:
+    """``complete`` with the reported total of its group (null where the partner sum is the
+    total) and the mark ``share_of_reported_total``."""
+    if totals is None:
+        complete = complete.with_columns(pl.lit(None, dtype=pl.Float64).alias(DENOMINATOR),
+                                         pl.lit(None, dtype=pl.String).alias(DENOMINATOR_SOURCE))
+    else:
+        complete = complete.join(totals, on=SHARE_GROUP, how="left", maintain_order="left")
+    return complete.with_columns(pl.col(DENOMINATOR).is_not_null().alias(REPORTED_TOTAL))
+
+
 def labelled_hhi_rows(index: pl.DataFrame) -> pl.DataFrame:
-    """HHI rows from an index already carrying its source and marks (engine path)."""
+    """HHI rows from an index carrying its source and marks."""
     return index.select(
         "country_iso3", pl.lit(None, dtype=pl.String).alias("partner_iso3"), "year",
         pl.lit("trade").alias("dimension"), suffixed("flow", "_hhi").alias("measure"),
-        pl.col("hhi").alias("value"), NO_UNIT, "method", "source", FLAG,
+        pl.col("hhi").alias("value"), NO_UNIT, "method", "source", SHARE_FLAG,
+    )
+
+
+def denominator_rows(shares: pl.DataFrame) -> pl.DataFrame:
+    """Country-level rows ``<flow>_denominator_usd``: the total the shares of a group were taken
+    of, where it is the total the source reports (elsewhere it is the sum of the partners'
+    ``<flow>_usd`` rows); source names the publisher and where its total comes from."""
+    groups = shares.filter(pl.col(REPORTED_TOTAL)).group_by(SHARE_GROUP, maintain_order=True).agg(
+        pl.col(DENOMINATOR).first(), pl.col(DENOMINATOR_SOURCE).first(), *(pl.col(m).any() for m in SHARE_MARKS))
+    return groups.select(
+        "country_iso3", pl.lit(None, dtype=pl.String).alias("partner_iso3"), "year",
+        pl.lit("trade").alias("dimension"), suffixed("flow", "_denominator_usd").alias("measure"),
+        pl.col(DENOMINATOR).alias("value"), NO_UNIT, "method",
+        pl.col(DENOMINATOR_SOURCE).alias("source"), SHARE_FLAG,
     )
 
 
@@ -182,20 +234,7 @@ def share_rows(shares: pl.DataFrame) -> pl.DataFrame:
     return shares.select(
         "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
         suffixed("flow", "_share").alias("measure"), pl.col("share").alias("value"),
-        NO_UNIT, "method", "source", FLAG,
-    )
-
-
-def hhi_rows(shares: pl.DataFrame) -> pl.DataFrame:
-    index = trade.hhi(shares)
-    labels = shares.filter(pl.col("share") > 0).group_by("country_iso3", "year", "flow", "method", maintain_order=True).agg(
-        *trade.group_labels()
-    )
-    joined = index.join(labels, on=["country_iso3", "year", "flow", "method"], how="left", maintain_order="left")
-    return joined.select(
-        "country_iso3", pl.lit(None, dtype=pl.String).alias("partner_iso3"), "year",
-        pl.lit("trade").alias("dimension"), suffixed("flow", "_hhi").alias("measure"),
-        pl.col("hhi").alias("value"), NO_UNIT, "method", "source", FLAG,
+        NO_UNIT, "method", "source", SHARE_FLAG,
     )
 
 

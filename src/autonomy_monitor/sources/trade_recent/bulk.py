@@ -24,6 +24,14 @@ Inputs (see trade_recent/SOURCES.md) and what becomes of them:
 
 Output: ``core_trade__recent_bilateral(reporter_iso3, partner_iso3, year, flow, value_usd,
 source)`` with flow ``export``/``import`` and value in US$. Each row keeps its own source.
+
+``core_trade__recent_reported_totals(reporter_iso3, year, flow, value_usd, source, basis)``:
+each national publisher's total exports and imports, the denominator of its partner shares
+(the partner rows leave trade out: non-monetary gold, unallocated amounts). Where the total is
+stated depends on the publisher (``TOTAL_ROWS``, ``REMAINDER_ROWS``): KZ BNS and KG NSC give
+a total row ("Всего", "Total"); UZ Stat gives none, but its remainder row "Other countries"
+holds everything not allocated to a partner (mostly non-monetary gold), so its partner rows
+plus that row are its total (2023: US$ 63.5 bn against the 62.6 bn stat.uz announced).
 """
 
 from __future__ import annotations
@@ -81,6 +89,13 @@ PRESS_REQUIRED = ("reporting_source", "country_a", "country_b", "year", "period"
 
 NOT_IN_DIMENSION = {"ANT": "Netherlands Antilles (dissolved 2010) is not in the country dimension"}
 
+TOTALS_TABLE = "core_trade__recent_reported_totals"
+# Publisher quirks: the row that states the total, or the remainder row that completes the
+# partner rows to the total (module docstring).
+TOTAL_ROWS = {"KZ BNS": "Всего", "KG NSC": "Total"}
+REMAINDER_ROWS = {"UZ Stat": "Other countries"}
+TOTALS_SCHEMA = contracts.polars_schema(TOTALS_TABLE)  # declared in catalog/tables/
+
 CORE_SCHEMA = contracts.polars_schema("core_trade__recent_bilateral")  # declared in catalog/tables/
 
 
@@ -88,7 +103,7 @@ def load(source_dir: Path) -> SourceResult:
     """Read every trade_recent file into ``core_trade__recent_bilateral``."""
     folder = source_dir / FOLDER
     rates, rate_record = euro_rates(source_dir)
-    national, national_record = read_national(folder / NATIONAL_FILE)
+    national, national_record, totals = read_national(folder / NATIONAL_FILE)
     monthly, monthly_record, eu27_monthly = read_eu_monthly(folder / EU_MONTHLY_FILE, rates)
     annual_record, qa = read_eu_annual(folder / EU_ANNUAL_FILE, eu27_monthly)
     fcs, fcs_record = read_fcs(folder / FCS_FILE)
@@ -97,7 +112,7 @@ def load(source_dir: Path) -> SourceResult:
     records = [national_record, monthly_record, annual_record, fcs_record, press_record]
     if rate_record is not None:
         records.append(rate_record)
-    return SourceResult(tables={CORE_TABLE: core}, inputs=records, checks={QA_TABLE: qa})
+    return SourceResult(tables={CORE_TABLE: core, TOTALS_TABLE: totals}, inputs=records, checks={QA_TABLE: qa})
 
 
 def finish(frame: pl.DataFrame) -> pl.DataFrame:
@@ -109,11 +124,12 @@ def finish(frame: pl.DataFrame) -> pl.DataFrame:
 # -- national statistics ---------------------------------------------------------------------
 
 
-def read_national(path: Path) -> tuple[pl.DataFrame, InputRecord]:
+def read_national(path: Path) -> tuple[pl.DataFrame, InputRecord, pl.DataFrame]:
     frame, record = bc.open_input(path, SOURCE, FOLDER, NATIONAL_REQUIRED)
     frame = typed(frame, path, "value_usd_thousands")
     frame = check_flow(frame, path)
     aggregate = pl.col("partner_is_aggregate").str.to_lowercase().is_in(["true", "1"])
+    totals = reported_totals(frame, aggregate)
     record.reject("aggregate partner (total, CIS, EAEU, EU, other countries)", frame.filter(aggregate).height)
     frame = frame.filter(~aggregate)
     unknown = frame.filter(~pl.col("publisher_short").is_in(list(NATIONAL_PUBLISHERS)))
@@ -127,7 +143,28 @@ def read_national(path: Path) -> tuple[pl.DataFrame, InputRecord]:
         (pl.col("value_usd_thousands") * 1e3).alias("value_usd"),
         pl.col("publisher_short").alias("source"),
     )
-    return keep(frame, record)
+    return (*keep(frame, record), totals)
+
+
+def reported_totals(frame: pl.DataFrame, aggregate: pl.Expr) -> pl.DataFrame:
+    """Each publisher's total exports and imports per reporter and year, in US$ (see
+    ``TOTAL_ROWS`` / ``REMAINDER_ROWS``); exact duplicate rows count once."""
+    frame = frame.unique(maintain_order=True)
+    stated = pl.col("partner_name") == pl.col("publisher_short").replace_strict(TOTAL_ROWS, default=None)
+    remainder = pl.col("partner_name") == pl.col("publisher_short").replace_strict(REMAINDER_ROWS, default=None)
+    summed = pl.col("publisher_short").is_in(list(REMAINDER_ROWS)) & (~aggregate | remainder)
+    key = ["reporter_iso3", "year", "flow", "publisher_short"]
+    parts = [
+        frame.filter(stated & aggregate).group_by(key).agg(pl.col("value_usd_thousands").sum()).with_columns(
+            pl.format("total row '{}'", pl.col("publisher_short").replace_strict(TOTAL_ROWS, default=None)).alias("basis")),
+        frame.filter(summed).group_by(key).agg(pl.col("value_usd_thousands").sum()).with_columns(
+            pl.format("partner rows + remainder row '{}'", pl.col("publisher_short").replace_strict(REMAINDER_ROWS, default=None)).alias("basis")),
+    ]
+    totals = pl.concat(parts).select(
+        "reporter_iso3", "year", "flow", (pl.col("value_usd_thousands") * 1e3).alias("value_usd"),
+        pl.col("publisher_short").alias("source"), "basis",
+    )
+    return totals.cast(TOTALS_SCHEMA).sort("reporter_iso3", "year", "flow")  # type: ignore[arg-type]
 
 
 def typed(frame: pl.DataFrame, path: Path, value: str) -> pl.DataFrame:
