@@ -19,7 +19,6 @@ from pathlib import Path
 
 import polars as pl
 
-from autonomy_monitor import catalog
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 from autonomy_monitor.sources import bulk_common as bc
 
@@ -33,9 +32,8 @@ PERIOD_YEARS = 5
 
 
 def load(source_dir: Path) -> SourceResult:
-    entry = catalog.load_source(SOURCE)
     path = source_dir / FOLDER / FILE
-    frame, record = bc.open_input(path, SOURCE, FOLDER, entry.publisher, entry.license, REQUIRED, columns=REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, REQUIRED, columns=REQUIRED)
     core = parse(frame, path, record)
     record.rows_kept = core.height
     return SourceResult(tables={CORE_TABLE: core}, inputs=[record])

@@ -65,7 +65,7 @@ from pathlib import Path
 
 import polars as pl
 
-from autonomy_monitor import catalog, countries
+from autonomy_monitor import countries
 from autonomy_monitor.errors import BadInput
 from autonomy_monitor.pipeline.warehouse import InputRecord, SourceResult
 from autonomy_monitor.sources import bulk_common as bc
@@ -94,9 +94,8 @@ SHARE = re.compile(r"^(~)?\s*(\d+(?:\.\d+)?)\s*%$")
 
 
 def load(source_dir: Path) -> SourceResult:
-    entry = catalog.load_source(SOURCE)
     path = source_dir / FOLDER / FILE
-    frame, record = bc.open_input(path, SOURCE, FOLDER, entry.publisher, entry.license, REQUIRED)
+    frame, record = bc.open_input(path, SOURCE, FOLDER, REQUIRED)
     core = parse(frame, path, record)
     record.rows_kept = core.height
     return SourceResult(tables={CORE_TABLE: core}, inputs=[record])
