@@ -7,7 +7,7 @@ memory (resource.getrusage: Polars allocates outside Python, so tracemalloc woul
 
 Part 2 times the partner shares -- both views (mirror join and chosen-value rule) and shares
 of exports, imports and total trade per country, year and method (reporter, mirror, chosen)
--- once with the project's Polars functions (indicators.trade) and once with plain pandas on
+-- once with the project's functions (indicators.trade views, relational.partner_shares on Polars) and once with plain pandas on
 the same reported rows, checks that both give the same shares, and prints the ratio
 (pandas time / project time; > 1 means the project is faster).
 
@@ -22,11 +22,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 import polars as pl
 
-from autonomy_monitor.indicators import trade
+from autonomy_monitor.indicators import relational, trade
 from autonomy_monitor.sources.imf import bulk as imf
 from autonomy_monitor.sources.trade_recent import bulk as trade_recent
 from autonomy_monitor.sources.wdi import bulk as wdi
@@ -63,7 +64,8 @@ def run_build(source_dir: Path, with_wdi: bool) -> tuple[dict[str, pl.DataFrame]
 
 def project_shares(reported: pl.DataFrame, estimated: pl.DataFrame) -> pl.DataFrame:
     views = trade.both_views(reported, estimated)
-    return trade.partner_shares(trade.with_total_flow(trade.long_views(views)))
+    long = nw.from_native(trade.with_total_flow(trade.long_views(views)))
+    return nw.to_native(relational.partner_shares(long, trade_step.SHARE_GROUP, "value_usd"))
 
 
 def pandas_shares(reported: pd.DataFrame, estimated: pd.DataFrame) -> pd.DataFrame:
