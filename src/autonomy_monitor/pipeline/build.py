@@ -179,6 +179,7 @@ class BuildTables(Mapping[str, pl.DataFrame]):
         self.connection = connection
         self.memory: dict[str, pl.DataFrame] = {}
         self.lineage: dict[str, warehouse.TableLineage] = {}
+        self.wanted: set[str] | None = None  # tables pending steps read (None: keep all)
 
     def __getitem__(self, name: str) -> pl.DataFrame:
         if name in self.memory:
@@ -203,7 +204,8 @@ class BuildTables(Mapping[str, pl.DataFrame]):
         is a dependence dimension)."""
         contracts.validate(name, frame, origin=origin)
         warehouse.write_table(self.connection, name, frame, temporary=is_dimension_table(name))
-        self.memory[name] = frame
+        if self.wanted is None or name in self.wanted:
+            self.memory[name] = frame
         self.lineage[name] = lineage
 
     def add_existing(self, name: str, lineage: warehouse.TableLineage) -> None:
@@ -214,6 +216,8 @@ class BuildTables(Mapping[str, pl.DataFrame]):
         return self.lineage[name].rows
 
     def release(self, keep: set[str]) -> None:
+        """Drop the frames not in ``keep``; frames written later are kept only if in ``keep``."""
+        self.wanted = keep
         for name in [n for n in self.memory if n not in keep]:
             del self.memory[name]
 
