@@ -23,8 +23,15 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import altair as alt
 import polars as pl
+
+def altair():  # noqa: ANN201 - the altair module
+    """Altair, imported on first use: it costs about a second, and a briefing whose charts are all
+    cached (see ``reports.render``) never needs it."""
+    import altair as alt
+
+    return alt
+
 
 #: Fixed colours for the powers and the Central Asian five; other partners get the fallback scheme.
 PARTNER_COLOURS: dict[str, str] = {
@@ -87,6 +94,7 @@ def subtitle_text(source: str, year: str | int | None, labels: Mapping[str, str]
 def decorate(chart: alt.TopLevelMixin, *, title: str, source: str, year: str | int | None,
              labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Attach title, subtitle and description, and return the spec as a plain dict."""
+    alt = altair()
     subtitle = subtitle_text(source, year, labels)
     lines = textwrap.wrap(subtitle, SUBTITLE_WIDTH) or [""]
     chart = chart.properties(
@@ -102,6 +110,7 @@ def decorate(chart: alt.TopLevelMixin, *, title: str, source: str, year: str | i
 
 def colour_scale(labels: Sequence[str], codes: Sequence[str] | None = None) -> alt.Scale:
     """A colour scale giving each power its fixed hue; ``labels`` are the legend values."""
+    alt = altair()
     codes = list(codes) if codes is not None else list(labels)
     domain, colours, spare = [], [], iter(FALLBACK_COLOURS * 4)
     used: set[str] = set()
@@ -169,6 +178,7 @@ def with_events(base: alt.Chart, events: pl.DataFrame | None, years: Sequence[in
     Numbered events (labels '1', '2', ... keyed in a list below the chart) get one small number
     per year above the plot, stacked in alternating rows; text labels are drawn vertically.
     """
+    alt = altair()
     marks = event_frame(events, years)
     if marks is None:
         return base
@@ -191,6 +201,7 @@ def with_events(base: alt.Chart, events: pl.DataFrame | None, years: Sequence[in
 
 
 def year_axis(years: Sequence[int]) -> alt.X:
+    alt = altair()
     lo, hi = (min(years), max(years)) if years else (0, 1)
     return alt.X(
         "year:Q",
@@ -225,6 +236,7 @@ def dependence_over_time(
     ``frame``: columns ``year``, ``value`` and ``partner_column`` (display label); optionally
     ``code_column`` (ISO3, used to give the powers their fixed colours).
     """
+    alt = altair()
     require(frame, ["year", "value", partner_column], "dependence_over_time")
     data = frame.select(
         pl.col("year").cast(pl.Int32),
@@ -262,6 +274,7 @@ def alignment_over_time(
 
     ``frame``: columns ``year``, ``value_column`` and ``partner_column`` (display label).
     """
+    alt = altair()
     require(frame, ["year", value_column, partner_column], "alignment_over_time")
     data = frame.select(
         pl.col("year").cast(pl.Int32),
@@ -324,6 +337,7 @@ def ideal_points_over_time(
 
     ``frame``: columns ``year``, ``ideal_point``, ``se`` and ``country_column`` (display label).
     """
+    alt = altair()
     require(frame, ["year", "ideal_point", "se", country_column], "ideal_points_over_time")
     data = frame.select(
         pl.col("year").cast(pl.Int32),
@@ -369,6 +383,7 @@ def key_votes_chart(
     ``country_column`` and ``vote_column`` (yes/no/abstain/absent, or unknown for a country a partial
     press-reported record does not name; any case). Only the vote kinds present get a legend entry.
     """
+    alt = altair()
     require(frame, [resolution_column, country_column, vote_column], "key_votes_chart")
     data = frame.select(
         pl.col(resolution_column).cast(pl.Utf8).alias("resolution"),
@@ -411,6 +426,7 @@ def share_bars(
     labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Horizontal bars, largest first (e.g. the top partners of one year), labelled with the value."""
+    alt = altair()
     require(frame, [label_column, value_column], "share_bars")
     data = frame.select(
         pl.col(label_column).cast(pl.Utf8).alias("label"),
@@ -452,6 +468,7 @@ def scenario_over_time(
     ``frame``: columns ``year``, ``partner`` (display label), ``baseline``, ``scenario``; optional
     ``partner_iso3`` (fixed colours of the powers), ``scenario_lo``, ``scenario_hi``.
     """
+    alt = altair()
     require(frame, ["year", "partner", "baseline", "scenario"], "scenario_over_time")
     code = pl.col("partner_iso3") if "partner_iso3" in frame.columns else pl.col("partner")
     base_label, scenario_label = series_labels

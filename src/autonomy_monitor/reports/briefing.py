@@ -11,6 +11,8 @@ figures of the briefing by more than :data:`STALE_AFTER` years is called the lat
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,14 +41,49 @@ STALE_AFTER = 2
 ALIGNMENT_FLAGS = {"is_small_sample": "flag.small_sample", "is_partial_year": "flag.partial_year", "is_break": "flag.break"}
 
 
+@dataclass(frozen=True)
+class ChartRequest:
+    """A chart to draw: the ``autonomy_monitor.charts`` function, its frame and options.
+
+    The renderer turns it into a Vega-Lite spec (:meth:`spec`) only when no SVG drawn from the same
+    request is cached: :meth:`key` addresses the SVG by the request's content, so a briefing whose
+    charts are all cached never imports Altair or vl-convert.
+    """
+
+    kind: str
+    frame: pl.DataFrame
+    options: dict[str, Any]
+
+    def spec(self) -> dict[str, Any]:
+        return getattr(charts, self.kind)(self.frame, **self.options)
+
+    def key(self) -> str:
+        """SHA-256 of the function name, the frame (schema and rows) and the options."""
+        def plain(value: Any) -> Any:
+            if isinstance(value, pl.DataFrame):
+                return {"schema": str(value.schema), "rows": value.write_csv()}
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in sorted(value.items())}
+            if isinstance(value, (list, tuple)):
+                return [plain(v) for v in value]
+            return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+
+        text = json.dumps([self.kind, plain(self.frame), plain(self.options)], ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chart(kind: str, frame: pl.DataFrame, **options: Any) -> ChartRequest:
+    return ChartRequest(kind, frame, options)
+
+
 @dataclass
 class Section:
-    """One titled part of the briefing: sentences, charts (Vega-Lite specs) and tables."""
+    """One titled part of the briefing: sentences, charts (requests, drawn by the renderer) and tables."""
 
     key: str
     title: str
     sentences: list[str] = field(default_factory=list)
-    charts: list[dict[str, Any]] = field(default_factory=list)
+    charts: list[ChartRequest] = field(default_factory=list)
     tables: list[dict[str, Any]] = field(default_factory=list)  # {"columns": [...], "rows": [[...]]}
 
 
@@ -218,12 +255,12 @@ def trade_section(t: Texts, deps: pl.DataFrame, country, year: int, since: int, 
         section.sentences.append(t("trade_exports", partner=name_of(t, top_x["partner_iso3"][0]), share=t.share(top_x["value"][0]),
                                    partner2=name_of(t, top_m["partner_iso3"][0]), share2=t.share(top_m["value"][0])))
     bars = with_names(t, top, "partner_iso3", "label")
-    section.charts.append(charts.share_bars(bars, title=t("chart.trade_bars"), source=source, year=y, code_column="partner_iso3",
+    section.charts.append(chart("share_bars", bars, title=t("chart.trade_bars"), source=source, year=y, code_column="partner_iso3",
                                             value_label=t("axis.share"), width=360, labels=t.chart_labels()))
     partners = top["partner_iso3"].head(5).to_list()
     series = rows.filter(pl.col("partner_iso3").is_in(partners) & (pl.col("year") <= y))
-    series = with_names(t, series.group_by("partner_iso3", "year").agg(pl.col("value").max()), "partner_iso3", "partner")
-    section.charts.append(charts.dependence_over_time(series, title=t("chart.trade_time"), source=source_label(t, rows),
+    series = with_names(t, series.group_by("partner_iso3", "year").agg(pl.col("value").max()).sort("partner_iso3", "year"), "partner_iso3", "partner")
+    section.charts.append(chart("dependence_over_time", series, title=t("chart.trade_time"), source=source_label(t, rows),
                                                       measure_label=t("axis.share"), width=420, labels=t.chart_labels()))
     return section
 
@@ -268,7 +305,7 @@ def people_section(t: Texts, code: str, deps: pl.DataFrame, country, year: int, 
                                    people=t.people(value_of(people, first, y)), others=shares_list(t, others)))
         findings.append(Finding(t("topic.migration"), y, t("finding.migration", share=t.share(top["value"][0]), partner=name_of(t, first),
                                                            people=t.people(value_of(people, first, y))), source))
-        section.charts.append(charts.share_bars(with_names(t, top, "partner_iso3", "label"), title=t("chart.migration"), source=source,
+        section.charts.append(chart("share_bars", with_names(t, top, "partner_iso3", "label"), title=t("chart.migration"), source=source,
                                                 year=y, code_column="partner_iso3", value_label=t("axis.share"), width=300, labels=t.chart_labels()))
     total = remittance_total(t, code, deps, year, settings)
     if total is not None:
@@ -285,7 +322,7 @@ def people_section(t: Texts, code: str, deps: pl.DataFrame, country, year: int, 
         facts["remittances_top"] = (top["partner_iso3"][0], float(top["value"][0]))
         section.sentences.append(t("remittances_share", year=ry, share=t.share(top["value"][0]), partner=name_of(t, top["partner_iso3"][0])))
         section.sentences.append(t("remittances_caveat"))
-        section.charts.append(charts.share_bars(with_names(t, top, "partner_iso3", "label"), title=t("chart.remittances"),
+        section.charts.append(chart("share_bars", with_names(t, top, "partner_iso3", "label"), title=t("chart.remittances"),
                                                 source=source_label(t, remit_share.filter(pl.col("year") == ry)), year=ry,
                                                 code_column="partner_iso3", value_label=t("axis.share"), width=300, labels=t.chart_labels()))
     if not section.sentences:
@@ -305,7 +342,7 @@ def finance_section(t: Texts, deps: pl.DataFrame, year: int, facts: dict, findin
         section.sentences.append(t("aid_top", year=y, partner=name_of(t, top["partner_iso3"][0]), share=t.share(top["value"][0]),
                                    others=shares_list(t, others)))
         findings.append(Finding(t("topic.aid"), y, t("finding.aid", partner=name_of(t, top["partner_iso3"][0]), share=t.share(top["value"][0])), source))
-        section.charts.append(charts.share_bars(with_names(t, top, "partner_iso3", "label"), title=t("chart.aid"), source=source, year=y,
+        section.charts.append(chart("share_bars", with_names(t, top, "partner_iso3", "label"), title=t("chart.aid"), source=source, year=y,
                                                 code_column="partner_iso3", value_label=t("axis.share"), width=300, labels=t.chart_labels()))
     finance = pick(deps, "finance", "chinese_commitments_usd").filter(pl.col("year") <= year)
     if finance.height:
@@ -394,7 +431,7 @@ def alignment_section(t: Texts, code: str, country, year: int, since: int, facts
                     section.sentences.append(t("alignment_level", partner=name_of(t, partner), after=t.share(after), since=base))
         named = with_names(t, agreement, "partner_iso3", "partner")
         marks, listed = chart_events(t, code, int(named["year"].min()), y)
-        section.charts.append(charts.alignment_over_time(named, title=t("chart.alignment"), source=t("src.unga"), value_label=t("axis.agreement"),
+        section.charts.append(chart("alignment_over_time", named, title=t("chart.alignment"), source=t("src.unga"), value_label=t("axis.agreement"),
                                                          width=420, events=marks, labels=t.chart_labels()))
         if listed:
             section.sentences.append(t("events_intro"))
@@ -407,7 +444,7 @@ def alignment_section(t: Texts, code: str, country, year: int, since: int, facts
         if "n_votes" in ideal.columns:
             ideal = ideal.filter(pl.col("n_votes") >= MIN_VOTES)
         ideal = with_names(t, ideal.filter(pl.col("year") >= 1992), "country_iso3", "country")
-        section.charts.append(charts.ideal_points_over_time(ideal, title=t("chart.ideal"), source=t("src.ideal"), width=420, labels=t.chart_labels()))
+        section.charts.append(chart("ideal_points_over_time", ideal, title=t("chart.ideal"), source=t("src.ideal"), width=420, labels=t.chart_labels()))
     if not section.sentences:
         section.sentences.append(t("no_data"))
     return section
@@ -484,7 +521,7 @@ def votes_section(t: Texts, code: str, country, year: int, facts: dict, settings
         rows.append([vote_label(t, v) + marker, t.day(v.date) if v.date else "–", resolution_title(t, v.title),
                      t("record.press", source=v.source) if v.press else t("record.official")])
     years = [v.date.year for v in found if v.date]
-    section.charts.append(charts.key_votes_chart(pl.DataFrame(cells), title=t("chart.votes" if others else "chart.votes_es11"),
+    section.charts.append(chart("key_votes_chart", pl.DataFrame(cells), title=t("chart.votes" if others else "chart.votes_es11"),
                                                  source=t("src.unga_votes"), year=charts.year_span(years), width=420, labels=t.chart_labels()))
     section.tables.append({"columns": [t("col.resolution"), t("col.date"), t("col.title"), t("col.record")], "rows": rows})
     own = [v.votes.get(code) for v in found if v.votes.get(code) in VOTE_WORDS]

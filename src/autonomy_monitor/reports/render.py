@@ -18,10 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import typst
-import vl_convert as vlc
-
-from autonomy_monitor.reports.briefing import Briefing, Section
+from autonomy_monitor.reports.briefing import Briefing, ChartRequest, Section
 from autonomy_monitor.reports.messages import texts
 
 FONT_STACK = "Noto Sans, Noto Sans CJK JP, sans-serif"
@@ -34,9 +31,12 @@ def package_path(*parts: str) -> Path:
 
 
 @functools.cache
-def register_fonts() -> None:
-    """Let vl-convert measure and draw text with the vendored fonts (once per process)."""
+def vl_convert():  # noqa: ANN201 - the vl_convert module, fonts registered
+    """vl-convert, imported and given the vendored fonts on first use (once per process)."""
+    import vl_convert as vlc
+
     vlc.register_font_directory(str(package_path("fonts")))
+    return vlc
 
 
 D3_LOCALES = {"en": "en-US", "ja": "ja-JP", "ru": "ru-RU"}
@@ -53,39 +53,52 @@ def prepared_spec(spec: dict[str, Any]) -> dict[str, Any]:
 
 @functools.cache
 def renderer_fingerprint() -> str:
-    """What besides the spec decides a chart's SVG: the vl-convert and Vega-Lite versions and the fonts."""
+    """What besides a chart request decides its SVG: this package's chart code and version, the
+    vl-convert version and the fonts."""
+    from importlib import metadata
+
+    from autonomy_monitor import __version__
+
+    code = Path(str(resources.files("autonomy_monitor").joinpath("charts.py"))).read_bytes()
     fonts = sorted((p.name, p.stat().st_size) for p in package_path("fonts").iterdir() if p.suffix in (".ttf", ".otf"))
-    return json.dumps([vlc.__version__ if hasattr(vlc, "__version__") else "", vlc.get_vegalite_versions()[-1], fonts])
+    return json.dumps([__version__, hashlib.sha256(code).hexdigest(), metadata.version("vl-convert-python"), fonts, FONT_STACK])
 
 
-def chart_key(spec: dict[str, Any], lang: str) -> str:
-    """Content address of one rendered chart (SHA-256 of spec, locale and renderer)."""
-    text = json.dumps([prepared_spec(spec), D3_LOCALES.get(lang, "en-US"), renderer_fingerprint()], sort_keys=True, ensure_ascii=False)
+def chart_key(request: ChartRequest, lang: str) -> str:
+    """Content address of one drawn chart: the request, the locale and the renderer."""
+    text = json.dumps([request.key(), D3_LOCALES.get(lang, "en-US"), renderer_fingerprint()])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def chart_svg(spec: dict[str, Any], lang: str = "en", cache: Path | None = None) -> str:
-    """SVG of one spec; numbers formatted in ``lang``; no external data requests allowed.
-
-    With ``cache`` (a folder), an SVG already rendered from the same spec, locale, renderer
-    version and fonts is read back instead of rendered again (vl-convert takes about 0.3 s a chart);
-    the bytes are the same either way, so briefings stay deterministic.
-    """
-    path = cache / f"{chart_key(spec, lang)}.svg" if cache is not None else None
-    if path is not None and path.is_file():
-        return path.read_text("utf-8")
-    register_fonts()
+def draw(request: ChartRequest, lang: str) -> dict[str, str]:
+    """SVG and description of one chart: the spec built (Altair), then drawn by vl-convert."""
+    spec = request.spec()
     locale = D3_LOCALES.get(lang, "en-US")
-    svg = vlc.vegalite_to_svg(prepared_spec(spec), format_locale=locale, time_format_locale=locale, allowed_base_urls=[])
+    svg = vl_convert().vegalite_to_svg(prepared_spec(spec), format_locale=locale, time_format_locale=locale, allowed_base_urls=[])
+    return {"svg": svg, "description": spec.get("description", "")}
+
+
+def chart_svg(request: ChartRequest, lang: str = "en", cache: Path | None = None) -> dict[str, str]:
+    """SVG (and accessible description) of one chart; numbers formatted in ``lang``; no external requests.
+
+    With ``cache`` (a folder), a chart already drawn from the same request, locale, chart code,
+    renderer version and fonts is read back instead of drawn again (building and drawing take about
+    0.3 s a chart, and Altair a second to import); the bytes are the same either way, so briefings
+    stay deterministic.
+    """
+    path = cache / f"{chart_key(request, lang)}.json" if cache is not None else None
+    if path is not None and path.is_file():
+        return json.loads(path.read_text("utf-8"))
+    drawn = draw(request, lang)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(svg, "utf-8")
+            partial.write_text(json.dumps(drawn, ensure_ascii=False), "utf-8")
             partial.replace(path)
         except OSError:  # a read-only cache folder only costs speed
             pass
-    return svg
+    return drawn
 
 
 def svg_width(svg: str) -> float:
@@ -93,15 +106,16 @@ def svg_width(svg: str) -> float:
     return float(found.group(1)) if found else 480.0
 
 
-def rendered_charts(briefing: Briefing, cache: Path | None = None) -> list[list[tuple[str, str, dict[str, Any]]]]:
-    """Per section, (key, svg, spec) for each chart, each rendered once."""
+def rendered_charts(briefing: Briefing, cache: Path | None = None) -> list[list[tuple[str, str, str]]]:
+    """Per section, (key, svg, description) for each chart, each drawn once."""
     out = []
     for i, section in enumerate(briefing.sections):
-        out.append([(f"chart_{i}_{j}", chart_svg(spec, briefing.lang, cache), spec) for j, spec in enumerate(section.charts)])
+        drawn = [chart_svg(request, briefing.lang, cache) for request in section.charts]
+        out.append([(f"chart_{i}_{j}", d["svg"], d["description"]) for j, d in enumerate(drawn)])
     return out
 
 
-def section_data(section: Section, charts: list[tuple[str, str, dict[str, Any]]], inputs: dict[str, str]) -> dict[str, Any]:
+def section_data(section: Section, charts: list[tuple[str, str, str]], inputs: dict[str, str]) -> dict[str, Any]:
     """One section for the Typst template; its chart SVGs go into ``inputs``."""
     entries = []
     for key, svg, _spec in charts:
@@ -136,6 +150,8 @@ def to_pdf(briefing: Briefing, cache: Path | None = None) -> bytes:
         "page_label": t("page"),
     }
     inputs["data"] = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    import typst
+
     return typst.compile(
         package_path("briefing.typ").read_bytes(),
         root=str(package_path()),
@@ -194,12 +210,12 @@ def to_html(briefing: Briefing, cache: Path | None = None) -> bytes:
         parts.extend(f"<p>{esc(s)}</p>" for s in section.sentences)
         small = [c for c in charts if svg_width(c[1]) * 0.75 <= 260]
         large = [c for c in charts if svg_width(c[1]) * 0.75 > 260]
-        for _key, svg, spec in large:
-            parts.append(f"<figure class=\"wide\">{clean_svg(svg, spec.get('description', ''))}<figcaption hidden>{esc(spec.get('description', ''))}</figcaption></figure>")
+        for _key, svg, description in large:
+            parts.append(f"<figure class=\"wide\">{clean_svg(svg, description)}<figcaption hidden>{esc(description)}</figcaption></figure>")
         if small:
             parts.append('<div class="charts-small">')
-            for _key, svg, spec in small:
-                parts.append(f"<figure>{clean_svg(svg, spec.get('description', ''))}</figure>")
+            for _key, svg, description in small:
+                parts.append(f"<figure>{clean_svg(svg, description)}</figure>")
             parts.append("</div>")
         parts.extend(html_table(table) for table in section.tables)
         parts.append("</section>")
