@@ -119,12 +119,13 @@ def data_texts() -> dict[str, set[str]]:
         spec = api.scenario_spec(name)
         scenario |= {spec.scenario.title, *(a.text for a in spec.assumptions), *(lever.label for lever in spec.levers if lever.label)}
     events = pl.read_csv(ROOT / "src" / "autonomy_monitor" / "data" / "events.csv")
-    provenance = api.provenance()
-    releases = api.source_releases()
-    from autonomy_monitor.reports.briefing import vintage_of
+    from autonomy_monitor.catalog import load_source, source_names
 
-    vintages = {clause.strip() for s, f in zip(provenance["source"], provenance["file"])
-                for clause in vintage_of(releases.get(s, ""), f).split(";") if clause.strip()}
+    vintages = set()
+    for name in source_names():  # release notes of every source and file, as the appendix quotes them, clause by clause
+        entry = load_source(name)
+        for release in [entry.release, *(a.release for a in entry.files.values() if a.release)]:
+            vintages |= {clause.strip() for clause in release.split(";") if clause.strip()}
     return {"scenarios": scenario, "events": set(events["title"].to_list()) | set(events["source"].to_list()), "sources": vintages}
 
 

@@ -679,8 +679,8 @@ def appendix_section(t: Texts, code: str, origin: str, built: str, settings: am.
         frame = pl.DataFrame()
     releases = am.source_releases()
     if frame.height:
-        rows = [[r["source"], r["file"].rsplit("/", 1)[-1], t.vintage_text(vintage_of(releases.get(r["source"], ""), r["file"])),
-                 (r["sha256"] or "")[:10]]
+        rows = [[r["source"], r["file"].rsplit("/", 1)[-1],
+                 t.vintage_text(r.get("vintage") or vintage_of(releases.get(r["source"], ""), r["file"])), (r["sha256"] or "")[:10]]
                 for r in frame.sort("source", "file").iter_rows(named=True)]
         section.tables.append({"columns": [t("col.source"), t("col.file"), t("col.vintage"), t("col.sha")], "rows": rows})
     section.sentences.append(t("reproduce", command=f"autonomy report {code} --format pdf --lang {t.lang}", version=__version__))
