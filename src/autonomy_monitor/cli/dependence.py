@@ -54,11 +54,18 @@ def dependence_command(
             console().print(rich_table(remittance_view(part), title=f"{api.country_name(frame['country_iso3'][0])} — remittances by sender",
                                        caption=caption))
             continue
+        if part["flag"].str.contains(REPORTED_TOTAL_FLAG).any():
+            caption += (f"\n{REPORTED_TOTAL_FLAG}: share of the country's total trade as its statistics office reports it "
+                        "(the partner rows leave out gold and unallocated trade), not of the partners listed; "
+                        "the totals are the <flow>_denominator_usd rows (without --on).")
         wide = api.dependence_wide_view(part).drop("dimension")
         if wide["flag"].null_count() == wide.height:
             wide = wide.drop("flag")
         console().print(rich_table(wide,
                                    title=f"{api.country_name(frame['country_iso3'][0])} — {dim}", caption=caption))
+
+
+REPORTED_TOTAL_FLAG = "share_of_reported_total"  # set by the trade step (pipeline/steps/trade_step.py)
 
 
 def remittance_view(part: pl.DataFrame) -> pl.DataFrame:
