@@ -52,3 +52,13 @@ def isolated_stores(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Te
         monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(tmp_path_factory.getbasetemp() / "no-warehouse" / "absent.duckdb"))
     if "AUTONOMY_SNAPSHOT_STORE" not in os.environ:
         monkeypatch.setenv("AUTONOMY_SNAPSHOT_STORE", str(tmp_path_factory.getbasetemp() / "empty-store"))
+
+
+@pytest.fixture()
+def duckdb_engine():  # type: ignore[no-untyped-def]
+    """A DuckDB compute engine, closed (spill folder removed) after the test."""
+    from autonomy_monitor.compute import get_engine
+
+    engine = get_engine("duckdb")
+    yield engine
+    engine.close()

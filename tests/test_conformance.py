@@ -52,12 +52,17 @@ def spark_session():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(params=ENGINE_NAMES)
-def engine(request: pytest.FixtureRequest) -> Engine:
+def engine(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Each engine in turn, closed after the test (DuckDB's spill folder removed; the shared
+    Spark session is the session fixture's to stop)."""
     if request.param == "spark":
         from autonomy_monitor.compute.spark_engine import SparkEngine
 
-        return SparkEngine(session=request.getfixturevalue("spark_session"))
-    return get_engine(request.param)
+        made: Engine = SparkEngine(session=request.getfixturevalue("spark_session"))
+    else:
+        made = get_engine(request.param)
+    yield made
+    made.close()
 
 
 def normalised(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -340,20 +345,20 @@ def test_product_build_from_baci_files(engine: Engine, tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- bad input and engine choice
 
-def test_baci_file_missing_a_column_names_file_and_column(tmp_path: Path) -> None:
+def test_baci_file_missing_a_column_names_file_and_column(tmp_path: Path, duckdb_engine: Engine) -> None:
     folder = tmp_path / "baci"
     folder.mkdir()
     (folder / "BACI_HS17_Y2020_V202401.csv").write_text("t,i,j,k,q\n2020,156,398,850760,NA\n")
     with pytest.raises(BadInput, match=r"BACI_HS17_Y2020_V202401\.csv: missing column\(s\) v"):
-        products_step.build_products(get_engine("duckdb"), folder)
+        products_step.build_products(duckdb_engine, folder)
 
 
-def test_negative_baci_value_is_refused(tmp_path: Path) -> None:
+def test_negative_baci_value_is_refused(tmp_path: Path, duckdb_engine: Engine) -> None:
     folder = tmp_path / "baci"
     folder.mkdir()
     (folder / "BACI_HS17_Y2020_V202401.csv").write_text("t,i,j,k,v,q\n2020,156,398,850760,-4.5,NA\n")
     with pytest.raises(BadInput, match="negative value in column v"):
-        products_step.build_products(get_engine("duckdb"), folder)
+        products_step.build_products(duckdb_engine, folder)
 
 
 def test_unknown_engine_and_misplaced_master_are_refused() -> None:

@@ -45,7 +45,7 @@ def test_baci_own_country_file_takes_precedence(tmp_path: Path) -> None:
     assert codes.to_dicts() == [{"code": 398, "iso3": "KAZ"}]
 
 
-def test_comtrade_bulk_csv_gives_the_same_flags(tmp_path: Path) -> None:
+def test_comtrade_bulk_csv_gives_the_same_flags(tmp_path: Path, duckdb_engine) -> None:  # type: ignore[no-untyped-def]
     frame = product_trade()
     rows = frame.select(
         pl.col("year").alias("refYear"), pl.col("importer_iso3").alias("reporterISO"), pl.lit("M").alias("flowCode"),
@@ -57,7 +57,7 @@ def test_comtrade_bulk_csv_gives_the_same_flags(tmp_path: Path) -> None:
                           "customsCode": ["C00", "C00", "C01"], "motCode": ["0"] * 3, "partner2Code": ["0"] * 3,
                           "primaryValue": [5.0, 99.0, 7.0]}, schema=rows.schema)
     pl.concat([rows, noise]).write_csv(tmp_path / "comtrade_2019_2021.csv")
-    result = products_step.build_products(get_engine("duckdb"), tmp_path)
+    result = products_step.build_products(duckdb_engine, tmp_path)
     flags = result.tables[products_step.FLAGS_TABLE].rename({"country_iso3": "importer_iso3"})
     expected = python_flags(python_concentration(frame.to_dicts()))
     assert_same(flags, expected)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import re
 import shutil
-import string
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -24,7 +23,6 @@ from autonomy_monitor import api
 from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA
 from autonomy_monitor.reports import build_report
 from autonomy_monitor.reports.briefing import MIN_VOTES, gather
-from autonomy_monitor.reports.messages import texts
 from autonomy_monitor.settings import Settings
 
 BUNDLED = Settings().bundled_snapshot

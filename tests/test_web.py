@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from autonomy_monitor import api
 from autonomy_monitor.api.dashboard_data import parse_event
 from autonomy_monitor.i18n import (
-    LANGUAGES,
     catalog,
     country_label,
     format_date,

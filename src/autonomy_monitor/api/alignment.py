@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from autonomy_monitor.api.arguments import UN_VOTES, one_country, year_range
-from autonomy_monitor.api.reader import has_table, query
+from autonomy_monitor.api.reader import query
 from autonomy_monitor.api.alignment_flags import FLAG_COLUMNS, INTERVAL_COLUMNS, flagged
 from autonomy_monitor.countries import continuity_chain, is_all_members, parse_country_list
 from autonomy_monitor.errors import BadArgument
