@@ -139,7 +139,7 @@ def report(runs: dict[str, Run], work: Path) -> None:
             ratios = (f"{base.seconds / run.seconds:.2f}x", f"{base.peak_gb / run.peak_gb:.2f}x")
         print(f"{run.label:<28} {run.seconds:8.1f} {run.peak_gb:8.2f} {ratios[0]:>11} {ratios[1]:>13}")
     fresh = runs["fresh"]
-    print(f"\nratio (baseline / fresh build, wall time): "
+    print("\nratio (baseline / fresh build, wall time): "
           + (f"{base.seconds / fresh.seconds:.2f}" if base else "n/a (no baseline)"))
     verdict = lambda ok: "met" if ok else "missed"  # noqa: E731
     print(f"goal <= {GOAL_SECONDS:.0f} s: {verdict(fresh.seconds <= GOAL_SECONDS)} ({fresh.seconds:.1f} s); "

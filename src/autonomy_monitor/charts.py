@@ -21,9 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+if TYPE_CHECKING:  # annotations only: altair itself is imported on first use (``altair()``)
+    import altair as alt
 
 def altair():  # noqa: ANN201 - the altair module
     """Altair, imported on first use: it costs about a second, and a briefing whose charts are all
