@@ -24,6 +24,7 @@ import narwhals as nw
 import polars as pl
 
 from autonomy_monitor import catalog
+from autonomy_monitor.catalog import contracts
 from autonomy_monitor.indicators import relational
 
 
@@ -39,18 +40,7 @@ def hhi(frame: pl.DataFrame, by: Sequence[str], share: str = "share", out: str =
     return index.rename({"n_partners": "partners"}).with_columns(pl.col("partners").cast(pl.Int32)).sort(list(by))
 
 
-OUTPUT_SCHEMA = {
-    "country_iso3": pl.String,
-    "partner_iso3": pl.String,
-    "year": pl.Int32,
-    "dimension": pl.String,
-    "measure": pl.String,
-    "value": pl.Float64,
-    "unit": pl.String,
-    "method": pl.String,
-    "source": pl.String,
-    "flag": pl.String,
-}
+OUTPUT_SCHEMA = contracts.polars_schema("out_dependence__yearly")  # declared in catalog/tables/
 
 
 def to_output(frame: pl.DataFrame, *, dimension: str, measure: str, value: str,

@@ -100,18 +100,14 @@ import numpy as np
 import polars as pl
 from scipy.special import erfcx, log_ndtr
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor.errors import BadInput
 
 VOTE_LEVEL = {"N": 0, "A": 1, "Y": 2}
 INPUT_COLUMNS = ("roll_call_id", "year", "country_iso3", "vote")
 BRIDGE_COLUMN = "bridge_group"  # optional: roll calls sharing a value share item parameters
-OUTPUT_SCHEMA = {
-    "country_iso3": pl.String,
-    "year": pl.Int32,
-    "ideal_point": pl.Float64,
-    "se": pl.Float64,
-    "n_votes": pl.Int32,
-}
+OUTPUT_SCHEMA = contracts.polars_schema("out_alignment__ideal_points")  # declared in catalog/tables/
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 _SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
 _INV_SQRT_2 = 1.0 / np.sqrt(2.0)

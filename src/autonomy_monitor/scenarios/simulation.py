@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from autonomy_monitor.catalog import indicator_units
 from autonomy_monitor.indicators import shares as sh
 from autonomy_monitor.scenarios import levers as lv
 from autonomy_monitor.scenarios.spec import (
@@ -50,13 +51,13 @@ FLOWS: dict[tuple[str, str], dict[str, str | None]] = {
     ("energy", "gas_exports"): {"amount": "gas_exports_bcm", "share": "gas_export_share", "hhi": "gas_export_hhi",
                                 "ratio": None, "unnamed_amount": "gas_exports_bcm_unnamed", "unnamed_share": "gas_export_share_unnamed"},
 }
-UNITS = {"remittances_usd": "current US$", "remittance_share": "share", "remittance_sender_hhi": "index 1/N..1",
-         "remittance_dependence": "ratio to GDP", "export_usd": "US$", "import_usd": "US$", "total_usd": "US$",
-         "export_share": "share", "import_share": "share", "total_share": "share", "export_hhi": "index",
-         "import_hhi": "index", "total_hhi": "index", "exposure_share": "share of GDP", "oda_usd": "current US$",
-         "oda_share": "share", "donor_hhi": "index 1/N..1", "non_country_oda_usd": "current US$",
-         "non_country_oda_share": "share", "gas_exports_bcm": "bcm", "gas_export_share": "share",
-         "gas_export_hhi": "index 1/N..1", "gas_exports_bcm_unnamed": "bcm", "gas_export_share_unnamed": "share"}
+
+
+def catalog_units() -> dict[str, str]:
+    """measure -> unit, from the indicator catalog (the only place units are written down)."""
+    return {name: entry.unit for name, entry in indicator_units().items()}
+
+
 LEVER_DIMENSIONS = {"labour_mobility": ["remittances"], "remittance_shock": ["remittances"],
                     "trade_diversion": ["trade", "energy"], "supplier_removal": ["trade", "remittances", "aid", "energy"],
                     "aid": ["aid"]}
@@ -332,7 +333,7 @@ def run(scenario: Scenario, dependence: pl.DataFrame, *, residents: pl.DataFrame
             pl.col("method").first().alias("g_method"), pl.col("source").first().alias("g_source"))
         new = (recomputed.join(meta, on=JOIN, how="left", nulls_equal=True)
                .join(group_meta, on=["country_iso3", "year", "dimension"], how="left")
-               .with_columns(pl.col("unit").fill_null(pl.col("measure").replace_strict(UNITS, default="")),
+               .with_columns(pl.col("unit").fill_null(pl.col("measure").replace_strict(catalog_units(), default="")),
                              pl.when(pl.col("method").is_null()).then(pl.lit("scenario_new_partner")).otherwise(pl.col("flag")).alias("flag"),
                              pl.col("method").fill_null(pl.lit("scenario")), pl.col("source").fill_null(pl.col("g_source")))
                .select(OUT_COLUMNS))
