@@ -29,6 +29,8 @@ from pathlib import Path
 import narwhals as nw
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
+
 from autonomy_monitor.compute import Engine
 from autonomy_monitor.indicators import relational
 from autonomy_monitor.sources.baci import bulk
@@ -115,13 +117,13 @@ def build_products(engine: Engine, folder: Path, *, out_dir: Path | None = None)
     rename = {"importer_iso3": "country_iso3"}
     flag_frame = engine.collect(flags).rename(rename).with_columns(pl.col("year").cast(pl.Int32))
     share_frame = engine.collect(shares).rename(rename).with_columns(pl.col("year").cast(pl.Int32))
-    return ProductsResult(
-        tables={
-            FLAGS_TABLE: flag_frame.select(FLAG_COLUMNS).sort("country_iso3", "year", "product"),
-            SHARE_TABLE: share_frame.select(SHARE_COLUMNS).sort("country_iso3", "year", "partner_iso3"),
-        },
-        inputs=inputs,
-    )
+    tables = {
+        FLAGS_TABLE: flag_frame.select(FLAG_COLUMNS).sort("country_iso3", "year", "product"),
+        SHARE_TABLE: share_frame.select(SHARE_COLUMNS).sort("country_iso3", "year", "partner_iso3"),
+    }
+    for name, frame in tables.items():
+        contracts.validate(name, frame, origin=[record.file for record in inputs] or "step products")
+    return ProductsResult(tables=tables, inputs=inputs)
 
 
 FLAG_COLUMNS = ["country_iso3", "product", "year", "import_usd", "import_hhi", "n_suppliers", "export_usd",
