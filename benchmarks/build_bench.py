@@ -85,6 +85,7 @@ def run_child(label: str, warehouse: Path, source_dir: Path, mode: str, pythonpa
 
 def baseline_source(ref: str, into: Path) -> Path:
     """``src/`` of commit ``ref`` extracted into ``into`` (returns the folder for PYTHONPATH)."""
+    into.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "src"], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into / "src"
