@@ -64,10 +64,12 @@ class Outcome:
     output: str
 
 
-def discover(only: set[str] | None) -> list[Script]:
+def discover(only: list[str] | None) -> list[Script]:
     """Every benchmark and validation script, with its RUN_ALL_* constants."""
     paths = sorted({p for pattern in PATTERNS for p in HERE.glob(pattern)})
-    return [read_conventions(p) for p in paths if only is None or p.stem in only]
+    if only is not None:  # in the order asked for
+        paths = [HERE / f"{stem}.py" for stem in only if (HERE / f"{stem}.py") in paths]
+    return [read_conventions(p) for p in paths]
 
 
 def read_conventions(path: Path) -> Script:
@@ -182,7 +184,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per script before it is stopped")
     args = parser.parse_args()
     started, load_start = dt.datetime.now(dt.UTC), os.getloadavg()[0]
-    scripts = discover(set(args.only.split(",")) if args.only else None)
+    scripts = discover(args.only.split(",") if args.only else None)
     outcomes, skipped = [], []
     chosen = {s.path for s in scripts}
     for script in discover(None):
