@@ -61,6 +61,8 @@ def add_press_reported_votes(connection: duckdb.DuckDBPyConnection) -> None:
     columns = {row[0] for row in connection.execute("DESCRIBE out_alignment__key_votes").fetchall()}
     if "record_kind" not in columns:
         connection.execute("ALTER TABLE out_alignment__key_votes ADD COLUMN record_kind VARCHAR DEFAULT 'official'")
+    # only the synthetic records below: the bundled snapshot's own press reports would mix in
+    connection.execute("DELETE FROM out_alignment__key_votes WHERE record_kind = 'press_reported'")
     for record, symbol, date, title, country, vote, url in PRESS_ROWS:
         connection.execute(
             "INSERT INTO out_alignment__key_votes (roll_call_id, resolution_symbol, date, title, country_iso3, vote, source, record_kind) "

@@ -99,11 +99,17 @@ def hold_years(frame: pl.DataFrame, years: Sequence[int]) -> pl.DataFrame:
     """Rows for ``years``: observed years as they are; later years copy the last observed year.
 
     Copied rows get the flag ``held_from_<year>`` (joined to an existing flag with ';').
+    A year counts as observed for a dimension only if it has that dimension's amounts (e.g.
+    ``remittances_usd``): a year with shares but no total (a central bank's share for a year
+    the WDI total does not reach yet) would otherwise start a scenario from no money at all.
     """
     if frame.is_empty():
         return frame
-    parts = [frame.filter(pl.col("year").is_in(list(years)))]
-    observed = frame.group_by("country_iso3", "dimension").agg(pl.col("year").unique().sort().alias("seen"))
+    observed_rows = frame.filter(_has_amounts())
+    observed = observed_rows.group_by("country_iso3", "dimension").agg(pl.col("year").unique().sort().alias("seen"))
+    kept = observed.explode("seen").rename({"seen": "year"})
+    parts = [frame.join(kept, on=["country_iso3", "dimension", "year"], how="semi")
+             .filter(pl.col("year").is_in(list(years)))]
     for country, dimension, seen in observed.iter_rows():
         for year in years:
             if year in seen:
@@ -118,6 +124,24 @@ def hold_years(frame: pl.DataFrame, years: Sequence[int]) -> pl.DataFrame:
                 pl.lit(year, dtype=pl.Int32).alias("year"),
                 pl.when(pl.col("flag").is_null()).then(pl.lit(label)).otherwise(pl.col("flag") + ";" + label).alias("flag")))
     return pl.concat(parts).sort("country_iso3", "dimension", "year", "measure", "partner_iso3", nulls_last=True)
+
+
+def _amount_measures() -> dict[str, set[str]]:
+    """dimension -> the measures that carry its amounts (from :data:`FLOWS`)."""
+    out: dict[str, set[str]] = {}
+    for (dimension, _flow), names in FLOWS.items():
+        out.setdefault(dimension, set()).update(
+            m for m in (names["amount"], names["unnamed_amount"]) if m is not None)
+    return out
+
+
+def _has_amounts() -> pl.Expr:
+    """Rows of a dimension without amount measures, or amount rows of one that has them."""
+    measures = _amount_measures()
+    expr = ~pl.col("dimension").is_in(list(measures))
+    for dimension, names in measures.items():
+        expr = expr | ((pl.col("dimension") == dimension) & pl.col("measure").is_in(sorted(names)))
+    return expr
 
 
 def extract_amounts(frame: pl.DataFrame) -> pl.DataFrame:
