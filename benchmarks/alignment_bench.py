@@ -41,36 +41,74 @@ def pandas_baseline(votes: pd.DataFrame) -> pd.DataFrame:
             pairs[f"i_{category}"] = pairs["vote_i"] == category
             pairs[f"j_{category}"] = pairs["vote_j"] == category
         grouped = pairs.groupby(["country_iso3_i", "country_iso3_j"]).agg(
-            n_votes=("distance", "size"), distance=("distance", "sum"), same=("same", "mean"),
-            **{f"{side}_{c}": (f"{side}_{c}", "mean") for side in ("i", "j") for c in ("Y", "A", "N")},
+            n_votes=("distance", "size"),
+            distance=("distance", "sum"),
+            same=("same", "mean"),
+            **{
+                f"{side}_{c}": (f"{side}_{c}", "mean")
+                for side in ("i", "j")
+                for c in ("Y", "A", "N")
+            },
         )
         grouped["agreement"] = 1 - grouped["distance"] / grouped["n_votes"]
         grouped["identical_share"] = grouped["same"]
         grouped["s_score"] = 2 * grouped["agreement"] - 1
         expected = sum(grouped[f"i_{c}"] * grouped[f"j_{c}"] for c in ("Y", "A", "N"))
-        grouped["kappa"] = np.where(np.isclose(expected, 1), np.nan, (grouped["same"] - expected) / (1 - expected))
+        grouped["kappa"] = np.where(
+            np.isclose(expected, 1), np.nan, (grouped["same"] - expected) / (1 - expected)
+        )
         grouped["year"] = year
-        frames.append(grouped.reset_index()[["country_iso3_i", "country_iso3_j", "year", "n_votes", "agreement", "identical_share", "s_score", "kappa"]])
+        frames.append(
+            grouped.reset_index()[
+                [
+                    "country_iso3_i",
+                    "country_iso3_j",
+                    "year",
+                    "n_votes",
+                    "agreement",
+                    "identical_share",
+                    "s_score",
+                    "kappa",
+                ]
+            ]
+        )
     return pd.concat(frames, ignore_index=True)
 
 
 def baseline_input(tables: dict[str, pl.DataFrame], years: int | None) -> pd.DataFrame:
-    calls = tables["core_unga__roll_calls"].select("roll_call_id", pl.col("date").dt.year().alias("year"))
+    calls = tables["core_unga__roll_calls"].select(
+        "roll_call_id", pl.col("date").dt.year().alias("year")
+    )
     votes = tables["core_unga__votes"].filter(pl.col("vote") != "X").join(calls, on="roll_call_id")
     if years:
         chosen = sorted(votes["year"].unique().to_list())[-years:]
         votes = votes.filter(pl.col("year").is_in(chosen))
-    return votes.with_columns(pl.col("vote").replace_strict(VALUE, return_dtype=pl.Float64).alias("value")).to_pandas()
+    return votes.with_columns(
+        pl.col("vote").replace_strict(VALUE, return_dtype=pl.Float64).alias("value")
+    ).to_pandas()
 
 
 def check_same(ours: pl.DataFrame, theirs: pd.DataFrame) -> None:
     """The overall table of both implementations must agree to 1e-9."""
     overall = ours.filter(pl.col("issue") == "all").select(
-        pl.col("country_iso3").alias("country_iso3_i"), pl.col("partner_iso3").alias("country_iso3_j"),
-        "year", "n_votes", "agreement", "kappa",
+        pl.col("country_iso3").alias("country_iso3_i"),
+        pl.col("partner_iso3").alias("country_iso3_j"),
+        "year",
+        "n_votes",
+        "agreement",
+        "kappa",
     )
-    other = pl.from_pandas(theirs).select("country_iso3_i", "country_iso3_j", pl.col("year").cast(pl.Int32), pl.col("n_votes").cast(pl.Int32), "agreement", pl.col("kappa").fill_nan(None))
-    joined = other.join(overall, on=["country_iso3_i", "country_iso3_j", "year"], how="left", suffix="_ours")
+    other = pl.from_pandas(theirs).select(
+        "country_iso3_i",
+        "country_iso3_j",
+        pl.col("year").cast(pl.Int32),
+        pl.col("n_votes").cast(pl.Int32),
+        "agreement",
+        pl.col("kappa").fill_nan(None),
+    )
+    joined = other.join(
+        overall, on=["country_iso3_i", "country_iso3_j", "year"], how="left", suffix="_ours"
+    )
     assert joined["n_votes_ours"].null_count() == 0, "pairs missing from the project's table"
     assert (joined["n_votes"] == joined["n_votes_ours"]).all()
     assert (joined["agreement"] - joined["agreement_ours"]).abs().max() < 1e-9  # type: ignore[operator]
@@ -79,10 +117,22 @@ def check_same(ours: pl.DataFrame, theirs: pd.DataFrame) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--source-dir", type=Path, default=Path(os.environ.get("AUTONOMY_SHARED_DATA", "../shared/data")))
-    parser.add_argument("--baseline-years", default="all", help="'all' or the number of most recent years the baseline runs on")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the project's computation (best is reported)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--source-dir",
+        type=Path,
+        default=Path(os.environ.get("AUTONOMY_SHARED_DATA", "../shared/data")),
+    )
+    parser.add_argument(
+        "--baseline-years",
+        default="all",
+        help="'all' or the number of most recent years the baseline runs on",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of the project's computation (best is reported)"
+    )
     args = parser.parse_args()
     tables = bulk.load(args.source_dir).tables
     years = None if args.baseline_years == "all" else int(args.baseline_years)
@@ -101,11 +151,21 @@ def main() -> None:
     check_same(ours, theirs)
 
     overall_rows = ours.filter(pl.col("issue") == "all").height
-    scale = "all years" if years is None else f"the last {years} years (per-year cost extrapolation not applied)"
-    print(f"votes: {tables['core_unga__votes'].height:,} rows, roll calls: {tables['core_unga__roll_calls'].height:,}")
-    print(f"project (numpy matrices): {project_s:.2f} s for {ours.height:,} pair-year-issue rows "
-          f"({overall_rows:,} overall) x 4 measures, best of {args.repeat}")
-    print(f"baseline (pandas self-join, overall only, {scale}): {baseline_s:.2f} s for {len(theirs):,} rows")
+    scale = (
+        "all years"
+        if years is None
+        else f"the last {years} years (per-year cost extrapolation not applied)"
+    )
+    print(
+        f"votes: {tables['core_unga__votes'].height:,} rows, roll calls: {tables['core_unga__roll_calls'].height:,}"
+    )
+    print(
+        f"project (numpy matrices): {project_s:.2f} s for {ours.height:,} pair-year-issue rows "
+        f"({overall_rows:,} overall) x 4 measures, best of {args.repeat}"
+    )
+    print(
+        f"baseline (pandas self-join, overall only, {scale}): {baseline_s:.2f} s for {len(theirs):,} rows"
+    )
     print(f"results identical on the overall table; speed-up: {baseline_s / project_s:.1f}x")
 
 

@@ -66,19 +66,26 @@ class Run:
     peak_gb: float
 
 
-def run_child(label: str, warehouse: Path, source_dir: Path, mode: str, pythonpath: Path | None, log: Path) -> Run:
+def run_child(
+    label: str, warehouse: Path, source_dir: Path, mode: str, pythonpath: Path | None, log: Path
+) -> Run:
     env = {**os.environ}
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     start = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(warehouse), str(source_dir), mode], env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-c", CHILD, str(warehouse), str(source_dir), mode],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{label} build failed (exit {os.waitstatus_to_exitcode(status)}); see {log}")
+        raise SystemExit(
+            f"{label} build failed (exit {os.waitstatus_to_exitcode(status)}); see {log}"
+        )
     peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     return Run(label, seconds, peak / 1024**3)
 
@@ -86,7 +93,9 @@ def run_child(label: str, warehouse: Path, source_dir: Path, mode: str, pythonpa
 def baseline_source(ref: str, into: Path) -> Path:
     """``src/`` of commit ``ref`` extracted into ``into`` (returns the folder for PYTHONPATH)."""
     into.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "src"], check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", ref, "src"], check=True, capture_output=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into / "src"
 
@@ -97,14 +106,24 @@ def load() -> str:
 
 
 def median_run(runs: list[Run]) -> Run:
-    return Run(runs[0].label, statistics.median(r.seconds for r in runs), max(r.peak_gb for r in runs))
+    return Run(
+        runs[0].label, statistics.median(r.seconds for r in runs), max(r.peak_gb for r in runs)
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--source-dir", type=Path, default=Path(os.environ.get("AUTONOMY_SHARED_DATA", REPO.parent / "shared" / "data")))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--source-dir",
+        type=Path,
+        default=Path(os.environ.get("AUTONOMY_SHARED_DATA", REPO.parent / "shared" / "data")),
+    )
     parser.add_argument("--baseline-ref", default=DEFAULT_BASELINE)
-    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline build (no ratio)")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the baseline build (no ratio)"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="fresh builds to take the median of")
     args = parser.parse_args()
     source_dir = args.source_dir.resolve()
@@ -116,15 +135,28 @@ def main() -> None:
         runs: dict[str, Run] = {}
         if not args.no_baseline:
             old_src = baseline_source(args.baseline_ref, work / "baseline")
-            runs["baseline"] = run_child(f"baseline ({args.baseline_ref})", work / "baseline.duckdb", source_dir, "baseline", old_src, work / "baseline.log")
+            runs["baseline"] = run_child(
+                f"baseline ({args.baseline_ref})",
+                work / "baseline.duckdb",
+                source_dir,
+                "baseline",
+                old_src,
+                work / "baseline.log",
+            )
         ours = work / "ours" / "warehouse.duckdb"
         ours.parent.mkdir()
         fresh = []
         for k in range(args.repeat):
-            fresh.append(run_child("fresh", ours, source_dir, "fresh", None, work / f"fresh{k}.log"))
+            fresh.append(
+                run_child("fresh", ours, source_dir, "fresh", None, work / f"fresh{k}.log")
+            )
         runs["fresh"] = median_run(fresh)
-        runs["rebuild"] = run_child("rebuild (reuse)", ours, source_dir, "rebuild", None, work / "rebuild.log")
-        runs["incremental"] = run_child("--sources knomad", ours, source_dir, "incremental", None, work / "incremental.log")
+        runs["rebuild"] = run_child(
+            "rebuild (reuse)", ours, source_dir, "rebuild", None, work / "rebuild.log"
+        )
+        runs["incremental"] = run_child(
+            "--sources knomad", ours, source_dir, "incremental", None, work / "incremental.log"
+        )
         print(f"after: {load()}")
         report(runs, work)
     finally:
@@ -138,13 +170,19 @@ def report(runs: dict[str, Run], work: Path) -> None:
         ratios = ("", "")
         if base is not None and run is not base:
             ratios = (f"{base.seconds / run.seconds:.2f}x", f"{base.peak_gb / run.peak_gb:.2f}x")
-        print(f"{run.label:<28} {run.seconds:8.1f} {run.peak_gb:8.2f} {ratios[0]:>11} {ratios[1]:>13}")
+        print(
+            f"{run.label:<28} {run.seconds:8.1f} {run.peak_gb:8.2f} {ratios[0]:>11} {ratios[1]:>13}"
+        )
     fresh = runs["fresh"]
-    print("\nratio (baseline / fresh build, wall time): "
-          + (f"{base.seconds / fresh.seconds:.2f}" if base else "n/a (no baseline)"))
+    print(
+        "\nratio (baseline / fresh build, wall time): "
+        + (f"{base.seconds / fresh.seconds:.2f}" if base else "n/a (no baseline)")
+    )
     verdict = lambda ok: "met" if ok else "missed"  # noqa: E731
-    print(f"goal <= {GOAL_SECONDS:.0f} s: {verdict(fresh.seconds <= GOAL_SECONDS)} ({fresh.seconds:.1f} s); "
-          f"goal <= {GOAL_GB:.0f} GB: {verdict(fresh.peak_gb <= GOAL_GB)} ({fresh.peak_gb:.2f} GB)")
+    print(
+        f"goal <= {GOAL_SECONDS:.0f} s: {verdict(fresh.seconds <= GOAL_SECONDS)} ({fresh.seconds:.1f} s); "
+        f"goal <= {GOAL_GB:.0f} GB: {verdict(fresh.peak_gb <= GOAL_GB)} ({fresh.peak_gb:.2f} GB)"
+    )
     log = work / "fresh0.log"
     if log.is_file():
         print("\nper step (fresh build):")

@@ -36,7 +36,9 @@ from unga_dev_votes import load_votes  # noqa: E402
 
 from autonomy_monitor.models.idealpoints import estimate_ideal_points  # noqa: E402
 
-RUN_ALL_ARGS = ["--skip-bootstrap"]  # benchmarks/run_all.py: the bootstrap takes minutes; run it by hand
+RUN_ALL_ARGS = [
+    "--skip-bootstrap"
+]  # benchmarks/run_all.py: the bootstrap takes minutes; run it by hand
 
 R_SCRIPT = r"""
 suppressMessages(library(pscl))
@@ -63,8 +65,10 @@ def timed(label: str, func):
     start, cpu = time.perf_counter(), time.process_time()
     result = func()
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"{label}: {seconds:.2f} s wall, {cpu:.2f} s CPU "
-          f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+    print(
+        f"{label}: {seconds:.2f} s wall, {cpu:.2f} s CPU (load average {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
     return result, seconds
 
 
@@ -79,13 +83,16 @@ def run_pscl(session: pl.DataFrame, maxiter: int, burnin: int) -> tuple[pl.DataF
         start = time.perf_counter()
         proc = subprocess.run(
             ["Rscript", str(script), str(votes_csv), str(out_csv), str(maxiter), str(burnin)],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"Rscript failed: {proc.stderr.strip()[-800:]}")
         wall = time.perf_counter() - start
-        print(f"R pscl::ideal: {float(proc.stdout.split()[-1]):.2f} s inside R, "
-              f"{wall:.2f} s including R start-up and data loading")
+        print(
+            f"R pscl::ideal: {float(proc.stdout.split()[-1]):.2f} s inside R, "
+            f"{wall:.2f} s including R start-up and data loading"
+        )
         return pl.read_csv(out_csv), wall
 
 
@@ -98,18 +105,24 @@ def pscl_available() -> bool:
 
 def compare_one_session(votes: pl.DataFrame, year: int, maxiter: int, burnin: int) -> None:
     session = votes.filter(pl.col("year") == year)
-    print(f"\nOne session: calendar year {year}, {session['roll_call_id'].n_unique()} roll "
-          f"calls, {session['country_iso3'].n_unique()} countries")
+    print(
+        f"\nOne session: calendar year {year}, {session['roll_call_id'].n_unique()} roll "
+        f"calls, {session['country_iso3'].n_unique()} countries"
+    )
     ours, ours_s = timed("ours (Y/A/N ordinal, one year)", lambda: estimate_ideal_points(session))
     if not pscl_available():
-        print("Rscript or the pscl package is absent: skipping the R side "
-              "(apt-get install -y r-cran-pscl)")
+        print(
+            "Rscript or the pscl package is absent: skipping the R side "
+            "(apt-get install -y r-cran-pscl)"
+        )
         return
     theirs, r_s = run_pscl(session, maxiter, burnin)
     joined = ours.join(theirs, on="country_iso3")
     r = abs(np.corrcoef(joined["ideal_point"], joined["x"])[0, 1])
-    print(f"pscl::ideal (maxiter {maxiter}, burnin {burnin}): {r_s:.2f} s; ours {ours_s:.2f} s; "
-          f"ratio R / ours = {r_s / ours_s:.1f}x; |r| between the two = {r:.3f}")
+    print(
+        f"pscl::ideal (maxiter {maxiter}, burnin {burnin}): {r_s:.2f} s; ours {ours_s:.2f} s; "
+        f"ratio R / ours = {r_s / ours_s:.1f}x; |r| between the two = {r:.3f}"
+    )
 
 
 def fit_only(votes: pl.DataFrame) -> None:
@@ -119,9 +132,13 @@ def fit_only(votes: pl.DataFrame) -> None:
     design = build_design(votes)
     results = {}
     for threads in (1, 2):
-        fit, results[threads] = timed(f"fit only ({design.item.size:,} votes), {threads} thread(s)",
-                                      lambda: fit_model(design, FitSettings(threads=threads)))
-        print(f"  {fit.iterations} EM cycles; goal <= 4 s: {'met' if results[threads] <= 4 else 'NOT met'}")
+        fit, results[threads] = timed(
+            f"fit only ({design.item.size:,} votes), {threads} thread(s)",
+            lambda: fit_model(design, FitSettings(threads=threads)),
+        )
+        print(
+            f"  {fit.iterations} EM cycles; goal <= 4 s: {'met' if results[threads] <= 4 else 'NOT met'}"
+        )
     print(f"  fit two threads / one thread = {results[2] / results[1]:.2f}")
 
 
@@ -135,13 +152,21 @@ def main() -> None:
     args = parser.parse_args()
     plain, _ = timed("load votes (dev loader)", lambda: load_votes("calendar"))
     votes, _ = timed("bridge groups (build step)", lambda: bridged(plain, load_titles()))
-    print(f"{votes.height} rows, {votes['roll_call_id'].n_unique()} roll calls, "
-          f"{votes['year'].min()}-{votes['year'].max()}")
+    print(
+        f"{votes.height} rows, {votes['roll_call_id'].n_unique()} roll calls, "
+        f"{votes['year'].min()}-{votes['year'].max()}"
+    )
     timed("baseline: full history without bridge groups", lambda: estimate_ideal_points(plain))
-    _, one_s = timed("full history estimate, one thread", lambda: estimate_ideal_points(votes, threads=1))
-    _, two_s = timed("full history estimate, two threads", lambda: estimate_ideal_points(votes, threads=2))
+    _, one_s = timed(
+        "full history estimate, one thread", lambda: estimate_ideal_points(votes, threads=1)
+    )
+    _, two_s = timed(
+        "full history estimate, two threads", lambda: estimate_ideal_points(votes, threads=2)
+    )
     print(f"  two threads / one thread = {two_s / one_s:.2f} (goal: below 1)")
-    _, full_s = timed("full history estimate, default threads", lambda: estimate_ideal_points(votes))
+    _, full_s = timed(
+        "full history estimate, default threads", lambda: estimate_ideal_points(votes)
+    )
     print(f"  target <= 10 s: {'met' if full_s <= 10 else 'NOT met'}")
     fit_only(votes)
     if not args.skip_bootstrap:

@@ -38,9 +38,11 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "idealpoints_validation.md"
 def correlations(ours: pl.DataFrame, bsv: pl.DataFrame, column: str) -> tuple[pl.DataFrame, float]:
     """Per-year Pearson r (1946-2015) and the pooled r over all matched country-years."""
     joined = ours.join(bsv, on=["country_iso3", "year"]).filter(pl.col(column).is_not_nan())
-    per_year = joined.group_by("year").agg(
-        pl.len().alias("n_countries"), pl.corr("ideal_point", column).alias("r")
-    ).sort("year")
+    per_year = (
+        joined.group_by("year")
+        .agg(pl.len().alias("n_countries"), pl.corr("ideal_point", column).alias("r"))
+        .sort("year")
+    )
     pooled = float(np.corrcoef(joined["ideal_point"], joined[column])[0, 1])
     return per_year, pooled
 
@@ -56,8 +58,11 @@ def load_titles(data_dir: Path | None = None) -> pl.DataFrame:
         pl.col("date").cast(pl.Date),
         pl.coalesce(pl.col("short"), pl.col("descr")).cast(pl.String).alias("title"),
     )
-    unxml = pl.read_csv(folder / "unga_resolutions_unxml_2019_2026.csv",
-                        columns=["resolution", "date", "title"], infer_schema_length=0)
+    unxml = pl.read_csv(
+        folder / "unga_resolutions_unxml_2019_2026.csv",
+        columns=["resolution", "date", "title"],
+        infer_schema_length=0,
+    )
     unxml = unxml.select(
         pl.col("resolution").alias("roll_call_id"),
         pl.col("date").str.to_date(),
@@ -92,20 +97,27 @@ def spread_diagnostics(ours: pl.DataFrame, bsv: pl.DataFrame) -> dict[str, float
     """
     j = ours.join(bsv, on=["country_iso3", "year"]).filter(pl.col(BSV_COLUMN).is_not_nan())
     o, b = pl.col("ideal_point"), pl.col(BSV_COLUMN)
-    j = j.with_columns(mo=o.mean().over("year"), so=o.std().over("year"),
-                       mb=b.mean().over("year"), sb=b.std().over("year"))
+    j = j.with_columns(
+        mo=o.mean().over("year"),
+        so=o.std().over("year"),
+        mb=b.mean().over("year"),
+        sb=b.std().over("year"),
+    )
     variants = {
         "per-year mean matched": o - pl.col("mo") + pl.col("mb"),
         "per-year SD matched": (o - pl.col("mo")) / pl.col("so") * pl.col("sb") + pl.col("mo"),
-        "per-year mean and SD matched":
-            (o - pl.col("mo")) / pl.col("so") * pl.col("sb") + pl.col("mb"),
+        "per-year mean and SD matched": (o - pl.col("mo")) / pl.col("so") * pl.col("sb")
+        + pl.col("mb"),
     }
-    return {name: float(np.corrcoef(j.select(expr).to_series(), j[BSV_COLUMN])[0, 1])
-            for name, expr in variants.items()}
+    return {
+        name: float(np.corrcoef(j.select(expr).to_series(), j[BSV_COLUMN])[0, 1])
+        for name, expr in variants.items()
+    }
 
 
-def markdown(results: dict[str, tuple], seconds: float, no_bridge: float,
-             spread: dict[str, float]) -> str:
+def markdown(
+    results: dict[str, tuple], seconds: float, no_bridge: float, spread: dict[str, float]
+) -> str:
     cal_table, cal_pooled, cal_fp = results["calendar"]
     ses_table, ses_pooled, ses_fp = results["session"]
     recent = cal_table.filter(pl.col("year") >= 1992)
@@ -162,11 +174,13 @@ def markdown(results: dict[str, tuple], seconds: float, no_bridge: float,
         "| year | countries | r (calendar) | r (session) |",
         "| --- | --- | --- | --- |",
     ]
-    merged = cal_table.join(ses_table.select("year", pl.col("r").alias("r_s")), on="year",
-                            how="left")
+    merged = cal_table.join(
+        ses_table.select("year", pl.col("r").alias("r_s")), on="year", how="left"
+    )
     for row in merged.iter_rows(named=True):
-        lines.append(f"| {row['year']} | {row['n_countries']} | {row['r']:.4f} | "
-                     f"{row['r_s']:.4f} |")
+        lines.append(
+            f"| {row['year']} | {row['n_countries']} | {row['r']:.4f} | {row['r_s']:.4f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -192,8 +206,11 @@ def main() -> None:
         results[period] = (table, pooled, pooled_fp)
         if period == "calendar":
             spread = spread_diagnostics(ours, bsv)
-        print(f"{period}: pooled r {pooled:.4f} (fp {pooled_fp:.4f}), "
-              f"min r 1992+ {table.filter(pl.col('year') >= 1992)['r'].min():.4f}", flush=True)
+        print(
+            f"{period}: pooled r {pooled:.4f} (fp {pooled_fp:.4f}), "
+            f"min r 1992+ {table.filter(pl.col('year') >= 1992)['r'].min():.4f}",
+            flush=True,
+        )
     plain = estimate_ideal_points(load_votes("calendar", args.data_dir))
     _, no_bridge = correlations(plain, bsv, BSV_COLUMN)
     print(f"calendar, no bridge groups: pooled r {no_bridge:.4f}; {spread}")

@@ -41,7 +41,9 @@ def run_seconds(command: list[str], env: dict[str, str], before=None) -> tuple[f
     return time.perf_counter() - start, done.stdout
 
 
-def median_run(command: list[str], env: dict[str, str], repeat: int, before=None) -> tuple[float, list[bytes]]:  # type: ignore[no-untyped-def]
+def median_run(
+    command: list[str], env: dict[str, str], repeat: int, before=None
+) -> tuple[float, list[bytes]]:  # type: ignore[no-untyped-def]
     runs = [run_seconds(command, env, before) for _ in range(repeat)]
     return statistics.median(t for t, _ in runs), [out for _, out in runs]
 
@@ -82,11 +84,13 @@ def main() -> int:
         identical = len(digests) == 1
         ok &= identical
         goal = GOALS[fmt]
-        print(f"report {fmt}: {warm:.2f} s with the chart cache, {cold:.2f} s cold; goal {goal:.0f} s "
-              f"({'met' if warm <= goal else f'missed by {warm - goal:.2f} s'} warm, "
-              f"{'met' if cold <= goal else f'missed by {cold - goal:.2f} s'} cold); "
-              f"ratio project/baseline {warm / baseline:.1f} (warm), {cold / baseline:.1f} (cold); "
-              f"bytes identical across {len(outputs) + len(cold_outputs)} runs: {identical}")
+        print(
+            f"report {fmt}: {warm:.2f} s with the chart cache, {cold:.2f} s cold; goal {goal:.0f} s "
+            f"({'met' if warm <= goal else f'missed by {warm - goal:.2f} s'} warm, "
+            f"{'met' if cold <= goal else f'missed by {cold - goal:.2f} s'} cold); "
+            f"ratio project/baseline {warm / baseline:.1f} (warm), {cold / baseline:.1f} (cold); "
+            f"bytes identical across {len(outputs) + len(cold_outputs)} runs: {identical}"
+        )
     print(load())
     return 0 if ok else 1
 

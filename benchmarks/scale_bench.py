@@ -73,14 +73,27 @@ def generate(rows: int, out: Path, seed: int = 8) -> None:
                 i = rng.choice(codes, n, p=country_w)
                 j = rng.choice(codes, n, p=country_w)
                 j = np.where(i == j, codes[(np.searchsorted(codes, j) + 1) % len(codes)], j)
-                frame = pl.DataFrame({
-                    "t": np.full(n, year, dtype=np.int32), "i": i.astype(np.int32), "j": j.astype(np.int32),
-                    "k": pl.Series(rng.choice(products, n, p=product_w)).cast(pl.String).str.zfill(6),
-                    "v": np.round(rng.lognormal(3.0, 2.0, n), 3), "q": np.round(rng.lognormal(1.0, 2.0, n), 3),
-                })
+                frame = pl.DataFrame(
+                    {
+                        "t": np.full(n, year, dtype=np.int32),
+                        "i": i.astype(np.int32),
+                        "j": j.astype(np.int32),
+                        "k": pl.Series(rng.choice(products, n, p=product_w))
+                        .cast(pl.String)
+                        .str.zfill(6),
+                        "v": np.round(rng.lognormal(3.0, 2.0, n), 3),
+                        "q": np.round(rng.lognormal(1.0, 2.0, n), 3),
+                    }
+                )
                 frame.write_csv(handle, include_header=first)
                 first, left = False, left - n
-    meta = {"rows": per_year * YEARS, "files": YEARS, "folder": str(out), "synthetic": True, "seed": seed}
+    meta = {
+        "rows": per_year * YEARS,
+        "files": YEARS,
+        "folder": str(out),
+        "synthetic": True,
+        "seed": seed,
+    }
     (out / "synthetic.json").write_text(json.dumps(meta))
     print(json.dumps(meta))
 
@@ -120,14 +133,24 @@ def run_one(engine: str, folder: Path, out: Path, memory_limit: str) -> dict[str
         spill.mkdir(exist_ok=True)
         eng = get_engine("duckdb", memory_limit=memory_limit, temp_directory=spill)
     else:
-        eng = get_engine("spark", "local[2]", config={
-            "spark.driver.memory": "6g", "spark.sql.shuffle.partitions": "16",
-            "spark.local.dir": "/tmp/scale_bench_spark"})
+        eng = get_engine(
+            "spark",
+            "local[2]",
+            config={
+                "spark.driver.memory": "6g",
+                "spark.sql.shuffle.partitions": "16",
+                "spark.local.dir": "/tmp/scale_bench_spark",
+            },
+        )
     started = time.perf_counter()
     products_step.build_products(eng, folder, out_dir=out / engine)
     done = time.perf_counter()
     eng.close()
-    return {"engine": engine, "startup_s": round(started - start, 1), "build_s": round(done - started, 1)}
+    return {
+        "engine": engine,
+        "startup_s": round(started - start, 1),
+        "build_s": round(done - started, 1),
+    }
 
 
 def run(folder: Path, engines: list[str], memory_limit: str) -> list[dict[str, object]]:
@@ -135,7 +158,17 @@ def run(folder: Path, engines: list[str], memory_limit: str) -> list[dict[str, o
     rows = json.loads((folder / "synthetic.json").read_text())["rows"]
     results = []
     for engine in engines:
-        command = [sys.executable, __file__, "child", "--engine", engine, "--dir", str(folder), "--memory-limit", memory_limit]
+        command = [
+            sys.executable,
+            __file__,
+            "child",
+            "--engine",
+            engine,
+            "--dir",
+            str(folder),
+            "--memory-limit",
+            memory_limit,
+        ]
         begin = time.perf_counter()
         child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         peak = [0]
@@ -151,25 +184,42 @@ def run(folder: Path, engines: list[str], memory_limit: str) -> list[dict[str, o
         sampler.join()
         wall = time.perf_counter() - begin
         if child.returncode != 0:
-            failed = {"engine": engine, "failed_returncode": child.returncode, "wall_s": round(wall, 1),
-                      "peak_rss_gb": round(peak[0] / 1e9, 2)}
+            failed = {
+                "engine": engine,
+                "failed_returncode": child.returncode,
+                "wall_s": round(wall, 1),
+                "peak_rss_gb": round(peak[0] / 1e9, 2),
+            }
             results.append(failed)
             print(json.dumps(failed), flush=True)
             continue
         result = json.loads(stdout.strip().splitlines()[-1])
-        flags = pl.scan_parquet(str(out / engine / "out_products__strategic_dependence.parquet") + ("/*.parquet" if engine == "spark" else ""))
-        result.update(rows=rows, wall_s=round(wall, 1), peak_rss_gb=round(peak[0] / 1e9, 2),
-                      out_rows=flags.select(pl.len()).collect().item(),
-                      strategic_rows=flags.filter(pl.col("strategic")).select(pl.len()).collect().item())
+        flags = pl.scan_parquet(
+            str(out / engine / "out_products__strategic_dependence.parquet")
+            + ("/*.parquet" if engine == "spark" else "")
+        )
+        result.update(
+            rows=rows,
+            wall_s=round(wall, 1),
+            peak_rss_gb=round(peak[0] / 1e9, 2),
+            out_rows=flags.select(pl.len()).collect().item(),
+            strategic_rows=flags.filter(pl.col("strategic")).select(pl.len()).collect().item(),
+        )
         results.append(result)
         print(json.dumps(result), flush=True)
     if len(results) == 2 and all("build_s" in r for r in results):
-        print(json.dumps({"spark_over_duckdb_wall": round(results[1]["wall_s"] / results[0]["wall_s"], 2)}))
+        print(
+            json.dumps(
+                {"spark_over_duckdb_wall": round(results[1]["wall_s"] / results[0]["wall_s"], 2)}
+            )
+        )
     return results
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate")
     g.add_argument("--rows", type=int, required=True)
@@ -190,7 +240,11 @@ def main() -> None:
     elif args.command == "run":
         run(args.dir, args.engines.split(","), args.memory_limit)
     else:
-        print(json.dumps(run_one(args.engine, args.dir, Path("/tmp/scale_bench_out"), args.memory_limit)))
+        print(
+            json.dumps(
+                run_one(args.engine, args.dir, Path("/tmp/scale_bench_out"), args.memory_limit)
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from autonomy_monitor.settings import Settings
 
 RUN_ALL_ARGS = ["--repeat", "5"]  # benchmarks/run_all.py
 
+
 def timed(func, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     times, result = [], None
     for _ in range(repeat):
@@ -47,25 +48,48 @@ def pandas_labour(dependence: pd.DataFrame, spec) -> pd.DataFrame:  # type: igno
     """Baseline: the labour-mobility lever and the remittance measures with plain pandas."""
     lever = spec.levers[0]
     years = spec.years
-    rem = dependence[(dependence["dimension"] == "remittances") & (dependence["country_iso3"] == lever.origin)]
+    rem = dependence[
+        (dependence["dimension"] == "remittances") & (dependence["country_iso3"] == lever.origin)
+    ]
     last = rem["year"].max()
-    usd = rem[(rem["measure"] == "remittances_usd") & (rem["year"] == last)][["partner_iso3", "value"]]
-    dep = rem[(rem["measure"] == "remittance_dependence") & (rem["year"] == last)][["partner_iso3", "value"]]
+    usd = rem[(rem["measure"] == "remittances_usd") & (rem["year"] == last)][
+        ["partner_iso3", "value"]
+    ]
+    dep = rem[(rem["measure"] == "remittance_dependence") & (rem["year"] == last)][
+        ["partner_iso3", "value"]
+    ]
     gdp = (usd.merge(dep, on="partner_iso3").eval("value_x / value_y")).median()
-    mig = dependence[(dependence["measure"] == "emigrants") & (dependence["country_iso3"] == lever.origin)
-                     & (dependence["partner_iso3"] == lever.diverted_from)].sort_values("year")
+    mig = dependence[
+        (dependence["measure"] == "emigrants")
+        & (dependence["country_iso3"] == lever.origin)
+        & (dependence["partner_iso3"] == lever.diverted_from)
+    ].sort_values("year")
     frames = []
-    stock_by_sector = {s: worker_stock([n * r for r in (lever.ramp or [1.0] * len(years))], lever.stay_years)
-                       for s, n in lever.workers_per_year.items()}
+    stock_by_sector = {
+        s: worker_stock([n * r for r in (lever.ramp or [1.0] * len(years))], lever.stay_years)
+        for s, n in lever.workers_per_year.items()
+    }
     for k, year in enumerate(years):
         frame = usd.set_index("partner_iso3")["value"].copy()
         stock = sum(v[k] for v in stock_by_sector.values())
-        added = sum(added_remittances_usd(v[k], lever.monthly_wage_by_sector.get(s, lever.monthly_wage), lever.exchange_rate,
-                                          lever.share_remitted, lever.months_per_year) for s, v in stock_by_sector.items())
+        added = sum(
+            added_remittances_usd(
+                v[k],
+                lever.monthly_wage_by_sector.get(s, lever.monthly_wage),
+                lever.exchange_rate,
+                lever.share_remitted,
+                lever.months_per_year,
+            )
+            for s, v in stock_by_sector.items()
+        )
         frame[lever.destination] = frame.get(lever.destination, 0.0) + added
         if lever.diverted_from and len(mig):
-            per_worker = usd.set_index("partner_iso3")["value"][lever.diverted_from] / mig["value"].iloc[-1]
-            frame[lever.diverted_from] -= min(stock * lever.diverted_share * per_worker, frame[lever.diverted_from])
+            per_worker = (
+                usd.set_index("partner_iso3")["value"][lever.diverted_from] / mig["value"].iloc[-1]
+            )
+            frame[lever.diverted_from] -= min(
+                stock * lever.diverted_share * per_worker, frame[lever.diverted_from]
+            )
         out = frame.rename("remittances_usd").to_frame()
         out["remittance_share"] = out["remittances_usd"] / out["remittances_usd"].sum()
         out["remittance_dependence"] = out["remittances_usd"] / gdp
@@ -90,7 +114,9 @@ def loop_monte_carlo(x: np.ndarray, w0: np.ndarray, draws: int, seed: int) -> np
             for p in range(x.shape[1]):
                 ok = ~np.isnan(xd[c, p])
                 if (w * ok).sum() > 0:
-                    best = max(best, float((np.nan_to_num(xd[c, p]) * w * ok).sum() / (w * ok).sum()))
+                    best = max(
+                        best, float((np.nan_to_num(xd[c, p]) * w * ok).sum() / (w * ok).sum())
+                    )
             out[i, c] = 1 - best
     return out
 
@@ -107,6 +133,7 @@ def main() -> None:
 
     connection = open_store(settings)  # the warehouse is open from here on
     try:
+
         def project_run():  # type: ignore[no-untyped-def]
             dependence, residents = api_scenarios.baseline_frames(spec, connection)
             return simulation.run(spec, dependence, residents=residents)
@@ -119,8 +146,12 @@ def main() -> None:
     t_engine, _ = timed(lambda: simulation.run(spec, dependence, residents=residents), args.repeat)
     pdf = dependence.to_pandas()
     t_pandas, _ = timed(lambda: pandas_labour(pdf, spec), args.repeat)
-    print(f"Scenario {spec.scenario.name} ({dependence.height:,} baseline rows, {len(spec.years)} years), median of {args.repeat}:")
-    print(f"  project, baseline query + engine on an open warehouse: {t_run * 1000:8.1f} ms  (target ≤ 100 ms)")
+    print(
+        f"Scenario {spec.scenario.name} ({dependence.height:,} baseline rows, {len(spec.years)} years), median of {args.repeat}:"
+    )
+    print(
+        f"  project, baseline query + engine on an open warehouse: {t_run * 1000:8.1f} ms  (target ≤ 100 ms)"
+    )
     print(f"  project, engine only (every affected table recomputed):  {t_engine * 1000:8.1f} ms")
     print(f"  pandas baseline, labour lever + remittance measures:      {t_pandas * 1000:8.1f} ms")
     print(f"  ratio pandas / project engine: {t_pandas / t_engine:.2f}")
@@ -129,25 +160,51 @@ def main() -> None:
         members = api_index.power_members(api_index.DEFAULT_POWERS)
         powers = members["power"].unique(maintain_order=True).to_list()
         first = args.year - model.MAX_AGE
-        raw = model.normalise(api_index.component_rows(settings, None if countries is None else ["KAZ", "KGZ", "TJK", "TKM", "UZB"],
-                                                      members, first, args.year))
-        values = pl.concat([raw.select("country_iso3", "year", "power", "component", "value"),
-                            model.alignment_percentiles(api_index.agreement_rows(settings, members, first, args.year), members)],
-                           how="vertical_relaxed")
+        raw = model.normalise(
+            api_index.component_rows(
+                settings,
+                None if countries is None else ["KAZ", "KGZ", "TJK", "TKM", "UZB"],
+                members,
+                first,
+                args.year,
+            )
+        )
+        values = pl.concat(
+            [
+                raw.select("country_iso3", "year", "power", "component", "value"),
+                model.alignment_percentiles(
+                    api_index.agreement_rows(settings, members, first, args.year), members
+                ),
+            ],
+            how="vertical_relaxed",
+        )
         codes = sorted(raw["country_iso3"].unique().to_list())
         values = values.filter(pl.col("country_iso3").is_in(codes))
-        t_mc, _ = timed(lambda: model.compute_index(values, codes, powers, args.year, draws=1000), 3)
-        x = model.to_array(model.fill_absent_partners(model.latest_within(values, args.year), powers), codes, powers)
+        t_mc, _ = timed(
+            lambda: model.compute_index(values, codes, powers, args.year, draws=1000), 3
+        )
+        x = model.to_array(
+            model.fill_absent_partners(model.latest_within(values, args.year), powers),
+            codes,
+            powers,
+        )
         w0 = np.array([model.DEFAULT_WEIGHTS[k] for k in model.COMPONENTS])
         loop_draws = 1000 if len(codes) <= 10 else 50
         t_loop, _ = timed(lambda: loop_monte_carlo(x, w0, loop_draws, 0), 1)
         t_loop *= 1000 / loop_draws
-        print(f"Index Monte Carlo, 1,000 draws, {label} ({len(codes)} countries × {len(powers)} powers × {len(model.COMPONENTS)} components):")
+        print(
+            f"Index Monte Carlo, 1,000 draws, {label} ({len(codes)} countries × {len(powers)} powers × {len(model.COMPONENTS)} components):"
+        )
         print(f"  project (vectorised): {t_mc * 1000:8.1f} ms  (target ≤ 10 s)")
-        print(f"  per-draw Python loop: {t_loop * 1000:8.1f} ms" + ("" if loop_draws == 1000 else f" (timed on {loop_draws} draws, scaled)"))
+        print(
+            f"  per-draw Python loop: {t_loop * 1000:8.1f} ms"
+            + ("" if loop_draws == 1000 else f" (timed on {loop_draws} draws, scaled)")
+        )
         print(f"  ratio loop / project: {t_loop / t_mc:.1f}")
     t_api, _ = timed(lambda: api_index.autonomy_index("C5", year=args.year, settings=settings), 3)
-    print(f"autonomy_index('C5', year={args.year}) end to end (queries + Monte Carlo): {t_api * 1000:.1f} ms")
+    print(
+        f"autonomy_index('C5', year={args.year}) end to end (queries + Monte Carlo): {t_api * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -36,14 +36,40 @@ STARTUP = {
     "autonomy --help": ["--help"],
 }
 LOOKUPS = {
-    "autonomy alignment KAZ --with RUS --from 2022 --to 2022": ["alignment", "KAZ", "--with", "RUS", "--from", "2022", "--to", "2022"],
-    "autonomy dependence KGZ --on RUS --dimension remittances --year 2021": ["dependence", "KGZ", "--on", "RUS", "--dimension", "remittances", "--year", "2021"],
-    "autonomy votes --resolution A/RES/ES-11/1 --countries C5": ["votes", "--resolution", "A/RES/ES-11/1", "--countries", "C5"],
+    "autonomy alignment KAZ --with RUS --from 2022 --to 2022": [
+        "alignment",
+        "KAZ",
+        "--with",
+        "RUS",
+        "--from",
+        "2022",
+        "--to",
+        "2022",
+    ],
+    "autonomy dependence KGZ --on RUS --dimension remittances --year 2021": [
+        "dependence",
+        "KGZ",
+        "--on",
+        "RUS",
+        "--dimension",
+        "remittances",
+        "--year",
+        "2021",
+    ],
+    "autonomy votes --resolution A/RES/ES-11/1 --countries C5": [
+        "votes",
+        "--resolution",
+        "A/RES/ES-11/1",
+        "--countries",
+        "C5",
+    ],
     "autonomy profile KGZ": ["profile", "KGZ"],
 }
 
 
-def median_seconds(command: list[str], runs: int, env: dict[str, str]) -> tuple[float, float, float]:
+def median_seconds(
+    command: list[str], runs: int, env: dict[str, str]
+) -> tuple[float, float, float]:
     """Median wall-clock, minimum wall-clock and median CPU (user + system) seconds of
     ``runs`` fresh processes (one warm-up first). CPU time inflates far less with the load."""
     subprocess.run(command, env=env, capture_output=True, check=False)
@@ -60,11 +86,24 @@ def median_seconds(command: list[str], runs: int, env: dict[str, str]) -> tuple[
     return statistics.median(times), min(times), statistics.median(cpu)
 
 
-def row(label: str, store: str, seconds: tuple[float, float, float], bases: tuple[float, float], goal: float | None) -> None:
-    verdict = "" if goal is None else ("met" if seconds[0] <= goal else f"NOT met (+{seconds[0] - goal:.2f} s)")
+def row(
+    label: str,
+    store: str,
+    seconds: tuple[float, float, float],
+    bases: tuple[float, float],
+    goal: float | None,
+) -> None:
+    verdict = (
+        ""
+        if goal is None
+        else ("met" if seconds[0] <= goal else f"NOT met (+{seconds[0] - goal:.2f} s)")
+    )
     goal_text = "" if goal is None else f"<= {goal:g} s"
-    print(f"| {label} | {store} | {seconds[0]:.3f} | {seconds[1]:.3f} | {seconds[2]:.3f} | {seconds[0] / bases[0]:.1f} | "
-          f"{seconds[0] / bases[1]:.2f} | {goal_text} {verdict} | {os.getloadavg()[0]:.1f} |", flush=True)
+    print(
+        f"| {label} | {store} | {seconds[0]:.3f} | {seconds[1]:.3f} | {seconds[2]:.3f} | {seconds[0] / bases[0]:.1f} | "
+        f"{seconds[0] / bases[1]:.2f} | {goal_text} {verdict} | {os.getloadavg()[0]:.1f} |",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -73,19 +112,34 @@ def main() -> None:
     parser.add_argument("--store", choices=["both", "warehouse", "snapshot"], default="both")
     args = parser.parse_args()
     env = {**os.environ}
-    warehouse = Path(env.get("AUTONOMY_WAREHOUSE", Path.home() / ".local/share/autonomy-monitor/warehouse.duckdb"))
+    warehouse = Path(
+        env.get(
+            "AUTONOMY_WAREHOUSE", Path.home() / ".local/share/autonomy-monitor/warehouse.duckdb"
+        )
+    )
     stores = {}
     if args.store in ("both", "warehouse") and warehouse.is_file():
         stores["warehouse"] = {**env, "AUTONOMY_WAREHOUSE": str(warehouse)}
     elif args.store in ("both", "warehouse"):
-        print(f"No warehouse at {warehouse}: warehouse rows skipped (build one or set AUTONOMY_WAREHOUSE).")
+        print(
+            f"No warehouse at {warehouse}: warehouse rows skipped (build one or set AUTONOMY_WAREHOUSE)."
+        )
     if args.store in ("both", "snapshot"):
-        stores["bundled snapshot"] = {**env, "AUTONOMY_WAREHOUSE": str(Path("/nonexistent/warehouse.duckdb"))}
-    print(f"{args.runs} runs per command: wall-clock median and minimum, CPU (user + system) median; ratios of "
-          f"the wall median to the baselines' medians; python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
-    print("| command | store | wall median s | wall min s | CPU median s | × `python -c pass` | × `import duckdb, polars` | goal (wall median) | load |")
+        stores["bundled snapshot"] = {
+            **env,
+            "AUTONOMY_WAREHOUSE": str(Path("/nonexistent/warehouse.duckdb")),
+        }
+    print(
+        f"{args.runs} runs per command: wall-clock median and minimum, CPU (user + system) median; ratios of "
+        f"the wall median to the baselines' medians; python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n"
+    )
+    print(
+        "| command | store | wall median s | wall min s | CPU median s | × `python -c pass` | × `import duckdb, polars` | goal (wall median) | load |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
-    timed_base = {label: median_seconds(command, args.runs, env) for label, command in BASELINES.items()}
+    timed_base = {
+        label: median_seconds(command, args.runs, env) for label, command in BASELINES.items()
+    }
     base = (timed_base["python -c pass"][0], timed_base['python -c "import duckdb, polars"'][0])
     for label, seconds in timed_base.items():
         row(label, "–", seconds, base, None)

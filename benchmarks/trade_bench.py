@@ -36,18 +36,23 @@ from autonomy_monitor.pipeline.steps import trade_step
 
 RUN_ALL_ARGS = ["--repeat", "1"]  # benchmarks/run_all.py
 
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(label: str, func: Callable[[], object], timings: list[tuple[str, float, float]]) -> object:
+def timed(
+    label: str, func: Callable[[], object], timings: list[tuple[str, float, float]]
+) -> object:
     start = time.perf_counter()
     result = func()
     timings.append((label, time.perf_counter() - start, peak_mb()))
     return result
 
 
-def run_build(source_dir: Path, with_wdi: bool) -> tuple[dict[str, pl.DataFrame], list[tuple[str, float, float]]]:
+def run_build(
+    source_dir: Path, with_wdi: bool
+) -> tuple[dict[str, pl.DataFrame], list[tuple[str, float, float]]]:
     timings: list[tuple[str, float, float]] = []
     tables: dict[str, pl.DataFrame] = {}
     loaders = [("source imf", imf.load), ("source trade_recent", trade_recent.load)]
@@ -72,8 +77,14 @@ def pandas_shares(reported: pd.DataFrame, estimated: pd.DataFrame) -> pd.DataFra
     """Baseline: the same both-views rule and shares with plain pandas merges and groupbys."""
     key = ["reporter_iso3", "partner_iso3", "year", "flow"]
     own = reported.rename(columns={"value_usd": "rep", "source": "rep_src"})
-    mirror = reported.rename(columns={"reporter_iso3": "partner_iso3", "partner_iso3": "reporter_iso3",
-                                      "value_usd": "mir", "source": "mir_src"})
+    mirror = reported.rename(
+        columns={
+            "reporter_iso3": "partner_iso3",
+            "partner_iso3": "reporter_iso3",
+            "value_usd": "mir",
+            "source": "mir_src",
+        }
+    )
     mirror["flow"] = mirror["flow"].map({"export": "import", "import": "export"})
     both = own.merge(mirror, on=key, how="outer")
     est = estimated.assign(est=True)
@@ -84,7 +95,8 @@ def pandas_shares(reported: pd.DataFrame, estimated: pd.DataFrame) -> pd.DataFra
     rep_pos, mir_pos = both["rep"].fillna(0) > 0, both["mir"].fillna(0) > 0
     use_rep = np.select(
         [rep_pos & ~rep_press & ~both["est"], mir_pos & ~mir_press, rep_pos, mir_pos],
-        [True, False, True, False], default=both["rep"].notna(),
+        [True, False, True, False],
+        default=both["rep"].notna(),
     ).astype(bool)
     both["chosen"] = np.where(use_rep, both["rep"], both["mir"])
     parts = []
@@ -94,7 +106,9 @@ def pandas_shares(reported: pd.DataFrame, estimated: pd.DataFrame) -> pd.DataFra
         parts.append(part)
     long = pd.concat(parts, ignore_index=True).rename(columns={"reporter_iso3": "country_iso3"})
     group = ["country_iso3", "partner_iso3", "year", "method"]
-    wide = long.pivot_table(index=group, columns="flow", values="value_usd", aggfunc="first").reset_index()
+    wide = long.pivot_table(
+        index=group, columns="flow", values="value_usd", aggfunc="first"
+    ).reset_index()
     covered = long[["country_iso3", "year", "method", "flow"]].drop_duplicates()
     for flow in ("export", "import"):
         has = covered[covered["flow"] == flow].drop(columns="flow").assign(**{f"has_{flow}": True})
@@ -105,7 +119,9 @@ def pandas_shares(reported: pd.DataFrame, estimated: pd.DataFrame) -> pd.DataFra
     total = wide[group].assign(value_usd=wide["export"] + wide["import"], flow="total")
     long = pd.concat([long, total], ignore_index=True)
     long = long[long["value_usd"] >= 0]
-    long["share"] = long["value_usd"] / long.groupby(["country_iso3", "year", "flow", "method"])["value_usd"].transform("sum")
+    long["share"] = long["value_usd"] / long.groupby(["country_iso3", "year", "flow", "method"])[
+        "value_usd"
+    ].transform("sum")
     return long[long["share"].notna()]
 
 
@@ -122,7 +138,11 @@ def compare(project: pl.DataFrame, baseline: pd.DataFrame) -> float:
     """Largest absolute difference between the two frames' shares (same keys required)."""
     key = ["country_iso3", "partner_iso3", "year", "flow", "method"]
     left = project.select(*key, pl.col("share").alias("a"))
-    right = pl.from_pandas(baseline[key + ["share"]]).with_columns(pl.col("year").cast(pl.Int32)).rename({"share": "b"})
+    right = (
+        pl.from_pandas(baseline[key + ["share"]])
+        .with_columns(pl.col("year").cast(pl.Int32))
+        .rename({"share": "b"})
+    )
     joined = left.join(right, on=key, how="full", coalesce=True)
     if joined.filter(pl.col("a").is_null() | pl.col("b").is_null()).height:
         raise AssertionError("the project and the baseline produced different rows")
@@ -131,7 +151,11 @@ def compare(project: pl.DataFrame, baseline: pd.DataFrame) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source-dir", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    parser.add_argument(
+        "--source-dir",
+        type=Path,
+        default=Path(__file__).resolve().parents[1].parent / "shared" / "data",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-wdi", action="store_true", help="skip WDI (no exposure/asymmetry)")
     args = parser.parse_args()
@@ -144,16 +168,22 @@ def main() -> None:
         print(f"  {label:<32} {seconds:8.2f} s   peak RSS so far {peak:8.0f} MB")
     print(f"  {'total':<32} {total:8.2f} s   peak RSS {peak_mb():8.0f} MB")
     for name in (trade_step.BOTH_TABLE, trade_step.OUT_TABLE, trade_step.GAPS_TABLE):
-        print(f"  {name}: {tables[name].height:,} rows, {tables[name].estimated_size() / 1e6:,.0f} MB in memory")
+        print(
+            f"  {name}: {tables[name].height:,} rows, {tables[name].estimated_size() / 1e6:,.0f} MB in memory"
+        )
 
     reported = trade_step.reported_rows(tables)
-    estimated = trade.imf_estimated_reporters(reported.filter(pl.col("source") == trade_step.IMF_LABEL))
+    estimated = trade.imf_estimated_reporters(
+        reported.filter(pl.col("source") == trade_step.IMF_LABEL)
+    )
     reported_pd = reported.to_pandas()
     estimated_pd = estimated.to_pandas()
     project_time, project = best_of(args.repeat, lambda: project_shares(reported, estimated))
     pandas_time, baseline = best_of(args.repeat, lambda: pandas_shares(reported_pd, estimated_pd))
     diff = compare(project, baseline)  # type: ignore[arg-type]
-    print(f"\nPart 2: both views + partner shares ({reported.height:,} reported cells -> {project.height:,} shares), best of {args.repeat}")  # type: ignore[union-attr]
+    print(
+        f"\nPart 2: both views + partner shares ({reported.height:,} reported cells -> {project.height:,} shares), best of {args.repeat}"
+    )  # type: ignore[union-attr]
     print(f"  project (Polars, indicators.trade) {project_time:8.2f} s")
     print(f"  baseline (plain pandas)            {pandas_time:8.2f} s")
     print(f"  ratio pandas / project             {pandas_time / project_time:8.2f}x")

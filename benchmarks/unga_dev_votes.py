@@ -34,9 +34,7 @@ def load_votes(period: str = "calendar", data_dir: Path | None = None) -> pl.Dat
     """roll_call_id, date, year, country_iso3, vote for every recorded vote 1946-2026."""
     folder = (data_dir or shared_data_dir()) / "unga_votes"
     votes = pl.concat([_voeten_wide(folder), _unxml(folder)])
-    return with_period(votes, period).select(
-        "roll_call_id", "year", "country_iso3", "vote"
-    )
+    return with_period(votes, period).select("roll_call_id", "year", "country_iso3", "vote")
 
 
 def with_period(votes: pl.DataFrame, period: str) -> pl.DataFrame:
@@ -53,8 +51,9 @@ def _voeten_wide(folder: Path) -> pl.DataFrame:
         pl.col("date") < pl.lit(SWITCH_DATE).str.to_date()
     )
     iso_cols = [c for c in wide.columns if len(c) == 3 and c.isupper()]
-    long = wide.unpivot(iso_cols, index=["rcid", "date"], variable_name="country_iso3",
-                        value_name="code")
+    long = wide.unpivot(
+        iso_cols, index=["rcid", "date"], variable_name="country_iso3", value_name="code"
+    )
     return long.filter(pl.col("code").is_in(list(WIDE_CODES))).select(
         ("voeten-" + pl.col("rcid").cast(pl.String)).alias("roll_call_id"),
         "date",

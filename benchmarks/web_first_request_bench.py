@@ -38,7 +38,9 @@ def one_run(env: dict[str, str], country: str) -> dict[str, float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     start = time.perf_counter()
-    server = subprocess.Popen([AUTONOMY, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [AUTONOMY, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
+    )
     try:
         while True:
             try:
@@ -50,16 +52,26 @@ def one_run(env: dict[str, str], country: str) -> dict[str, float]:
                 time.sleep(0.02)
         times = {"start to first answer (static file)": time.perf_counter() - start}
         with httpx.Client(base_url=base, timeout=120) as client:
-            for label, path in ((f"first /country/{country}", f"/country/{country}"), ("first /compare", "/compare"),
-                                ("first /", "/"), (f"warm /country/{country}", f"/country/{country}")):
+            for label, path in (
+                (f"first /country/{country}", f"/country/{country}"),
+                ("first /compare", "/compare"),
+                ("first /", "/"),
+                (f"warm /country/{country}", f"/country/{country}"),
+            ):
                 began = time.perf_counter()
                 response = client.get(path)
                 times[label] = time.perf_counter() - began
                 if response.status_code != 200:
                     raise SystemExit(f"{path} answered {response.status_code}")
             head, get = client.head(f"/country/{country}"), client.get(f"/country/{country}")
-            if head.status_code != get.status_code or head.content or head.headers.get("content-length") != str(len(get.content)):
-                raise SystemExit(f"HEAD /country/{country} is not answered like GET ({head.status_code})")
+            if (
+                head.status_code != get.status_code
+                or head.content
+                or head.headers.get("content-length") != str(len(get.content))
+            ):
+                raise SystemExit(
+                    f"HEAD /country/{country} is not answered like GET ({head.status_code})"
+                )
         return times
     finally:
         server.terminate()
@@ -71,8 +83,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--country", default="KGZ")
     args = parser.parse_args()
-    warehouse = Path(os.environ.get("AUTONOMY_WAREHOUSE", Path.home() / ".local/share/autonomy-monitor/warehouse.duckdb"))
-    stores = {"bundled snapshot": {**os.environ, "AUTONOMY_WAREHOUSE": "/nonexistent/warehouse.duckdb"}}
+    warehouse = Path(
+        os.environ.get(
+            "AUTONOMY_WAREHOUSE", Path.home() / ".local/share/autonomy-monitor/warehouse.duckdb"
+        )
+    )
+    stores = {
+        "bundled snapshot": {**os.environ, "AUTONOMY_WAREHOUSE": "/nonexistent/warehouse.duckdb"}
+    }
     if warehouse.is_file():
         stores = {"warehouse": {**os.environ, "AUTONOMY_WAREHOUSE": str(warehouse)}, **stores}
     else:
@@ -87,9 +105,14 @@ def main() -> None:
         for label, seconds in medians.items():
             goal = ""
             if label == f"first /country/{args.country}":
-                goal = "<= 300 ms " + ("met" if seconds <= 0.3 else f"NOT met (+{(seconds - 0.3) * 1000:.0f} ms)")
+                goal = "<= 300 ms " + (
+                    "met" if seconds <= 0.3 else f"NOT met (+{(seconds - 0.3) * 1000:.0f} ms)"
+                )
             ratio = "–" if label.startswith("start") else f"{seconds / static:.2f}"
-            print(f"| {store} | {label} | {seconds * 1000:.0f} | {ratio} | {goal} | {os.getloadavg()[0]:.1f} |", flush=True)
+            print(
+                f"| {store} | {label} | {seconds * 1000:.0f} | {ratio} | {goal} | {os.getloadavg()[0]:.1f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,20 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "--factory", "autonomy_monitor.web:create_app",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "autonomy_monitor.web:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     process = subprocess.Popen(command, env=os.environ.copy())
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -63,13 +75,18 @@ def start_server(port: int) -> subprocess.Popen:
 
 def country_paths(base: str, country: str) -> list[str]:
     """The country page and the endpoints it loads, keeping only those that answer 200."""
-    paths = [f"/country/{country}", f"/data/country/{country}.json",
-             *[f"/charts/country/{country}/{chart}.json?lang=en" for chart in CHARTS]]
+    paths = [
+        f"/country/{country}",
+        f"/data/country/{country}.json",
+        *[f"/charts/country/{country}/{chart}.json?lang=en" for chart in CHARTS],
+    ]
     with httpx.Client(base_url=base, timeout=300) as client:
         return [path for path in paths if client.get(path).status_code == 200]
 
 
-async def run_phase(base: str, paths: list[str], clients: int, seconds: float) -> tuple[np.ndarray, int, float]:
+async def run_phase(
+    base: str, paths: list[str], clients: int, seconds: float
+) -> tuple[np.ndarray, int, float]:
     """Each client requests the paths in rotation until time is up; returns latencies (s), errors, elapsed."""
     latencies: list[float] = []
     errors = 0
@@ -113,29 +130,49 @@ end
 """
 
 
-def run_wrk(base: str, paths: list[str], clients: int, seconds: float, *, show: bool = True) -> float:
+def run_wrk(
+    base: str, paths: list[str], clients: int, seconds: float, *, show: bool = True
+) -> float:
     """One wrk phase over ``paths`` in rotation; prints the line and returns p95 in ms."""
     import tempfile
 
     listed = ", ".join(f'"{p}"' for p in paths)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(WRK_SCRIPT % listed)
-    command = ["wrk", "-t1", f"-c{clients}", f"-d{int(seconds)}s", "--timeout", "10s", "-s", handle.name, base]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{clients}",
+        f"-d{int(seconds)}s",
+        "--timeout",
+        "10s",
+        "-s",
+        handle.name,
+        base,
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     os.unlink(handle.name)
     line = next(line for line in output.splitlines() if line.startswith("RESULT"))
     requests, duration, p50, p95, p99, errors = line.split()[1:]
-    label = "baseline: static file /static/style.css" if paths == ["/static/style.css"] else "project: country page + data endpoints"
+    label = (
+        "baseline: static file /static/style.css"
+        if paths == ["/static/style.css"]
+        else "project: country page + data endpoints"
+    )
     if show:
-        print(f"{label:<44} requests {int(requests):>7}  {int(requests) / float(duration):>7.0f} req/s  "
-              f"p50 {float(p50):6.1f} ms  p95 {float(p95):6.1f} ms  p99 {float(p99):6.1f} ms  errors {errors}")
+        print(
+            f"{label:<44} requests {int(requests):>7}  {int(requests) / float(duration):>7.0f} req/s  "
+            f"p50 {float(p50):6.1f} ms  p95 {float(p95):6.1f} ms  p99 {float(p99):6.1f} ms  errors {errors}"
+        )
     return float(p95) if int(errors) == 0 else float("inf")
 
 
 def report(label: str, latencies: np.ndarray, errors: int, elapsed: float) -> float:
     p50, p95, p99 = (np.percentile(latencies, q) * 1000 for q in (50, 95, 99))
-    print(f"{label:<44} requests {len(latencies):>7}  {len(latencies) / elapsed:>7.0f} req/s  "
-          f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms  errors {errors}")
+    print(
+        f"{label:<44} requests {len(latencies):>7}  {len(latencies) / elapsed:>7.0f} req/s  "
+        f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms  errors {errors}"
+    )
     return p95
 
 
@@ -144,28 +181,40 @@ def main() -> None:
     parser.add_argument("--country", default="KGZ")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--driver", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx")
+    parser.add_argument(
+        "--driver", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx"
+    )
     args = parser.parse_args()
     port = free_port()
     server = start_server(port)
     base = f"http://127.0.0.1:{port}"
     try:
         paths = country_paths(base, args.country)
-        print(f"server: uvicorn, 1 worker, {base}; store: {os.environ.get('AUTONOMY_WAREHOUSE', 'default (warehouse or bundled snapshot)')}")
-        print(f"{args.clients} concurrent clients ({args.driver}), {args.seconds:.0f} s per phase; project paths: {', '.join(paths)}")
+        print(
+            f"server: uvicorn, 1 worker, {base}; store: {os.environ.get('AUTONOMY_WAREHOUSE', 'default (warehouse or bundled snapshot)')}"
+        )
+        print(
+            f"{args.clients} concurrent clients ({args.driver}), {args.seconds:.0f} s per phase; project paths: {', '.join(paths)}"
+        )
         if args.driver == "wrk":
             run_wrk(base, paths, args.clients, 5, show=False)  # warm-up
             base_p95 = run_wrk(base, ["/static/style.css"], args.clients, args.seconds)
             p95 = run_wrk(base, paths, args.clients, args.seconds)
-            print(f"ratio p95 project / baseline: {p95 / base_p95:.2f}; goal p95 <= 50 ms and no errors: "
-                  f"{'met' if p95 <= 50 else 'NOT met'}")
+            print(
+                f"ratio p95 project / baseline: {p95 / base_p95:.2f}; goal p95 <= 50 ms and no errors: "
+                f"{'met' if p95 <= 50 else 'NOT met'}"
+            )
             return
-        base_lat, base_err, base_time = asyncio.run(run_phase(base, ["/static/style.css"], args.clients, args.seconds))
+        base_lat, base_err, base_time = asyncio.run(
+            run_phase(base, ["/static/style.css"], args.clients, args.seconds)
+        )
         base_p95 = report("baseline: static file /static/style.css", base_lat, base_err, base_time)
         lat, err, elapsed = asyncio.run(run_phase(base, paths, args.clients, args.seconds))
         p95 = report(f"project: /country/{args.country} + data endpoints", lat, err, elapsed)
-        print(f"ratio p95 project / baseline: {p95 / base_p95:.2f}; goal p95 <= 50 ms and no errors: "
-              f"{'met' if p95 <= 50 and err == 0 else 'NOT met'}")
+        print(
+            f"ratio p95 project / baseline: {p95 / base_p95:.2f}; goal p95 <= 50 ms and no errors: "
+            f"{'met' if p95 <= 50 and err == 0 else 'NOT met'}"
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -34,7 +34,9 @@ def shared_data() -> Path:
 def shared_specimens_dir() -> Path:
     """Real responses of the publishers' services: AUTONOMY_SHARED_SPECIMENS, default
     ../shared/specimens (see its SOURCES.md; read at test time, never copied here)."""
-    return Path(os.environ.get("AUTONOMY_SHARED_SPECIMENS", REPO_ROOT.parent / "shared" / "specimens"))
+    return Path(
+        os.environ.get("AUTONOMY_SHARED_SPECIMENS", REPO_ROOT.parent / "shared" / "specimens")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -46,12 +48,19 @@ def specimens() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def isolated_stores(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def isolated_stores(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Keep tests off the user's own warehouse and snapshot store (unless set explicitly)."""
     if "AUTONOMY_WAREHOUSE" not in os.environ:
-        monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(tmp_path_factory.getbasetemp() / "no-warehouse" / "absent.duckdb"))
+        monkeypatch.setenv(
+            "AUTONOMY_WAREHOUSE",
+            str(tmp_path_factory.getbasetemp() / "no-warehouse" / "absent.duckdb"),
+        )
     if "AUTONOMY_SNAPSHOT_STORE" not in os.environ:
-        monkeypatch.setenv("AUTONOMY_SNAPSHOT_STORE", str(tmp_path_factory.getbasetemp() / "empty-store"))
+        monkeypatch.setenv(
+            "AUTONOMY_SNAPSHOT_STORE", str(tmp_path_factory.getbasetemp() / "empty-store")
+        )
 
 
 @pytest.fixture()

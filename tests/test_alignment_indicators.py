@@ -11,7 +11,9 @@ from hypothesis.extra.numpy import arrays
 from autonomy_monitor.indicators import alignment
 
 codes_matrices = st.integers(2, 7).flatmap(
-    lambda n: st.integers(1, 25).flatmap(lambda r: arrays(np.int8, (n, r), elements=st.integers(0, 3)))
+    lambda n: st.integers(1, 25).flatmap(
+        lambda r: arrays(np.int8, (n, r), elements=st.integers(0, 3))
+    )
 )
 VALUE = {1: 1.0, 2: 0.5, 3: 0.0}
 
@@ -25,11 +27,17 @@ def naive_pair(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     distance = sum(abs(VALUE[x] - VALUE[y]) for x, y in shared)
     observed = sum(x == y for x, y in shared) / n
     expected = sum(
-        (sum(x == k for x, _ in shared) / n) * (sum(y == k for _, y in shared) / n) for k in (1, 2, 3)
+        (sum(x == k for x, _ in shared) / n) * (sum(y == k for _, y in shared) / n)
+        for k in (1, 2, 3)
     )
     kappa = float("nan") if np.isclose(expected, 1.0) else (observed - expected) / (1 - expected)
-    return {"n": n, "agreement": 1 - distance / n, "identical_share": observed,
-            "s_score": 1 - 2 * distance / n, "kappa": kappa}
+    return {
+        "n": n,
+        "agreement": 1 - distance / n,
+        "identical_share": observed,
+        "s_score": 1 - 2 * distance / n,
+        "kappa": kappa,
+    }
 
 
 @settings(max_examples=150, deadline=None)
@@ -42,7 +50,9 @@ def test_matches_the_pairwise_definition(codes: np.ndarray) -> None:
             assert result.n_votes[i, j] == expected["n"]
             if expected["n"]:
                 for measure in ("agreement", "identical_share", "s_score", "kappa"):
-                    np.testing.assert_allclose(getattr(result, measure)[i, j], expected[measure], atol=1e-12)
+                    np.testing.assert_allclose(
+                        getattr(result, measure)[i, j], expected[measure], atol=1e-12
+                    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -94,6 +104,8 @@ def test_participation_share() -> None:
 
 def test_pairs_frame_upper_triangle_sorted() -> None:
     codes = np.array([[1, 1], [1, 3], [0, 0]], dtype=np.int8)
-    frame = alignment.pairs_frame(alignment.pairwise_agreement(codes), ["AAA", "BBB", "CCC"], 2000, "all")
+    frame = alignment.pairs_frame(
+        alignment.pairwise_agreement(codes), ["AAA", "BBB", "CCC"], 2000, "all"
+    )
     assert frame.select("country_iso3", "partner_iso3").rows() == [("AAA", "BBB")]
     assert frame.schema["year"] == pl.Int32 and frame["agreement"][0] == 0.5

@@ -19,8 +19,10 @@ def runner():  # type: ignore[no-untyped-def]
 
 def test_conventions_are_read_from_the_source(tmp_path: Path) -> None:
     script = tmp_path / "toy_bench.py"
-    script.write_text('"""Toy: times nothing."""\nimport nonexistent_module\nRUN_ALL_ARGS = ["--runs", 2]\n'
-                      'RUN_ALL_STORES = ("warehouse", "snapshot")\n')
+    script.write_text(
+        '"""Toy: times nothing."""\nimport nonexistent_module\nRUN_ALL_ARGS = ["--runs", 2]\n'
+        'RUN_ALL_STORES = ("warehouse", "snapshot")\n'
+    )
     found = runner().read_conventions(script)
     assert found.args == ["--runs", "2"] and found.stores == ("warehouse", "snapshot")
     assert found.skip is None and found.doc == "Toy: times nothing."
@@ -28,12 +30,18 @@ def test_conventions_are_read_from_the_source(tmp_path: Path) -> None:
 
 def test_every_benchmark_is_discovered_with_a_docstring() -> None:
     scripts = {s.path.name: s for s in runner().discover(None)}
-    expected = {p.name for p in BENCHMARKS.glob("*_bench.py")} | {p.name for p in BENCHMARKS.glob("*_validation.py")}
-    assert set(scripts) == expected and {"startup_bench.py", "web_first_request_bench.py"} <= expected
+    expected = {p.name for p in BENCHMARKS.glob("*_bench.py")} | {
+        p.name for p in BENCHMARKS.glob("*_validation.py")
+    }
+    assert (
+        set(scripts) == expected and {"startup_bench.py", "web_first_request_bench.py"} <= expected
+    )
     assert all(s.doc for s in scripts.values())
     assert scripts["web_load_bench.py"].stores == ("warehouse", "snapshot")
 
 
 def test_summary_lines_pick_ratios_and_goals() -> None:
-    lines = runner().summary_lines("load 1\nratio pandas / project: 3.1\nnothing here\ngoal <= 4 s: NOT met\n")
+    lines = runner().summary_lines(
+        "load 1\nratio pandas / project: 3.1\nnothing here\ngoal <= 4 s: NOT met\n"
+    )
     assert lines == ["ratio pandas / project: 3.1", "goal <= 4 s: NOT met"]

@@ -35,7 +35,9 @@ def data(shared_data: Path, tmp_path: Path) -> Path:
 
 
 def settings_for(tmp_path: Path) -> Settings:
-    return Settings(warehouse=tmp_path / "w" / "warehouse.duckdb", snapshot_store=tmp_path / "store")
+    return Settings(
+        warehouse=tmp_path / "w" / "warehouse.duckdb", snapshot_store=tmp_path / "store"
+    )
 
 
 def steps(settings: Settings) -> pl.DataFrame:
@@ -58,12 +60,23 @@ def test_steps_are_recorded_and_dimension_tables_are_views(data: Path, tmp_path:
     assert frame.filter(pl.col("step") == "governance")["rows"].sum() > 1000
     assert any(line.startswith("source governance: ") and "peak" in line for line in lines)
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
-        kinds = dict(connection.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
-        assert kinds["out_dependence__energy"] == "VIEW" and kinds["out_dependence__yearly"] == "BASE TABLE"
+        kinds = dict(
+            connection.execute(
+                "SELECT table_name, table_type FROM information_schema.tables"
+            ).fetchall()
+        )
+        assert (
+            kinds["out_dependence__energy"] == "VIEW"
+            and kinds["out_dependence__yearly"] == "BASE TABLE"
+        )
         energy = connection.execute("SELECT count(*) FROM out_dependence__energy").fetchall()[0][0]
-        union = connection.execute("SELECT count(*) FROM out_dependence__yearly WHERE dimension = 'energy'").fetchall()[0][0]
+        union = connection.execute(
+            "SELECT count(*) FROM out_dependence__yearly WHERE dimension = 'energy'"
+        ).fetchall()[0][0]
         assert energy == union > 0
-        lineage = dict(connection.execute("SELECT table_name, rows FROM meta_lineage__tables").fetchall())
+        lineage = dict(
+            connection.execute("SELECT table_name, rows FROM meta_lineage__tables").fetchall()
+        )
         assert lineage["out_dependence__energy"] == energy
 
 
@@ -74,10 +87,26 @@ def test_selected_source_is_read_again_and_the_others_reused(data: Path, tmp_pat
     build.build_warehouse(settings, data, sources=["energy"])
     assert reused(settings) == {"energy": False, "governance": True, "japan_residents": True}
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
-        names = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        governance = connection.execute("SELECT count(*) FROM core_governance__yearly_scores").fetchall()[0][0]
-        sources = {row[0] for row in connection.execute("SELECT DISTINCT source FROM meta_provenance__inputs").fetchall()}
-    assert {"out_governance__yearly", "out_migration__japan_residents", "out_dependence__energy"} <= names
+        names = {
+            row[0]
+            for row in connection.execute(
+                "SELECT table_name FROM information_schema.tables"
+            ).fetchall()
+        }
+        governance = connection.execute(
+            "SELECT count(*) FROM core_governance__yearly_scores"
+        ).fetchall()[0][0]
+        sources = {
+            row[0]
+            for row in connection.execute(
+                "SELECT DISTINCT source FROM meta_provenance__inputs"
+            ).fetchall()
+        }
+    assert {
+        "out_governance__yearly",
+        "out_migration__japan_residents",
+        "out_dependence__energy",
+    } <= names
     assert governance == before.filter(pl.col("step") == "governance")["rows"][0]
     assert sources == set(SMALL)
 

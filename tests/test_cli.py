@@ -41,13 +41,34 @@ def test_build_then_status(built: dict[str, str]) -> None:
 
 
 def test_votes_shows_x_for_absent_and_dash_for_non_member(built: dict[str, str]) -> None:
-    result = run(built, "votes", "--resolution", "A/RES/74/7", "--countries", "USA,RUS,KAZ,JPN,TJK", "--format", "json")
+    result = run(
+        built,
+        "votes",
+        "--resolution",
+        "A/RES/74/7",
+        "--countries",
+        "USA,RUS,KAZ,JPN,TJK",
+        "--format",
+        "json",
+    )
     votes = {row["country_iso3"]: row["vote"] for row in json.loads(result.output)}
     assert votes == {"USA": "N", "RUS": "Y", "KAZ": "Y", "JPN": "X", "TJK": "–"}
 
 
 def test_alignment_json_has_all_measures(built: dict[str, str]) -> None:
-    result = run(built, "alignment", "KAZ", "--with", "RUS,USA", "--from", "2019", "--to", "2022", "--format", "json")
+    result = run(
+        built,
+        "alignment",
+        "KAZ",
+        "--with",
+        "RUS,USA",
+        "--from",
+        "2019",
+        "--to",
+        "2022",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert {r["partner_iso3"] for r in rows} == {"RUS", "USA"}
@@ -64,7 +85,9 @@ def test_alignment_follows_the_ussr_for_russia(built: dict[str, str]) -> None:
 
 
 def test_issue_filter(built: dict[str, str]) -> None:
-    result = run(built, "alignment", "KAZ", "--with", "RUS", "--issue", "ukraine", "--format", "json")
+    result = run(
+        built, "alignment", "KAZ", "--with", "RUS", "--issue", "ukraine", "--format", "json"
+    )
     rows = json.loads(result.output)
     assert [r["year"] for r in rows] == [2022] and rows[0]["agreement"] == 0.5
 
@@ -80,7 +103,9 @@ def test_issue_filter(built: dict[str, str]) -> None:
         (["build", "--sources", "nope"], "Unknown source(s) nope"),
     ],
 )
-def test_bad_arguments_give_one_sentence_and_exit_2(built: dict[str, str], args: list[str], message: str) -> None:
+def test_bad_arguments_give_one_sentence_and_exit_2(
+    built: dict[str, str], args: list[str], message: str
+) -> None:
     result = CliRunner().invoke(app, args, env=built)
     assert result.exit_code == 2
     assert message in result.output
@@ -102,9 +127,21 @@ def test_snapshot_round_trip(built: dict[str, str]) -> None:
     result = run(built, "snapshot")
     assert result.exit_code == 0, result.output
     manifest = json.loads((Path(built["AUTONOMY_BUNDLED_SNAPSHOT"]) / "manifest.json").read_text())
-    assert {t["name"] for t in manifest["tables"]} >= {"out_alignment__yearly_vote_agreement_wide", "out_alignment__key_votes"}
+    assert {t["name"] for t in manifest["tables"]} >= {
+        "out_alignment__yearly_vote_agreement_wide",
+        "out_alignment__key_votes",
+    }
     Path(built["AUTONOMY_WAREHOUSE"]).unlink()
-    result = run(built, "votes", "--resolution", "A/RES/ES-11/1", "--countries", "KAZ,RUS", "--format", "json")
+    result = run(
+        built,
+        "votes",
+        "--resolution",
+        "A/RES/ES-11/1",
+        "--countries",
+        "KAZ,RUS",
+        "--format",
+        "json",
+    )
     assert json.loads(result.output)[0]["vote"] == "A"
     result = run(built, "alignment", "KAZ", "--with", "RUS", "--format", "json")
     assert result.exit_code == 0 and json.loads(result.output)
@@ -122,7 +159,9 @@ def test_help_lists_commands() -> None:
         assert command in result.output
 
 
-def test_build_offline_on_an_empty_store_says_what_to_fetch(env: dict[str, str], tmp_path: Path) -> None:
+def test_build_offline_on_an_empty_store_says_what_to_fetch(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     env = {**env, "AUTONOMY_SNAPSHOT_STORE": str(tmp_path / "store")}
     result = CliRunner().invoke(app, ["build", "--offline", "--sources", "wdi,unga"], env=env)
     assert result.exit_code == 2

@@ -21,7 +21,9 @@ def test_tricky_name_resolves(name: str, source: str, expected: str) -> None:
 
 def test_unresolved_names_are_all_listed() -> None:
     with pytest.raises(UnresolvedCountries) as caught:
-        countries.resolve_names(["Kazakhstan", "Atlantis", "Narnia", "Atlantis"], source="fixture.csv")
+        countries.resolve_names(
+            ["Kazakhstan", "Atlantis", "Narnia", "Atlantis"], source="fixture.csv"
+        )
     assert caught.value.names == ["Atlantis", "Narnia"]
     assert "fixture.csv" in str(caught.value) and "'Atlantis'" in str(caught.value)
 
@@ -33,7 +35,22 @@ def test_aggregates_do_not_resolve() -> None:
 def test_codes_are_unique_and_complete() -> None:
     table = countries.country_table()
     assert table["iso3"].is_unique().all()
-    for code in ("KAZ", "KGZ", "TJK", "TKM", "UZB", "CHN", "RUS", "JPN", "USA", "SUN", "YUG", "CSK", "DDR", "YMD"):
+    for code in (
+        "KAZ",
+        "KGZ",
+        "TJK",
+        "TKM",
+        "UZB",
+        "CHN",
+        "RUS",
+        "JPN",
+        "USA",
+        "SUN",
+        "YUG",
+        "CSK",
+        "DDR",
+        "YMD",
+    ):
         assert code in countries.known_codes()
     flagship = table.filter(pl.col("iso3").is_in(["KAZ", "KGZ", "TJK", "TKM", "UZB"]))
     assert flagship["m49"].to_list() == [398, 417, 762, 795, 860]
@@ -55,7 +72,10 @@ def test_codes_are_unique_and_complete() -> None:
 def test_state_on_date(code: str, date: dt.date, expected: str) -> None:
     assert countries.state_on(code, date) == expected
     frame = pl.DataFrame({"code": [code], "date": [date]})
-    assert frame.select(countries.state_on_expr(pl.col("code"), pl.col("date"))).to_series()[0] == expected
+    assert (
+        frame.select(countries.state_on_expr(pl.col("code"), pl.col("date"))).to_series()[0]
+        == expected
+    )
 
 
 def test_historical_states_have_validity_and_successors() -> None:
@@ -70,7 +90,15 @@ def test_historical_states_have_validity_and_successors() -> None:
 
 def test_groups_expand() -> None:
     assert countries.parse_country_list("C5") == ["KAZ", "KGZ", "TJK", "TKM", "UZB"]
-    assert countries.parse_country_list("c5,RUS,china,KAZ") == ["KAZ", "KGZ", "TJK", "TKM", "UZB", "RUS", "CHN"]
+    assert countries.parse_country_list("c5,RUS,china,KAZ") == [
+        "KAZ",
+        "KGZ",
+        "TJK",
+        "TKM",
+        "UZB",
+        "RUS",
+        "CHN",
+    ]
     assert len(countries.group_members("EU27")) == 27
     assert set(countries.group_members("EAEU")) == {"RUS", "BLR", "KAZ", "ARM", "KGZ"}
     assert set(countries.group_members("G7")) == {"CAN", "FRA", "DEU", "ITA", "JPN", "GBR", "USA"}
@@ -85,7 +113,10 @@ def test_unknown_country_argument_is_one_sentence() -> None:
 
 def test_cow_codes_match_bailey_strezhnev_voeten(shared_data: Path) -> None:
     """COW codes agree with the ccode column of the BSV ideal-point file for current states."""
-    bsv = pl.read_csv(shared_data / "unga_votes" / "bsv_idealpoints_1946_2015.csv", columns=["ccode", "iso3c", "year"])
+    bsv = pl.read_csv(
+        shared_data / "unga_votes" / "bsv_idealpoints_1946_2015.csv",
+        columns=["ccode", "iso3c", "year"],
+    )
     latest = bsv.filter(pl.col("year") >= 2010).select("iso3c", "ccode").unique().drop_nulls()
     ours = countries.country_table().select("iso3", "cow")
     joined = latest.join(ours, left_on="iso3c", right_on="iso3", how="inner")

@@ -29,5 +29,13 @@ def test_indicator_entries_are_complete() -> None:
         entry = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert INDICATOR_FIELDS <= set(entry) <= INDICATOR_FIELDS | OPTIONAL_FIELDS, path.name
         assert entry["name"] == path.name.removesuffix(".yaml")
-        assert entry["dimension"] in {"trade", "remittances", "migration", "aid", "finance", "energy", "alignment"}
+        assert entry["dimension"] in {
+            "trade",
+            "remittances",
+            "migration",
+            "aid",
+            "finance",
+            "energy",
+            "alignment",
+        }
         assert set(entry["sources"]) <= known, path.name

@@ -11,7 +11,14 @@ import pytest
 from babel.messages.pofile import read_po
 
 from autonomy_monitor import i18n
-from autonomy_monitor.i18n import LANGUAGES, CountryName, catalog, country_label, missing_keys, translator
+from autonomy_monitor.i18n import (
+    LANGUAGES,
+    CountryName,
+    catalog,
+    country_label,
+    missing_keys,
+    translator,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "src" / "autonomy_monitor" / "i18n" / "locale"
@@ -20,7 +27,11 @@ FIELDS = string.Formatter()
 
 def po_messages(lang: str, domain: str = "autonomy") -> dict[str, object]:
     with (LOCALE / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as handle:
-        return {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in read_po(handle, locale=lang) if m.id}
+        return {
+            (m.context, m.id if isinstance(m.id, str) else m.id[0]): m
+            for m in read_po(handle, locale=lang)
+            if m.id
+        }
 
 
 def placeholders(text: str) -> set[str]:
@@ -29,7 +40,9 @@ def placeholders(text: str) -> set[str]:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_catalog_has_every_key(lang: str) -> None:
-    assert missing_keys(lang) == [], f"i18n/locale/{lang}/LC_MESSAGES/autonomy.po lacks translations for these keys"
+    assert missing_keys(lang) == [], (
+        f"i18n/locale/{lang}/LC_MESSAGES/autonomy.po lacks translations for these keys"
+    )
     fuzzy = [key for (_, key), m in po_messages(lang).items() if m.fuzzy]
     assert fuzzy == [], f"{lang}: fuzzy entries count as untranslated: {fuzzy}"
 
@@ -59,10 +72,17 @@ def test_plural_entries_have_every_cldr_form() -> None:
 def test_russian_plural_forms_follow_cldr() -> None:
     t = translator("ru")
     forms = {n: t.plural("report.people", n) for n in (1, 2, 5, 11, 21, 22, 25, 111, 591025)}
-    assert forms[1].endswith("человек") and forms[21].endswith("человек") and forms[591025].endswith("человек")
+    assert (
+        forms[1].endswith("человек")
+        and forms[21].endswith("человек")
+        and forms[591025].endswith("человек")
+    )
     assert forms[2].endswith("человека") and forms[22].endswith("человека")
     assert forms[5].endswith("человек") and forms[11].endswith("человек")
-    assert translator("en").plural("report.people", 1) == "1 person" and translator("en").plural("report.people", 3) == "3 people"
+    assert (
+        translator("en").plural("report.people", 1) == "1 person"
+        and translator("en").plural("report.people", 3) == "3 people"
+    )
 
 
 def test_compiled_catalogs_are_current() -> None:
@@ -77,7 +97,14 @@ def test_compiled_catalogs_are_current() -> None:
 def test_every_country_has_every_russian_case() -> None:
     names = po_messages("ru", "countries")
     codes = {code for _, code in names}
-    incomplete = sorted(code for code in codes if any((case, code) not in names for case in ("country", "gen", "dat", "acc", "ins", "loc", "in")))
+    incomplete = sorted(
+        code
+        for code in codes
+        if any(
+            (case, code) not in names
+            for case in ("country", "gen", "dat", "acc", "ins", "loc", "in")
+        )
+    )
     assert incomplete == []
     import pycountry
 
@@ -87,11 +114,20 @@ def test_every_country_has_every_russian_case() -> None:
 def test_messages_decline_country_names() -> None:
     kyrgyzstan = country_label("KGZ", "ru", "Kyrgyzstan")
     assert isinstance(kyrgyzstan, CountryName) and kyrgyzstan == "Кыргызстан"
-    assert f"{kyrgyzstan:gen}|{kyrgyzstan:ins}|{kyrgyzstan:in}" == "Кыргызстана|Кыргызстаном|в Кыргызстане"
+    assert (
+        f"{kyrgyzstan:gen}|{kyrgyzstan:ins}|{kyrgyzstan:in}"
+        == "Кыргызстана|Кыргызстаном|в Кыргызстане"
+    )
     assert f"{country_label('CUB', 'ru', 'Cuba'):in}" == "на Кубе"
     assert f"{country_label('USA', 'en', 'United States'):text}" == "the United States"
     assert f"{country_label('CHN', 'ja', 'China'):gen}" == "中国"  # no case: the name itself
-    sentence = translator("ru")("report.trade_up", since=2014, partner=country_label("CHN", "ru", "China"), before="1 %", after="2 %")
+    sentence = translator("ru")(
+        "report.trade_up",
+        since=2014,
+        partner=country_label("CHN", "ru", "China"),
+        before="1 %",
+        after="2 %",
+    )
     assert "доля Китая" in sentence
 
 
@@ -117,20 +153,32 @@ def data_texts() -> dict[str, set[str]]:
     scenario = set()
     for name in api.scenario_list()["name"]:
         spec = api.scenario_spec(name)
-        scenario |= {spec.scenario.title, *(a.text for a in spec.assumptions), *(lever.label for lever in spec.levers if lever.label)}
+        scenario |= {
+            spec.scenario.title,
+            *(a.text for a in spec.assumptions),
+            *(lever.label for lever in spec.levers if lever.label),
+        }
     events = pl.read_csv(ROOT / "src" / "autonomy_monitor" / "data" / "events.csv")
     from autonomy_monitor.catalog import load_source, source_names
 
     vintages = set()
-    for name in source_names():  # release notes of every source and file, as the appendix quotes them, clause by clause
+    for name in (
+        source_names()
+    ):  # release notes of every source and file, as the appendix quotes them, clause by clause
         entry = load_source(name)
         for release in [entry.release, *(a.release for a in entry.files.values() if a.release)]:
             vintages |= {clause.strip() for clause in release.split(";") if clause.strip()}
-    return {"scenarios": scenario, "events": set(events["title"].to_list()) | set(events["source"].to_list()), "sources": vintages}
+    return {
+        "scenarios": scenario,
+        "events": set(events["title"].to_list()) | set(events["source"].to_list()),
+        "sources": vintages,
+    }
 
 
 @pytest.mark.parametrize("lang", ["ja", "ru"])
 def test_data_file_texts_are_translated(lang: str) -> None:
     for domain, texts in data_texts().items():
         missing = sorted(text for text in texts if i18n.data_text(text, lang, domain) == text)
-        assert missing == [], f"add to i18n/locale/{lang}/LC_MESSAGES/{domain}.po (msgid = the English text): {missing[:5]}"
+        assert missing == [], (
+            f"add to i18n/locale/{lang}/LC_MESSAGES/{domain}.po (msgid = the English text): {missing[:5]}"
+        )

@@ -59,13 +59,15 @@ def simulate_votes(
             codes = np.where(ystar >= 1, "Y", np.where(ystar >= 0, "A", "N"))
             codes = np.where(rng.random(len(members)) < absent_share, "X", codes)
             rows += [(f"{year}-{j}", year, names[i], v) for i, v in zip(members, codes)]
-    votes = pl.DataFrame(rows, schema=["roll_call_id", "year", "country_iso3", "vote"],
-                         orient="row")
+    votes = pl.DataFrame(
+        rows, schema=["roll_call_id", "year", "country_iso3", "vote"], orient="row"
+    )
     truth_frame = pl.DataFrame(truth, schema=["country_iso3", "year", "x"], orient="row")
     if repeated:
         votes = votes.with_columns(
-            ("resolution " + pl.col("roll_call_id").str.split("-").list.get(1))
-            .alias("bridge_group")
+            ("resolution " + pl.col("roll_call_id").str.split("-").list.get(1)).alias(
+                "bridge_group"
+            )
         )
     return votes, truth_frame.with_columns(pl.col("year").cast(pl.Int32))
 
@@ -172,10 +174,23 @@ def test_bootstrap_gives_positive_standard_errors():
     "votes, message",
     [
         (pl.DataFrame({"roll_call_id": ["a"], "year": [1], "country_iso3": ["USA"]}), "lacks"),
-        (pl.DataFrame({"roll_call_id": ["a"], "year": [1], "country_iso3": ["USA"],
-                       "vote": ["yes"]}), "not one of"),
-        (pl.DataFrame({"roll_call_id": ["a", "a"], "year": [1, 1],
-                       "country_iso3": ["USA", "USA"], "vote": ["Y", "N"]}), "conflicting"),
+        (
+            pl.DataFrame(
+                {"roll_call_id": ["a"], "year": [1], "country_iso3": ["USA"], "vote": ["yes"]}
+            ),
+            "not one of",
+        ),
+        (
+            pl.DataFrame(
+                {
+                    "roll_call_id": ["a", "a"],
+                    "year": [1, 1],
+                    "country_iso3": ["USA", "USA"],
+                    "vote": ["Y", "N"],
+                }
+            ),
+            "conflicting",
+        ),
     ],
 )
 def test_bad_input_is_a_clear_error(votes, message):
@@ -188,11 +203,16 @@ def test_distances_to_powers(estimated):
     assert set(dist["power_iso3"].unique()) == {"USA", "C01"}
     self_rows = dist.filter(pl.col("country_iso3") == pl.col("power_iso3"))
     assert (self_rows["distance"] == 0).all()
-    row = dist.filter((pl.col("country_iso3") == "C02") & (pl.col("power_iso3") == "USA")
-                      & (pl.col("year") == 2003)).row(0, named=True)
+    row = dist.filter(
+        (pl.col("country_iso3") == "C02")
+        & (pl.col("power_iso3") == "USA")
+        & (pl.col("year") == 2003)
+    ).row(0, named=True)
     x = estimated.filter(pl.col("year") == 2003)
-    gap = abs(x.filter(pl.col("country_iso3") == "C02")["ideal_point"][0]
-              - x.filter(pl.col("country_iso3") == "USA")["ideal_point"][0])
+    gap = abs(
+        x.filter(pl.col("country_iso3") == "C02")["ideal_point"][0]
+        - x.filter(pl.col("country_iso3") == "USA")["ideal_point"][0]
+    )
     assert row["distance"] == pytest.approx(gap)
 
 
@@ -234,7 +254,9 @@ def test_bridge_groups_share_item_parameters(bridged_sim):
     assert 25 <= shared.item_ordinal.shape[0] < plain.item_ordinal.shape[0] / 3
     # the same votes in the same years (votes are stored by item, so compare in one order)
     by_vote = [np.lexsort((d.rollcall, d.cell)) for d in (shared, plain)]
-    assert np.array_equal(shared.rollcall_t[shared.rollcall][by_vote[0]], plain.rollcall_t[plain.rollcall][by_vote[1]])
+    assert np.array_equal(
+        shared.rollcall_t[shared.rollcall][by_vote[0]], plain.rollcall_t[plain.rollcall][by_vote[1]]
+    )
 
 
 def test_bridged_fit_recovers_positions_and_joiners(bridged_sim, bridged_est):
@@ -254,9 +276,7 @@ def test_bridged_fit_is_invariant_to_row_order(bridged_sim, bridged_est):
 
 
 def test_bridged_year_with_a_single_roll_call(bridged_sim):
-    votes = bridged_sim[0].filter(
-        (pl.col("year") != 2003) | (pl.col("roll_call_id") == "2003-0")
-    )
+    votes = bridged_sim[0].filter((pl.col("year") != 2003) | (pl.col("roll_call_id") == "2003-0"))
     out = estimate_ideal_points(votes)
     year = out.filter(pl.col("year") == 2003)
     assert year.height == 58 and year["ideal_point"].is_finite().all()  # C05, C06 join later
@@ -264,11 +284,14 @@ def test_bridged_year_with_a_single_roll_call(bridged_sim):
 
 
 def test_null_and_mixed_bridge_groups():
-    votes, _ = simulate_votes(n_countries=30, years=range(2000, 2004), items_per_year=10,
-                              repeated=True, seed=5)
+    votes, _ = simulate_votes(
+        n_countries=30, years=range(2000, 2004), items_per_year=10, repeated=True, seed=5
+    )
     votes = votes.with_columns(
-        pl.when(pl.col("roll_call_id").str.ends_with("-3")).then(None)
-        .otherwise(pl.col("bridge_group")).alias("bridge_group")
+        pl.when(pl.col("roll_call_id").str.ends_with("-3"))
+        .then(None)
+        .otherwise(pl.col("bridge_group"))
+        .alias("bridge_group")
     )
     design = build_design(votes)
     # 9 bridged resolutions (at most one item per observed-category pattern) + 4 unbridged
@@ -278,9 +301,15 @@ def test_null_and_mixed_bridge_groups():
 
 
 def test_two_bridge_groups_for_one_roll_call_is_a_clear_error():
-    votes = pl.DataFrame({"roll_call_id": ["a", "a"], "year": [2000, 2000],
-                          "country_iso3": ["USA", "RUS"], "vote": ["Y", "N"],
-                          "bridge_group": ["x", "y"]})
+    votes = pl.DataFrame(
+        {
+            "roll_call_id": ["a", "a"],
+            "year": [2000, 2000],
+            "country_iso3": ["USA", "RUS"],
+            "vote": ["Y", "N"],
+            "bridge_group": ["x", "y"],
+        }
+    )
     with pytest.raises(BadInput, match="more than one bridge_group"):
         estimate_ideal_points(votes)
 

@@ -66,11 +66,16 @@ def test_cli_prints_csv(settings, monkeypatch):
 def test_step_joins_years_from_roll_calls():
     import datetime as dt
 
-    roll_calls = pl.DataFrame({"roll_call_id": ["a", "b"],
-                               "date": [dt.date(2000, 3, 1), dt.date(2001, 5, 2)]})
-    votes = pl.DataFrame({"roll_call_id": ["a", "a", "b", "b"],
-                          "country_iso3": ["USA", "RUS", "USA", "RUS"],
-                          "vote": ["Y", "N", "N", "Y"]})
+    roll_calls = pl.DataFrame(
+        {"roll_call_id": ["a", "b"], "date": [dt.date(2000, 3, 1), dt.date(2001, 5, 2)]}
+    )
+    votes = pl.DataFrame(
+        {
+            "roll_call_id": ["a", "a", "b", "b"],
+            "country_iso3": ["USA", "RUS", "USA", "RUS"],
+            "vote": ["Y", "N", "N", "Y"],
+        }
+    )
     joined = idealpoints_step.roll_call_votes(roll_calls, votes)
     assert joined.columns == ["roll_call_id", "year", "country_iso3", "vote"]
     assert sorted(joined["year"].unique().to_list()) == [2000, 2001]
@@ -79,11 +84,13 @@ def test_step_joins_years_from_roll_calls():
 def _roll_calls(titles: list[str | None], years: list[int]) -> pl.DataFrame:
     import datetime as dt
 
-    return pl.DataFrame({
-        "roll_call_id": [f"r{i}" for i in range(len(titles))],
-        "date": [dt.date(y, 12, 1) for y in years],
-        "title": titles,
-    })
+    return pl.DataFrame(
+        {
+            "roll_call_id": [f"r{i}" for i in range(len(titles))],
+            "date": [dt.date(y, 12, 1) for y in years],
+            "title": titles,
+        }
+    )
 
 
 def test_bridge_groups_normalise_titles_and_need_two_years():
@@ -94,37 +101,53 @@ def test_bridge_groups_normalise_titles_and_need_two_years():
     groups = idealpoints_step.bridge_groups(roll_calls)
     assert groups.columns == ["roll_call_id", "bridge_group"]
     assert groups["bridge_group"].to_list() == [
-        "cuba embargo", "cuba embargo", None, None, None, "cuba embargo"
+        "cuba embargo",
+        "cuba embargo",
+        None,
+        None,
+        None,
+        "cuba embargo",
     ]
 
 
 def test_bridge_groups_split_by_us_israel_votes_and_one_per_year():
     roll_calls = _roll_calls(["KOREA"] * 5, [1950, 1951, 1952, 1952, 1953])
-    votes = pl.DataFrame({
-        "roll_call_id": ["r0", "r1", "r2", "r3", "r4", "r0", "r1"],
-        "country_iso3": ["USA", "USA", "USA", "USA", "USA", "ISR", "ISR"],
-        "vote": ["Y", "Y", "N", "N", "N", "Y", "Y"],
-    })
+    votes = pl.DataFrame(
+        {
+            "roll_call_id": ["r0", "r1", "r2", "r3", "r4", "r0", "r1"],
+            "country_iso3": ["USA", "USA", "USA", "USA", "USA", "ISR", "ISR"],
+            "vote": ["Y", "Y", "N", "N", "N", "Y", "Y"],
+        }
+    )
     groups = idealpoints_step.bridge_groups(roll_calls, votes)
     by_id = dict(groups.iter_rows())
     assert by_id["r0"] == by_id["r1"] == "korea | YY"
     # US "no" with Israel not voting: r2 and r3 share a year, so the key is not a bridge
     assert by_id["r2"] is None and by_id["r3"] is None and by_id["r4"] is None
-    loose = dict(idealpoints_step.bridge_groups(roll_calls, votes, one_per_year=False)
-                 .iter_rows())
+    loose = dict(idealpoints_step.bridge_groups(roll_calls, votes, one_per_year=False).iter_rows())
     assert loose["r2"] == loose["r3"] == loose["r4"] == "korea | N-"
 
 
 def test_step_adds_bridge_groups_only_with_titles():
     import datetime as dt
 
-    roll_calls = pl.DataFrame({"roll_call_id": ["a", "b"],
-                               "date": [dt.date(2000, 3, 1), dt.date(2001, 5, 2)],
-                               "title": ["Same text", "same TEXT"]})
-    votes = pl.DataFrame({"roll_call_id": ["a", "a", "b", "b"],
-                          "country_iso3": ["USA", "RUS", "USA", "RUS"],
-                          "vote": ["Y", "N", "Y", "N"]})
+    roll_calls = pl.DataFrame(
+        {
+            "roll_call_id": ["a", "b"],
+            "date": [dt.date(2000, 3, 1), dt.date(2001, 5, 2)],
+            "title": ["Same text", "same TEXT"],
+        }
+    )
+    votes = pl.DataFrame(
+        {
+            "roll_call_id": ["a", "a", "b", "b"],
+            "country_iso3": ["USA", "RUS", "USA", "RUS"],
+            "vote": ["Y", "N", "Y", "N"],
+        }
+    )
     out = idealpoints_step.bridged_votes(roll_calls, votes)
     assert out["bridge_group"].unique().to_list() == ["same text | Y-"]
-    assert "bridge_group" not in idealpoints_step.bridged_votes(
-        roll_calls.drop("title"), votes).columns
+    assert (
+        "bridge_group"
+        not in idealpoints_step.bridged_votes(roll_calls.drop("title"), votes).columns
+    )

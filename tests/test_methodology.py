@@ -17,4 +17,6 @@ def test_every_indicator_is_documented() -> None:
 
 
 def test_committed_document_is_current() -> None:
-    assert DOC.read_text() == api.methodology_markdown(), "run `autonomy methodology --out docs/methodology.md`"
+    assert DOC.read_text() == api.methodology_markdown(), (
+        "run `autonomy methodology --out docs/methodology.md`"
+    )

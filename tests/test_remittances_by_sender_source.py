@@ -54,14 +54,31 @@ def test_one_row_per_figure_with_provenance_from_the_catalog(tmp_path: Path) -> 
     entry = catalog.load_source("remittances_by_sender")
     assert (record.publisher, record.license) == (entry.publisher, entry.license)
     assert record.rows_read == record.rows_kept == len(ROWS)
-    assert set(frame.columns) >= {"receiver_iso3", "sender_code", "year", "first_month", "last_month", "value_usd",
-                                  "share_of_total", "publisher", "concept", "url", "figure_group", "is_preferred"}
+    assert set(frame.columns) >= {
+        "receiver_iso3",
+        "sender_code",
+        "year",
+        "first_month",
+        "last_month",
+        "value_usd",
+        "share_of_total",
+        "publisher",
+        "concept",
+        "url",
+        "figure_group",
+        "is_preferred",
+    }
 
 
 def test_partial_period_is_kept_as_such(tmp_path: Path) -> None:
     frame = core(tmp_path)
     h1 = row(frame, "R3")
-    assert (h1["first_month"], h1["last_month"], h1["months"], h1["is_full_year"]) == (1, 6, 6, False)
+    assert (h1["first_month"], h1["last_month"], h1["months"], h1["is_full_year"]) == (
+        1,
+        6,
+        6,
+        False,
+    )
     assert h1["share_of_total"] == pytest.approx(0.67)
     full = row(frame, "R7")
     assert (full["first_month"], full["last_month"], full["is_full_year"]) == (1, 12, True)
@@ -73,7 +90,9 @@ def test_conflicting_pair_is_one_group_and_one_preferred(tmp_path: Path) -> None
     assert pair["figure_group"].n_unique() == 1 and pair["group_figures"].to_list() == [2, 2]
     assert pair["is_preferred"].sum() == 1
     # every group has exactly one preferred figure
-    assert (frame.group_by("figure_group").agg(pl.col("is_preferred").sum())["is_preferred"] == 1).all()
+    assert (
+        frame.group_by("figure_group").agg(pl.col("is_preferred").sum())["is_preferred"] == 1
+    ).all()
 
 
 def test_two_central_bank_of_russia_series_are_told_apart(tmp_path: Path) -> None:
@@ -87,27 +106,51 @@ def test_two_central_bank_of_russia_series_are_told_apart(tmp_path: Path) -> Non
 def test_totals_groups_and_aggregates_are_not_senders(tmp_path: Path) -> None:
     frame = core(tmp_path)
     kinds = {r: row(frame, r)["sender_kind"] for r in ("R1", "R7", "R8", "R9", "R3")}
-    assert kinds == {"R1": "total", "R7": "aggregate", "R8": "total_net", "R9": "group", "R3": "country"}
-    assert frame.filter(pl.col("sender_kind") != "country")["sender_iso3"].null_count() == 4 + 1  # R1, R2, R7, R8, R9
+    assert kinds == {
+        "R1": "total",
+        "R7": "aggregate",
+        "R8": "total_net",
+        "R9": "group",
+        "R3": "country",
+    }
+    assert (
+        frame.filter(pl.col("sender_kind") != "country")["sender_iso3"].null_count() == 4 + 1
+    )  # R1, R2, R7, R8, R9
 
 
 def test_approximate_wording_is_flagged(tmp_path: Path) -> None:
     frame = core(tmp_path)
-    assert row(frame, "R6")["is_approximate"] and row(frame, "R6")["share_of_total"] == pytest.approx(0.80)
+    assert row(frame, "R6")["is_approximate"] and row(frame, "R6")[
+        "share_of_total"
+    ] == pytest.approx(0.80)
     assert row(frame, "R10")["is_approximate"] and not row(frame, "R1")["is_approximate"]
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    ("R99,UZB,RUS,2021,2021-07/2020-09,1,,Central Bank of Uzbekistan,o,u,q,", "does not lie within the row's year"),
-    ("R99,UZB,RUS,2021,H1,1,,Central Bank of Uzbekistan,o,u,q,", "is not empty or 'YYYY-MM/YYYY-MM'"),
-    ("R99,UZB,RUS,2021,,1,eighty,Central Bank of Uzbekistan,o,u,q,", "is not a percentage"),
-    ("R99,UZB,XXX,2021,,1,,Central Bank of Uzbekistan,o,u,q,", "sender 'XXX'"),
-    ("R99,ATL,RUS,2021,,1,,Central Bank of Uzbekistan,o,u,q,", "receiver 'ATL'"),
-    ("R99,UZB,RUS,2021,,,,Central Bank of Uzbekistan,o,u,q,", "neither value_usd nor share_of_total"),
-    ("R1,UZB,RUS,2021,,5,,Central Bank of Uzbekistan,o,u,q,", "repeats row_id R1"),
-    ("R99,UZB,RUS,2021,,-5,,Central Bank of Uzbekistan,o,u,q,", "is negative"),
-])
-def test_bad_rows_fail_with_one_sentence_naming_the_row(tmp_path: Path, bad: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (
+            "R99,UZB,RUS,2021,2021-07/2020-09,1,,Central Bank of Uzbekistan,o,u,q,",
+            "does not lie within the row's year",
+        ),
+        (
+            "R99,UZB,RUS,2021,H1,1,,Central Bank of Uzbekistan,o,u,q,",
+            "is not empty or 'YYYY-MM/YYYY-MM'",
+        ),
+        ("R99,UZB,RUS,2021,,1,eighty,Central Bank of Uzbekistan,o,u,q,", "is not a percentage"),
+        ("R99,UZB,XXX,2021,,1,,Central Bank of Uzbekistan,o,u,q,", "sender 'XXX'"),
+        ("R99,ATL,RUS,2021,,1,,Central Bank of Uzbekistan,o,u,q,", "receiver 'ATL'"),
+        (
+            "R99,UZB,RUS,2021,,,,Central Bank of Uzbekistan,o,u,q,",
+            "neither value_usd nor share_of_total",
+        ),
+        ("R1,UZB,RUS,2021,,5,,Central Bank of Uzbekistan,o,u,q,", "repeats row_id R1"),
+        ("R99,UZB,RUS,2021,,-5,,Central Bank of Uzbekistan,o,u,q,", "is negative"),
+    ],
+)
+def test_bad_rows_fail_with_one_sentence_naming_the_row(
+    tmp_path: Path, bad: str, message: str
+) -> None:
     with pytest.raises(BadInput, match=message.replace("(", r"\(").replace(")", r"\)")) as error:
         bulk.load(write(tmp_path, [ROWS[0], bad]))
     assert "\n" not in str(error.value)
@@ -115,7 +158,9 @@ def test_bad_rows_fail_with_one_sentence_naming_the_row(tmp_path: Path, bad: str
 
 def test_missing_column_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="lacks column"):
-        bulk.load(write(tmp_path, ["R1,UZB,TOTAL,2021"], header="row_id,receiver_iso3,sender_iso3,year\n"))
+        bulk.load(
+            write(tmp_path, ["R1,UZB,TOTAL,2021"], header="row_id,receiver_iso3,sender_iso3,year\n")
+        )
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:

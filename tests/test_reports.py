@@ -26,47 +26,196 @@ from autonomy_monitor.reports.briefing import MIN_VOTES, gather
 from autonomy_monitor.settings import Settings
 
 BUNDLED = Settings().bundled_snapshot
-SNAPSHOT_TABLES = ("out_alignment__key_votes", "out_alignment__yearly_vote_agreement_wide", "meta_provenance__inputs",
-                   "meta_lineage__tables", "meta_build__runs")
+SNAPSHOT_TABLES = (
+    "out_alignment__key_votes",
+    "out_alignment__yearly_vote_agreement_wide",
+    "meta_provenance__inputs",
+    "meta_lineage__tables",
+    "meta_build__runs",
+)
 
 
 def dependence_rows() -> pl.DataFrame:
     data = []
-    for year, shares in ((2010, {"RUS": 0.40, "CHN": 0.20, "KAZ": 0.10}), (2020, {"RUS": 0.45, "CHN": 0.25, "KAZ": 0.08})):
+    for year, shares in (
+        (2010, {"RUS": 0.40, "CHN": 0.20, "KAZ": 0.10}),
+        (2020, {"RUS": 0.45, "CHN": 0.25, "KAZ": 0.08}),
+    ):
         for partner, share in shares.items():
-            data.append(("KGZ", partner, year, "trade", "total_share", share, "share", "chosen", "Test trade source", None))
+            data.append(
+                (
+                    "KGZ",
+                    partner,
+                    year,
+                    "trade",
+                    "total_share",
+                    share,
+                    "share",
+                    "chosen",
+                    "Test trade source",
+                    None,
+                )
+            )
     data += [
-        ("KGZ", "CHN", 2020, "trade", "export_share", 0.31, "share", "chosen", "Test trade source", None),
-        ("KGZ", "RUS", 2020, "trade", "import_share", 0.52, "share", "chosen", "Test trade source", None),
-        ("KGZ", "RUS", 2020, "migration", "destination_share", 0.763, "share", "un_desa_stock", "Test migrant stock", None),
-        ("KGZ", "DEU", 2020, "migration", "destination_share", 0.12, "share", "un_desa_stock", "Test migrant stock", None),
-        ("KGZ", "RUS", 2020, "migration", "emigrants", 591025.0, "persons", "un_desa_stock", "Test migrant stock", None),
-        ("KGZ", "RUS", 2020, "remittances", "remittance_share", 0.81, "share", "allocated_stock_income_weighted", "Test remittances", None),
-        ("KGZ", "RUS", 2020, "remittances", "remittances_usd", 2.1e9, "current US$", "allocated_stock_income_weighted", "Test remittances", None),
-        ("KGZ", "RUS", 2020, "remittances", "remittance_dependence", 0.27, "ratio to GDP", "allocated_stock_income_weighted", "Test remittances", None),
-        ("KGZ", "JPN", 2019, "aid", "oda_share", 0.226, "share", "dac2a_net_disbursements", "Test ODA", None),
+        (
+            "KGZ",
+            "CHN",
+            2020,
+            "trade",
+            "export_share",
+            0.31,
+            "share",
+            "chosen",
+            "Test trade source",
+            None,
+        ),
+        (
+            "KGZ",
+            "RUS",
+            2020,
+            "trade",
+            "import_share",
+            0.52,
+            "share",
+            "chosen",
+            "Test trade source",
+            None,
+        ),
+        (
+            "KGZ",
+            "RUS",
+            2020,
+            "migration",
+            "destination_share",
+            0.763,
+            "share",
+            "un_desa_stock",
+            "Test migrant stock",
+            None,
+        ),
+        (
+            "KGZ",
+            "DEU",
+            2020,
+            "migration",
+            "destination_share",
+            0.12,
+            "share",
+            "un_desa_stock",
+            "Test migrant stock",
+            None,
+        ),
+        (
+            "KGZ",
+            "RUS",
+            2020,
+            "migration",
+            "emigrants",
+            591025.0,
+            "persons",
+            "un_desa_stock",
+            "Test migrant stock",
+            None,
+        ),
+        (
+            "KGZ",
+            "RUS",
+            2020,
+            "remittances",
+            "remittance_share",
+            0.81,
+            "share",
+            "allocated_stock_income_weighted",
+            "Test remittances",
+            None,
+        ),
+        (
+            "KGZ",
+            "RUS",
+            2020,
+            "remittances",
+            "remittances_usd",
+            2.1e9,
+            "current US$",
+            "allocated_stock_income_weighted",
+            "Test remittances",
+            None,
+        ),
+        (
+            "KGZ",
+            "RUS",
+            2020,
+            "remittances",
+            "remittance_dependence",
+            0.27,
+            "ratio to GDP",
+            "allocated_stock_income_weighted",
+            "Test remittances",
+            None,
+        ),
+        (
+            "KGZ",
+            "JPN",
+            2019,
+            "aid",
+            "oda_share",
+            0.226,
+            "share",
+            "dac2a_net_disbursements",
+            "Test ODA",
+            None,
+        ),
     ]
     return pl.DataFrame(data, schema=list(OUTPUT_SCHEMA), orient="row").cast(OUTPUT_SCHEMA)
 
 
 #: Synthetic press-reported records (test fixture, not the real file): one with a symbol, one without.
-PRESS_ROWS = [("press:test:1", "A/RES/ES-11/7", "2025-02-24", "Test title seven", "KAZ", "A", "https://example.org/a"),
-              ("press:test:1", "A/RES/ES-11/7", "2025-02-24", "Test title seven", "RUS", "N", "https://example.org/a"),
-              ("press:test:2", "ES-11 resumed session, 3 Dec 2025 (symbol not given)", "2025-12-03", "Test title nine", "KGZ", "A",
-               "https://example.net/b")]
+PRESS_ROWS = [
+    (
+        "press:test:1",
+        "A/RES/ES-11/7",
+        "2025-02-24",
+        "Test title seven",
+        "KAZ",
+        "A",
+        "https://example.org/a",
+    ),
+    (
+        "press:test:1",
+        "A/RES/ES-11/7",
+        "2025-02-24",
+        "Test title seven",
+        "RUS",
+        "N",
+        "https://example.org/a",
+    ),
+    (
+        "press:test:2",
+        "ES-11 resumed session, 3 Dec 2025 (symbol not given)",
+        "2025-12-03",
+        "Test title nine",
+        "KGZ",
+        "A",
+        "https://example.net/b",
+    ),
+]
 
 
 def add_press_reported_votes(connection: duckdb.DuckDBPyConnection) -> None:
     """Give the copied key-vote table the record_kind/source columns and two press-reported records."""
     columns = {row[0] for row in connection.execute("DESCRIBE out_alignment__key_votes").fetchall()}
     if "record_kind" not in columns:
-        connection.execute("ALTER TABLE out_alignment__key_votes ADD COLUMN record_kind VARCHAR DEFAULT 'official'")
+        connection.execute(
+            "ALTER TABLE out_alignment__key_votes ADD COLUMN record_kind VARCHAR DEFAULT 'official'"
+        )
     # only the synthetic records below: the bundled snapshot's own press reports would mix in
     connection.execute("DELETE FROM out_alignment__key_votes WHERE record_kind = 'press_reported'")
     for record, symbol, date, title, country, vote, url in PRESS_ROWS:
         connection.execute(
             "INSERT INTO out_alignment__key_votes (roll_call_id, resolution_symbol, date, title, country_iso3, vote, source, record_kind) "
-            "VALUES (?, ?, ?::DATE, ?, ?, ?, ?, 'press_reported')", [record, symbol, date, title, country, vote, url])
+            "VALUES (?, ?, ?::DATE, ?, ?, ?, ?, 'press_reported')",
+            [record, symbol, date, title, country, vote, url],
+        )
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +224,16 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     connection = duckdb.connect(str(path))
     connection.register("d", dependence_rows().to_arrow())
     connection.execute("CREATE TABLE out_dependence__yearly AS SELECT * FROM d")
-    gov = pl.DataFrame({"country_iso3": ["KGZ"], "year": [2023], "source": ["WGI"], "indicator": ["rule_of_law"],
-                        "value": [-1.17], "scale": ["-2.5 (weak) to 2.5 (strong)"]})
+    gov = pl.DataFrame(
+        {
+            "country_iso3": ["KGZ"],
+            "year": [2023],
+            "source": ["WGI"],
+            "indicator": ["rule_of_law"],
+            "value": [-1.17],
+            "scale": ["-2.5 (weak) to 2.5 (strong)"],
+        }
+    )
     connection.register("g", gov.to_arrow())
     connection.execute("CREATE TABLE out_governance__yearly AS SELECT * FROM g")
     for table in SNAPSHOT_TABLES:
@@ -108,7 +265,9 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
         pytest.skip("pdftotext (Debian poppler-utils) is not installed")
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     return re.sub(r"\s+", " ", text)
 
 
@@ -116,7 +275,10 @@ def test_briefing_facts_match_the_api(warehouse: Path) -> None:
     briefing = gather("KGZ", since=2010)
     deps = api.dependence("KGZ", dimension="trade", year=2020)
     top = deps.filter(pl.col("measure") == "total_share").sort("value", descending=True)
-    assert briefing.facts["trade_top"][0] == (top["partner_iso3"][0], pytest.approx(top["value"][0]))
+    assert briefing.facts["trade_top"][0] == (
+        top["partner_iso3"][0],
+        pytest.approx(top["value"][0]),
+    )
     assert briefing.facts["trade_since"] == 2010
     assert briefing.facts["alignment"] == pytest.approx(expected_alignment())
     trade = briefing.sections[0].sentences
@@ -125,7 +287,9 @@ def test_briefing_facts_match_the_api(warehouse: Path) -> None:
     assert briefing.origin == "warehouse" and "read from the data warehouse" in briefing.as_of
 
 
-def test_pdf_text_has_country_and_figures_from_the_api(report: Callable[..., bytes], tmp_path: Path) -> None:
+def test_pdf_text_has_country_and_figures_from_the_api(
+    report: Callable[..., bytes], tmp_path: Path
+) -> None:
     text = pdf_text(report("KGZ", "pdf", since=2010), tmp_path)
     assert "Kyrgyzstan: strategic autonomy briefing" in text
     assert "45.0%" in text and "76.3%" in text and "591,025" in text
@@ -163,8 +327,11 @@ def test_same_input_gives_identical_bytes(report: Callable[..., bytes], tmp_path
     assert build_report("KGZ", "pdf") == first
     assert build_report("KGZ", "html") == report("KGZ", "html")
     out = tmp_path / "cli.pdf"
-    subprocess.run([sys.executable, "-m", "autonomy_monitor.cli.main", "report", "KGZ", "--out", str(out)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "autonomy_monitor.cli.main", "report", "KGZ", "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
     assert out.read_bytes() == first
 
 
@@ -196,7 +363,9 @@ def test_cli_writes_the_file_and_reports_errors(warehouse: Path, tmp_path: Path)
     bad = runner.invoke(app, ["report", "Atlantis"])
     assert bad.exit_code == 2
     assert "Unknown country" in bad.output
-    missing = runner.invoke(app, ["report", "KGZ", "--out", str(tmp_path / "no" / "such" / "dir.pdf")])
+    missing = runner.invoke(
+        app, ["report", "KGZ", "--out", str(tmp_path / "no" / "such" / "dir.pdf")]
+    )
     assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
@@ -205,7 +374,9 @@ def test_japanese_and_russian_reports(report: Callable[..., bytes], tmp_path: Pa
     assert "キルギス" in ja and "要点" in ja and 'lang="ja"' in ja
     ru = report("KGZ", "html", lang="ru").decode("utf-8")
     assert "Кыргызстан" in ru and "Главное" in ru and "45,0" in ru
-    assert "доля России выросла" in ru  # the partner declined by the catalog, not "доля партнёра «Россия»"
+    assert (
+        "доля России выросла" in ru
+    )  # the partner declined by the catalog, not "доля партнёра «Россия»"
     text = pdf_text(report("KGZ", "pdf", lang="ja"), tmp_path)
     assert "戦略的自律性" in text
 
@@ -215,7 +386,12 @@ def visible_text(page: str) -> str:
     import html
 
     page = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
-    page = re.sub(r"<svg.*?</svg>", lambda m: " ".join(re.findall(r">([^<>]+)<", m.group(0))), page, flags=re.S)
+    page = re.sub(
+        r"<svg.*?</svg>",
+        lambda m: " ".join(re.findall(r">([^<>]+)<", m.group(0))),
+        page,
+        flags=re.S,
+    )
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
@@ -228,11 +404,14 @@ def english_sentences(page: str) -> list[str]:
 
 #: Runs of English words a translated briefing keeps on purpose: publishers' and datasets' proper names,
 #: resolution titles the UN publishes in English only (marked as English), file names.
-KEPT_ENGLISH = re.compile(r"Strategic Autonomy Monitor|Statistical Review of World Energy|International Migrant Stock|"
-                          r"Direction of Trade Statistics|Test |"
-                          # resolution titles: the UN publishes no Japanese and (here) no Russian titles; marked as English
-                          r"Ukraine|Charter of the United Nations|Human Rights Council|aggression|Territorial integrity|"
-                          r"Humanitarian consequences|Furtherance of", re.I)
+KEPT_ENGLISH = re.compile(
+    r"Strategic Autonomy Monitor|Statistical Review of World Energy|International Migrant Stock|"
+    r"Direction of Trade Statistics|Test |"
+    # resolution titles: the UN publishes no Japanese and (here) no Russian titles; marked as English
+    r"Ukraine|Charter of the United Nations|Human Rights Council|aggression|Territorial integrity|"
+    r"Humanitarian consequences|Furtherance of",
+    re.I,
+)
 
 
 @pytest.mark.parametrize("lang", ["ja", "ru"])
@@ -259,8 +438,12 @@ def test_no_command_line_text_in_the_body(report: Callable[..., bytes]) -> None:
     page = report("KGZ", "html").decode("utf-8")
     body, appendix = page.split('<section id="sources"', 1)
     assert "`" not in visible_text(page)
-    assert not re.search(r"autonomy (report|scenario|methodology|build|dependence)", visible_text(body))
-    assert "How to reproduce" in visible_text(appendix) and "autonomy report KGZ" in visible_text(appendix)
+    assert not re.search(
+        r"autonomy (report|scenario|methodology|build|dependence)", visible_text(body)
+    )
+    assert "How to reproduce" in visible_text(appendix) and "autonomy report KGZ" in visible_text(
+        appendix
+    )
 
 
 def test_appendix_lists_each_input_once_with_a_short_hash(warehouse: Path) -> None:
@@ -275,15 +458,25 @@ def test_vote_grid_has_every_es11_resolution(warehouse: Path) -> None:
     briefing = gather("KGZ")
     votes = next(s for s in briefing.sections if s.key == "votes")
     shown = {row[0].rstrip(" *") for row in votes.tables[0]["rows"]}
-    stored = {s for s in api.country_key_votes(["KGZ"])["resolution_symbol"].to_list() if s.startswith("A/RES/ES-11/")}
+    stored = {
+        s
+        for s in api.country_key_votes(["KGZ"])["resolution_symbol"].to_list()
+        if s.startswith("A/RES/ES-11/")
+    }
     assert stored and stored <= shown
     assert "A/RES/ES-11/5" in shown
     rows = {row[0]: row for row in votes.tables[0]["rows"]}
     assert rows["A/RES/ES-11/7 *"][-1] == "press reports, partial: example.org"
     unnumbered = [row for key, row in rows.items() if key.startswith("ES-11, resumed session")]
-    assert len(unnumbered) == 1 and unnumbered[0][0].endswith(" *") and "example.net" in unnumbered[0][-1]
+    assert (
+        len(unnumbered) == 1
+        and unnumbered[0][0].endswith(" *")
+        and "example.net" in unnumbered[0][-1]
+    )
     assert any("press reports and are partial" in s for s in votes.sentences)
-    assert briefing.facts["votes"]["A/RES/ES-11/7"] == "–"  # KGZ is not named in that record: not reported
+    assert (
+        briefing.facts["votes"]["A/RES/ES-11/7"] == "–"
+    )  # KGZ is not named in that record: not reported
 
 
 def test_pdf_last_page_is_not_nearly_empty(report: Callable[..., bytes], tmp_path: Path) -> None:
@@ -291,13 +484,17 @@ def test_pdf_last_page_is_not_nearly_empty(report: Callable[..., bytes], tmp_pat
         pytest.skip("pdftotext (Debian poppler-utils) is not installed")
     path = tmp_path / "report.pdf"
     path.write_bytes(report("KGZ", "pdf"))
-    pages = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout.split("\f")
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout.split("\f")
     pages = [p for p in pages if p.strip()]
     lines = [len([line for line in p.splitlines() if line.strip()]) for p in pages]
     assert lines[-1] >= 15, lines  # the appendix page holds the provenance table
 
 
-def test_report_works_on_the_bundled_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_works_on_the_bundled_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # runs with its own environment: the module warehouse is replaced by an absent file
     monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(tmp_path / "absent.duckdb"))
     page = build_report("KGZ", "html").decode("utf-8")
@@ -312,15 +509,21 @@ def test_scenarios_section_matches_the_api(warehouse: Path) -> None:
             key = api.scenario_key_rows(api.run_scenario(name))
         except api.AutonomyError:
             continue
-        if key.filter((pl.col("country_iso3") == "KGZ") & (pl.col("difference").abs() > 1e-12)).height:
+        if key.filter(
+            (pl.col("country_iso3") == "KGZ") & (pl.col("difference").abs() > 1e-12)
+        ).height:
             expected.add(name)
-    assert expected, "the synthetic warehouse should let at least one bundled scenario about KGZ run"
+    assert expected, (
+        "the synthetic warehouse should let at least one bundled scenario about KGZ run"
+    )
     titles = {api.scenario_spec(name).scenario.title for name in expected}
     assert {row[0] for table in section.tables for row in table["rows"] if row[0]} == titles
     assert any("→" in sentence for sentence in section.sentences)
 
 
-def test_settings_choose_the_store(warehouse: Path, report: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_settings_choose_the_store(
+    warehouse: Path, report: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(tmp_path / "absent.duckdb"))
     page = build_report("KGZ", "html", since=2010, settings=Settings(warehouse=warehouse))
     assert page == report("KGZ", "html", since=2010)

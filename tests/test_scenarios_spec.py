@@ -42,7 +42,12 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_bundled_scenarios_load() -> None:
     names = bundled_names()
-    assert {"japan-uzbekistan-ssw", "japan-kyrgyzstan", "russia-remittance-fall", "turkmenistan-gas-china-halved"} <= set(names)
+    assert {
+        "japan-uzbekistan-ssw",
+        "japan-kyrgyzstan",
+        "russia-remittance-fall",
+        "turkmenistan-gas-china-halved",
+    } <= set(names)
     for name in names:
         spec = load_scenario(find_scenario(name))
         assert spec.scenario.name == name and spec.levers and spec.scenario.rationale.strip()
@@ -55,15 +60,30 @@ def test_good_file(tmp_path: Path) -> None:
     assert spec.years == [2025, 2026]
 
 
-@pytest.mark.parametrize(("old", "new", "line", "words"), [
-    ('type = "remittance_shock"', 'type = "remittance_shok"', 10, "unknown lever 'remittance_shok'"),
-    ("construction = 100", "construction = -5", 19, "negative"),
-    ("fall_share = 0.2", "fall_share = 1.5", 13, "0..1"),
-    ('partner = "RUS"', 'partner = "Narnia"', 12, "unknown country 'Narnia'"),
-    ('destination = "JPN"', 'destination = "JPN"\nshare_sent = 0.3', 19, "unknown key 'share_sent'"),
-    ("share_remitted = 0.5", "share_remitted = 2", 21, "0..1"),
-])
-def test_bad_files_name_file_line_and_reason(tmp_path: Path, old: str, new: str, line: int, words: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        (
+            'type = "remittance_shock"',
+            'type = "remittance_shok"',
+            10,
+            "unknown lever 'remittance_shok'",
+        ),
+        ("construction = 100", "construction = -5", 19, "negative"),
+        ("fall_share = 0.2", "fall_share = 1.5", 13, "0..1"),
+        ('partner = "RUS"', 'partner = "Narnia"', 12, "unknown country 'Narnia'"),
+        (
+            'destination = "JPN"',
+            'destination = "JPN"\nshare_sent = 0.3',
+            19,
+            "unknown key 'share_sent'",
+        ),
+        ("share_remitted = 0.5", "share_remitted = 2", 21, "0..1"),
+    ],
+)
+def test_bad_files_name_file_line_and_reason(
+    tmp_path: Path, old: str, new: str, line: int, words: str
+) -> None:
     assert old in GOOD
     path = write(tmp_path, GOOD.replace(old, new))
     with pytest.raises(BadInput) as error:

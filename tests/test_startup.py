@@ -21,7 +21,9 @@ DATA_STACK = ["polars", "duckdb", "pyarrow", "pandas", "numpy"]  # needed by a l
 def imported_after(code: str) -> set[str]:
     """Top-level and package names present in sys.modules after running ``code`` afresh."""
     probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
     return set(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
@@ -40,7 +42,9 @@ def test_cli_entry_point_imports_no_data_stack() -> None:
     assert loaded(modules, DATA_STACK) == []
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["alignment", "--help"], ["scenario", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], ["alignment", "--help"], ["scenario", "--help"]]
+)
 def test_help_and_version_import_no_heavy_module(args: list[str]) -> None:
     """Typer builds every command for --help: still no heavy module and no data stack."""
     code = (
@@ -58,7 +62,9 @@ def test_api_facade_import_is_light() -> None:
 
 
 def test_lookup_does_not_import_models_or_web() -> None:
-    modules = imported_after("import autonomy_monitor.api as am\nam.vote_agreement\nam.dependence\nam.profile\nam.key_votes")
+    modules = imported_after(
+        "import autonomy_monitor.api as am\nam.vote_agreement\nam.dependence\nam.profile\nam.key_votes"
+    )
     assert loaded(modules, HEAVY) == []
 
 
@@ -75,7 +81,9 @@ def test_submodule_import_does_not_hide_a_public_function() -> None:
         "import autonomy_monitor.api as am\n"
         "print(json.dumps(callable(am.dependence) and am.dependence.__module__))"
     )
-    result = subprocess.run([sys.executable, "-c", "import json\n" + code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", "import json\n" + code], capture_output=True, text=True, check=True
+    )
     assert json.loads(result.stdout) == "autonomy_monitor.api.dependence"
 
 

@@ -13,18 +13,31 @@ CODES = ["KAZ", "KGZ", "TJK", "TKM", "UZB", "CHN", "RUS", "JPN"]
 
 cells = st.lists(
     st.tuples(
-        st.sampled_from(CODES), st.sampled_from(CODES), st.integers(2018, 2021),
+        st.sampled_from(CODES),
+        st.sampled_from(CODES),
+        st.integers(2018, 2021),
         st.sampled_from(trade.FLOWS),
         st.one_of(st.just(0.0), st.floats(1.0, 1e11, allow_nan=False, allow_infinity=False)),
         st.sampled_from(["IMF DOTS", "KG NSC", "press:GACC"]),
     ),
-    min_size=1, max_size=60,
+    min_size=1,
+    max_size=60,
 )
 
 
 def reported_frame(rows: list[tuple]) -> pl.DataFrame:
-    frame = pl.DataFrame(rows, schema={"reporter_iso3": pl.String, "partner_iso3": pl.String, "year": pl.Int32,
-                                       "flow": pl.String, "value_usd": pl.Float64, "source": pl.String}, orient="row")
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "reporter_iso3": pl.String,
+            "partner_iso3": pl.String,
+            "year": pl.Int32,
+            "flow": pl.String,
+            "value_usd": pl.Float64,
+            "source": pl.String,
+        },
+        orient="row",
+    )
     frame = frame.filter(pl.col("reporter_iso3") != pl.col("partner_iso3"))
     return frame.unique(subset=trade.KEY, keep="first", maintain_order=True)
 
@@ -72,11 +85,17 @@ def test_hhi_lies_between_one_over_n_and_one(rows: list[tuple]) -> None:
 def test_chosen_value_is_one_of_the_two_views_and_flagged(rows: list[tuple]) -> None:
     views = trade.both_views(reported_frame(rows))
     for row in views.iter_rows(named=True):
-        chosen = row["reporter_value_usd"] if row["chosen_view"] == "reporter" else row["mirror_value_usd"]
+        chosen = (
+            row["reporter_value_usd"]
+            if row["chosen_view"] == "reporter"
+            else row["mirror_value_usd"]
+        )
         assert row["chosen_value_usd"] == chosen
         flags = (row["flag"] or "").split(";")
         assert (trade.FLAG_MIRROR in flags) == (row["chosen_view"] == "mirror")
-        reporter_ok = (row["reporter_value_usd"] or 0) > 0 and not (row["reporter_source"] or "").startswith("press:")
+        reporter_ok = (row["reporter_value_usd"] or 0) > 0 and not (
+            row["reporter_source"] or ""
+        ).startswith("press:")
         if reporter_ok:
             assert row["chosen_view"] == "reporter"
 

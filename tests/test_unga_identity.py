@@ -56,7 +56,9 @@ USER_FORMS = [
 
 
 @pytest.mark.parametrize(("unres", "session", "expected"), SOURCE_KEYS)
-def test_source_keys_become_canonical_symbols(unres: str | None, session: int, expected: str | None) -> None:
+def test_source_keys_become_canonical_symbols(
+    unres: str | None, session: int, expected: str | None
+) -> None:
     assert identity.canonical_from_unvotes(unres, session) == expected
 
 
@@ -78,18 +80,27 @@ def test_extract_symbols_are_normalised() -> None:
 
 
 def titles(short: list[str | None], descr: list[str | None]) -> list[tuple[str | None, str]]:
-    frame = pl.DataFrame({"short": short, "descr": descr}, schema={"short": pl.String, "descr": pl.String})
+    frame = pl.DataFrame(
+        {"short": short, "descr": descr}, schema={"short": pl.String, "descr": pl.String}
+    )
     title, note = identity.unvotes_title(pl.col("short"), pl.col("descr"))
     return list(frame.select(title.alias("t"), note.alias("n")).iter_rows())
 
 
 def test_titles_are_cleaned_and_say_where_they_come_from() -> None:
     rows = titles(
-        ["ARMED CONFLICTS PREVENTION--MEDIATION", None, "KOREA ELECTIONS",
-         "Situation of human rights in Crimea : resolution / adopted by the General Assembly"],
-        ["Territorial integrity of Ukraine : resolution / adopted by the General Assembly",
-         "The President: We have heard the last speaker in explanation of vote before the voting.",
-         "TO ADOPT 1ST COMMITTEE DRAFT RESOLUTION (A/3991)", "A/71/251 68c - Human rights situations"],
+        [
+            "ARMED CONFLICTS PREVENTION--MEDIATION",
+            None,
+            "KOREA ELECTIONS",
+            "Situation of human rights in Crimea : resolution / adopted by the General Assembly",
+        ],
+        [
+            "Territorial integrity of Ukraine : resolution / adopted by the General Assembly",
+            "The President: We have heard the last speaker in explanation of vote before the voting.",
+            "TO ADOPT 1ST COMMITTEE DRAFT RESOLUTION (A/3991)",
+            "A/71/251 68c - Human rights situations",
+        ],
     )
     assert rows[0] == ("Territorial integrity of Ukraine", identity.TITLE_NOTES["catalogue"])
     assert rows[1] == (None, identity.TITLE_NOTES["none"])
@@ -98,33 +109,62 @@ def test_titles_are_cleaned_and_say_where_they_come_from() -> None:
 
 
 def test_nearest_symbols_are_suggested() -> None:
-    assert identity.nearest_symbols("A/RES/68/263", ["A/RES/68/262", "A/RES/ES-11/1", "A/RES/10/1"])[0] == "A/RES/68/262"
+    assert (
+        identity.nearest_symbols("A/RES/68/263", ["A/RES/68/262", "A/RES/ES-11/1", "A/RES/10/1"])[0]
+        == "A/RES/68/262"
+    )
 
 
 # --- the ukraine tag ---------------------------------------------------------------------------
 
+
 def ukraine_rules(rows: list[dict]) -> list[str | None]:  # type: ignore[type-arg]
-    frame = pl.DataFrame(rows, schema={"session": pl.String, "date": pl.Date, "title": pl.String, "subjects": pl.String})
+    frame = pl.DataFrame(
+        rows,
+        schema={"session": pl.String, "date": pl.Date, "title": pl.String, "subjects": pl.String},
+    )
     rule = tags.ukraine_rule(pl.col("session"), pl.col("date"), pl.col("title"), pl.col("subjects"))
     return frame.select(rule.alias("rule"))["rule"].to_list()
 
 
 def test_ukraine_rules_on_tiny_rows() -> None:
     d = dt.date(2023, 1, 1)
-    assert ukraine_rules([
-        {"session": "ES-11", "date": d, "title": "The path to peace", "subjects": None},
-        {"session": "78", "date": d, "title": "Return of Ukrainian children", "subjects": None},
-        {"session": "77", "date": d, "title": "Cooperation with the OPCW", "subjects": "SYRIAN ARAB REPUBLIC|UKRAINE|CHEMICAL WEAPONS USE"},
-        {"session": "78", "date": d, "title": "Safety of nuclear facilities", "subjects": "IAEA|UKRAINE|AGGRESSION"},
-        {"session": "80", "date": d, "title": "Consequences of the Chornobyl disaster", "subjects": "CHORNOBYL (UKRAINE)|UKRAINE"},
-        {"session": "1", "date": dt.date(1946, 12, 1), "title": "TO ADOPT THE UKRAINIAN DRAFT RESOL.", "subjects": None},
-    ]) == ["session", "title", None, "subjects", None, None]
+    assert ukraine_rules(
+        [
+            {"session": "ES-11", "date": d, "title": "The path to peace", "subjects": None},
+            {"session": "78", "date": d, "title": "Return of Ukrainian children", "subjects": None},
+            {
+                "session": "77",
+                "date": d,
+                "title": "Cooperation with the OPCW",
+                "subjects": "SYRIAN ARAB REPUBLIC|UKRAINE|CHEMICAL WEAPONS USE",
+            },
+            {
+                "session": "78",
+                "date": d,
+                "title": "Safety of nuclear facilities",
+                "subjects": "IAEA|UKRAINE|AGGRESSION",
+            },
+            {
+                "session": "80",
+                "date": d,
+                "title": "Consequences of the Chornobyl disaster",
+                "subjects": "CHORNOBYL (UKRAINE)|UKRAINE",
+            },
+            {
+                "session": "1",
+                "date": dt.date(1946, 12, 1),
+                "title": "TO ADOPT THE UKRAINIAN DRAFT RESOL.",
+                "subjects": None,
+            },
+        ]
+    ) == ["session", "title", None, "subjects", None, None]
 
 
 # Known Ukraine-related roll calls (canonical symbol -> tagged?) checked on the real data.
 KNOWN_UKRAINE = {
-    "A/RES/68/262": True,   # territorial integrity of Ukraine, 27 Mar 2014
-    "A/RES/71/205": True,   # human rights in Crimea, yearly since 2016 ...
+    "A/RES/68/262": True,  # territorial integrity of Ukraine, 27 Mar 2014
+    "A/RES/71/205": True,  # human rights in Crimea, yearly since 2016 ...
     "A/RES/72/190": True,
     "A/RES/73/263": True,
     "A/RES/74/168": True,
@@ -134,11 +174,11 @@ KNOWN_UKRAINE = {
     "A/RES/78/221": True,
     "A/RES/79/184": True,
     "A/RES/80/223": True,
-    "A/RES/73/194": True,   # militarization of Crimea, the Black Sea and the Sea of Azov ...
+    "A/RES/73/194": True,  # militarization of Crimea, the Black Sea and the Sea of Azov ...
     "A/RES/74/17": True,
     "A/RES/75/29": True,
     "A/RES/76/70": True,
-    "A/RES/78/316": True,   # Zaporizhzhia nuclear power plant, 11 Jul 2024
+    "A/RES/78/316": True,  # Zaporizhzhia nuclear power plant, 11 Jul 2024
     **{f"A/RES/ES-11/{n}": True for n in range(1, 7)},
     "A/RES/77/272": False,  # OPCW cooperation: UKRAINE is one subject among many
     "A/RES/79/134": False,
@@ -154,17 +194,28 @@ def real_roll_calls(shared_data: Path) -> pl.DataFrame:
 
 def test_known_ukraine_resolutions_are_tagged(real_roll_calls: pl.DataFrame) -> None:
     calls = real_roll_calls.filter(pl.col("resolution_symbol").is_in(list(KNOWN_UKRAINE)))
-    tagged = {row["resolution_symbol"]: "ukraine" in row["issue_tags"] for row in calls.iter_rows(named=True)}
+    tagged = {
+        row["resolution_symbol"]: "ukraine" in row["issue_tags"]
+        for row in calls.iter_rows(named=True)
+    }
     assert tagged == KNOWN_UKRAINE
 
 
 def test_every_real_roll_call_has_identity_columns(real_roll_calls: pl.DataFrame) -> None:
     calls = real_roll_calls
-    assert calls.filter(pl.col("source_key").is_null() & pl.col("resolution_symbol").is_null()).height < 200
+    assert (
+        calls.filter(pl.col("source_key").is_null() & pl.col("resolution_symbol").is_null()).height
+        < 200
+    )
     assert calls.filter(pl.col("resolution_symbol").is_null())["symbol_note"].null_count() == 0
     assert calls["title_note"].null_count() == 0
     assert calls.filter(pl.col("title").str.contains(identity.MEETING_RECORD)).height == 0
     from_1976 = calls.filter(pl.col("date") >= dt.date(1976, 9, 1))
-    assert from_1976.filter(pl.col("resolution_symbol").is_null() & pl.col("source_key").str.starts_with("R/")).height == 0
+    assert (
+        from_1976.filter(
+            pl.col("resolution_symbol").is_null() & pl.col("source_key").str.starts_with("R/")
+        ).height
+        == 0
+    )
     row = calls.filter(pl.col("resolution_symbol") == "A/RES/68/262").row(0, named=True)
     assert row["title"] == "Territorial integrity of Ukraine" and row["source_key"] == "R/68/262"

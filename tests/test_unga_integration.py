@@ -14,7 +14,11 @@ from autonomy_monitor.settings import Settings
 @pytest.fixture(scope="module")
 def real(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     folder = tmp_path_factory.mktemp("real")
-    settings = Settings(warehouse=folder / "warehouse.duckdb", bundled_snapshot=folder / "snapshot", shared_data=shared_data)
+    settings = Settings(
+        warehouse=folder / "warehouse.duckdb",
+        bundled_snapshot=folder / "snapshot",
+        shared_data=shared_data,
+    )
     api.build(shared_data, sources=["unga"], settings=settings)
     return settings
 
@@ -22,14 +26,25 @@ def real(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Setting
 def test_es11_1_reproduces_the_official_tally(real: Settings) -> None:
     totals = api.vote_totals("A/RES/ES-11/1", settings=real).row(0, named=True)
     assert (totals["yes"], totals["no"], totals["abstain"]) == (141, 5, 35)
-    assert (totals["official_yes"], totals["official_no"], totals["official_abstain"]) == (141, 5, 35)
+    assert (totals["official_yes"], totals["official_no"], totals["official_abstain"]) == (
+        141,
+        5,
+        35,
+    )
 
 
 def test_central_asia_on_es11_1(real: Settings) -> None:
     votes = api.key_votes("A/RES/ES-11/1", "C5,RUS,CHN,USA,JPN", settings=real)
     assert dict(votes.select("country_iso3", "vote").iter_rows()) == {
-        "KAZ": "A", "KGZ": "A", "TJK": "A", "TKM": "X", "UZB": "X",
-        "RUS": "N", "CHN": "A", "USA": "Y", "JPN": "Y",
+        "KAZ": "A",
+        "KGZ": "A",
+        "TJK": "A",
+        "TKM": "X",
+        "UZB": "X",
+        "RUS": "N",
+        "CHN": "A",
+        "USA": "Y",
+        "JPN": "Y",
     }
 
 
@@ -50,7 +65,10 @@ def test_extract_period_counts_match_sources_md(real: Settings) -> None:
 
 
 def test_late_2019_roll_calls_appear_once(real: Settings) -> None:
-    calls = api.reader.query(real, "SELECT resolution_symbol, count(*) AS n FROM core_unga__roll_calls WHERE date >= '2019-09-01' AND date < '2020-01-01' GROUP BY 1")
+    calls = api.reader.query(
+        real,
+        "SELECT resolution_symbol, count(*) AS n FROM core_unga__roll_calls WHERE date >= '2019-09-01' AND date < '2020-01-01' GROUP BY 1",
+    )
     assert calls.filter(pl.col("n") > 1).height == 0
     assert calls.height >= 90
 
@@ -59,7 +77,9 @@ def test_every_official_tally_reproduced_or_listed(real: Settings) -> None:
     mismatches = api.tally_mismatches(real)
     assert mismatches.height <= 5, mismatches
     provenance = api.provenance(real)
-    assert provenance["rows_rejected"].sum() > 0 and provenance["sha256"].str.len_chars().min() == 64
+    assert (
+        provenance["rows_rejected"].sum() > 0 and provenance["sha256"].str.len_chars().min() == 64
+    )
 
 
 def test_alignment_kaz_2022(real: Settings) -> None:
@@ -87,6 +107,7 @@ def test_no_absences_before_membership(real: Settings) -> None:
 
 def test_one_row_per_country_and_roll_call(real: Settings) -> None:
     duplicates = api.reader.query(
-        real, "SELECT roll_call_id, country_iso3, count(*) AS n FROM core_unga__votes GROUP BY ALL HAVING n > 1"
+        real,
+        "SELECT roll_call_id, country_iso3, count(*) AS n FROM core_unga__votes GROUP BY ALL HAVING n > 1",
     )
     assert duplicates.height == 0, duplicates.head()

@@ -26,7 +26,15 @@ def votes_of(result, roll_call_id: str) -> dict[str, str]:  # type: ignore[no-un
 def test_core_tables_follow_the_schema(source_dir: Path) -> None:
     result = bulk.load(source_dir)
     calls = result.tables["core_unga__roll_calls"]
-    assert list(calls.columns)[:7] == ["roll_call_id", "resolution_symbol", "date", "session", "title", "issue_tags", "is_important"]
+    assert list(calls.columns)[:7] == [
+        "roll_call_id",
+        "resolution_symbol",
+        "date",
+        "session",
+        "title",
+        "issue_tags",
+        "is_important",
+    ]
     assert result.tables["core_unga__votes"].columns == ["roll_call_id", "country_iso3", "vote"]
     assert set(result.tables["core_unga__votes"]["vote"]) <= {"Y", "N", "A", "X"}
 
@@ -77,19 +85,30 @@ def test_provenance_records_every_file(source_dir: Path) -> None:
 def test_truncated_parquet_is_one_clear_error(source_dir: Path) -> None:
     path = source_dir / "unga_votes" / "unga_votes_unxml_2019_2026.parquet"
     path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(BadInput, match="unga_votes_unxml_2019_2026.parquet: cannot be read as Parquet"):
+    with pytest.raises(
+        BadInput, match="unga_votes_unxml_2019_2026.parquet: cannot be read as Parquet"
+    ):
         bulk.load(source_dir)
 
 
 def test_csv_missing_a_column_is_named(source_dir: Path) -> None:
     path = source_dir / "unga_votes" / "unga_resolutions_unxml_2019_2026.csv"
     pl.read_csv(path).drop("total_yes").write_csv(path)
-    with pytest.raises(BadInput, match=r"unga_resolutions_unxml_2019_2026.csv: missing column\(s\) total_yes"):
+    with pytest.raises(
+        BadInput, match=r"unga_resolutions_unxml_2019_2026.csv: missing column\(s\) total_yes"
+    ):
         bulk.load(source_dir)
 
 
 def test_unknown_country_name_lists_it(source_dir: Path) -> None:
-    votes = pd.DataFrame({"rcid": [1.0], "country": ["Atlantis"], "country_code": ["AT"], "vote": pd.Categorical(["yes"])})
+    votes = pd.DataFrame(
+        {
+            "rcid": [1.0],
+            "country": ["Atlantis"],
+            "country_code": ["AT"],
+            "vote": pd.Categorical(["yes"]),
+        }
+    )
     unga_specimen.write_unvotes(source_dir / "unga_votes", votes=votes)
     with pytest.raises(UnresolvedCountries, match="'Atlantis'"):
         bulk.load(source_dir)

@@ -38,7 +38,9 @@ def test_successful_build_replaces_the_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt()])
-def test_failed_or_interrupted_build_keeps_the_previous_file(tmp_path: Path, error: BaseException) -> None:
+def test_failed_or_interrupted_build_keeps_the_previous_file(
+    tmp_path: Path, error: BaseException
+) -> None:
     target = tmp_path / "w.duckdb"
     build_one_table(target, 1)
     with pytest.raises(type(error)):
@@ -67,7 +69,9 @@ SLOW_BUILD = textwrap.dedent(
 def test_signal_during_build_keeps_the_previous_file(tmp_path: Path, sig: signal.Signals) -> None:
     target = tmp_path / "w.duckdb"
     build_one_table(target, 1)
-    process = subprocess.Popen([sys.executable, "-c", SLOW_BUILD, str(target)], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_BUILD, str(target)], stdout=subprocess.PIPE, text=True
+    )
     assert process.stdout is not None and process.stdout.readline().strip() == "building"
     assert list(tmp_path.glob("w.duckdb.building-*")), "the build writes beside the target"
     os.kill(process.pid, sig)

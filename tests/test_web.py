@@ -28,7 +28,14 @@ from autonomy_monitor.i18n import (
 from autonomy_monitor.web import create_app
 from autonomy_monitor.web.security import HEADERS
 
-PAGES = ["/", "/country/KGZ", "/compare?countries=KAZ,KGZ,UZB", "/events", "/methodology", "/downloads"]
+PAGES = [
+    "/",
+    "/country/KGZ",
+    "/compare?countries=KAZ,KGZ,UZB",
+    "/events",
+    "/methodology",
+    "/downloads",
+]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +57,10 @@ def test_pages_load_with_security_headers(client: TestClient, path: str) -> None
     for name, value in HEADERS.items():
         assert response.headers[name] == value
     csp = response.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
     assert "frame-ancestors 'none'" in csp
     assert "<script>" not in response.text and " onclick=" not in response.text  # no inline script
     assert "cdn" not in response.text.lower()
@@ -67,7 +77,10 @@ def test_overview_lists_the_five_first_with_links(client: TestClient) -> None:
 
 def test_overview_numbers_match_the_api(client: TestClient, settings: api.Settings) -> None:
     frame = api.overview(2022, ["CHN", "RUS", "USA", "JPN"], settings).filter(
-        (pl.col("country_iso3") == "KGZ") & (pl.col("power_iso3") == "RUS") & (pl.col("measure") == "agreement"))
+        (pl.col("country_iso3") == "KGZ")
+        & (pl.col("power_iso3") == "RUS")
+        & (pl.col("measure") == "agreement")
+    )
     assert frame.height == 1
     shown = format_percent(frame["value"][0], "en", 0)
     body = client.get("/?year=2022").text.split("<tbody>")[1]
@@ -84,28 +97,35 @@ def test_country_page_sections_and_sources(client: TestClient) -> None:
     assert "United Nations" in html  # events listed with their sources
 
 
-@pytest.mark.parametrize("path", ["/country/XXX", "/country/kgz1", "/country/ZZZ", "/charts/country/QQQ/trade.json"])
+@pytest.mark.parametrize(
+    "path", ["/country/XXX", "/country/kgz1", "/country/ZZZ", "/charts/country/QQQ/trade.json"]
+)
 def test_unknown_country_is_404(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert "Unknown country" in response.text
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("/?year=abc", "is not a number"),
-    ("/?year=1800", "out of range"),
-    ("/?year=2031", "out of range"),
-    ("/?powers=CHN,XYZ", "Unknown country code"),
-    ("/?measure=gdp", "Unknown measure"),
-    ("/compare?countries=KAZ", "between 2 and 5"),
-    ("/compare?countries=KAZ,KGZ,TJK,TKM,UZB,RUS", "between 2 and 5"),
-    ("/charts/country/KGZ/nothing.json", "Unknown chart"),
-    ("/charts/overview-map.json?year=x", "is not a number"),
-    ("/downloads/out_alignment__key_votes.xlsx", "Unknown format"),
-    ("/?lang=xx", "Unknown language"),
-    ("/scenario?name=../../etc/passwd", "Unknown scenario"),
-])
-def test_bad_parameters_give_422_with_a_message(client: TestClient, path: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/?year=abc", "is not a number"),
+        ("/?year=1800", "out of range"),
+        ("/?year=2031", "out of range"),
+        ("/?powers=CHN,XYZ", "Unknown country code"),
+        ("/?measure=gdp", "Unknown measure"),
+        ("/compare?countries=KAZ", "between 2 and 5"),
+        ("/compare?countries=KAZ,KGZ,TJK,TKM,UZB,RUS", "between 2 and 5"),
+        ("/charts/country/KGZ/nothing.json", "Unknown chart"),
+        ("/charts/overview-map.json?year=x", "is not a number"),
+        ("/downloads/out_alignment__key_votes.xlsx", "Unknown format"),
+        ("/?lang=xx", "Unknown language"),
+        ("/scenario?name=../../etc/passwd", "Unknown scenario"),
+    ],
+)
+def test_bad_parameters_give_422_with_a_message(
+    client: TestClient, path: str, message: str
+) -> None:
     response = client.get(path)
     assert response.status_code == 422
     assert message in response.text
@@ -113,7 +133,12 @@ def test_bad_parameters_give_422_with_a_message(client: TestClient, path: str, m
 
 
 def test_no_request_path_reaches_the_filesystem(client: TestClient) -> None:
-    for path in ["/static/../app.py", "/static/%2e%2e/app.py", "/downloads/..%2fpyproject.toml.csv", "/static/../../pyproject.toml"]:
+    for path in [
+        "/static/../app.py",
+        "/static/%2e%2e/app.py",
+        "/downloads/..%2fpyproject.toml.csv",
+        "/static/../../pyproject.toml",
+    ]:
         response = client.get(path)
         assert response.status_code == 404, path
         assert "[project]" not in response.text and "def create_app" not in response.text
@@ -122,7 +147,9 @@ def test_no_request_path_reaches_the_filesystem(client: TestClient) -> None:
 def test_sql_injection_attempt_is_only_a_bad_name(client: TestClient) -> None:
     response = client.get("/downloads/out_alignment__key_votes;DROP TABLE x.csv")
     assert response.status_code == 404
-    response = client.get("/downloads/out_alignment__key_votes.csv", params={"country": "KGZ' OR '1'='1"})
+    response = client.get(
+        "/downloads/out_alignment__key_votes.csv", params={"country": "KGZ' OR '1'='1"}
+    )
     assert response.status_code == 404
 
 
@@ -139,7 +166,13 @@ def test_chart_specs_are_vega_lite_with_title_source_and_year(client: TestClient
 
 
 def test_vendored_assets_are_served_from_the_package(client: TestClient) -> None:
-    for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "htmx.min.js", "countries-110m.json"):
+    for name in (
+        "vega.min.js",
+        "vega-lite.min.js",
+        "vega-embed.min.js",
+        "htmx.min.js",
+        "countries-110m.json",
+    ):
         response = client.get(f"/static/vendor/{name}")
         assert response.status_code == 200 and len(response.content) > 10_000, name
 
@@ -158,7 +191,9 @@ def test_downloads_return_the_table(client: TestClient, settings: api.Settings, 
         frame = pl.DataFrame(response.json(), infer_schema_length=None)
     assert frame.height == expected.height > 0
     assert set(frame["country_iso3"].unique()) == {"KGZ"}
-    assert sorted(frame["resolution_symbol"].to_list()) == sorted(expected["resolution_symbol"].to_list())
+    assert sorted(frame["resolution_symbol"].to_list()) == sorted(
+        expected["resolution_symbol"].to_list()
+    )
 
 
 def test_data_package_describes_every_table(client: TestClient, settings: api.Settings) -> None:
@@ -196,7 +231,9 @@ def test_missing_translation_falls_back_to_english() -> None:
 def test_language_switch_sets_a_cookie_and_localises(settings: api.Settings) -> None:
     local = TestClient(create_app(settings))
     response = local.get("/country/KGZ?lang=ja")
-    assert response.cookies.get("lang") == "ja" or "lang=ja" in response.headers.get("set-cookie", "")
+    assert response.cookies.get("lang") == "ja" or "lang=ja" in response.headers.get(
+        "set-cookie", ""
+    )
     assert 'lang="ja"' in response.text and "キルギス" in response.text
     again = local.get("/events")  # cookie remembered
     assert 'lang="ja"' in again.text
@@ -207,7 +244,9 @@ def test_language_switch_sets_a_cookie_and_localises(settings: api.Settings) -> 
 def test_country_names_numbers_and_dates_per_locale() -> None:
     assert country_label("RUS", "ru") == "Россия"
     assert country_label("JPN", "ja") == "日本"
-    assert country_label("SUN", "ja", "Soviet Union") == "ソ連"  # historical states are in the countries catalog
+    assert (
+        country_label("SUN", "ja", "Soviet Union") == "ソ連"
+    )  # historical states are in the countries catalog
     assert country_label("XXA", "ja", "Somewhere") == "Somewhere"  # unknown: English fallback
     assert format_number(1234567.5, "ru") == "1\u00a0234\u00a0567,5"
     assert format_number(1234567.5, "en") == "1,234,567.5"
@@ -226,29 +265,51 @@ def test_events_are_dated_cited_and_include_un_admission() -> None:
     assert api.country_events("KGZ").height > api.country_events("BRA").height
 
 
-@pytest.mark.parametrize(("row", "message"), [
-    ({"date": "2004-13-01"}, "is not YYYY-MM-DD"),
-    ({"kind": "party"}, "kind 'party'"),
-    ({"countries": "KGZ;XXX"}, "unknown country codes"),
-    ({"url": "ftp://example.org"}, "http(s):// URL"),
-    ({"date_precision": "year"}, "date_precision"),
-    ({"label": "a label far too long for a chart marker"}, "short marker text"),
-])
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"date": "2004-13-01"}, "is not YYYY-MM-DD"),
+        ({"kind": "party"}, "kind 'party'"),
+        ({"countries": "KGZ;XXX"}, "unknown country codes"),
+        ({"url": "ftp://example.org"}, "http(s):// URL"),
+        ({"date_precision": "year"}, "date_precision"),
+        ({"label": "a label far too long for a chart marker"}, "short marker text"),
+    ],
+)
 def test_bad_event_rows_name_the_row_and_fault(row: dict[str, str], message: str) -> None:
-    good = {"date": "2004-08-28", "date_precision": "day", "kind": "dialogue", "label": "CA+J", "title": "x", "countries": "C5",
-            "source": "s", "url": "https://example.org"}
+    good = {
+        "date": "2004-08-28",
+        "date_precision": "day",
+        "kind": "dialogue",
+        "label": "CA+J",
+        "title": "x",
+        "countries": "C5",
+        "source": "s",
+        "url": "https://example.org",
+    }
     with pytest.raises(api.BadInput, match="row 7") as error:
         parse_event({**good, **row}, 7)
     assert message in str(error.value)
 
 
 def test_events_hold_every_dialogue_foreign_ministers_meeting_and_the_summit() -> None:
-    frame = api.country_events("KGZ").filter(pl.col("title").str.contains("Central Asia plus Japan"))
-    ministers = frame.filter((pl.col("kind") == "dialogue") & pl.col("title").str.contains("Foreign Ministers' Meeting of"))
-    numbers = sorted(int(t.split(" ")[0].rstrip("stndrh")) for t in ministers["title"] if t[0].isdigit())
-    assert numbers == list(range(1, 10))  # 1st 2004 Astana ... 9th 2022 Tokyo (sources count nine up to 2022)
+    frame = api.country_events("KGZ").filter(
+        pl.col("title").str.contains("Central Asia plus Japan")
+    )
+    ministers = frame.filter(
+        (pl.col("kind") == "dialogue")
+        & pl.col("title").str.contains("Foreign Ministers' Meeting of")
+    )
+    numbers = sorted(
+        int(t.split(" ")[0].rstrip("stndrh")) for t in ministers["title"] if t[0].isdigit()
+    )
+    assert numbers == list(
+        range(1, 10)
+    )  # 1st 2004 Astana ... 9th 2022 Tokyo (sources count nine up to 2022)
     assert ministers["date"].min().isoformat() == "2004-08-28"
-    assert frame.filter(pl.col("kind") == "officials").height >= 8  # the dated senior officials' meetings
+    assert (
+        frame.filter(pl.col("kind") == "officials").height >= 8
+    )  # the dated senior officials' meetings
     assert frame.filter(pl.col("kind") == "summit")["date"].max().isoformat() == "2025-12-20"
 
 
@@ -257,7 +318,11 @@ def test_events_command_prints_the_timeline_with_sources() -> None:
 
     from autonomy_monitor.cli.main import app
 
-    result = CliRunner().invoke(app, ["events", "--country", "KGZ", "--from", "2004", "--format", "csv"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        app,
+        ["events", "--country", "KGZ", "--from", "2004", "--format", "csv"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     frame = pl.read_csv(io.StringIO(result.output))
     assert frame["date"].min() >= "2004-01-01" and frame.height >= 20
@@ -275,9 +340,11 @@ def test_scenario_levers_are_validated() -> None:
     spec, edits = edited_scenario("japan-kyrgyzstan", {"l1.share_remitted": "0.5"})
     assert spec.levers[0].share_remitted == 0.5 and edits == {"l1.share_remitted": 0.5}
     assert any(f["name"] == "l1.monthly_wage" for f in lever_fields(spec))
-    for params, message in [({"l1.share_remitted": "1.5"}, "less than or equal to 1"),
-                            ({"l1.share_remitted": "abc"}, "must be a number"),
-                            ({"l9.x": "1"}, "Unknown lever parameter")]:
+    for params, message in [
+        ({"l1.share_remitted": "1.5"}, "less than or equal to 1"),
+        ({"l1.share_remitted": "abc"}, "must be a number"),
+        ({"l9.x": "1"}, "Unknown lever parameter"),
+    ]:
         with pytest.raises(ValueError, match=message):
             edited_scenario("japan-kyrgyzstan", params)
 
@@ -290,7 +357,9 @@ def test_json_endpoint_is_cached_and_stable(client: TestClient) -> None:
     assert data["code"] == "KGZ" and data["key_votes"]
 
 
-def test_scenario_page_runs_or_says_what_is_missing(client: TestClient, settings: api.Settings) -> None:
+def test_scenario_page_runs_or_says_what_is_missing(
+    client: TestClient, settings: api.Settings
+) -> None:
     response = client.get("/scenario?name=japan-kyrgyzstan")
     if "out_dependence__yearly" in api.downloadable_tables(settings)["table"].to_list():
         assert response.status_code == 200 and 'id="scenario-table"' in response.text
@@ -301,24 +370,41 @@ def test_scenario_page_runs_or_says_what_is_missing(client: TestClient, settings
 def test_scenario_fragment_reports_a_bad_lever_in_place(client: TestClient) -> None:
     response = client.get("/scenario/results?name=japan-kyrgyzstan&l1.share_remitted=1.5")
     assert response.status_code == 422
-    assert response.text.startswith('<div id="scenario-results">') and "less than or equal to 1" in response.text
+    assert (
+        response.text.startswith('<div id="scenario-results">')
+        and "less than or equal to 1" in response.text
+    )
 
 
 # --- readability -------------------------------------------------------------------------------
-def test_overview_leads_with_the_five_and_the_powers_and_keeps_the_full_list_one_click_away(client: TestClient) -> None:
+def test_overview_leads_with_the_five_and_the_powers_and_keeps_the_full_list_one_click_away(
+    client: TestClient,
+) -> None:
     html = client.get("/?year=2020").text
     headline = html.split('id="headline-table"')[1].split("</table>")[0]
-    order = [code for code in ("KAZ", "KGZ", "TJK", "TKM", "UZB", "CHN", "RUS", "USA", "JPN") if f"/country/{code}" in headline]
+    order = [
+        code
+        for code in ("KAZ", "KGZ", "TJK", "TKM", "UZB", "CHN", "RUS", "USA", "JPN")
+        if f"/country/{code}" in headline
+    ]
     assert order == ["KAZ", "KGZ", "TJK", "TKM", "UZB", "CHN", "RUS", "USA", "JPN"]
     assert headline.count("<tr") == 2 + 9  # two header rows, the five and the four powers
     full = html.split('id="all-countries"')[1]
-    assert full.split("</details>")[0].count("/country/") > 150 and 'id="country-filter"' in full and 'data-sort-col="1"' in full
-    assert ' tr-' in headline and ' va-' in headline  # trade share and vote agreement on their own scales
+    assert (
+        full.split("</details>")[0].count("/country/") > 150
+        and 'id="country-filter"' in full
+        and 'data-sort-col="1"' in full
+    )
+    assert (
+        " tr-" in headline and " va-" in headline
+    )  # trade share and vote agreement on their own scales
     assert "world trade and votes" in html and "World trade by partner ends in 2020" in html
 
 
 def test_powers_agreement_with_each_other_is_shown_both_ways(settings: api.Settings) -> None:
-    frame = api.overview(2020, ["CHN", "RUS", "USA", "JPN"], settings).filter(pl.col("measure") == "agreement")
+    frame = api.overview(2020, ["CHN", "RUS", "USA", "JPN"], settings).filter(
+        pl.col("measure") == "agreement"
+    )
     pairs = {(r["country_iso3"], r["power_iso3"]) for r in frame.iter_rows(named=True)}
     assert {("RUS", "CHN"), ("CHN", "RUS"), ("USA", "JPN"), ("JPN", "USA")} <= pairs
 
@@ -327,20 +413,29 @@ def test_time_charts_fill_their_container_and_number_their_events(client: TestCl
     spec = client.get("/charts/country/KGZ/alignment.json").json()
     assert spec["width"] == "container" and spec["autosize"]["type"] == "fit-x"
     assert spec["config"]["font"] == "Noto Sans"
-    numbers = [row["label"] for layer in spec["layer"] for row in spec.get("datasets", {}).get(layer.get("data", {}).get("name", ""), [])
-               if "row" in row]
+    numbers = [
+        row["label"]
+        for layer in spec["layer"]
+        for row in spec.get("datasets", {}).get(layer.get("data", {}).get("name", ""), [])
+        if "row" in row
+    ]
     assert numbers and all(text.replace("–", "").replace(",", "").isdigit() for text in numbers)
     html = client.get("/country/KGZ").text
     assert 'class="event-key"' in html and "CA+J 9th FM" in html
 
 
-def test_scenario_results_lead_with_a_chart_in_words(client: TestClient, settings: api.Settings) -> None:
+def test_scenario_results_lead_with_a_chart_in_words(
+    client: TestClient, settings: api.Settings
+) -> None:
     if "out_dependence__yearly" not in api.downloadable_tables(settings)["table"].to_list():
         pytest.skip("the store has no out_dependence__yearly")
     html = client.get("/scenario?name=japan-kyrgyzstan").text
     assert html.index("data-spec-json=") < html.index('id="scenario-table"')
     table = html.split('id="scenario-table"')[1].split("</table>")[0]
-    assert "Remittances from the partner as a share of GDP" in table and ">remittance_dependence<" not in table
+    assert (
+        "Remittances from the partner as a share of GDP" in table
+        and ">remittance_dependence<" not in table
+    )
 
 
 def test_vendored_web_fonts_are_served(client: TestClient) -> None:
@@ -351,11 +446,26 @@ def test_vendored_web_fonts_are_served(client: TestClient) -> None:
         assert response.status_code == 200 and response.content[:4] == b"wOF2"
 
 
-def test_country_page_shows_total_remittances_when_the_api_has_them(settings: api.Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_country_page_shows_total_remittances_when_the_api_has_them(
+    settings: api.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def totals(country: str, *, settings: api.Settings | None = None) -> pl.DataFrame:
-        return pl.DataFrame({"country_iso3": [country] * 2, "year": [2022, 2023], "remittances_usd": [2.9e9, 2.5e9],
-                             "remittances_gdp_share": [0.31, 0.24], "source": ["WDI BX.TRF.PWKR.CD.DT"] * 2})
+        return pl.DataFrame(
+            {
+                "country_iso3": [country] * 2,
+                "year": [2022, 2023],
+                "remittances_usd": [2.9e9, 2.5e9],
+                "remittances_gdp_share": [0.31, 0.24],
+                "source": ["WDI BX.TRF.PWKR.CD.DT"] * 2,
+            }
+        )
+
     monkeypatch.setattr(api, "remittance_totals", totals, raising=False)
     html = TestClient(create_app(settings)).get("/country/KGZ").text
     table = html.split('id="remittance-totals"')[1].split("</table>")[0]
-    assert table.index("2023") < table.index("2022") and "2,500" in table and "24" in table and "WDI" in table
+    assert (
+        table.index("2023") < table.index("2022")
+        and "2,500" in table
+        and "24" in table
+        and "WDI" in table
+    )

@@ -31,8 +31,15 @@ import pytest
 from autonomy_monitor import api
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 WIDTHS = {"desktop": 1400, "phone": 390}
 LAYOUT_PAGES = {  # screenshot name -> (path, charts drawn at least)
     "overview": ("/?year=2020", 1),
@@ -41,14 +48,21 @@ LAYOUT_PAGES = {  # screenshot name -> (path, charts drawn at least)
     "scenario": ("/scenario?name=japan-kyrgyzstan", 2),
     "events": ("/events", 0),
 }
-CHARTS_DONE = ("() => Array.from(document.querySelectorAll('figure.chart')).every("
-               "f => f.dataset.rendered === 'done' || f.dataset.rendered === 'failed')")
+CHARTS_DONE = (
+    "() => Array.from(document.querySelectorAll('figure.chart')).every("
+    "f => f.dataset.rendered === 'done' || f.dataset.rendered === 'failed')"
+)
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+    ),
 ]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (uv sync --extra test)")
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (uv sync --extra test)"
+)
 
 
 def free_port() -> int:
@@ -69,7 +83,9 @@ def base_url(settings: api.Settings) -> Iterator[str]:
     from autonomy_monitor.web import create_app
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -93,7 +109,10 @@ def browser() -> Iterator[object]:
 def watched_page(context: object) -> object:
     page = context.new_page()
     page.errors = []  # console errors and uncaught exceptions seen on this page
-    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: page.errors.append(message.text) if message.type == "error" else None,
+    )
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     return page
 
@@ -103,7 +122,10 @@ def page(browser: object) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.errors = []  # console errors and uncaught exceptions seen on this page
-    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: page.errors.append(message.text) if message.type == "error" else None,
+    )
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     yield page
     context.close()
@@ -126,17 +148,32 @@ def open_page(page: object, url: str) -> None:
 
 
 def rendered_charts(page: object) -> int:
-    return page.evaluate("document.querySelectorAll('figure.chart[data-rendered=done] svg, figure.chart[data-rendered=done] canvas').length")
+    return page.evaluate(
+        "document.querySelectorAll('figure.chart[data-rendered=done] svg, figure.chart[data-rendered=done] canvas').length"
+    )
 
 
-@pytest.mark.parametrize(("path", "min_charts"), [
-    ("/", 1), ("/country/KGZ", 1), ("/compare?countries=KAZ,KGZ", 2), ("/events", 0), ("/methodology", 0),
-    ("/downloads", 0), ("/country/UZB?lang=ja", 1), ("/country/KAZ?lang=ru", 1),
-])
-def test_page_loads_without_console_errors_and_draws_charts(page: object, base_url: str, path: str, min_charts: int) -> None:
+@pytest.mark.parametrize(
+    ("path", "min_charts"),
+    [
+        ("/", 1),
+        ("/country/KGZ", 1),
+        ("/compare?countries=KAZ,KGZ", 2),
+        ("/events", 0),
+        ("/methodology", 0),
+        ("/downloads", 0),
+        ("/country/UZB?lang=ja", 1),
+        ("/country/KAZ?lang=ru", 1),
+    ],
+)
+def test_page_loads_without_console_errors_and_draws_charts(
+    page: object, base_url: str, path: str, min_charts: int
+) -> None:
     open_page(page, base_url + path)
     assert page.errors == []
-    assert page.evaluate("document.querySelectorAll('figure.chart[data-rendered=failed]').length") == 0
+    assert (
+        page.evaluate("document.querySelectorAll('figure.chart[data-rendered=failed]').length") == 0
+    )
     assert rendered_charts(page) >= min_charts
 
 
@@ -178,16 +215,23 @@ def test_language_switch(page: object, base_url: str) -> None:
     assert "キルギス" in page.locator("h1").inner_text()
 
 
-def test_scenario_lever_changes_the_numbers(page: object, base_url: str, settings: api.Settings) -> None:
+def test_scenario_lever_changes_the_numbers(
+    page: object, base_url: str, settings: api.Settings
+) -> None:
     if "out_dependence__yearly" not in api.downloadable_tables(settings)["table"].to_list():
-        pytest.skip("the store has no out_dependence__yearly (set AUTONOMY_WAREHOUSE to a built warehouse)")
+        pytest.skip(
+            "the store has no out_dependence__yearly (set AUTONOMY_WAREHOUSE to a built warehouse)"
+        )
     open_page(page, base_url + "/scenario?name=japan-kyrgyzstan")
     before = page.locator("#scenario-table td.result").all_inner_texts()
     field = page.locator('input[name="l1.share_remitted"]')
     field.fill("0.9")
     field.dispatch_event("change")
     deadline = time.monotonic() + 60
-    while page.locator("#scenario-table td.result").all_inner_texts() == before and time.monotonic() < deadline:
+    while (
+        page.locator("#scenario-table td.result").all_inner_texts() == before
+        and time.monotonic() < deadline
+    ):
         page.wait_for_timeout(100)
     after = page.locator("#scenario-table td.result").all_inner_texts()
     assert after != before
@@ -197,18 +241,27 @@ def test_scenario_lever_changes_the_numbers(page: object, base_url: str, setting
 
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("name", list(LAYOUT_PAGES))
-def test_layout_draws_charts_without_horizontal_overflow(browser: object, base_url: str, settings: api.Settings,
-                                                         name: str, width: str) -> None:
+def test_layout_draws_charts_without_horizontal_overflow(
+    browser: object, base_url: str, settings: api.Settings, name: str, width: str
+) -> None:
     path, min_charts = LAYOUT_PAGES[name]
-    if name == "scenario" and "out_dependence__yearly" not in api.downloadable_tables(settings)["table"].to_list():
-        pytest.skip("the store has no out_dependence__yearly (set AUTONOMY_WAREHOUSE to a built warehouse)")
+    if (
+        name == "scenario"
+        and "out_dependence__yearly" not in api.downloadable_tables(settings)["table"].to_list()
+    ):
+        pytest.skip(
+            "the store has no out_dependence__yearly (set AUTONOMY_WAREHOUSE to a built warehouse)"
+        )
     context = browser.new_context(viewport={"width": WIDTHS[width], "height": 900})
     try:
         page = watched_page(context)
         open_page(page, base_url + path)
         page.wait_for_timeout(300)  # let resizing charts settle
         assert page.errors == []
-        assert page.evaluate("document.querySelectorAll('figure.chart[data-rendered=failed]').length") == 0
+        assert (
+            page.evaluate("document.querySelectorAll('figure.chart[data-rendered=failed]').length")
+            == 0
+        )
         assert rendered_charts(page) >= min_charts
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow} px wider than the {WIDTHS[width]} px window"
@@ -218,7 +271,12 @@ def test_layout_draws_charts_without_horizontal_overflow(browser: object, base_u
         folder = os.environ.get("AUTONOMY_SCREENSHOTS")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"{name}-{WIDTHS[width]}.jpg"), full_page=True, type="jpeg", quality=80)
+            page.screenshot(
+                path=str(Path(folder) / f"{name}-{WIDTHS[width]}.jpg"),
+                full_page=True,
+                type="jpeg",
+                quality=80,
+            )
     finally:
         context.close()
 
@@ -239,7 +297,9 @@ def loaded_font_ranges(browser: object, url: str) -> list[str]:
     try:
         page = watched_page(context)
         open_page(page, url)
-        return page.evaluate("Array.from(document.fonts).filter(f => f.status === 'loaded').map(f => f.unicodeRange)")
+        return page.evaluate(
+            "Array.from(document.fonts).filter(f => f.status === 'loaded').map(f => f.unicodeRange)"
+        )
     finally:
         context.close()
 

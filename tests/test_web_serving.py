@@ -30,8 +30,17 @@ def client(settings: api.Settings) -> TestClient:
     return TestClient(create_app(settings))
 
 
-@pytest.mark.parametrize("path", ["/", "/country/KGZ", "/static/style.css", "/charts/country/KGZ/trade.json",
-                                  "/country/XXX", "/nowhere"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/country/KGZ",
+        "/static/style.css",
+        "/charts/country/KGZ/trade.json",
+        "/country/XXX",
+        "/nowhere",
+    ],
+)
 def test_head_is_answered_like_get(client: TestClient, path: str) -> None:
     got, head = client.get(path), client.head(path)
     assert head.status_code == got.status_code
@@ -67,5 +76,7 @@ def test_server_app_starts_without_altair(tmp_path: Path) -> None:
         f"web.create_app(api.Settings(warehouse={str(tmp_path / 'absent.duckdb')!r}))\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('altair', 'scipy', 'typst'))))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -33,7 +33,14 @@ def write_unvotes(folder: Path, *, votes: pd.DataFrame | None = None) -> None:
         votes = pd.DataFrame(
             {
                 "rcid": [1.0, 1.0, 1.0, 2.0, 2.0, 2.0],
-                "country": ["United States", "Russia", "Japan", "United States", "Russia", "Kazakhstan"],
+                "country": [
+                    "United States",
+                    "Russia",
+                    "Japan",
+                    "United States",
+                    "Russia",
+                    "Kazakhstan",
+                ],
                 "country_code": ["US", "RU", "JP", "US", "RU", "KZ"],
                 "vote": pd.Categorical(["no", "yes", "abstain", "no", "yes", "yes"]),
             }
@@ -41,7 +48,9 @@ def write_unvotes(folder: Path, *, votes: pd.DataFrame | None = None) -> None:
     issues = pd.DataFrame({"rcid": [1], "short_name": ["me"], "issue": ["Palestinian conflict"]})
     pyreadr.write_rdata(str(folder / "unvotes_un_roll_calls.rda"), calls, df_name="un_roll_calls")
     pyreadr.write_rdata(str(folder / "unvotes_un_votes.rda"), votes, df_name="un_votes")
-    pyreadr.write_rdata(str(folder / "unvotes_un_roll_call_issues.rda"), issues, df_name="un_roll_call_issues")
+    pyreadr.write_rdata(
+        str(folder / "unvotes_un_roll_call_issues.rda"), issues, df_name="un_roll_call_issues"
+    )
 
 
 def write_wide(folder: Path) -> None:
@@ -50,7 +59,10 @@ def write_wide(folder: Path) -> None:
             "rcid": [1, 2],
             "date": [dt.date(1985, 12, 1), dt.date(2019, 11, 7)],
             "me": [True, False],
-            "USA": [3, 3], "RUS": [1, 1], "JPN": [2, 8], "KAZ": [9, 1],
+            "USA": [3, 3],
+            "RUS": [1, 1],
+            "JPN": [2, 8],
+            "KAZ": [9, 1],
         },
         schema_overrides={"USA": pl.Int8, "RUS": pl.Int8, "JPN": pl.Int8, "KAZ": pl.Int8},
     ).write_parquet(folder / "voeten_unga_votes_wide_1946_2024.parquet")
@@ -69,11 +81,17 @@ def write_extract(folder: Path, *, official_yes: str = "2") -> None:
     ]
     pl.DataFrame(
         rows, schema=["resolution", "date", "ms_code", "ms_name_source", "ms_vote"], orient="row"
-    ).with_columns(pl.lit("x.json").alias("source_file")).write_parquet(folder / "unga_votes_unxml_2019_2026.parquet")
+    ).with_columns(pl.lit("x.json").alias("source_file")).write_parquet(
+        folder / "unga_votes_unxml_2019_2026.parquet"
+    )
     resolutions = pl.DataFrame(
         {
             "resolution": ["A/RES/74/7", "A/RES/ES-11/1", "A/RES/74/2"],
-            "session": ["Seventy-fourth session", "Eleventh emergency special session", "Seventy-fourth session"],
+            "session": [
+                "Seventy-fourth session",
+                "Eleventh emergency special session",
+                "Seventy-fourth session",
+            ],
             "date": ["2019-11-07", "2022-03-02", "2019-10-10"],
             "title": ["Embargo", "Aggression against Ukraine", "Health"],
             "adoption_type": ["By a recorded vote", "By a recorded vote", "Without a vote"],
@@ -86,8 +104,20 @@ def write_extract(folder: Path, *, official_yes: str = "2") -> None:
     resolutions.write_csv(folder / "unga_resolutions_unxml_2019_2026.csv")
 
 
-PRESS_COLUMNS = ["row_id", "symbol", "date", "title", "country_iso3", "vote", "tally_yes", "tally_no",
-                 "tally_abstain", "url", "quote", "notes"]
+PRESS_COLUMNS = [
+    "row_id",
+    "symbol",
+    "date",
+    "title",
+    "country_iso3",
+    "vote",
+    "tally_yes",
+    "tally_no",
+    "tally_abstain",
+    "url",
+    "quote",
+    "notes",
+]
 
 
 def write_press(folder: Path) -> None:
@@ -95,13 +125,80 @@ def write_press(folder: Path) -> None:
     a 2025 vote absent from the extract (P1-P3), and a report of A/RES/ES-11/1, which the
     extract has (P4-P5: superseded by the official record)."""
     rows = [
-        ("P1", "A/RES/ES-11/7", "2025-02-24", "Peace in Ukraine", "TALLY", "", "3", "1", "0", "https://example.org/a", "three for, one against", ""),
-        ("P2", "A/RES/ES-11/7", "2025-02-24", "Peace in Ukraine", "KAZ", "A", "", "", "", "https://example.org/a", "Kazakhstan abstained", ""),
-        ("P3", "A/RES/ES-11/7", "2025-02-24", "Peace in Ukraine", "RUS", "N", "", "", "", "https://example.org/b", "Russia voted against", ""),
-        ("P4", "A/RES/ES-11/1", "2022-03-02", "Aggression against Ukraine", "TALLY", "", "2", "1", "1", "https://example.org/c", "two for", ""),
-        ("P5", "A/RES/ES-11/1", "2022-03-02", "Aggression against Ukraine", "KAZ", "Y", "", "", "", "https://example.org/c", "a wrong report", ""),
+        (
+            "P1",
+            "A/RES/ES-11/7",
+            "2025-02-24",
+            "Peace in Ukraine",
+            "TALLY",
+            "",
+            "3",
+            "1",
+            "0",
+            "https://example.org/a",
+            "three for, one against",
+            "",
+        ),
+        (
+            "P2",
+            "A/RES/ES-11/7",
+            "2025-02-24",
+            "Peace in Ukraine",
+            "KAZ",
+            "A",
+            "",
+            "",
+            "",
+            "https://example.org/a",
+            "Kazakhstan abstained",
+            "",
+        ),
+        (
+            "P3",
+            "A/RES/ES-11/7",
+            "2025-02-24",
+            "Peace in Ukraine",
+            "RUS",
+            "N",
+            "",
+            "",
+            "",
+            "https://example.org/b",
+            "Russia voted against",
+            "",
+        ),
+        (
+            "P4",
+            "A/RES/ES-11/1",
+            "2022-03-02",
+            "Aggression against Ukraine",
+            "TALLY",
+            "",
+            "2",
+            "1",
+            "1",
+            "https://example.org/c",
+            "two for",
+            "",
+        ),
+        (
+            "P5",
+            "A/RES/ES-11/1",
+            "2022-03-02",
+            "Aggression against Ukraine",
+            "KAZ",
+            "Y",
+            "",
+            "",
+            "",
+            "https://example.org/c",
+            "a wrong report",
+            "",
+        ),
     ]
-    pl.DataFrame(rows, schema=PRESS_COLUMNS, orient="row").write_csv(folder / "press_reported_votes_2024_2026.csv")
+    pl.DataFrame(rows, schema=PRESS_COLUMNS, orient="row").write_csv(
+        folder / "press_reported_votes_2024_2026.csv"
+    )
 
 
 def write_all(root: Path, *, press: bool = True) -> Path:

@@ -1,4 +1,3 @@
 """Strategic Autonomy Monitor: dependence, alignment and what-if scenarios for any country."""
 
 __version__ = "0.1.0"
-

@@ -28,6 +28,7 @@ import polars as pl
 if TYPE_CHECKING:  # annotations only: altair itself is imported on first use (``altair()``)
     import altair as alt
 
+
 def altair():  # noqa: ANN201 - the altair module
     """Altair, imported on first use: it costs about a second, and a briefing whose charts are all
     cached (see ``reports.render``) never needs it."""
@@ -73,10 +74,22 @@ def year_span(years: Sequence[int] | pl.Series) -> str:
 
 #: Fixed words drawn inside charts; pass ``labels={...}`` (any subset) to translate them.
 LABELS: dict[str, str] = {
-    "source": "Source", "data": "Data", "date": "Date", "event": "Event", "ideal_point": "Ideal point",
-    "vote": "Vote", "flags": "Flags", "yes": "yes", "no": "no", "abstain": "abstain", "absent": "absent",
-    "unknown": "not reported", "press": "press-reported",
-    "small_sample": "small sample", "partial_year": "partial year", "break": "break in the series",
+    "source": "Source",
+    "data": "Data",
+    "date": "Date",
+    "event": "Event",
+    "ideal_point": "Ideal point",
+    "vote": "Vote",
+    "flags": "Flags",
+    "yes": "yes",
+    "no": "no",
+    "abstain": "abstain",
+    "absent": "absent",
+    "unknown": "not reported",
+    "press": "press-reported",
+    "small_sample": "small sample",
+    "partial_year": "partial year",
+    "break": "break in the series",
 }
 
 
@@ -84,7 +97,9 @@ def label(labels: Mapping[str, str] | None, key: str) -> str:
     return (labels or {}).get(key) or LABELS[key]
 
 
-def subtitle_text(source: str, year: str | int | None, labels: Mapping[str, str] | None = None) -> str:
+def subtitle_text(
+    source: str, year: str | int | None, labels: Mapping[str, str] | None = None
+) -> str:
     """The subtitle line every chart carries: source label and data year(s)."""
     parts = []
     if source:
@@ -94,17 +109,32 @@ def subtitle_text(source: str, year: str | int | None, labels: Mapping[str, str]
     return " · ".join(parts)
 
 
-def decorate(chart: alt.TopLevelMixin, *, title: str, source: str, year: str | int | None,
-             labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+def decorate(
+    chart: alt.TopLevelMixin,
+    *,
+    title: str,
+    source: str,
+    year: str | int | None,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Attach title, subtitle and description, and return the spec as a plain dict."""
     alt = altair()
     subtitle = subtitle_text(source, year, labels)
     lines = textwrap.wrap(subtitle, SUBTITLE_WIDTH) or [""]
     chart = chart.properties(
-        title=alt.TitleParams(text=title, subtitle=lines[0] if len(lines) == 1 else lines, anchor="start", fontSize=13, subtitleFontSize=10, subtitleColor="#555"),
+        title=alt.TitleParams(
+            text=title,
+            subtitle=lines[0] if len(lines) == 1 else lines,
+            anchor="start",
+            fontSize=13,
+            subtitleFontSize=10,
+            subtitleColor="#555",
+        ),
         description=f"{title}. {subtitle}." if subtitle else f"{title}.",
     )
-    spec = chart.to_dict(validate=False)  # specs are checked by rendering them in the tests; validation cost 0.3 s a chart
+    spec = chart.to_dict(
+        validate=False
+    )  # specs are checked by rendering them in the tests; validation cost 0.3 s a chart
     spec.setdefault("config", {})
     spec["config"].setdefault("view", {"stroke": None})
     spec["config"].setdefault("font", "Noto Sans")
@@ -135,7 +165,9 @@ def event_frame(events: pl.DataFrame | None, years: Sequence[int]) -> pl.DataFra
         return None
     missing = {"date", "label"} - set(events.columns)
     if missing:
-        raise ValueError(f"event frame lacks column(s) {sorted(missing)}: give columns date and label")
+        raise ValueError(
+            f"event frame lacks column(s) {sorted(missing)}: give columns date and label"
+        )
     lo, hi = min(years), max(years)
     rows = []
     for date, label in events.select("date", "label").iter_rows():
@@ -164,18 +196,38 @@ def yearly_number_marks(marks: pl.DataFrame) -> pl.DataFrame:
     """Numbered marks (labels '1', '2', ...) merged per calendar year ('5–7' for 5, 6, 7) and
     given alternating rows, so that markers stay legible when events crowd together."""
     rows = []
-    for position, group in enumerate(marks.with_columns(pl.col("x").floor().alias("_year"))
-                                     .group_by("_year", maintain_order=True).agg("x", "label", "date")
-                                     .sort("_year").iter_rows(named=True)):
+    for position, group in enumerate(
+        marks.with_columns(pl.col("x").floor().alias("_year"))
+        .group_by("_year", maintain_order=True)
+        .agg("x", "label", "date")
+        .sort("_year")
+        .iter_rows(named=True)
+    ):
         numbers = sorted(int(n) for n in group["label"])
-        text = str(numbers[0]) if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}" if numbers[-1] - numbers[0] == len(numbers) - 1 else ",".join(map(str, numbers))
-        rows.append({"x": round(sum(group["x"]) / len(group["x"]), 4), "label": text, "date": ", ".join(group["date"]),
-                     "row": position % MARKER_ROWS})
+        text = (
+            str(numbers[0])
+            if len(numbers) == 1
+            else f"{numbers[0]}–{numbers[-1]}"
+            if numbers[-1] - numbers[0] == len(numbers) - 1
+            else ",".join(map(str, numbers))
+        )
+        rows.append(
+            {
+                "x": round(sum(group["x"]) / len(group["x"]), 4),
+                "label": text,
+                "date": ", ".join(group["date"]),
+                "row": position % MARKER_ROWS,
+            }
+        )
     return pl.DataFrame(rows)
 
 
-def with_events(base: alt.Chart, events: pl.DataFrame | None, years: Sequence[int],
-                labels: Mapping[str, str] | None = None) -> alt.TopLevelMixin:
+def with_events(
+    base: alt.Chart,
+    events: pl.DataFrame | None,
+    years: Sequence[int],
+    labels: Mapping[str, str] | None = None,
+) -> alt.TopLevelMixin:
     """Layer dashed event rules (with labels) over a time chart whose x field is ``year``.
 
     Numbered events (labels '1', '2', ... keyed in a list below the chart) get one small number
@@ -186,19 +238,45 @@ def with_events(base: alt.Chart, events: pl.DataFrame | None, years: Sequence[in
     if marks is None:
         return base
     numbered = all(text.isdigit() for text in marks["label"].to_list())
-    rules = alt.Chart(marks).mark_rule(strokeDash=[3, 3], color="#999", strokeWidth=0.8).encode(
-        x=alt.X("x:Q"), tooltip=[alt.Tooltip("date:N", title=label(labels, "date")), alt.Tooltip("label:N", title=label(labels, "event"))]
+    rules = (
+        alt.Chart(marks)
+        .mark_rule(strokeDash=[3, 3], color="#999", strokeWidth=0.8)
+        .encode(
+            x=alt.X("x:Q"),
+            tooltip=[
+                alt.Tooltip("date:N", title=label(labels, "date")),
+                alt.Tooltip("label:N", title=label(labels, "event")),
+            ],
+        )
     )
     if numbered:
-        stacked = yearly_number_marks(marks).with_columns((-3 - pl.col("row") * MARKER_ROW_HEIGHT).alias("y_px"))
-        text = alt.Chart(stacked).mark_text(fontSize=9, color="#444", baseline="bottom", align="center").encode(
-            x=alt.X("x:Q"), y=alt.Y("y_px:Q", scale=None), text="label:N",
-            tooltip=[alt.Tooltip("label:N", title="#"), alt.Tooltip("date:N", title=label(labels, "date"))])
+        stacked = yearly_number_marks(marks).with_columns(
+            (-3 - pl.col("row") * MARKER_ROW_HEIGHT).alias("y_px")
+        )
+        text = (
+            alt.Chart(stacked)
+            .mark_text(fontSize=9, color="#444", baseline="bottom", align="center")
+            .encode(
+                x=alt.X("x:Q"),
+                y=alt.Y("y_px:Q", scale=None),
+                text="label:N",
+                tooltip=[
+                    alt.Tooltip("label:N", title="#"),
+                    alt.Tooltip("date:N", title=label(labels, "date")),
+                ],
+            )
+        )
         return alt.layer(base, rules, text)
     short = max(len(text) for text in marks["label"].to_list()) <= 3
-    style = {"angle": 0, "align": "center", "baseline": "bottom", "dy": -2} if short else {"angle": 270, "align": "right", "baseline": "bottom", "dx": -2, "dy": -2}
-    text = alt.Chart(marks).mark_text(fontSize=8, color="#555", **style).encode(
-        x=alt.X("x:Q"), y=alt.value(0), text="label:N"
+    style = (
+        {"angle": 0, "align": "center", "baseline": "bottom", "dy": -2}
+        if short
+        else {"angle": 270, "align": "right", "baseline": "bottom", "dx": -2, "dy": -2}
+    )
+    text = (
+        alt.Chart(marks)
+        .mark_text(fontSize=8, color="#555", **style)
+        .encode(x=alt.X("x:Q"), y=alt.value(0), text="label:N")
     )
     return alt.layer(base, rules, text)
 
@@ -241,22 +319,52 @@ def dependence_over_time(
     """
     alt = altair()
     require(frame, ["year", "value", partner_column], "dependence_over_time")
-    data = frame.select(
-        pl.col("year").cast(pl.Int32),
-        pl.col(partner_column).cast(pl.Utf8).alias("partner"),
-        (pl.col(code_column) if code_column and code_column in frame.columns else pl.col(partner_column)).cast(pl.Utf8).alias("code"),
-        pl.col("value").cast(pl.Float64),
-    ).drop_nulls(["year", "value"]).sort("partner", "year")
+    data = (
+        frame.select(
+            pl.col("year").cast(pl.Int32),
+            pl.col(partner_column).cast(pl.Utf8).alias("partner"),
+            (
+                pl.col(code_column)
+                if code_column and code_column in frame.columns
+                else pl.col(partner_column)
+            )
+            .cast(pl.Utf8)
+            .alias("code"),
+            pl.col("value").cast(pl.Float64),
+        )
+        .drop_nulls(["year", "value"])
+        .sort("partner", "year")
+    )
     years = data["year"].to_list()
     pairs = data.select("partner", "code").unique(maintain_order=True)
     fmt = ".0%" if value_is_share else ",.3~s"
-    base = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
-        x=year_axis(years),
-        y=alt.Y("value:Q", title=measure_label, axis=alt.Axis(format=fmt)),
-        color=alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right")),
-        tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1%" if value_is_share else ",.0f")],
-    ).properties(width=width, height=height)
-    return decorate(with_events(base, events, years, labels), title=title, source=source, year=year_span(years), labels=labels)
+    base = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=14))
+        .encode(
+            x=year_axis(years),
+            y=alt.Y("value:Q", title=measure_label, axis=alt.Axis(format=fmt)),
+            color=alt.Color(
+                "partner:N",
+                title=None,
+                scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()),
+                legend=alt.Legend(orient="right"),
+            ),
+            tooltip=[
+                alt.Tooltip("partner:N"),
+                alt.Tooltip("year:Q", format="d"),
+                alt.Tooltip("value:Q", format=".1%" if value_is_share else ",.0f"),
+            ],
+        )
+        .properties(width=width, height=height)
+    )
+    return decorate(
+        with_events(base, events, years, labels),
+        title=title,
+        source=source,
+        year=year_span(years),
+        labels=labels,
+    )
 
 
 def alignment_over_time(
@@ -279,46 +387,108 @@ def alignment_over_time(
     """
     alt = altair()
     require(frame, ["year", value_column, partner_column], "alignment_over_time")
-    data = frame.select(
-        pl.col("year").cast(pl.Int32),
-        pl.col(partner_column).cast(pl.Utf8).alias("partner"),
-        (pl.col(code_column) if code_column and code_column in frame.columns else pl.col(partner_column)).cast(pl.Utf8).alias("code"),
-        pl.col(value_column).cast(pl.Float64).alias("value"),
-    ).drop_nulls(["year", "value"]).sort("partner", "year")
+    data = (
+        frame.select(
+            pl.col("year").cast(pl.Int32),
+            pl.col(partner_column).cast(pl.Utf8).alias("partner"),
+            (
+                pl.col(code_column)
+                if code_column and code_column in frame.columns
+                else pl.col(partner_column)
+            )
+            .cast(pl.Utf8)
+            .alias("code"),
+            pl.col(value_column).cast(pl.Float64).alias("value"),
+        )
+        .drop_nulls(["year", "value"])
+        .sort("partner", "year")
+    )
     years = data["year"].to_list()
     pairs = data.select("partner", "code").unique(maintain_order=True)
-    colour = alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()), legend=alt.Legend(orient="right"))
-    line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
-        x=year_axis(years),
-        y=alt.Y("value:Q", title=value_label, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
-        color=colour,
-        tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1%")],
+    colour = alt.Color(
+        "partner:N",
+        title=None,
+        scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()),
+        legend=alt.Legend(orient="right"),
+    )
+    line = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=12))
+        .encode(
+            x=year_axis(years),
+            y=alt.Y(
+                "value:Q",
+                title=value_label,
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%"),
+            ),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("partner:N"),
+                alt.Tooltip("year:Q", format="d"),
+                alt.Tooltip("value:Q", format=".1%"),
+            ],
+        )
     )
     flagged = flagged_years(frame, partner_column, value_column, labels)
     if flagged is None:
         base = line.properties(width=width, height=height)
     else:  # hollow rings on years the data flag (small sample, partial year, break in the series)
-        rings = alt.Chart(flagged).mark_point(shape="circle", filled=False, size=70, strokeWidth=1.5).encode(
-            x=year_axis(years), y=alt.Y("value:Q"), color=colour,
-            tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=".1%"),
-                     alt.Tooltip("flags:N", title=label(labels, "flags"))])
+        rings = (
+            alt.Chart(flagged)
+            .mark_point(shape="circle", filled=False, size=70, strokeWidth=1.5)
+            .encode(
+                x=year_axis(years),
+                y=alt.Y("value:Q"),
+                color=colour,
+                tooltip=[
+                    alt.Tooltip("partner:N"),
+                    alt.Tooltip("year:Q", format="d"),
+                    alt.Tooltip("value:Q", format=".1%"),
+                    alt.Tooltip("flags:N", title=label(labels, "flags")),
+                ],
+            )
+        )
         base = alt.layer(line, rings).properties(width=width, height=height)
-    return decorate(with_events(base, events, years, labels), title=title, source=source, year=year_span(years), labels=labels)
+    return decorate(
+        with_events(base, events, years, labels),
+        title=title,
+        source=source,
+        year=year_span(years),
+        labels=labels,
+    )
 
 
 #: Boolean flag columns of alignment frames, with the key of the words shown in tooltips (see ``LABELS``).
-ALIGNMENT_FLAGS = {"is_small_sample": "small_sample", "is_partial_year": "partial_year", "is_break": "break"}
+ALIGNMENT_FLAGS = {
+    "is_small_sample": "small_sample",
+    "is_partial_year": "partial_year",
+    "is_break": "break",
+}
 
 
-def flagged_years(frame: pl.DataFrame, partner_column: str, value_column: str,
-                  labels: Mapping[str, str] | None = None) -> pl.DataFrame | None:
+def flagged_years(
+    frame: pl.DataFrame,
+    partner_column: str,
+    value_column: str,
+    labels: Mapping[str, str] | None = None,
+) -> pl.DataFrame | None:
     """year, partner, value, flags (words) of the rows with any alignment flag, or None."""
     present = [c for c in ALIGNMENT_FLAGS if c in frame.columns]
     if not present:
         return None
-    words = pl.concat_list([pl.when(pl.col(c).fill_null(False)).then(pl.lit(label(labels, ALIGNMENT_FLAGS[c]))) for c in present]).list.drop_nulls()
-    rows = frame.select(pl.col("year").cast(pl.Int32), pl.col(partner_column).cast(pl.Utf8).alias("partner"),
-                        pl.col(value_column).cast(pl.Float64).alias("value"), words.list.join(", ").alias("flags"))
+    words = pl.concat_list(
+        [
+            pl.when(pl.col(c).fill_null(False)).then(pl.lit(label(labels, ALIGNMENT_FLAGS[c])))
+            for c in present
+        ]
+    ).list.drop_nulls()
+    rows = frame.select(
+        pl.col("year").cast(pl.Int32),
+        pl.col(partner_column).cast(pl.Utf8).alias("partner"),
+        pl.col(value_column).cast(pl.Float64).alias("value"),
+        words.list.join(", ").alias("flags"),
+    )
     rows = rows.filter((pl.col("flags") != "") & pl.col("value").is_not_null())
     return rows if rows.height else None
 
@@ -342,30 +512,75 @@ def ideal_points_over_time(
     """
     alt = altair()
     require(frame, ["year", "ideal_point", "se", country_column], "ideal_points_over_time")
-    data = frame.select(
-        pl.col("year").cast(pl.Int32),
-        pl.col(country_column).cast(pl.Utf8).alias("country"),
-        (pl.col(code_column) if code_column and code_column in frame.columns else pl.col(country_column)).cast(pl.Utf8).alias("code"),
-        pl.col("ideal_point").cast(pl.Float64),
-        (pl.col("ideal_point") - z * pl.col("se")).alias("low"),
-        (pl.col("ideal_point") + z * pl.col("se")).alias("high"),
-    ).drop_nulls(["year", "ideal_point"]).sort("country", "year")
+    data = (
+        frame.select(
+            pl.col("year").cast(pl.Int32),
+            pl.col(country_column).cast(pl.Utf8).alias("country"),
+            (
+                pl.col(code_column)
+                if code_column and code_column in frame.columns
+                else pl.col(country_column)
+            )
+            .cast(pl.Utf8)
+            .alias("code"),
+            pl.col("ideal_point").cast(pl.Float64),
+            (pl.col("ideal_point") - z * pl.col("se")).alias("low"),
+            (pl.col("ideal_point") + z * pl.col("se")).alias("high"),
+        )
+        .drop_nulls(["year", "ideal_point"])
+        .sort("country", "year")
+    )
     years = data["year"].to_list()
     pairs = data.select("country", "code").unique(maintain_order=True)
-    colour = alt.Color("country:N", title=None, scale=colour_scale(pairs["country"].to_list(), pairs["code"].to_list()),
-                       legend=alt.Legend(orient="right", symbolOpacity=1, symbolType="circle"))
-    band = alt.Chart(data).mark_area(opacity=0.18).encode(x=year_axis(years), y=alt.Y("low:Q", title=label(labels, "ideal_point")), y2="high:Q", color=colour)
-    line = alt.Chart(data).mark_line().encode(
-        x=year_axis(years),
-        y=alt.Y("ideal_point:Q", title=label(labels, "ideal_point")),
-        color=colour,
-        tooltip=[alt.Tooltip("country:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("ideal_point:Q", format=".2f"), alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("high:Q", format=".2f")],
+    colour = alt.Color(
+        "country:N",
+        title=None,
+        scale=colour_scale(pairs["country"].to_list(), pairs["code"].to_list()),
+        legend=alt.Legend(orient="right", symbolOpacity=1, symbolType="circle"),
+    )
+    band = (
+        alt.Chart(data)
+        .mark_area(opacity=0.18)
+        .encode(
+            x=year_axis(years),
+            y=alt.Y("low:Q", title=label(labels, "ideal_point")),
+            y2="high:Q",
+            color=colour,
+        )
+    )
+    line = (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=year_axis(years),
+            y=alt.Y("ideal_point:Q", title=label(labels, "ideal_point")),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("country:N"),
+                alt.Tooltip("year:Q", format="d"),
+                alt.Tooltip("ideal_point:Q", format=".2f"),
+                alt.Tooltip("low:Q", format=".2f"),
+                alt.Tooltip("high:Q", format=".2f"),
+            ],
+        )
     )
     base = alt.layer(band, line).properties(width=width, height=height)
-    return decorate(with_events(base, events, years, labels), title=title, source=source, year=year_span(years), labels=labels)
+    return decorate(
+        with_events(base, events, years, labels),
+        title=title,
+        source=source,
+        year=year_span(years),
+        labels=labels,
+    )
 
 
-VOTE_COLOURS = {"yes": "#2e8b57", "no": "#c0392b", "abstain": "#e6a700", "absent": "#bbbbbb", "unknown": "#e4e4e4"}
+VOTE_COLOURS = {
+    "yes": "#2e8b57",
+    "no": "#c0392b",
+    "abstain": "#e6a700",
+    "absent": "#bbbbbb",
+    "unknown": "#e4e4e4",
+}
 
 
 def key_votes_chart(
@@ -392,25 +607,57 @@ def key_votes_chart(
         pl.col(resolution_column).cast(pl.Utf8).alias("resolution"),
         pl.col(country_column).cast(pl.Utf8).alias("country"),
         pl.col(vote_column).cast(pl.Utf8).str.to_lowercase().fill_null("absent").alias("vote"),
-    ).with_columns(pl.col("vote").replace_strict({k: label(labels, k) for k in VOTE_COLOURS}, default=pl.col("vote")))
+    ).with_columns(
+        pl.col("vote").replace_strict(
+            {k: label(labels, k) for k in VOTE_COLOURS}, default=pl.col("vote")
+        )
+    )
     rows = data["resolution"].unique(maintain_order=True).to_list()
     cols = data["country"].unique(maintain_order=True).to_list()
     present = set(data["vote"].to_list())
-    kinds = [k for k in VOTE_COLOURS if label(labels, k) in present or k in ("yes", "no", "abstain", "absent")]
+    kinds = [
+        k
+        for k in VOTE_COLOURS
+        if label(labels, k) in present or k in ("yes", "no", "abstain", "absent")
+    ]
     cell_width = 60 if width is None else max(30, width // max(1, len(cols)))
     encode_x = alt.X("country:N", title=None, sort=cols, axis=alt.Axis(orient="top", labelAngle=0))
     encode_y = alt.Y("resolution:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260))
-    cells = alt.Chart(data).mark_rect(stroke="white", strokeWidth=1).encode(
-        x=encode_x,
-        y=encode_y,
-        color=alt.Color("vote:N", title=label(labels, "vote"), scale=alt.Scale(domain=[label(labels, k) for k in kinds], range=[VOTE_COLOURS[k] for k in kinds]), legend=alt.Legend(orient="bottom")),
-        tooltip=["resolution:N", "country:N", "vote:N"],
+    cells = (
+        alt.Chart(data)
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=encode_x,
+            y=encode_y,
+            color=alt.Color(
+                "vote:N",
+                title=label(labels, "vote"),
+                scale=alt.Scale(
+                    domain=[label(labels, k) for k in kinds], range=[VOTE_COLOURS[k] for k in kinds]
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=["resolution:N", "country:N", "vote:N"],
+        )
     )
     dark = [label(labels, k) for k in ("yes", "no", "abstain")]
-    cell_text = alt.Chart(data).mark_text(fontSize=9).encode(
-        x=encode_x, y=encode_y, text="vote:N",
-        color=alt.condition(alt.FieldOneOfPredicate(field="vote", oneOf=dark), alt.value("white"), alt.value("#333")))
-    base = alt.layer(cells, cell_text).properties(width=cell_width * max(1, len(cols)), height=18 * max(1, len(rows)))
+    cell_text = (
+        alt.Chart(data)
+        .mark_text(fontSize=9)
+        .encode(
+            x=encode_x,
+            y=encode_y,
+            text="vote:N",
+            color=alt.condition(
+                alt.FieldOneOfPredicate(field="vote", oneOf=dark),
+                alt.value("white"),
+                alt.value("#333"),
+            ),
+        )
+    )
+    base = alt.layer(cells, cell_text).properties(
+        width=cell_width * max(1, len(cols)), height=18 * max(1, len(rows))
+    )
     return decorate(base, title=title, source=source, year=year, labels=labels)
 
 
@@ -431,23 +678,48 @@ def share_bars(
     """Horizontal bars, largest first (e.g. the top partners of one year), labelled with the value."""
     alt = altair()
     require(frame, [label_column, value_column], "share_bars")
-    data = frame.select(
-        pl.col(label_column).cast(pl.Utf8).alias("label"),
-        (pl.col(code_column) if code_column and code_column in frame.columns else pl.col(label_column)).cast(pl.Utf8).alias("code"),
-        pl.col(value_column).cast(pl.Float64).alias("value"),
-    ).drop_nulls("value").sort("value", "label", descending=[True, False])
+    data = (
+        frame.select(
+            pl.col(label_column).cast(pl.Utf8).alias("label"),
+            (
+                pl.col(code_column)
+                if code_column and code_column in frame.columns
+                else pl.col(label_column)
+            )
+            .cast(pl.Utf8)
+            .alias("code"),
+            pl.col(value_column).cast(pl.Float64).alias("value"),
+        )
+        .drop_nulls("value")
+        .sort("value", "label", descending=[True, False])
+    )
     order = data["label"].to_list()
     colours = [PARTNER_COLOURS.get(code, "#4c78a8") for code in data["code"].to_list()]
     fmt = ".0%" if value_is_share else ",.3~s"
     y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=180))
-    bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("value:Q", title=value_label, axis=alt.Axis(format=fmt, tickCount=5, labelOverlap=True)),
-        y=y,
-        color=alt.Color("label:N", scale=alt.Scale(domain=order, range=colours), legend=None),
-        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("value:Q", format=".1%" if value_is_share else ",.0f")],
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "value:Q",
+                title=value_label,
+                axis=alt.Axis(format=fmt, tickCount=5, labelOverlap=True),
+            ),
+            y=y,
+            color=alt.Color("label:N", scale=alt.Scale(domain=order, range=colours), legend=None),
+            tooltip=[
+                alt.Tooltip("label:N"),
+                alt.Tooltip("value:Q", format=".1%" if value_is_share else ",.0f"),
+            ],
+        )
     )
-    text = alt.Chart(data).mark_text(align="left", dx=3, fontSize=9).encode(
-        x="value:Q", y=y, text=alt.Text("value:Q", format=".1%" if value_is_share else ",.3~s")
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=3, fontSize=9)
+        .encode(
+            x="value:Q", y=y, text=alt.Text("value:Q", format=".1%" if value_is_share else ",.3~s")
+        )
     )
     base = alt.layer(bars, text).properties(width=width, height=18 * max(1, len(order)))
     return decorate(base, title=title, source=source, year=year, labels=labels)
@@ -475,30 +747,74 @@ def scenario_over_time(
     require(frame, ["year", "partner", "baseline", "scenario"], "scenario_over_time")
     code = pl.col("partner_iso3") if "partner_iso3" in frame.columns else pl.col("partner")
     base_label, scenario_label = series_labels
-    long = pl.concat([
-        frame.select(pl.col("year").cast(pl.Int32), pl.col("partner").cast(pl.Utf8), code.cast(pl.Utf8).fill_null("").alias("code"),
-                     pl.col(column).cast(pl.Float64).alias("value"), pl.lit(series).alias("series"))
-        for column, series in (("baseline", base_label), ("scenario", scenario_label))
-    ]).drop_nulls(["year", "value"]).sort("partner", "series", "year")
+    long = (
+        pl.concat(
+            [
+                frame.select(
+                    pl.col("year").cast(pl.Int32),
+                    pl.col("partner").cast(pl.Utf8),
+                    code.cast(pl.Utf8).fill_null("").alias("code"),
+                    pl.col(column).cast(pl.Float64).alias("value"),
+                    pl.lit(series).alias("series"),
+                )
+                for column, series in (("baseline", base_label), ("scenario", scenario_label))
+            ]
+        )
+        .drop_nulls(["year", "value"])
+        .sort("partner", "series", "year")
+    )
     years = long["year"].to_list()
     pairs = long.select("partner", "code").unique(maintain_order=True)
-    fmt = ".2~%" if value_is_share else ",.3~s"  # small shares keep two decimals (0.05%), large ones none (10%)
-    colour = alt.Color("partner:N", title=None, scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()),
-                       legend=alt.Legend(orient="bottom"))
-    lines = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=year_axis(years),
-        y=alt.Y("value:Q", title=measure_label, scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt)),
-        color=colour,
-        strokeDash=alt.StrokeDash("series:N", title=None, sort=[base_label, scenario_label],
-                                  scale=alt.Scale(domain=[base_label, scenario_label], range=[[4, 3], [1, 0]]),
-                                  legend=None),  # the caption says which line is which: baseline dashed, scenario solid
-        tooltip=[alt.Tooltip("partner:N"), alt.Tooltip("series:N"), alt.Tooltip("year:Q", format="d"),
-                 alt.Tooltip("value:Q", format=".2%" if value_is_share else ",.0f")],
+    fmt = (
+        ".2~%" if value_is_share else ",.3~s"
+    )  # small shares keep two decimals (0.05%), large ones none (10%)
+    colour = alt.Color(
+        "partner:N",
+        title=None,
+        scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()),
+        legend=alt.Legend(orient="bottom"),
+    )
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=year_axis(years),
+            y=alt.Y(
+                "value:Q",
+                title=measure_label,
+                scale=alt.Scale(zero=False),
+                axis=alt.Axis(format=fmt),
+            ),
+            color=colour,
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                title=None,
+                sort=[base_label, scenario_label],
+                scale=alt.Scale(domain=[base_label, scenario_label], range=[[4, 3], [1, 0]]),
+                legend=None,
+            ),  # the caption says which line is which: baseline dashed, scenario solid
+            tooltip=[
+                alt.Tooltip("partner:N"),
+                alt.Tooltip("series:N"),
+                alt.Tooltip("year:Q", format="d"),
+                alt.Tooltip("value:Q", format=".2%" if value_is_share else ",.0f"),
+            ],
+        )
     )
     layers: list[alt.Chart] = [lines]
     if {"scenario_lo", "scenario_hi"} <= set(frame.columns):
-        band = frame.select(pl.col("year").cast(pl.Int32), pl.col("partner").cast(pl.Utf8), "scenario_lo", "scenario_hi").drop_nulls()
+        band = frame.select(
+            pl.col("year").cast(pl.Int32),
+            pl.col("partner").cast(pl.Utf8),
+            "scenario_lo",
+            "scenario_hi",
+        ).drop_nulls()
         if band.height:
-            layers.insert(0, alt.Chart(band).mark_area(opacity=0.18).encode(x=year_axis(years), y="scenario_lo:Q", y2="scenario_hi:Q", color=colour))
+            layers.insert(
+                0,
+                alt.Chart(band)
+                .mark_area(opacity=0.18)
+                .encode(x=year_axis(years), y="scenario_lo:Q", y2="scenario_hi:Q", color=colour),
+            )
     base = alt.layer(*layers).properties(width=width, height=height)
     return decorate(base, title=title, source=source, year=year_span(years), labels=labels)

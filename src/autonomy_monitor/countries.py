@@ -164,10 +164,14 @@ def state_on_expr(code: pl.Expr, date: pl.Expr) -> pl.Expr:
     """Vectorised :func:`state_on` for Polars frames (code and date columns)."""
     expr = code
     for succession in sorted(successions(), key=lambda s: s.since):
-        expr = pl.when((expr == succession.code) & (date < succession.since)).then(
-            pl.lit(succession.predecessor)
-        ).otherwise(expr)
-    return pl.when((expr == "SCG") & (date < dt.date(1992, 4, 27))).then(pl.lit("YUG")).otherwise(expr)
+        expr = (
+            pl.when((expr == succession.code) & (date < succession.since))
+            .then(pl.lit(succession.predecessor))
+            .otherwise(expr)
+        )
+    return (
+        pl.when((expr == "SCG") & (date < dt.date(1992, 4, 27))).then(pl.lit("YUG")).otherwise(expr)
+    )
 
 
 def current_state(code: str) -> str:
@@ -203,7 +207,10 @@ def group_names() -> list[str]:
     return sorted(group_table()["group"].unique().to_list())
 
 
-ALL_MEMBERS = ("ALL", "UN")  # group words meaning every UN member (in each year, where data are yearly)
+ALL_MEMBERS = (
+    "ALL",
+    "UN",
+)  # group words meaning every UN member (in each year, where data are yearly)
 
 
 def un_members(year: int | None = None) -> list[str]:
@@ -215,7 +222,9 @@ def un_members(year: int | None = None) -> list[str]:
     table = country_table().filter(pl.col("un_member_from").is_not_null())
     if year is not None:
         ended = pl.col("valid_to").str.slice(0, 4).cast(pl.Int32, strict=False)
-        table = table.filter((pl.col("un_member_from").cast(pl.Int32) <= year) & (ended.is_null() | (ended >= year)))
+        table = table.filter(
+            (pl.col("un_member_from").cast(pl.Int32) <= year) & (ended.is_null() | (ended >= year))
+        )
     return sorted(table["iso3"].to_list())
 
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from autonomy_monitor.catalog import IndicatorEntry, SourceEntry, load_indicators, load_source, source_names
+from autonomy_monitor.catalog import (
+    IndicatorEntry,
+    SourceEntry,
+    load_indicators,
+    load_source,
+    source_names,
+)
 
 DIMENSION_TITLES = {
     "alignment": "Alignment: UN General Assembly votes",
@@ -39,9 +45,15 @@ def indicator_section(dimension: str, entries: list[IndicatorEntry]) -> list[str
 
 
 def source_section(entry: SourceEntry) -> list[str]:
-    lines = [f"### {entry.name}: {entry.title}", "", f"- Publisher: {entry.publisher}",
-             f"- Licence / terms: {entry.license}", f"- Release: {entry.release}",
-             f"- Citation: {entry.citation}", f"- Core tables: {', '.join(entry.core_tables)}"]
+    lines = [
+        f"### {entry.name}: {entry.title}",
+        "",
+        f"- Publisher: {entry.publisher}",
+        f"- Licence / terms: {entry.license}",
+        f"- Release: {entry.release}",
+        f"- Citation: {entry.citation}",
+        f"- Core tables: {', '.join(entry.core_tables)}",
+    ]
     lines += [f"- Caveat: {caveat}" for caveat in entry.caveats]
     return [*lines, ""]
 

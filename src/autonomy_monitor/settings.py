@@ -48,7 +48,9 @@ class Settings(BaseModel):
         """Fields not given as arguments come from ``AUTONOMY_<FIELD>`` when it is set."""
         if not isinstance(values, dict):
             return values
-        environment = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)}
+        environment = {
+            k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)
+        }
         filled = dict(values)
         for name in cls.model_fields:
             variable = ENV_PREFIX + name.upper()

@@ -63,7 +63,9 @@ def recorded_response(specimens: Path, cassette: str, index: int) -> httpx.Respo
     import yaml
 
     folder = "worldbank_api_v2"
-    recording = yaml.safe_load(specimen_path(specimens, f"{folder}/cassettes", f"{cassette}.yaml").read_text("utf-8"))
+    recording = yaml.safe_load(
+        specimen_path(specimens, f"{folder}/cassettes", f"{cassette}.yaml").read_text("utf-8")
+    )
     response = recording["interactions"][index]["response"]
     body = specimen_path(specimens, folder, f"{cassette}_{index}.json").read_bytes()
     content_type = (response.get("headers") or {}).get("Content-Type", ["application/json"])[0]

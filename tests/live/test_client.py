@@ -16,11 +16,23 @@ from autonomy_monitor.sources.live_common import load_json, reject_html
 from autonomy_monitor.sources.wdi.live import validate_page
 
 URL = "https://api.worldbank.org/v2/country/all/indicator/NY.GDP.MKTP.CD"
-REQUEST = ResourceRequest(source="wdi", resource="NY.GDP.MKTP.CD/page-1", url=URL,
-                          params={"format": "json"})
+REQUEST = ResourceRequest(
+    source="wdi", resource="NY.GDP.MKTP.CD/page-1", url=URL, params={"format": "json"}
+)
 # Retry mechanics need any valid page, not real content (real pages: test_wdi_specimens.py).
-PAGE = json.dumps([{"page": 1, "pages": 1, "per_page": 50, "total": 0, "sourceid": "2",
-                    "lastupdated": "2021-05-25"}, []]).encode()
+PAGE = json.dumps(
+    [
+        {
+            "page": 1,
+            "pages": 1,
+            "per_page": 50,
+            "total": 0,
+            "sourceid": "2",
+            "lastupdated": "2021-05-25",
+        },
+        [],
+    ]
+).encode()
 
 
 def _objects(store) -> list[Path]:
@@ -34,7 +46,9 @@ def _tmp_files(store) -> list[Path]:
 
 @respx.mock
 def test_500_then_success_backs_off_and_stores_once(client, store, sleeps):
-    route = respx.get(URL).mock(side_effect=[httpx.Response(500), httpx.Response(200, content=PAGE)])
+    route = respx.get(URL).mock(
+        side_effect=[httpx.Response(500), httpx.Response(200, content=PAGE)]
+    )
     record = client.fetch(store, REQUEST, validate=validate_page)
     assert route.call_count == 2
     assert sleeps == [1.0]  # first back-off with jitter fixed at 0
@@ -48,10 +62,12 @@ def test_500_then_success_backs_off_and_stores_once(client, store, sleeps):
 
 @respx.mock
 def test_429_retry_after_is_honoured(client, store, sleeps):
-    respx.get(URL).mock(side_effect=[
-        httpx.Response(429, headers={"Retry-After": "7"}),
-        httpx.Response(200, content=PAGE),
-    ])
+    respx.get(URL).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(200, content=PAGE),
+        ]
+    )
     client.fetch(store, REQUEST, validate=validate_page)
     assert sleeps == [7.0]
 
@@ -75,10 +91,12 @@ def test_backoff_is_capped_at_16_seconds():
 @respx.mock
 def test_truncated_body_is_retried_and_never_stored(client, store, sleeps):
     cut = PAGE[: len(PAGE) // 2]
-    respx.get(URL).mock(side_effect=[
-        httpx.Response(200, content=cut, headers={"Content-Length": str(len(PAGE))}),
-        httpx.Response(200, content=PAGE),
-    ])
+    respx.get(URL).mock(
+        side_effect=[
+            httpx.Response(200, content=cut, headers={"Content-Length": str(len(PAGE))}),
+            httpx.Response(200, content=PAGE),
+        ]
+    )
     record = client.fetch(store, REQUEST, validate=validate_page)
     assert store.open_verified(record).read_bytes() == PAGE
     assert len(_objects(store)) == 1 and _tmp_files(store) == []
@@ -87,10 +105,12 @@ def test_truncated_body_is_retried_and_never_stored(client, store, sleeps):
 
 @respx.mock
 def test_invalid_json_is_retried(client, store, sleeps):
-    respx.get(URL).mock(side_effect=[
-        httpx.Response(200, content=b'[{"page": 1, "pages": '),
-        httpx.Response(200, content=PAGE),
-    ])
+    respx.get(URL).mock(
+        side_effect=[
+            httpx.Response(200, content=b'[{"page": 1, "pages": '),
+            httpx.Response(200, content=PAGE),
+        ]
+    )
     record = client.fetch(store, REQUEST, validate=validate_page)
     assert json.loads(store.open_verified(record).read_bytes())[0]["pages"] == 1
 
@@ -98,8 +118,11 @@ def test_invalid_json_is_retried(client, store, sleeps):
 @respx.mock
 def test_html_page_with_status_200_is_one_clear_error(client, store):
     html = fixture_bytes("common", "maintenance.html")
-    route = respx.get(URL).mock(return_value=httpx.Response(
-        200, content=html, headers={"Content-Type": "text/html; charset=utf-8"}))
+    route = respx.get(URL).mock(
+        return_value=httpx.Response(
+            200, content=html, headers={"Content-Type": "text/html; charset=utf-8"}
+        )
+    )
     with pytest.raises(SourceError, match="HTML page titled 'Service Unavailable") as info:
         client.fetch(store, REQUEST, validate=validate_page)
     assert "\n" not in str(info.value)
@@ -133,11 +156,16 @@ def test_read_timeout_is_retried(client, store, sleeps):
 
 @respx.mock
 def test_conditional_request_reuses_snapshot_on_304(client, store):
-    route = respx.get(URL).mock(side_effect=[
-        httpx.Response(200, content=PAGE, headers={"ETag": '"v1"',
-                                                  "Last-Modified": "Tue, 01 Jul 2025 00:00:00 GMT"}),
-        httpx.Response(304),
-    ])
+    route = respx.get(URL).mock(
+        side_effect=[
+            httpx.Response(
+                200,
+                content=PAGE,
+                headers={"ETag": '"v1"', "Last-Modified": "Tue, 01 Jul 2025 00:00:00 GMT"},
+            ),
+            httpx.Response(304),
+        ]
+    )
     first = client.fetch(store, REQUEST, validate=validate_page)
     second = client.fetch(store, REQUEST, validate=validate_page, previous=first)
     assert second == first

@@ -30,8 +30,9 @@ ANSWER = "data_v1_get_C_A_HS-60a6ad.json"
 
 def _only_china_2010(monkeypatch) -> None:
     entry = load_source("comtrade")
-    trimmed = entry.model_copy(update={"parameters": {**entry.parameters, "reporters": ["CHN"],
-                                                      "default_since": 2010}})
+    trimmed = entry.model_copy(
+        update={"parameters": {**entry.parameters, "reporters": ["CHN"], "default_since": 2010}}
+    )
     real = fetch.load_source
     monkeypatch.setattr(fetch, "load_source", lambda n: trimmed if n == "comtrade" else real(n))
     monkeypatch.setattr(live, "years", lambda entry, since, today: [2010])
@@ -45,10 +46,17 @@ def _client(sleeps):
 def test_real_answer_gives_the_recent_trade_table(settings, sleeps, specimens, monkeypatch):
     _only_china_2010(monkeypatch)
     body = specimen_path(specimens, FOLDER, ANSWER).read_bytes()
-    route = respx.get(load_source("comtrade").url).mock(return_value=httpx.Response(200, content=body))
+    route = respx.get(load_source("comtrade").url).mock(
+        return_value=httpx.Response(200, content=body)
+    )
     (manifest,) = fetch.fetch_sources(settings, "comtrade", client=_client(sleeps))
     params = route.calls[0].request.url.params
-    assert (params["reporterCode"], params["period"], params["cmdCode"], params["flowCode"]) == ("156", "2010", "TOTAL", "M,X")
+    assert (params["reporterCode"], params["period"], params["cmdCode"], params["flowCode"]) == (
+        "156",
+        "2010",
+        "TOTAL",
+        "M,X",
+    )
     assert [r.resource for r in manifest.records] == ["CHN/2010"]
     table = fetch.load_live(settings, "comtrade").tables["core_trade__recent_bilateral"]
     assert table.schema == pl.Schema(trade_recent.CORE_SCHEMA)
@@ -72,24 +80,30 @@ def test_real_empty_answer_is_an_empty_table(settings, sleeps, specimens, monkey
 def test_recorded_services_request_was_empty_too(specimens):
     """The recorded R object of the services request holds the same empty body."""
     text = specimen_path(specimens, FOLDER, "services_v1_get_S_A_EB-b31ccb.R").read_text("utf-8")
-    assert 'status_code = 200L' in text and '\\"count\\":0,\\"data\\":[]' in text
+    assert "status_code = 200L" in text and '\\"count\\":0,\\"data\\":[]' in text
 
 
 @respx.mock
-def test_world_rows_and_breakdowns_are_dropped_and_counted(settings, sleeps, specimens, monkeypatch):
+def test_world_rows_and_breakdowns_are_dropped_and_counted(
+    settings, sleeps, specimens, monkeypatch
+):
     """The real answer with a World row and a mode-of-transport split added (at test time)."""
     _only_china_2010(monkeypatch)
     body = json.loads(specimen_path(specimens, FOLDER, ANSWER).read_bytes())
     first = body["data"][0]
-    body["data"] += [{**first, "partnerCode": 0, "partnerISO": "W00", "partnerDesc": "World"},
-                     {**first, "motCode": 2100, "primaryValue": 1.0}]
+    body["data"] += [
+        {**first, "partnerCode": 0, "partnerISO": "W00", "partnerDesc": "World"},
+        {**first, "motCode": 2100, "primaryValue": 1.0},
+    ]
     respx.get(load_source("comtrade").url).mock(return_value=httpx.Response(200, json=body))
     fetch.fetch_sources(settings, "comtrade", client=_client(sleeps))
     result = fetch.load_live(settings, "comtrade")
     assert result.tables["core_trade__recent_bilateral"].height == 4
     (record,) = result.inputs
-    assert record.reject_reasons == {"partner World (W00)": 1,
-                                     "breakdown of a total (mode of transport, customs, second partner)": 1}
+    assert record.reject_reasons == {
+        "partner World (W00)": 1,
+        "breakdown of a total (mode of transport, customs, second partner)": 1,
+    }
 
 
 @respx.mock
@@ -97,7 +111,9 @@ def test_error_field_and_capped_answer_are_clear_errors(settings, sleeps, specim
     _only_china_2010(monkeypatch)
     body = json.loads(specimen_path(specimens, FOLDER, ANSWER).read_bytes())
     route = respx.get(load_source("comtrade").url)
-    route.mock(return_value=httpx.Response(200, json={**body, "data": [], "error": "Invalid reporterCode"}))
+    route.mock(
+        return_value=httpx.Response(200, json={**body, "data": [], "error": "Invalid reporterCode"})
+    )
     with pytest.raises(SourceError, match="refused .*Invalid reporterCode"):
         fetch.fetch_sources(settings, "comtrade", client=_client(sleeps))
     route.mock(return_value=httpx.Response(200, json={**body, "data": body["data"] * 125}))

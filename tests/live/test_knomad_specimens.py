@@ -30,14 +30,18 @@ INFLOWS = "inward_remittance_flows_december_2023_1.xlsx"
 
 @pytest.fixture
 def workbooks(specimens) -> dict[str, bytes]:
-    return {"matrix": specimen_path(specimens, FOLDER, MATRIX).read_bytes(),
-            "inflows": specimen_path(specimens, FOLDER, INFLOWS).read_bytes()}
+    return {
+        "matrix": specimen_path(specimens, FOLDER, MATRIX).read_bytes(),
+        "inflows": specimen_path(specimens, FOLDER, INFLOWS).read_bytes(),
+    }
 
 
 def _serve(workbooks: dict[str, bytes]) -> None:
     parameters = load_source("knomad").parameters
     for resource, body in workbooks.items():
-        respx.get(parameters[f"{resource}_url"]).mock(return_value=httpx.Response(200, content=body))
+        respx.get(parameters[f"{resource}_url"]).mock(
+            return_value=httpx.Response(200, content=body)
+        )
 
 
 def _client(sleeps):
@@ -55,14 +59,17 @@ def test_real_workbooks_give_the_bulk_tables_shape_and_values(settings, sleeps, 
     # The bulk reader's columns: `matrix` label, and `country_iso3` (not receiver_iso3).
     assert matrix.columns == ["sender_iso3", "receiver_iso3", "year", "remittances_usd", "matrix"]
     assert inflows.columns == ["country_iso3", "year", "remittances_usd", "is_estimate"]
-    assert matrix["matrix"].unique().to_list() == [bulk.MATRIX_FILES["knomad_bilateral_remittances_2021.csv"]]
+    assert matrix["matrix"].unique().to_list() == [
+        bulk.MATRIX_FILES["knomad_bilateral_remittances_2021.csv"]
+    ]
     # Sheet "FINAL BRM 2021 " (trailing space) and the padded header cell were found.
     rus_kgz = matrix.filter((pl.col("sender_iso3") == "RUS") & (pl.col("receiver_iso3") == "KGZ"))
     assert rus_kgz["remittances_usd"].item() == pytest.approx(2_017_523_691.1, rel=1e-9)
     assert not matrix["sender_iso3"].is_in(["WLD"]).any()  # the WORLD row and column are totals
     # '2023e' is an estimate; '% of GDP in 2023' is not a year.
     assert inflows.filter((pl.col("country_iso3") == "KGZ") & (pl.col("year") == 2023)).rows() == [
-        ("KGZ", 2023, 2.6e9, True)]
+        ("KGZ", 2023, 2.6e9, True)
+    ]
     assert inflows["year"].max() == 2023
     # Annotated names resolve: "Israel (using CB data)", "Zimbabwe (using CB data for 2021 & 2022)".
     assert {"ISR", "ZWE"} <= set(inflows["country_iso3"])
@@ -89,7 +96,9 @@ def test_live_workbooks_equal_the_staged_bulk_csvs(settings, sleeps, workbooks, 
     key = ["sender_iso3", "receiver_iso3"]
     assert live["core_knomad__bilateral_remittances"].sort(key).equals(bulk_matrix.sort(key))
     live_inflows = live["core_knomad__remittance_inflows"]
-    assert live_inflows.sort("country_iso3", "year").equals(bulk_inflows.sort("country_iso3", "year"))
+    assert live_inflows.sort("country_iso3", "year").equals(
+        bulk_inflows.sort("country_iso3", "year")
+    )
 
 
 def _with_extra_sender(matrix: bytes, name: str) -> bytes:
@@ -117,6 +126,7 @@ def test_unknown_country_name_is_listed_and_nothing_is_recorded(settings, sleeps
 def test_non_xlsx_body_is_retried(settings, sleeps):
     with respx.mock:
         respx.get(url__regex=r"https://www\.knomad\.org/.*").mock(
-            return_value=httpx.Response(200, content=b"not a zip"))
+            return_value=httpx.Response(200, content=b"not a zip")
+        )
         with pytest.raises(Exception, match="not an xlsx"):
             fetch.fetch_sources(settings, "knomad", client=_client(sleeps))

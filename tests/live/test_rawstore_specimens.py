@@ -21,12 +21,27 @@ from autonomy_monitor.sources.live_common import require_zip
 @respx.mock
 def test_a_real_workbook_is_stored_byte_for_byte(client, store, specimens):
     path = specimen_path(specimens, "knomad_xlsx", "bilateral_remittance_matrix_2021_0.xlsx")
-    url = "https://www.knomad.org/sites/default/files/2022-12/bilateral_remittance_matrix_2021_0.xlsx"
-    respx.get(url).mock(return_value=httpx.Response(200, content=path.read_bytes(), headers={
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "ETag": '"w1"'}))
-    record = client.fetch(store, ResourceRequest(source="knomad", resource="matrix", url=url), validate=require_zip)
-    assert (record.sha256, record.size, record.etag) == (file_sha256(path), path.stat().st_size, '"w1"')
+    url = (
+        "https://www.knomad.org/sites/default/files/2022-12/bilateral_remittance_matrix_2021_0.xlsx"
+    )
+    respx.get(url).mock(
+        return_value=httpx.Response(
+            200,
+            content=path.read_bytes(),
+            headers={
+                "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "ETag": '"w1"',
+            },
+        )
+    )
+    record = client.fetch(
+        store, ResourceRequest(source="knomad", resource="matrix", url=url), validate=require_zip
+    )
+    assert (record.sha256, record.size, record.etag) == (
+        file_sha256(path),
+        path.stat().st_size,
+        '"w1"',
+    )
     stored = store.open_verified(record)
     assert stored.read_bytes() == path.read_bytes()
     # One changed byte in the stored copy is refused by name.
@@ -39,10 +54,15 @@ def test_a_real_workbook_is_stored_byte_for_byte(client, store, specimens):
 
 @respx.mock
 def test_a_refused_answer_leaves_nothing_in_the_store(client, store, specimens):
-    page = specimen_path(specimens, "worldbank_api_v2", "TestIndicatorValuesService_ListBySourceID_3.json")
+    page = specimen_path(
+        specimens, "worldbank_api_v2", "TestIndicatorValuesService_ListBySourceID_3.json"
+    )
     url = "https://api.worldbank.org/v2/country/all/indicator/NY.GDP.MKTP.CD"
-    respx.get(url).mock(return_value=httpx.Response(400, content=page.read_bytes(),
-                                                    headers={"Content-Type": "text/html"}))
+    respx.get(url).mock(
+        return_value=httpx.Response(
+            400, content=page.read_bytes(), headers={"Content-Type": "text/html"}
+        )
+    )
     with pytest.raises(SourceError, match="HTTP 400 .*'Request Error'"):
         client.fetch(store, ResourceRequest(source="wdi", resource="x", url=url))
     objects = store.root / "objects"

@@ -44,10 +44,12 @@ def test_sockets_to_the_internet_are_blocked():
 
 # --- IMF and OECD (SDMX; the IMF on the real portal answer: test_imf_specimens.py) ---------------------------------------------------------------------
 
+
 @respx.mock
 def test_sdmx_garbage_is_retried_then_clear_error(settings, sleeps):
     respx.get(url__regex=r"https://sdmx\.oecd\.org/.*").mock(
-        return_value=httpx.Response(200, content=b"<?xml version='1.0'?><message:GenericData"))
+        return_value=httpx.Response(200, content=b"<?xml version='1.0'?><message:GenericData")
+    )
     with pytest.raises(SourceError, match="kept failing .*unreadable SDMX-ML"):
         fetch.fetch_sources(settings, "oecd", client=_fast_client(sleeps))
     assert len(sleeps) == 4
@@ -55,6 +57,7 @@ def test_sdmx_garbage_is_retried_then_clear_error(settings, sleeps):
 
 
 # --- UN DESA (xlsx; KNOMAD is tested on the real workbooks in test_knomad_specimens.py) ---------------------------------------------------------------
+
 
 @respx.mock
 def test_undesa_workbook_to_iso3_pairs(settings, sleeps, tmp_path):
@@ -74,8 +77,11 @@ def test_undesa_workbook_to_iso3_pairs(settings, sleeps, tmp_path):
 
 @respx.mock
 def test_undesa_renamed_column_is_one_clear_error(settings, sleeps, tmp_path):
-    book = load_specimen_module("undesa").build(
-        tmp_path / "ims.xlsx", origin_code_label="Code of origin").read_bytes()
+    book = (
+        load_specimen_module("undesa")
+        .build(tmp_path / "ims.xlsx", origin_code_label="Code of origin")
+        .read_bytes()
+    )
     respx.get(load_source("undesa").url).mock(return_value=httpx.Response(200, content=book))
     with pytest.raises(BadInput, match="no column 'Location code of origin'"):
         fetch.fetch_sources(settings, "undesa", client=_fast_client(sleeps))
@@ -84,10 +90,12 @@ def test_undesa_renamed_column_is_one_clear_error(settings, sleeps, tmp_path):
 
 # --- UN votes (CSV) ---------------------------------------------------------------------------
 
+
 @respx.mock
 def test_unga_votes_and_roll_calls(settings, sleeps):
     respx.get(load_source("unga").url).mock(
-        return_value=httpx.Response(200, content=fixture_bytes("unga", "ga_voting.csv")))
+        return_value=httpx.Response(200, content=fixture_bytes("unga", "ga_voting.csv"))
+    )
     fetch.fetch_sources(settings, "unvotes", client=_fast_client(sleeps))
     tables = fetch.load_live(settings, "unga").tables
     calls = tables["core_unga__roll_calls"]
@@ -96,11 +104,17 @@ def test_unga_votes_and_roll_calls(settings, sleeps):
     assert calls["resolution_symbol"].to_list() == ["A/RES/ES-11/1", "A/RES/78/200"]
     assert calls["date"].to_list() == [dt.date(2022, 3, 2), dt.date(2023, 12, 19)]
     votes = tables["core_unga__votes"]
-    first = dict(votes.filter(pl.col("roll_call_id") == "ux:A/RES/ES-11/1")
-                 .select("country_iso3", "vote").rows())
+    first = dict(
+        votes.filter(pl.col("roll_call_id") == "ux:A/RES/ES-11/1")
+        .select("country_iso3", "vote")
+        .rows()
+    )
     assert first == {"JPN": "Y", "KAZ": "A", "RUS": "N", "TKM": "X", "USA": "Y"}
-    second = dict(votes.filter(pl.col("roll_call_id") == "ux:A/RES/78/200")
-                  .select("country_iso3", "vote").rows())
+    second = dict(
+        votes.filter(pl.col("roll_call_id") == "ux:A/RES/78/200")
+        .select("country_iso3", "vote")
+        .rows()
+    )
     assert second["USA"] == "X"  # an empty ms_vote is a member that did not vote
 
 
@@ -111,10 +125,12 @@ def test_unga_renamed_column_is_refused_before_storing(settings, sleeps):
     with pytest.raises(SourceError, match="lacks column.*ms_vote"):
         fetch.fetch_sources(settings, "unga", client=_fast_client(sleeps))
     assert not (settings.snapshot_store / "objects").exists() or not any(
-        p for p in (settings.snapshot_store / "objects").rglob("*") if p.is_file())
+        p for p in (settings.snapshot_store / "objects").rglob("*") if p.is_file()
+    )
 
 
 # --- orchestration ---------------------------------------------------------------------------
+
 
 def test_offline_on_empty_store_says_what_to_fetch(settings):
     with pytest.raises(SnapshotsMissing) as info:
@@ -127,7 +143,8 @@ def test_offline_on_empty_store_says_what_to_fetch(settings):
 @respx.mock
 def test_offline_uses_what_is_stored_and_names_what_is_missing(settings, sleeps):
     respx.get(load_source("unga").url).mock(
-        return_value=httpx.Response(200, content=fixture_bytes("unga", "ga_voting.csv")))
+        return_value=httpx.Response(200, content=fixture_bytes("unga", "ga_voting.csv"))
+    )
     fetch.fetch_sources(settings, "unga", client=_fast_client(sleeps))
     (stored,) = fetch.fetch_sources(settings, "unga", offline=True)
     assert stored.source == "unga"
@@ -154,7 +171,8 @@ def test_unknown_source_is_a_bad_argument(settings):
 @respx.mock
 def test_status_shows_vintage_and_age(settings, sleeps):
     respx.get(load_source("unga").url).mock(
-        return_value=httpx.Response(200, content=fixture_bytes("unga", "ga_voting.csv")))
+        return_value=httpx.Response(200, content=fixture_bytes("unga", "ga_voting.csv"))
+    )
     (manifest,) = fetch.fetch_sources(settings, "unga", client=_fast_client(sleeps))
     later = manifest.fetched_at + dt.timedelta(days=3, hours=12)
     frame = describe_store(settings, sources=["unga", "wdi"], now=later)

@@ -63,12 +63,18 @@ def vote_agreement(
     code = one_country(country)
     wanted = [p for p in parse_country_list(partners) if p != code]
     if not wanted:
-        raise BadArgument("Give at least one partner other than the country itself (e.g. --with RUS,CHN).")
+        raise BadArgument(
+            "Give at least one partner other than the country itself (e.g. --with RUS,CHN)."
+        )
     states = {state: p for p in [code, *wanted] for state in continuity_chain(p)}
     country_states = [s for s in continuity_chain(code)]
     partner_states = [s for p in wanted for s in continuity_chain(p)]
     table = "out_alignment__yearly_vote_agreement_wide"
-    vote_table = ", vote_table_code" if "vote_table_code" in query(settings, f"SELECT * FROM {table} LIMIT 0").columns else ""
+    vote_table = (
+        ", vote_table_code"
+        if "vote_table_code" in query(settings, f"SELECT * FROM {table} LIMIT 0").columns
+        else ""
+    )
     frame = query(
         settings,
         f"""
@@ -81,32 +87,60 @@ def vote_agreement(
         [issue, first, last, country_states, partner_states, country_states, partner_states],
     )
     oriented = orient_pairs(frame, set(country_states), states, code, wanted)
-    asked = [] if is_all_members(partners) else [(code, p) for p in wanted]  # 'all': the members of each year only
+    asked = (
+        [] if is_all_members(partners) else [(code, p) for p in wanted]
+    )  # 'all': the members of each year only
     rows = flagged(oriented, settings, issue, first, last, country_states, asked)
     order = {p: k for k, p in enumerate(wanted)}
     return (
-        rows.with_columns(pl.col("partner_iso3").replace_strict(order, default=len(order)).alias("_order"))
+        rows.with_columns(
+            pl.col("partner_iso3").replace_strict(order, default=len(order)).alias("_order")
+        )
         .sort("_order", "year")
         .select(OUTPUT_COLUMNS)
     )
 
 
-OUTPUT_COLUMNS = ["country_iso3", "partner_iso3", "year", "n_votes", *MEASURE_COLUMNS, "as_state",
-                  *INTERVAL_COLUMNS, *FLAG_COLUMNS]
+OUTPUT_COLUMNS = [
+    "country_iso3",
+    "partner_iso3",
+    "year",
+    "n_votes",
+    *MEASURE_COLUMNS,
+    "as_state",
+    *INTERVAL_COLUMNS,
+    *FLAG_COLUMNS,
+]
 
 
-def every_member_with(partners: str | list[str], first: int, last: int, issue: str, settings: Settings) -> pl.DataFrame:
+def every_member_with(
+    partners: str | list[str], first: int, last: int, issue: str, settings: Settings
+) -> pl.DataFrame:
     """Every member's agreement with each named partner (``vote_agreement('all', ...)``)."""
     if is_all_members(partners):
-        raise BadArgument("Give named partners when the country is 'all' (e.g. alignment all --with RUS); all-with-all is the whole table, see `autonomy status`.")
+        raise BadArgument(
+            "Give named partners when the country is 'all' (e.g. alignment all --with RUS); all-with-all is the whole table, see `autonomy status`."
+        )
     frames = []
     for partner in parse_country_list(partners):
-        frame = vote_agreement(partner, "all", start=first, end=last, issue=issue, settings=settings)
-        frames.append(frame.rename({"country_iso3": "partner_iso3", "partner_iso3": "country_iso3"}).select(OUTPUT_COLUMNS))
+        frame = vote_agreement(
+            partner, "all", start=first, end=last, issue=issue, settings=settings
+        )
+        frames.append(
+            frame.rename({"country_iso3": "partner_iso3", "partner_iso3": "country_iso3"}).select(
+                OUTPUT_COLUMNS
+            )
+        )
     return pl.concat(frames).sort("partner_iso3", "country_iso3", "year")
 
 
-def orient_pairs(frame: pl.DataFrame, country_states: set[str], states: dict[str, str], code: str, wanted: list[str]) -> pl.DataFrame:
+def orient_pairs(
+    frame: pl.DataFrame,
+    country_states: set[str],
+    states: dict[str, str],
+    code: str,
+    wanted: list[str],
+) -> pl.DataFrame:
     """Rows as (country, partner) in the order the user asked for, with the voting states."""
     a_is_country = pl.col("a").is_in(list(country_states))
     oriented = frame.with_columns(
@@ -117,10 +151,17 @@ def orient_pairs(frame: pl.DataFrame, country_states: set[str], states: dict[str
         pl.col("partner_state").replace_strict(states, default=None).alias("partner_iso3"),
     )
     return oriented.select(
-        "country_iso3", "partner_iso3", "year", "n_votes", *MEASURE_COLUMNS,
-        pl.when(pl.col("partner_state") != pl.col("partner_iso3")).then(pl.col("partner_state"))
-        .when(pl.col("country_state") != pl.col("country_iso3")).then(pl.col("country_state"))
-        .otherwise(None).alias("as_state"),
+        "country_iso3",
+        "partner_iso3",
+        "year",
+        "n_votes",
+        *MEASURE_COLUMNS,
+        pl.when(pl.col("partner_state") != pl.col("partner_iso3"))
+        .then(pl.col("partner_state"))
+        .when(pl.col("country_state") != pl.col("country_iso3"))
+        .then(pl.col("country_state"))
+        .otherwise(None)
+        .alias("as_state"),
         *(["vote_table_code"] if "vote_table_code" in oriented.columns else []),
     )
 

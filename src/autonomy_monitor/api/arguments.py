@@ -23,10 +23,14 @@ UN_VOTES = YearSpan(1946, 2026, "UN votes")
 DEPENDENCE = YearSpan(1960, 2030, "dependence data")
 TRADE = YearSpan(1960, 2030, "trade data")
 
-INDEX_DEFAULT_POWERS = "RUS,CHN,USA,EU27,JPN,TUR"  # the composite index's powers (``autonomy index --powers``)
+INDEX_DEFAULT_POWERS = (
+    "RUS,CHN,USA,EU27,JPN,TUR"  # the composite index's powers (``autonomy index --powers``)
+)
 
 
-def year_range(span: YearSpan, year: int | None = None, start: int | None = None, end: int | None = None) -> tuple[int, int]:
+def year_range(
+    span: YearSpan, year: int | None = None, start: int | None = None, end: int | None = None
+) -> tuple[int, int]:
     """``--year Y`` or ``--from/--to`` (defaults: the whole span), validated against ``span``."""
     if year is not None and (start is not None or end is not None):
         raise BadArgument("Give either --year or --from/--to, not both.")
@@ -38,7 +42,9 @@ def year_range(span: YearSpan, year: int | None = None, start: int | None = None
         labels = ("--from", "--to")
     for label, value in zip(labels, (first, last)):
         if not span.first <= value <= span.last:
-            raise BadArgument(f"Year {value} ({label}) is out of range: {span.what} cover {span.first}–{span.last}.")
+            raise BadArgument(
+                f"Year {value} ({label}) is out of range: {span.what} cover {span.first}–{span.last}."
+            )
     if first > last:
         raise BadArgument(f"--from {first} is after --to {last}.")
     return first, last

@@ -26,14 +26,34 @@ ALIGNMENT_TABLE = "out_alignment__yearly_vote_agreement_wide"
 KEY_VOTES_TABLE = "out_alignment__key_votes"
 JAPAN_TABLE = "out_migration__japan_residents"
 DOWNLOAD_PREFIXES = ("out_", "meta_", "qa_", "core_")
-COUNTRY_COLUMNS = ("country_iso3", "reporter_iso3", "recipient_iso3", "receiver_iso3", "origin_iso3", "nationality_iso3")
+COUNTRY_COLUMNS = (
+    "country_iso3",
+    "reporter_iso3",
+    "recipient_iso3",
+    "receiver_iso3",
+    "origin_iso3",
+    "nationality_iso3",
+)
 EVENT_COLUMNS = ("date", "date_precision", "kind", "label", "title", "countries", "source", "url")
-EVENT_KINDS = ("un", "dialogue", "officials", "summit", "vote", "sanctions", "corridor", "organisation", "labour", "war")
+EVENT_KINDS = (
+    "un",
+    "dialogue",
+    "officials",
+    "summit",
+    "vote",
+    "sanctions",
+    "corridor",
+    "organisation",
+    "labour",
+    "war",
+)
 
 
 def countries() -> pl.DataFrame:
     """Current UN members and other current states: iso3, m49, name, is_c5; the five first."""
-    table = country_table().filter(~pl.col("is_historical").cast(pl.Boolean) & pl.col("un_member_from").is_not_null())
+    table = country_table().filter(
+        ~pl.col("is_historical").cast(pl.Boolean) & pl.col("un_member_from").is_not_null()
+    )
     return (
         table.select("iso3", pl.col("m49").cast(pl.Int64), "name")
         .with_columns(pl.col("iso3").is_in(group_members("C5")).alias("is_c5"))
@@ -59,7 +79,10 @@ def overview_year(settings: Settings | None = None) -> int | None:
         if frame["y"][0] is not None:
             return int(frame["y"][0])
     if has_table(settings, ALIGNMENT_TABLE):
-        frame = query(settings, f"SELECT max(year) AS y FROM {ALIGNMENT_TABLE} WHERE issue = 'all' AND n_votes >= 10")
+        frame = query(
+            settings,
+            f"SELECT max(year) AS y FROM {ALIGNMENT_TABLE} WHERE issue = 'all' AND n_votes >= 10",
+        )
         return None if frame["y"][0] is None else int(frame["y"][0])
     return None
 
@@ -70,21 +93,36 @@ def overview_coverage(settings: Settings | None = None) -> pl.DataFrame:
     settings = settings or Settings()
     parts = []
     if has_table(settings, DEPENDENCE_TABLE):
-        parts.append(query(settings, f"""SELECT CAST(year AS INTEGER) AS year, count(DISTINCT country_iso3) AS trade_countries
+        parts.append(
+            query(
+                settings,
+                f"""SELECT CAST(year AS INTEGER) AS year, count(DISTINCT country_iso3) AS trade_countries
                                         FROM {DEPENDENCE_TABLE}
                                         WHERE dimension = 'trade' AND measure = 'total_share' AND method = 'chosen'
-                                        GROUP BY year"""))
+                                        GROUP BY year""",
+            )
+        )
     if has_table(settings, ALIGNMENT_TABLE):
-        parts.append(query(settings, f"""SELECT CAST(year AS INTEGER) AS year, count(DISTINCT country_iso3) AS vote_countries
-                                        FROM {ALIGNMENT_TABLE} WHERE issue = 'all' GROUP BY year"""))
+        parts.append(
+            query(
+                settings,
+                f"""SELECT CAST(year AS INTEGER) AS year, count(DISTINCT country_iso3) AS vote_countries
+                                        FROM {ALIGNMENT_TABLE} WHERE issue = 'all' GROUP BY year""",
+            )
+        )
     frame = pl.DataFrame(schema={"year": pl.Int32})
     for part in parts:
-        frame = frame.join(part.with_columns(pl.col("year").cast(pl.Int32)), on="year", how="full", coalesce=True)
+        frame = frame.join(
+            part.with_columns(pl.col("year").cast(pl.Int32)), on="year", how="full", coalesce=True
+        )
     for column in ("trade_countries", "vote_countries"):
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(0, dtype=pl.Int64).alias(column))
-    return (frame.with_columns(pl.col("trade_countries", "vote_countries").fill_null(0).cast(pl.Int64))
-            .with_columns((pl.col("trade_countries") >= BROAD_COVERAGE).alias("world_trade")).sort("year"))
+    return (
+        frame.with_columns(pl.col("trade_countries", "vote_countries").fill_null(0).cast(pl.Int64))
+        .with_columns((pl.col("trade_countries") >= BROAD_COVERAGE).alias("world_trade"))
+        .sort("year")
+    )
 
 
 def overview(year: int, powers: list[str], settings: Settings | None = None) -> pl.DataFrame:
@@ -94,32 +132,48 @@ def overview(year: int, powers: list[str], settings: Settings | None = None) -> 
     settings = settings or Settings()
     if not 1946 <= year <= 2030:
         raise BadArgument(f"Year {year} is out of range: choose a year between 1946 and 2030.")
-    parts = [pl.DataFrame(schema={"country_iso3": pl.String, "power_iso3": pl.String, "measure": pl.String,
-                                  "value": pl.Float64, "n_votes": pl.Int64, "year": pl.Int32})]
+    parts = [
+        pl.DataFrame(
+            schema={
+                "country_iso3": pl.String,
+                "power_iso3": pl.String,
+                "measure": pl.String,
+                "value": pl.Float64,
+                "n_votes": pl.Int64,
+                "year": pl.Int32,
+            }
+        )
+    ]
     if has_table(settings, DEPENDENCE_TABLE):
-        parts.append(query(
-            settings,
-            f"""SELECT country_iso3, partner_iso3 AS power_iso3, 'total_share' AS measure, value,
+        parts.append(
+            query(
+                settings,
+                f"""SELECT country_iso3, partner_iso3 AS power_iso3, 'total_share' AS measure, value,
                        CAST(NULL AS BIGINT) AS n_votes, CAST(year AS INTEGER) AS year
                 FROM {DEPENDENCE_TABLE}
                 WHERE dimension = 'trade' AND measure = 'total_share' AND method = 'chosen' AND year = ?
                   AND partner_iso3 IN (SELECT unnest(?))""",
-            [year, powers],
-        ))
+                [year, powers],
+            )
+        )
     if has_table(settings, ALIGNMENT_TABLE):
-        parts.append(query(
-            settings,
-            f"""SELECT DISTINCT ON (country_iso3, power_iso3) country_iso3, power_iso3, 'agreement' AS measure, value, n_votes, year
+        parts.append(
+            query(
+                settings,
+                f"""SELECT DISTINCT ON (country_iso3, power_iso3) country_iso3, power_iso3, 'agreement' AS measure, value, n_votes, year
                 FROM (SELECT country_iso3, partner_iso3 AS power_iso3, agreement AS value, CAST(n_votes AS BIGINT) AS n_votes,
                              CAST(year AS INTEGER) AS year
                       FROM {ALIGNMENT_TABLE} WHERE issue = 'all' AND year = ? AND partner_iso3 IN (SELECT unnest(?))
                       UNION ALL
                       SELECT partner_iso3, country_iso3, agreement, CAST(n_votes AS BIGINT), CAST(year AS INTEGER)
                       FROM {ALIGNMENT_TABLE} WHERE issue = 'all' AND year = ? AND country_iso3 IN (SELECT unnest(?)))""",
-            [year, powers, year, powers],
-        ))
+                [year, powers, year, powers],
+            )
+        )
     frame = pl.concat([p.cast(parts[0].schema) for p in parts], how="vertical")
-    return frame.filter(pl.col("country_iso3") != pl.col("power_iso3")).sort("country_iso3", "power_iso3", "measure")
+    return frame.filter(pl.col("country_iso3") != pl.col("power_iso3")).sort(
+        "country_iso3", "power_iso3", "measure"
+    )
 
 
 def country_key_votes(countries_: list[str], settings: Settings | None = None) -> pl.DataFrame:
@@ -160,24 +214,46 @@ def downloadable_tables(settings: Settings | None = None) -> pl.DataFrame:
     settings = settings or Settings()
     connection = open_store(settings)
     try:
-        names = [n for n in sorted(warehouse.table_names(connection)) if n.startswith(DOWNLOAD_PREFIXES)]
+        names = [
+            n for n in sorted(warehouse.table_names(connection)) if n.startswith(DOWNLOAD_PREFIXES)
+        ]
         rows = []
         for name in names:
             described = connection.sql(f'DESCRIBE "{name}"').fetchall()
             columns, types = [c[0] for c in described], [str(c[1]) for c in described]
             count = connection.sql(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
             country_column = next((c for c in COUNTRY_COLUMNS if c in columns), None)
-            rows.append({"table": name, "rows": int(count), "country_column": country_column,
-                         "columns": columns, "types": types})
+            rows.append(
+                {
+                    "table": name,
+                    "rows": int(count),
+                    "country_column": country_column,
+                    "columns": columns,
+                    "types": types,
+                }
+            )
     finally:
         connection.close()
-    frame = pl.DataFrame(rows, schema={"table": pl.String, "rows": pl.Int64, "country_column": pl.String,
-                                       "columns": pl.List(pl.String), "types": pl.List(pl.String)})
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "table": pl.String,
+            "rows": pl.Int64,
+            "country_column": pl.String,
+            "columns": pl.List(pl.String),
+            "types": pl.List(pl.String),
+        },
+    )
     return frame.with_columns(pl.lit(store_label(settings)).alias("store"))
 
 
-def table_frame(name: str, country: str | None = None, *, settings: Settings | None = None,
-                max_rows: int | None = None) -> pl.DataFrame:
+def table_frame(
+    name: str,
+    country: str | None = None,
+    *,
+    settings: Settings | None = None,
+    max_rows: int | None = None,
+) -> pl.DataFrame:
     """The rows of one downloadable table, optionally only those of one country.
 
     ``name`` must be one of :func:`downloadable_tables`; ``country`` an ISO3 code. Raises
@@ -192,13 +268,17 @@ def table_frame(name: str, country: str | None = None, *, settings: Settings | N
     info = match.row(0, named=True)
     if country is None:
         if max_rows is not None and info["rows"] > max_rows:
-            raise BadArgument(f"Table {name} has {info['rows']:,} rows: add a country (e.g. country=KGZ) to download a part.")
+            raise BadArgument(
+                f"Table {name} has {info['rows']:,} rows: add a country (e.g. country=KGZ) to download a part."
+            )
         return query(settings, f'SELECT * FROM "{info["table"]}"')
     if info["country_column"] is None:
         raise BadArgument(f"Table {name} has no country column: download it without a country.")
     if country not in known_codes():
         raise BadArgument(f"Unknown country code {country!r}: give an ISO3 code such as KGZ.")
-    return query(settings, f'SELECT * FROM "{info["table"]}" WHERE "{info["country_column"]}" = ?', [country])
+    return query(
+        settings, f'SELECT * FROM "{info["table"]}" WHERE "{info["country_column"]}" = ?', [country]
+    )
 
 
 def events() -> pl.DataFrame:
@@ -211,8 +291,12 @@ def events() -> pl.DataFrame:
     text = resources.files("autonomy_monitor.data").joinpath("events.csv").read_text("utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     if not rows or tuple(rows[0].keys()) != EVENT_COLUMNS:
-        raise BadInput(f"data/events.csv: expected columns {', '.join(EVENT_COLUMNS)}; fix the header.")
-    return pl.DataFrame([parse_event(row, line) for line, row in enumerate(rows, start=2)]).sort("date", "title")
+        raise BadInput(
+            f"data/events.csv: expected columns {', '.join(EVENT_COLUMNS)}; fix the header."
+        )
+    return pl.DataFrame([parse_event(row, line) for line, row in enumerate(rows, start=2)]).sort(
+        "date", "title"
+    )
 
 
 def parse_event(row: dict[str, str], line: int) -> dict[str, object]:
@@ -233,9 +317,19 @@ def parse_event(row: dict[str, str], line: int) -> dict[str, object]:
     if not row["source"].strip() or not row["url"].startswith(("https://", "http://")):
         raise BadInput(f"{where}: every event needs a source and a public http(s):// URL.")
     if not row["label"].strip() or len(row["label"]) > 24:
-        raise BadInput(f"{where}: label {row['label']!r} must be a short marker text (1–24 characters).")
-    return {"date": date, "date_precision": row["date_precision"], "kind": row["kind"], "label": row["label"], "title": row["title"],
-            "countries": codes, "source": row["source"], "url": row["url"]}
+        raise BadInput(
+            f"{where}: label {row['label']!r} must be a short marker text (1–24 characters)."
+        )
+    return {
+        "date": date,
+        "date_precision": row["date_precision"],
+        "kind": row["kind"],
+        "label": row["label"],
+        "title": row["title"],
+        "countries": codes,
+        "source": row["source"],
+        "url": row["url"],
+    }
 
 
 def expand_event_countries(text: str) -> list[str]:
@@ -248,4 +342,6 @@ def expand_event_countries(text: str) -> list[str]:
 def country_events(country: str) -> pl.DataFrame:
     """Events concerning ``country`` (listed with it or marked for every country)."""
     frame = events()
-    return frame.filter(pl.col("countries").list.contains(country) | pl.col("countries").list.contains("*"))
+    return frame.filter(
+        pl.col("countries").list.contains(country) | pl.col("countries").list.contains("*")
+    )

@@ -23,8 +23,13 @@ DIMENSIONS = ("trade", "remittances", "migration", "aid", "finance", "energy")
 TABLE = "out_dependence__yearly"
 GOVERNANCE_TABLE = "out_governance__yearly"
 TOTALS_TABLE = "out_remittances__totals"
-TOTALS_SCHEMA = {"country_iso3": pl.String, "year": pl.Int32, "remittances_usd": pl.Float64,
-                 "remittances_gdp_share": pl.Float64, "source": pl.String}
+TOTALS_SCHEMA = {
+    "country_iso3": pl.String,
+    "year": pl.Int32,
+    "remittances_usd": pl.Float64,
+    "remittances_gdp_share": pl.Float64,
+    "source": pl.String,
+}
 ALIGNMENT_TABLE = "out_alignment__yearly_vote_agreement_wide"
 MIN_VOTES = 10  # the profile shows the latest year with at least this many common roll calls
 
@@ -38,9 +43,13 @@ PROFILE_MEASURES = {
     "energy": ("gas_export_share", None, 2),
 }
 PROFILE_GOVERNANCE = (
-    ("WGI", "rule_of_law"), ("WGI", "voice_accountability"), ("WGI", "control_of_corruption"),
-    ("V-Dem", "electoral_democracy"), ("V-Dem", "liberal_democracy"),
-    ("Freedom House", "total_score"), ("BTI", "democracy_status"),
+    ("WGI", "rule_of_law"),
+    ("WGI", "voice_accountability"),
+    ("WGI", "control_of_corruption"),
+    ("V-Dem", "electoral_democracy"),
+    ("V-Dem", "liberal_democracy"),
+    ("Freedom House", "total_score"),
+    ("BTI", "democracy_status"),
 )
 
 
@@ -48,7 +57,9 @@ def check_dimension(dimension: str) -> list[str]:
     if dimension == "all":
         return list(DIMENSIONS)
     if dimension not in DIMENSIONS:
-        raise BadArgument(f"Unknown dimension {dimension!r}: choose from {', '.join(DIMENSIONS)} or all.")
+        raise BadArgument(
+            f"Unknown dimension {dimension!r}: choose from {', '.join(DIMENSIONS)} or all."
+        )
     return [dimension]
 
 
@@ -80,7 +91,9 @@ def dependence(
     code = one_country(country)
     partners = [p for p in parse_country_list(on) if p != code] if on else []
     if on and not partners:
-        raise BadArgument("Give at least one partner other than the country itself (e.g. --on RUS,CHN).")
+        raise BadArgument(
+            "Give at least one partner other than the country itself (e.g. --on RUS,CHN)."
+        )
     dimensions = check_dimension(dimension)
     first, last = year_range(DEPENDENCE, year, start, end)
     require_table(settings, TABLE)
@@ -96,10 +109,18 @@ def dependence(
     )
     order = {p: k for k, p in enumerate(partners)}
     dim_order = {d: k for k, d in enumerate(DIMENSIONS)}
-    return frame.with_columns(
-        pl.col("partner_iso3").replace_strict(order, default=len(order), return_dtype=pl.Int32).alias("_p"),
-        pl.col("dimension").replace_strict(dim_order, default=99, return_dtype=pl.Int32).alias("_d"),
-    ).sort("_d", "_p", "partner_iso3", "measure", "year", "method", nulls_last=True).drop("_p", "_d")
+    return (
+        frame.with_columns(
+            pl.col("partner_iso3")
+            .replace_strict(order, default=len(order), return_dtype=pl.Int32)
+            .alias("_p"),
+            pl.col("dimension")
+            .replace_strict(dim_order, default=99, return_dtype=pl.Int32)
+            .alias("_d"),
+        )
+        .sort("_d", "_p", "partner_iso3", "measure", "year", "method", nulls_last=True)
+        .drop("_p", "_d")
+    )
 
 
 def wide_view(frame: pl.DataFrame) -> pl.DataFrame:
@@ -107,8 +128,11 @@ def wide_view(frame: pl.DataFrame) -> pl.DataFrame:
     if frame.is_empty():
         return frame.select("dimension", "partner_iso3", "year", "method", "flag")
     index = ["dimension", "partner_iso3", "year", "method", "flag"]
-    wide = frame.sort(pl.col("measure").str.ends_with("_usd"), descending=True, maintain_order=True).pivot(
-        on="measure", index=index, values="value", aggregate_function="first", maintain_order=True)
+    wide = frame.sort(
+        pl.col("measure").str.ends_with("_usd"), descending=True, maintain_order=True
+    ).pivot(
+        on="measure", index=index, values="value", aggregate_function="first", maintain_order=True
+    )
     return wide.select(*index[:3], *[c for c in wide.columns if c not in index], "method", "flag")
 
 
@@ -120,15 +144,21 @@ class Profile:
     dependencies: pl.DataFrame
     governance: pl.DataFrame
     alignment: pl.DataFrame
-    remittance_totals: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TOTALS_SCHEMA))
+    remittance_totals: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=TOTALS_SCHEMA)
+    )
 
 
 def largest_dependencies(frame: pl.DataFrame) -> pl.DataFrame:
     """Per dimension, the largest partners in the latest year of the profile measure."""
     parts = []
     for dimension, (measure, method, count) in PROFILE_MEASURES.items():
-        rows = frame.filter((pl.col("dimension") == dimension) & (pl.col("measure") == measure)
-                            & pl.col("partner_iso3").is_not_null() & pl.col("value").is_not_null())
+        rows = frame.filter(
+            (pl.col("dimension") == dimension)
+            & (pl.col("measure") == measure)
+            & pl.col("partner_iso3").is_not_null()
+            & pl.col("value").is_not_null()
+        )
         if method is not None and rows.filter(pl.col("method") == method).height:
             rows = rows.filter(pl.col("method") == method)
         if rows.is_empty():
@@ -137,7 +167,9 @@ def largest_dependencies(frame: pl.DataFrame) -> pl.DataFrame:
         parts.append(latest.sort("value", descending=True).head(count))
     if not parts:
         return pl.DataFrame(schema={c: pl.String for c in ("dimension", "partner_iso3", "measure")})
-    return pl.concat(parts).select("dimension", "partner_iso3", "measure", "value", "year", "method", "flag", "source")
+    return pl.concat(parts).select(
+        "dimension", "partner_iso3", "measure", "value", "year", "method", "flag", "source"
+    )
 
 
 def profile(country: str, *, settings: Settings | None = None) -> Profile:
@@ -151,12 +183,22 @@ def profile(country: str, *, settings: Settings | None = None) -> Profile:
         [code],
     )
     totals = remittance_totals(code, settings=settings)
-    return Profile(code, largest_dependencies(frame), governance_context(code, settings), power_alignment(code, settings),
-                   totals.tail(1))
+    return Profile(
+        code,
+        largest_dependencies(frame),
+        governance_context(code, settings),
+        power_alignment(code, settings),
+        totals.tail(1),
+    )
 
 
-def remittance_totals(country: str, *, start: int | None = None, end: int | None = None,
-                      settings: Settings | None = None) -> pl.DataFrame:
+def remittance_totals(
+    country: str,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    settings: Settings | None = None,
+) -> pl.DataFrame:
     """Remittances received by ``country`` per year: country_iso3, year, remittances_usd (current
     US$), remittances_gdp_share (0..1, WDI GDP), source (WDI, else KNOMAD, else the central bank).
 
@@ -168,8 +210,12 @@ def remittance_totals(country: str, *, start: int | None = None, end: int | None
     if not has_table(settings, TOTALS_TABLE):
         return pl.DataFrame(schema=TOTALS_SCHEMA)
     first, last = year_range(DEPENDENCE, None, start, end)
-    frame = query(settings, f"SELECT country_iso3, year, remittances_usd, remittances_gdp_share, source FROM {TOTALS_TABLE} "
-                            "WHERE country_iso3 = ? AND year BETWEEN ? AND ? ORDER BY year", [code, first, last])
+    frame = query(
+        settings,
+        f"SELECT country_iso3, year, remittances_usd, remittances_gdp_share, source FROM {TOTALS_TABLE} "
+        "WHERE country_iso3 = ? AND year BETWEEN ? AND ? ORDER BY year",
+        [code, first, last],
+    )
     return frame.cast(TOTALS_SCHEMA)  # type: ignore[arg-type]
 
 
@@ -190,8 +236,13 @@ def governance_context(code: str, settings: Settings) -> pl.DataFrame:
         """,
         [code],
     )
-    wanted = pl.DataFrame({"source": [s for s, _ in PROFILE_GOVERNANCE], "indicator": [i for _, i in PROFILE_GOVERNANCE],
-                           "_o": list(range(len(PROFILE_GOVERNANCE)))})
+    wanted = pl.DataFrame(
+        {
+            "source": [s for s, _ in PROFILE_GOVERNANCE],
+            "indicator": [i for _, i in PROFILE_GOVERNANCE],
+            "_o": list(range(len(PROFILE_GOVERNANCE))),
+        }
+    )
     return wanted.join(frame, on=["source", "indicator"], how="inner").sort("_o").drop("_o")
 
 
@@ -217,4 +268,6 @@ def power_alignment(code: str, settings: Settings) -> pl.DataFrame:
         """,
         [code, code, powers, code, powers, MIN_VOTES],
     )
-    return frame.with_columns(pl.lit("UN General Assembly roll calls (agreement: Voeten coding)").alias("source")).sort("partner_iso3")
+    return frame.with_columns(
+        pl.lit("UN General Assembly roll calls (agreement: Voeten coding)").alias("source")
+    ).sort("partner_iso3")

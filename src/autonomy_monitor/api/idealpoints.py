@@ -64,7 +64,11 @@ def ideal_point_distances(
     from autonomy_monitor.models.idealpoints import distances_to_powers  # SciPy: only here
 
     dist = distances_to_powers(points, list(power_states))
-    return dist.filter(pl.col("country_iso3").is_in(continuity_chain(code))).with_columns(
-        pl.col("power_iso3").replace_strict(power_states).alias("power_iso3"),
-        pl.col("power_iso3").alias("power_state"),
-    ).sort("power_iso3", "year")
+    return (
+        dist.filter(pl.col("country_iso3").is_in(continuity_chain(code)))
+        .with_columns(
+            pl.col("power_iso3").replace_strict(power_states).alias("power_iso3"),
+            pl.col("power_iso3").alias("power_state"),
+        )
+        .sort("power_iso3", "year")
+    )

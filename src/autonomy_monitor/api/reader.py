@@ -34,7 +34,11 @@ def store_key(settings: Settings) -> StoreKey:
         stat = settings.warehouse.stat()
         return "warehouse", str(settings.warehouse), (stat.st_ino, stat.st_size, stat.st_mtime_ns)
     folder = settings.bundled_snapshot
-    stamps = tuple(p.stat().st_mtime_ns for p in sorted(folder.glob("*.parquet"))) if folder.is_dir() else ()
+    stamps = (
+        tuple(p.stat().st_mtime_ns for p in sorted(folder.glob("*.parquet")))
+        if folder.is_dir()
+        else ()
+    )
     return "bundled", str(folder), stamps
 
 
@@ -61,7 +65,9 @@ class SharedConnections:
                 return held[1]
             if held is not None:
                 held[1].close()
-            connection = (warehouse.connect_readonly if kind == "warehouse" else warehouse.connect_bundled)(Path(path))
+            connection = (
+                warehouse.connect_readonly if kind == "warehouse" else warehouse.connect_bundled
+            )(Path(path))
             self._open[(kind, path)] = (stamp, connection)
             return connection
 

@@ -36,20 +36,42 @@ OFFICIAL_CITATIONS = {
     "unvotes": "E. Voeten, UNGA voting data, via R package unvotes 0.3.0",
 }
 CALL_COLUMNS = {  # column -> SQL default when an older table lacks it
-    "roll_call_id": None, "resolution_symbol": None, "source_key": "NULL::VARCHAR", "draft_symbol": "NULL::VARCHAR",
-    "date": None, "session": None, "title": None, "title_note": "NULL::VARCHAR", "vote_kind": "'resolution'",
-    "official_yes": None, "official_no": None, "official_abstain": None, "source": None,
+    "roll_call_id": None,
+    "resolution_symbol": None,
+    "source_key": "NULL::VARCHAR",
+    "draft_symbol": "NULL::VARCHAR",
+    "date": None,
+    "session": None,
+    "title": None,
+    "title_note": "NULL::VARCHAR",
+    "vote_kind": "'resolution'",
+    "official_yes": None,
+    "official_no": None,
+    "official_abstain": None,
+    "source": None,
     "record_kind": "'official'",
 }
-KEY_VOTE_COLUMNS = ["resolution_symbol", "date", "country_iso3", "vote", "roll_call_id", "title", "vote_kind",
-                    "record_kind", "source", "source_quote"]
+KEY_VOTE_COLUMNS = [
+    "resolution_symbol",
+    "date",
+    "country_iso3",
+    "vote",
+    "roll_call_id",
+    "title",
+    "vote_kind",
+    "record_kind",
+    "source",
+    "source_quote",
+]
 
 
 def table_columns(settings: Settings, table: str) -> set[str]:
     return set(query(settings, f"SELECT * FROM {table} LIMIT 0").columns)
 
 
-def selected(settings: Settings, table: str, columns: dict[str, str | None], *, grouped: bool = False) -> str:
+def selected(
+    settings: Settings, table: str, columns: dict[str, str | None], *, grouped: bool = False
+) -> str:
     """SELECT list of ``columns`` from ``table``, defaults standing in for columns it lacks
     (``grouped``: one value per roll_call_id, for tables with one row per vote)."""
     present = table_columns(settings, table)
@@ -66,7 +88,9 @@ def selected(settings: Settings, table: str, columns: dict[str, str | None], *, 
 def call_index(settings: Settings) -> tuple[pl.DataFrame, bool]:
     """Every roll call that can be looked up (official and press-reported), and whether all are there."""
     if has_table(settings, ROLL_CALLS):
-        official = query(settings, f"SELECT {selected(settings, ROLL_CALLS, CALL_COLUMNS)} FROM {ROLL_CALLS}")
+        official = query(
+            settings, f"SELECT {selected(settings, ROLL_CALLS, CALL_COLUMNS)} FROM {ROLL_CALLS}"
+        )
         frames = [official.with_columns(pl.col("source").replace(OFFICIAL_CITATIONS))]
         if has_table(settings, PRESS):
             frames.append(press_calls(settings))
@@ -106,21 +130,36 @@ def roll_call(resolution: str, *, settings: Settings | None = None) -> pl.DataFr
     settings = settings or Settings()
     key = lookup_key(resolution or "")
     if not key:
-        raise BadArgument("--resolution is empty: give a resolution symbol, e.g. A/RES/ES-11/1, ES-11/1 or 68/262.")
+        raise BadArgument(
+            "--resolution is empty: give a resolution symbol, e.g. A/RES/ES-11/1, ES-11/1 or 68/262."
+        )
     index, complete = call_index(settings)
     found = matching_calls(index, key)
     if found.height == 0:
         raise BadArgument(unknown_message(resolution, key, index, complete))
-    return found.with_columns(pl.coalesce("resolution_symbol", "source_key").alias("resolution_symbol")).sort("date", "roll_call_id")
+    return found.with_columns(
+        pl.coalesce("resolution_symbol", "source_key").alias("resolution_symbol")
+    ).sort("date", "roll_call_id")
 
 
 def matching_calls(index: pl.DataFrame, key: str) -> pl.DataFrame:
     """Exact matches (symbol, source key or draft), else lettered parts of the symbol; official first."""
+
     def squeezed(column: str) -> pl.Expr:
         return pl.col(column).str.to_uppercase().str.replace_all(r"\s+", "")
 
-    exact = index.filter((squeezed("resolution_symbol") == key) | (squeezed("source_key") == key) | (squeezed("draft_symbol") == key))
-    found = exact if exact.height else index.filter(squeezed("resolution_symbol").str.contains(f"^{escape(key)}[A-Z](-[A-Z])?$"))
+    exact = index.filter(
+        (squeezed("resolution_symbol") == key)
+        | (squeezed("source_key") == key)
+        | (squeezed("draft_symbol") == key)
+    )
+    found = (
+        exact
+        if exact.height
+        else index.filter(
+            squeezed("resolution_symbol").str.contains(f"^{escape(key)}[A-Z](-[A-Z])?$")
+        )
+    )
     official = found.filter(pl.col("record_kind") == "official")
     return official if official.height else found
 
@@ -134,9 +173,19 @@ def unknown_message(resolution: str, key: str, index: pl.DataFrame, complete: bo
     nearest = nearest_symbols(key, symbols)
     hint = f" Nearest symbols: {', '.join(nearest)}." if nearest else ""
     roman = re.search(r"\(([IVXL]+)\)$", key)
-    early = (" Before 1976 the sources give resolution numbers only for sessions 18 and 21-30; other early votes are found "
-             "by Voeten's key (e.g. R/2/1424, the 1947 partition vote) — see title and source_key in `autonomy votes` output.") if roman else ""
-    where = "" if complete else " The bundled snapshot holds key votes only (Ukraine and important votes): run `autonomy build` for all roll calls."
+    early = (
+        (
+            " Before 1976 the sources give resolution numbers only for sessions 18 and 21-30; other early votes are found "
+            "by Voeten's key (e.g. R/2/1424, the 1947 partition vote) — see title and source_key in `autonomy votes` output."
+        )
+        if roman
+        else ""
+    )
+    where = (
+        ""
+        if complete
+        else " The bundled snapshot holds key votes only (Ukraine and important votes): run `autonomy build` for all roll calls."
+    )
     return (
         f"Unknown resolution {resolution!r} (read as {key}): no recorded vote has this symbol, short form or draft symbol "
         f"(resolutions adopted without a vote have no roll call).{hint}{early}{where}"
@@ -167,19 +216,36 @@ def key_votes(
         return votes.select(KEY_VOTE_COLUMNS)
     codes = parse_country_list(countries)
     states = pl.DataFrame(
-        [{"country_iso3": code, "_order": k, "as_state": state, "_rank": rank}
-         for k, code in enumerate(codes) for rank, state in enumerate(continuity_chain(code))]
+        [
+            {"country_iso3": code, "_order": k, "as_state": state, "_rank": rank}
+            for k, code in enumerate(codes)
+            for rank, state in enumerate(continuity_chain(code))
+        ]
     )
-    grid = calls.select("roll_call_id", "resolution_symbol", "date", "title", "vote_kind", "record_kind", "source").join(states, how="cross")
-    cast = votes.select("roll_call_id", pl.col("country_iso3").alias("as_state"), "vote", pl.col("source").alias("vote_source"), "source_quote")
+    grid = calls.select(
+        "roll_call_id", "resolution_symbol", "date", "title", "vote_kind", "record_kind", "source"
+    ).join(states, how="cross")
+    cast = votes.select(
+        "roll_call_id",
+        pl.col("country_iso3").alias("as_state"),
+        "vote",
+        pl.col("source").alias("vote_source"),
+        "source_quote",
+    )
     return (
         grid.join(cast, on=["roll_call_id", "as_state"], how="left")
-        .sort("_rank").sort("vote", nulls_last=True, maintain_order=True)
+        .sort("_rank")
+        .sort("vote", nulls_last=True, maintain_order=True)
         .unique(["roll_call_id", "country_iso3"], keep="first")
         .with_columns(
             pl.col("vote").fill_null("–"),
-            pl.when(pl.col("record_kind") == "press_reported").then(pl.col("vote_source")).otherwise(pl.col("source")).alias("source"),
-            pl.when(pl.col("vote").is_not_null() & (pl.col("as_state") != pl.col("country_iso3"))).then(pl.col("as_state")).alias("as_state"),
+            pl.when(pl.col("record_kind") == "press_reported")
+            .then(pl.col("vote_source"))
+            .otherwise(pl.col("source"))
+            .alias("source"),
+            pl.when(pl.col("vote").is_not_null() & (pl.col("as_state") != pl.col("country_iso3")))
+            .then(pl.col("as_state"))
+            .alias("as_state"),
         )
         .sort("date", "roll_call_id", "_order")
         .select(*KEY_VOTE_COLUMNS, "as_state")
@@ -188,12 +254,22 @@ def key_votes(
 
 def votes_of(calls: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     """Stored votes on the given roll calls, official and press-reported, in KEY_VOTE_COLUMNS."""
-    meta = calls.select("roll_call_id", "resolution_symbol", "date", "title", "vote_kind", "record_kind", "source")
+    meta = calls.select(
+        "roll_call_id", "resolution_symbol", "date", "title", "vote_kind", "record_kind", "source"
+    )
     ids = calls["roll_call_id"].to_list()
     frames = []
     if has_table(settings, VOTES):
-        official = query(settings, f"SELECT roll_call_id, country_iso3, vote FROM {VOTES} WHERE roll_call_id IN (SELECT unnest(?))", [ids])
-        frames.append(official.join(meta, on="roll_call_id").with_columns(pl.lit(None, dtype=pl.String).alias("source_quote")))
+        official = query(
+            settings,
+            f"SELECT roll_call_id, country_iso3, vote FROM {VOTES} WHERE roll_call_id IN (SELECT unnest(?))",
+            [ids],
+        )
+        frames.append(
+            official.join(meta, on="roll_call_id").with_columns(
+                pl.lit(None, dtype=pl.String).alias("source_quote")
+            )
+        )
         if has_table(settings, PRESS):
             press = query(
                 settings,
@@ -201,15 +277,31 @@ def votes_of(calls: pl.DataFrame, settings: Settings) -> pl.DataFrame:
                     FROM {PRESS} WHERE row_kind = 'vote' AND record_id IN (SELECT unnest(?))""",
                 [ids],
             )
-            frames.append(press.join(meta, on="roll_call_id").with_columns(pl.col("vote_source").alias("source")).drop("vote_source"))
+            frames.append(
+                press.join(meta, on="roll_call_id")
+                .with_columns(pl.col("vote_source").alias("source"))
+                .drop("vote_source")
+            )
     else:
         present = table_columns(settings, KEY_VOTES)
         quote = "source_quote" if "source_quote" in present else "NULL::VARCHAR AS source_quote"
         kind = "record_kind" if "record_kind" in present else "'official' AS record_kind"
-        snap = query(settings, f"SELECT roll_call_id, country_iso3, vote, source AS vote_source, {quote}, {kind} FROM {KEY_VOTES} WHERE roll_call_id IN (SELECT unnest(?))", [ids])
-        joined = snap.drop("record_kind").join(meta, on="roll_call_id").with_columns(
-            pl.when(pl.col("record_kind") == "press_reported").then(pl.col("vote_source")).otherwise(pl.col("source")).alias("source")
-        ).drop("vote_source")
+        snap = query(
+            settings,
+            f"SELECT roll_call_id, country_iso3, vote, source AS vote_source, {quote}, {kind} FROM {KEY_VOTES} WHERE roll_call_id IN (SELECT unnest(?))",
+            [ids],
+        )
+        joined = (
+            snap.drop("record_kind")
+            .join(meta, on="roll_call_id")
+            .with_columns(
+                pl.when(pl.col("record_kind") == "press_reported")
+                .then(pl.col("vote_source"))
+                .otherwise(pl.col("source"))
+                .alias("source")
+            )
+            .drop("vote_source")
+        )
         frames.append(joined)
     frame = pl.concat([f.select(KEY_VOTE_COLUMNS) for f in frames], how="vertical_relaxed")
     return frame.sort("date", "roll_call_id", "country_iso3")
@@ -222,10 +314,21 @@ def vote_totals(resolution: str, *, settings: Settings | None = None) -> pl.Data
     """
     settings = settings or Settings()
     calls = roll_call(resolution, settings=settings)
-    counts = votes_of(calls, settings).group_by("roll_call_id").agg(
-        *((pl.col("vote") == code).sum().alias(name) for code, name in (("Y", "yes"), ("N", "no"), ("A", "abstain"), ("X", "absent")))
+    counts = (
+        votes_of(calls, settings)
+        .group_by("roll_call_id")
+        .agg(
+            *(
+                (pl.col("vote") == code).sum().alias(name)
+                for code, name in (("Y", "yes"), ("N", "no"), ("A", "abstain"), ("X", "absent"))
+            )
+        )
     )
-    return calls.select("roll_call_id", "resolution_symbol", "official_yes", "official_no", "official_abstain", "record_kind").join(
-        counts, on="roll_call_id", how="left"
-    )
-
+    return calls.select(
+        "roll_call_id",
+        "resolution_symbol",
+        "official_yes",
+        "official_no",
+        "official_abstain",
+        "record_kind",
+    ).join(counts, on="roll_call_id", how="left")

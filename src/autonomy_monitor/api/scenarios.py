@@ -36,9 +36,15 @@ def scenario_list() -> pl.DataFrame:
     rows = []
     for name in bundled_names():
         spec = load_scenario(find_scenario(name))
-        rows.append({"name": name, "title": spec.scenario.title, "country": spec.scenario.country,
-                     "years": f"{spec.scenario.years[0]}–{spec.scenario.years[1]}",
-                     "levers": ", ".join(lever.type for lever in spec.levers)})
+        rows.append(
+            {
+                "name": name,
+                "title": spec.scenario.title,
+                "country": spec.scenario.country,
+                "years": f"{spec.scenario.years[0]}–{spec.scenario.years[1]}",
+                "levers": ", ".join(lever.type for lever in spec.levers),
+            }
+        )
     return pl.DataFrame(rows)
 
 
@@ -53,30 +59,45 @@ def scenario_explain(name_or_file: str | Path) -> tuple[Scenario, pl.DataFrame]:
     return spec, simulation.assumptions_frame(spec)
 
 
-def baseline_frames(spec: Scenario, connection: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def baseline_frames(
+    spec: Scenario, connection: duckdb.DuckDBPyConnection
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Baseline dependence rows and Japan residence statistics, on an open connection."""
     countries = simulation.lever_countries(spec)
     dims = simulation.lever_dimensions(spec)
     first, last = spec.scenario.years
     wants_migration = any(getattr(lever, "diverted_from", None) for lever in spec.levers)
-    relation = connection.sql(BASELINE_SQL, params=[countries, last, dims, wants_migration, first, first])
+    relation = connection.sql(
+        BASELINE_SQL, params=[countries, last, dims, wants_migration, first, first]
+    )
     dependence = pl.from_arrow(relation.to_arrow_table())
     residents = None
     if any(getattr(lever, "destination", None) == "JPN" for lever in spec.levers):
-        tables = {row[0] for row in connection.sql("SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = {
+            row[0]
+            for row in connection.sql("SELECT table_name FROM information_schema.tables").fetchall()
+        }
         if RESIDENTS in tables:
-            residents = pl.from_arrow(connection.sql(f"SELECT * FROM {RESIDENTS} WHERE nationality_iso3 IN (SELECT unnest(?))",
-                                                     params=[countries]).to_arrow_table())
+            residents = pl.from_arrow(
+                connection.sql(
+                    f"SELECT * FROM {RESIDENTS} WHERE nationality_iso3 IN (SELECT unnest(?))",
+                    params=[countries],
+                ).to_arrow_table()
+            )
     return dependence, residents  # type: ignore[return-value]
 
 
-def run_scenario(name_or_file: str | Path | Scenario, *, settings: Settings | None = None) -> ScenarioResult:
+def run_scenario(
+    name_or_file: str | Path | Scenario, *, settings: Settings | None = None
+) -> ScenarioResult:
     """Run a scenario: baseline vs scenario frames, the comparison and the assumptions."""
     settings = settings or Settings()
     spec = name_or_file if isinstance(name_or_file, Scenario) else scenario_spec(name_or_file)
     if not has_table(settings, TABLE):
-        raise WarehouseMissing(f"The table {TABLE} is not in the warehouse or the bundled snapshot: run "
-                               "`autonomy build --source-dir DIR` with the economic sources.")
+        raise WarehouseMissing(
+            f"The table {TABLE} is not in the warehouse or the bundled snapshot: run "
+            "`autonomy build --source-dir DIR` with the economic sources."
+        )
     connection = open_store(settings)
     try:
         dependence, residents = baseline_frames(spec, connection)
@@ -90,4 +111,11 @@ def scenario_key_rows(result: ScenarioResult, top: int = 3) -> pl.DataFrame:
     return simulation.key_rows(result, top)
 
 
-__all__ = ["ScenarioResult", "run_scenario", "scenario_explain", "scenario_key_rows", "scenario_list", "scenario_spec"]
+__all__ = [
+    "ScenarioResult",
+    "run_scenario",
+    "scenario_explain",
+    "scenario_key_rows",
+    "scenario_list",
+    "scenario_spec",
+]

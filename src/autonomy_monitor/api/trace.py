@@ -64,7 +64,9 @@ def parse_where(text: str) -> dict[str, str]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         column, sep, value = item.partition("=")
         if not sep or not column.strip():
-            raise BadArgument(f"--where item {item!r} is not column=value: write e.g. country_iso3=KGZ,year=2021.")
+            raise BadArgument(
+                f"--where item {item!r} is not column=value: write e.g. country_iso3=KGZ,year=2021."
+            )
         pairs[column.strip()] = value.strip()
     return pairs
 
@@ -75,22 +77,36 @@ def trace(table: str, where: str | Mapping[str, str], settings: Settings | None 
     filters = parse_where(where) if isinstance(where, str) else dict(where)
     for required in (LINEAGE, table):
         if not has_table(settings, required):
-            raise BadArgument(f"{store_label(settings)} has no table {required}: check the name "
-                              "(`autonomy status` lists the tables) or rebuild the warehouse.")
+            raise BadArgument(
+                f"{store_label(settings)} has no table {required}: check the name "
+                "(`autonomy status` lists the tables) or rebuild the warehouse."
+            )
     lineage = lineage_rows(settings)
     columns = table_columns(settings, table)
     unknown = [c for c in filters if c not in columns]
     if unknown:
-        raise BadArgument(f"{table} has no column {', '.join(unknown)}; its columns are {', '.join(columns)}.")
+        raise BadArgument(
+            f"{table} has no column {', '.join(unknown)}; its columns are {', '.join(columns)}."
+        )
     rows = matching_rows(settings, table, filters)
     if rows.is_empty():
         shown = ", ".join(f"{k}={v}" for k, v in filters.items())
-        raise BadArgument(f"no row of {table} matches {shown}; check the values (e.g. with `autonomy dependence`).")
-    return Trace(table, filters, rows, indicator_notes(rows), walk(settings, table, filters, lineage),
-                 store_label(settings))
+        raise BadArgument(
+            f"no row of {table} matches {shown}; check the values (e.g. with `autonomy dependence`)."
+        )
+    return Trace(
+        table,
+        filters,
+        rows,
+        indicator_notes(rows),
+        walk(settings, table, filters, lineage),
+        store_label(settings),
+    )
 
 
-def walk(settings: Settings, start: str, filters: dict[str, str], lineage: dict[str, dict]) -> list[TracedTable]:
+def walk(
+    settings: Settings, start: str, filters: dict[str, str], lineage: dict[str, dict]
+) -> list[TracedTable]:
     """Breadth-first from ``start`` through the recorded input tables."""
     path: list[TracedTable] = []
     queue, seen = [start], {start}
@@ -99,16 +115,30 @@ def walk(settings: Settings, start: str, filters: dict[str, str], lineage: dict[
         record = lineage.get(name)
         if record is None:
             continue
-        rows = matching_rows(settings, name, filters) if has_table(settings, name) and \
-            set(filters) <= set(table_columns(settings, name)) else None
-        path.append(TracedTable(name, record["producer"], record["function"], list(record["input_tables"] or []),
-                                rows, source_files(settings, record)))
+        rows = (
+            matching_rows(settings, name, filters)
+            if has_table(settings, name) and set(filters) <= set(table_columns(settings, name))
+            else None
+        )
+        path.append(
+            TracedTable(
+                name,
+                record["producer"],
+                record["function"],
+                list(record["input_tables"] or []),
+                rows,
+                source_files(settings, record),
+            )
+        )
         for parent in record["input_tables"] or []:
             if parent in seen:
                 continue
             seen.add(parent)
-            if has_table(settings, parent) and set(filters) <= set(table_columns(settings, parent)) and \
-                    matching_rows(settings, parent, filters).is_empty():
+            if (
+                has_table(settings, parent)
+                and set(filters) <= set(table_columns(settings, parent))
+                and matching_rows(settings, parent, filters).is_empty()
+            ):
                 continue  # holds the filter's columns but not this row: another branch of a union
             queue.append(parent)
     return path
@@ -117,14 +147,20 @@ def walk(settings: Settings, start: str, filters: dict[str, str], lineage: dict[
 def lineage_rows(settings: Settings) -> dict[str, dict]:
     frame = query(settings, f"SELECT * FROM {LINEAGE}")
     if "input_files" not in frame.columns:
-        raise BadArgument(f"{store_label(settings)} records lineage in an older form (no input_files): "
-                          "rebuild the warehouse with `autonomy build --source-dir DIR` to trace rows.")
+        raise BadArgument(
+            f"{store_label(settings)} records lineage in an older form (no input_files): "
+            "rebuild the warehouse with `autonomy build --source-dir DIR` to trace rows."
+        )
     return {row["table_name"]: row for row in frame.iter_rows(named=True)}
 
 
 def table_columns(settings: Settings, table: str) -> list[str]:
-    frame = query(settings, "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                            "ORDER BY ordinal_position", [table])
+    frame = query(
+        settings,
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position",
+        [table],
+    )
     return frame["column_name"].to_list()
 
 
@@ -153,8 +189,12 @@ def source_files(settings: Settings, record: dict) -> pl.DataFrame:
     columns = set(table_columns(settings, PROVENANCE))
     vintage = "vintage" if "vintage" in columns else "NULL AS vintage"
     placeholders = ", ".join("?" for _ in files)
-    return query(settings, f"SELECT DISTINCT file, sha256, {vintage}, publisher, license FROM {PROVENANCE} "
-                           f"WHERE file IN ({placeholders}) ORDER BY file", files)
+    return query(
+        settings,
+        f"SELECT DISTINCT file, sha256, {vintage}, publisher, license FROM {PROVENANCE} "
+        f"WHERE file IN ({placeholders}) ORDER BY file",
+        files,
+    )
 
 
 def indicator_notes(rows: pl.DataFrame) -> list[dict[str, str]]:
@@ -168,7 +208,14 @@ def indicator_notes(rows: pl.DataFrame) -> list[dict[str, str]]:
     for measure in rows["measure"].unique(maintain_order=True).to_list():
         entry = entries.get(measure)
         if entry is not None:
-            notes.append({"measure": measure, "definition": entry.definition, "formula": entry.formula,
-                          "unit": entry.unit, "function": entry.function or "(not recorded in the catalog)",
-                          "reference": entry.reference})
+            notes.append(
+                {
+                    "measure": measure,
+                    "definition": entry.definition,
+                    "formula": entry.formula,
+                    "unit": entry.unit,
+                    "function": entry.function or "(not recorded in the catalog)",
+                    "reference": entry.reference,
+                }
+            )
     return notes

@@ -48,13 +48,22 @@ def build(
     if engine is not None:
         settings = settings.model_copy(update={"engine": check_engine(engine)})
     if spark_master and settings.engine != "spark":
-        raise BadArgument("--spark-master only applies to --engine spark: drop it or add --engine spark.")
+        raise BadArgument(
+            "--spark-master only applies to --engine spark: drop it or add --engine spark."
+        )
     extra = {"spark_master": spark_master, "baci_dir": baci_dir}
     if live or offline:
         fetch.fetch_sources(settings, sources, since, offline, progress=progress)
-        return build_pipeline.build_warehouse(settings, None, sources=sources, progress=progress, live=True, **extra)
+        return build_pipeline.build_warehouse(
+            settings, None, sources=sources, progress=progress, live=True, **extra
+        )
     return build_pipeline.build_warehouse(
-        settings, source_dir or settings.shared_data, sources=sources, progress=progress, fresh=fresh, **extra
+        settings,
+        source_dir or settings.shared_data,
+        sources=sources,
+        progress=progress,
+        fresh=fresh,
+        **extra,
     )
 
 

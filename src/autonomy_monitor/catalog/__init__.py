@@ -60,7 +60,11 @@ class SourceEntry(BaseModel):
         """Publisher, licence and release of ``file_name``: its ``files`` entry, else the source's."""
         for pattern, attribution in self.files.items():
             if fnmatch.fnmatch(file_name, pattern):
-                return attribution if attribution.release else attribution.model_copy(update={"release": self.release})
+                return (
+                    attribution
+                    if attribution.release
+                    else attribution.model_copy(update={"release": self.release})
+                )
         return FileAttribution(publisher=self.publisher, license=self.license, release=self.release)
 
     @property
@@ -72,7 +76,9 @@ class SourceEntry(BaseModel):
 def source_names() -> list[str]:
     """Names of every source with a catalog entry, sorted."""
     folder = resources.files(__package__).joinpath(_SOURCES_DIR)
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def load_source(name: str) -> SourceEntry:
@@ -82,7 +88,9 @@ def load_source(name: str) -> SourceEntry:
         known = ", ".join(source_names())
         raise BadInput(f"no catalog entry for source {name!r}; known sources: {known}.")
     try:
-        return SourceEntry.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER))
+        return SourceEntry.model_validate(
+            yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        )
     except (yaml.YAMLError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
         raise BadInput(f"catalog entry catalog/sources/{name}.yaml is invalid: {first}.") from exc
@@ -143,8 +151,12 @@ def _indicator_entries() -> tuple[IndicatorEntry, ...]:
         if not path.name.endswith(".yaml"):
             continue
         try:
-            entries.append(IndicatorEntry.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))))
+            entries.append(
+                IndicatorEntry.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            )
         except (yaml.YAMLError, ValidationError) as exc:
             first = str(exc).splitlines()[0]
-            raise BadInput(f"catalog entry catalog/indicators/{path.name} is invalid: {first}.") from exc
+            raise BadInput(
+                f"catalog entry catalog/indicators/{path.name} is invalid: {first}."
+            ) from exc
     return tuple(sorted(entries, key=lambda e: (e.dimension, e.name)))

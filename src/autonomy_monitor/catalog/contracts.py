@@ -63,7 +63,9 @@ def validate(table: str, frame: pl.DataFrame, origin: str | Sequence[str]) -> pl
     try:
         schema(entry).validate(frame, lazy=True)
     except pe.SchemaErrors as errors:
-        raise ContractViolation(describe_failure(entry, frame, _origin_text(origin), errors.failure_cases)) from None
+        raise ContractViolation(
+            describe_failure(entry, frame, _origin_text(origin), errors.failure_cases)
+        ) from None
     return frame
 
 
@@ -77,9 +79,16 @@ def schema(entry: TableEntry) -> pa.DataFrameSchema:
     """The pandera schema of one table contract."""
     import pandera.polars as pa
 
-    columns = {column.name: pa.Column(DTYPES[column.type], checks=_column_checks(column), nullable=column.nullable,
-                                      required=True, coerce=False)
-               for column in entry.columns}
+    columns = {
+        column.name: pa.Column(
+            DTYPES[column.type],
+            checks=_column_checks(column),
+            nullable=column.nullable,
+            required=True,
+            coerce=False,
+        )
+        for column in entry.columns
+    }
     checks = [_key_check(entry.primary_key)]
     if entry.measures_from_catalog:
         checks += _measure_checks()
@@ -98,7 +107,9 @@ def _key_check(key: Sequence[str]) -> pa.Check:
 
     def unique_key(data) -> bool:
         frame = data.lazyframe.select(list(key))
-        counts = frame.select(pl.len().alias("rows"), _key_hash(key).n_unique().alias("distinct")).collect()
+        counts = frame.select(
+            pl.len().alias("rows"), _key_hash(key).n_unique().alias("distinct")
+        ).collect()
         if counts["rows"][0] == counts["distinct"][0]:
             return True
         return duplicated_keys(frame.collect(), key).is_empty()
@@ -119,7 +130,12 @@ def duplicated_keys(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame:
     hashes = frame.select(_key_hash(key).alias("h")).get_column("h").sort()
     repeated = hashes.filter(hashes == hashes.shift(1)).unique()  # diff() overflows on u64
     candidates = frame.filter(_key_hash(key).is_in(repeated.implode()))
-    return candidates.group_by(list(key)).len().filter(pl.col("len") > 1).sort(list(key), nulls_last=True)
+    return (
+        candidates.group_by(list(key))
+        .len()
+        .filter(pl.col("len") > 1)
+        .sort(list(key), nulls_last=True)
+    )
 
 
 def _column_checks(column: ColumnEntry) -> list[pa.Check]:
@@ -161,8 +177,10 @@ def _measure_checks() -> list[pa.Check]:
     def unit_matches(data) -> bool:
         return data.lazyframe.select(unit_fault().not_().all()).collect().item()
 
-    return [pa.Check(measure_known, name=MEASURE_CHECK, error=MEASURE_CHECK),
-            pa.Check(unit_matches, name=UNIT_CHECK, error=UNIT_CHECK)]
+    return [
+        pa.Check(measure_known, name=MEASURE_CHECK, error=MEASURE_CHECK),
+        pa.Check(unit_matches, name=UNIT_CHECK, error=UNIT_CHECK),
+    ]
 
 
 def unit_fault() -> pl.Expr:
@@ -179,11 +197,15 @@ def first_row(frame: pl.DataFrame, condition: pl.Expr) -> int | None:
 
 # --- one sentence from pandera's failure cases -------------------------------------------------
 
-def describe_failure(entry: TableEntry, frame: pl.DataFrame, origin: str, cases: pl.DataFrame) -> str:
+
+def describe_failure(
+    entry: TableEntry, frame: pl.DataFrame, origin: str, cases: pl.DataFrame
+) -> str:
     """One sentence for the most telling failure (structure before keys before values)."""
     cases = cases.with_columns(pl.col("check").cast(pl.String), pl.col("column").cast(pl.String))
-    ranked = cases.with_columns(pl.col("check").map_elements(_rank, return_dtype=pl.Int32).alias("_rank")).sort(
-        "_rank", "index", nulls_last=True)
+    ranked = cases.with_columns(
+        pl.col("check").map_elements(_rank, return_dtype=pl.Int32).alias("_rank")
+    ).sort("_rank", "index", nulls_last=True)
     first = ranked.row(0, named=True)
     others = _fault_count(ranked) - 1
     sentence = f"{entry.name} from {origin}: {_fault_text(entry, frame, first)}"
@@ -192,8 +214,15 @@ def describe_failure(entry: TableEntry, frame: pl.DataFrame, origin: str, cases:
 
 
 def _rank(check: str) -> int:
-    order = ("column_in_dataframe", "column_in_schema", "dtype(", KEY_CHECK, "not_nullable",
-             MEASURE_CHECK, UNIT_CHECK)
+    order = (
+        "column_in_dataframe",
+        "column_in_schema",
+        "dtype(",
+        KEY_CHECK,
+        "not_nullable",
+        MEASURE_CHECK,
+        UNIT_CHECK,
+    )
     return next((i for i, prefix in enumerate(order) if check.startswith(prefix)), len(order))
 
 
@@ -204,9 +233,13 @@ def _fault_count(cases: pl.DataFrame) -> int:
 def _fault_text(entry: TableEntry, frame: pl.DataFrame, case: dict[str, Any]) -> str:
     check, column, value = case["check"], case["column"], case["failure_case"]
     if check == "column_in_dataframe":
-        return f"column {value!r} is missing (the contract requires {', '.join(entry.column_names)})"
+        return (
+            f"column {value!r} is missing (the contract requires {', '.join(entry.column_names)})"
+        )
     if check == "column_in_schema":
-        return f"column {value!r} is not in the contract (declared: {', '.join(entry.column_names)})"
+        return (
+            f"column {value!r} is not in the contract (declared: {', '.join(entry.column_names)})"
+        )
     if check.startswith("dtype("):
         return f"column {column!r} has type {value} where the contract says {entry.column(column).type}"
     if check == KEY_CHECK:
@@ -214,15 +247,16 @@ def _fault_text(entry: TableEntry, frame: pl.DataFrame, case: dict[str, Any]) ->
         first = repeated.row(0, named=True)
         key = ", ".join(f"{k}={first[k]}" for k in entry.primary_key)
         more = f" ({repeated.height - 1} more repeated keys)" if repeated.height > 1 else ""
-        return (f"primary key ({key}) occurs in {first['len']} rows "
-                f"with different values{more}")
+        return f"primary key ({key}) occurs in {first['len']} rows with different values{more}"
     row = _row_key(entry, frame, case["index"])
     if check == "not_nullable":
         return f"column {column!r} is empty in the row with key ({row})"
     if check == MEASURE_CHECK:
         index = first_row(frame, expected_unit().is_null())
-        return (f"measure {_cell(frame, 'measure', index)!r} (row with key ({_row_key(entry, frame, index)})) "
-                "has no indicator entry in catalog/indicators/")
+        return (
+            f"measure {_cell(frame, 'measure', index)!r} (row with key ({_row_key(entry, frame, index)})) "
+            "has no indicator entry in catalog/indicators/"
+        )
     if check == UNIT_CHECK:
         index = first_row(frame, unit_fault())
         measure, unit = _cell(frame, "measure", index), _cell(frame, "unit", index)

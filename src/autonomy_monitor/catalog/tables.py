@@ -35,7 +35,15 @@ from autonomy_monitor.errors import BadInput
 
 TABLES_DIR = "tables"
 ColumnType = Literal[
-    "string", "int8", "int16", "int32", "int64", "float64", "boolean", "date", "datetime",
+    "string",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "float64",
+    "boolean",
+    "date",
+    "datetime",
     "list[string]",
 ]
 Layer = Literal["core", "out", "qa", "meta"]
@@ -99,7 +107,9 @@ class TableEntry(BaseModel):
         if self.name.split("_", 1)[0] not in ("core", "out", "qa", "meta"):
             raise ValueError(f"{self.name}: a table name starts with core_, out_, qa_ or meta_")
         if self.measures_from_catalog and not {"measure", "unit"} <= set(names):
-            raise ValueError(f"{self.name}: measures_from_catalog needs 'measure' and 'unit' columns")
+            raise ValueError(
+                f"{self.name}: measures_from_catalog needs 'measure' and 'unit' columns"
+            )
         return self
 
 
@@ -109,7 +119,9 @@ def _folder():
 
 def table_names() -> list[str]:
     """Names of every table with a contract, sorted."""
-    return sorted(p.name.removesuffix(".yaml") for p in _folder().iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in _folder().iterdir() if p.name.endswith(".yaml")
+    )
 
 
 @functools.cache
@@ -127,7 +139,9 @@ def load_table(name: str) -> TableEntry:
         first = " ".join(str(exc).split())[:300]
         raise BadInput(f"catalog entry catalog/tables/{name}.yaml is invalid: {first}.") from exc
     if entry.name != name:
-        raise BadInput(f"catalog/tables/{name}.yaml declares table {entry.name!r}; the file name and the name must agree.")
+        raise BadInput(
+            f"catalog/tables/{name}.yaml declares table {entry.name!r}; the file name and the name must agree."
+        )
     return entry
 
 

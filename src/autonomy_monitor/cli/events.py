@@ -15,7 +15,9 @@ if TYPE_CHECKING:  # loaded inside the functions: --help stays light
     from rich.table import Table
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+]
 FIRST_YEAR, LAST_YEAR = 1945, 2100
 
 
@@ -24,13 +26,17 @@ def selected_events(country: str | None, start: int | None) -> pl.DataFrame:
     import polars as pl
 
     if start is not None and not FIRST_YEAR <= start <= LAST_YEAR:
-        raise api.BadArgument(f"--from {start} is out of range: give a year between {FIRST_YEAR} and {LAST_YEAR}, e.g. 2004.")
+        raise api.BadArgument(
+            f"--from {start} is out of range: give a year between {FIRST_YEAR} and {LAST_YEAR}, e.g. 2004."
+        )
     if country is None:
         frame = api.events()
     else:
         codes = api.parse_country_list(country)
         if len(codes) != 1:
-            raise api.BadArgument(f"--country {country!r} names {len(codes)} countries: give one, e.g. KGZ.")
+            raise api.BadArgument(
+                f"--country {country!r} names {len(codes)} countries: give one, e.g. KGZ."
+            )
         frame = api.country_events(codes[0])
     if start is not None:
         frame = frame.filter(pl.col("date").dt.year() >= start)
@@ -46,21 +52,36 @@ def shown_date(date: object, precision: str) -> str:
 def events_table(frame: pl.DataFrame, title: str) -> Table:
     from rich.table import Table
 
-    table = Table(title=title, caption="Dates to the month where the day is not known. Every event links to a public source.",
-                  caption_justify="left", show_lines=False)
+    table = Table(
+        title=title,
+        caption="Dates to the month where the day is not known. Every event links to a public source.",
+        caption_justify="left",
+        show_lines=False,
+    )
     table.add_column("date", no_wrap=True)
     table.add_column("kind", no_wrap=True)
     table.add_column("event", ratio=3)
     table.add_column("source", ratio=2, overflow="fold")
     for row in frame.iter_rows(named=True):
-        table.add_row(shown_date(row["date"], row["date_precision"]), row["kind"], row["title"],
-                      f"{row['source']}\n[link={row['url']}]{row['url']}[/link]")
+        table.add_row(
+            shown_date(row["date"], row["date_precision"]),
+            row["kind"],
+            row["title"],
+            f"{row['source']}\n[link={row['url']}]{row['url']}[/link]",
+        )
     return table
 
 
 @user_errors
 def events_command(
-    country: Annotated[str | None, typer.Option("--country", "-c", help="Only events concerning this country (ISO3 code or name, e.g. KGZ).")] = None,
+    country: Annotated[
+        str | None,
+        typer.Option(
+            "--country",
+            "-c",
+            help="Only events concerning this country (ISO3 code or name, e.g. KGZ).",
+        ),
+    ] = None,
     start: Annotated[int | None, typer.Option("--from", help="First year, e.g. 2004.")] = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,

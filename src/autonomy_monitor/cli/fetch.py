@@ -27,7 +27,11 @@ def fetch_command(
     settings = api.Settings()
     out = console()
     manifests = api.fetch_sources(
-        source or None, since=since, offline=offline, settings=settings, progress=lambda text: out.print(text)
+        source or None,
+        since=since,
+        offline=offline,
+        settings=settings,
+        progress=lambda text: out.print(text),
     )
     verb = "stored" if offline or settings.offline else "fetched"
     for manifest in manifests:

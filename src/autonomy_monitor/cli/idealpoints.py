@@ -11,7 +11,9 @@ from autonomy_monitor import api
 from autonomy_monitor.cli.common import OutputFormat, print_frame, user_errors
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+]
 
 CAPTION = (
     "Dynamic ordered-probit ideal points (variational EM, random walk between years; United States "
@@ -22,7 +24,14 @@ CAPTION = (
 
 @user_errors
 def idealpoints_command(
-    countries: Annotated[str, typer.Option("--countries", "-c", help="Codes, names or groups, comma-separated, or all / UN (every member).")] = "C5,RUS,CHN,USA,JPN",
+    countries: Annotated[
+        str,
+        typer.Option(
+            "--countries",
+            "-c",
+            help="Codes, names or groups, comma-separated, or all / UN (every member).",
+        ),
+    ] = "C5,RUS,CHN,USA,JPN",
     start: Annotated[int | None, typer.Option("--from", help="First year (default 1946).")] = None,
     end: Annotated[int | None, typer.Option("--to", help="Last year (default 2026).")] = None,
     fmt: FormatOption = OutputFormat.table,

@@ -23,7 +23,9 @@ app = typer.Typer(
 )
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+]
 
 
 def version_callback(value: bool) -> None:
@@ -34,7 +36,12 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
 ) -> None:
     """Strategic Autonomy Monitor."""
 
@@ -42,15 +49,64 @@ def main(
 @app.command()
 @user_errors
 def build(
-    source_dir: Annotated[Path | None, typer.Option("--source-dir", help="Folder of raw bulk files (default: AUTONOMY_SHARED_DATA or ../shared/data).")] = None,
-    only: Annotated[str | None, typer.Option("--sources", help="Comma-separated subset of sources to build (default: all).")] = None,
-    live: Annotated[bool, typer.Option("--live", help="Fetch the official APIs into the snapshot store first, then build from it.")] = False,
-    offline: Annotated[bool, typer.Option("--offline", help="Build from the snapshot store without fetching (says what is missing).")] = False,
-    since: Annotated[int | None, typer.Option("--since", help="With --live: first year to ask the APIs for.")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="duckdb (default, embedded) or spark (needs `uv sync --extra spark` and Java 17).")] = None,
-    spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --engine spark: master URL, e.g. spark://host:7077 (default local[*]).")] = None,
-    baci_dir: Annotated[Path | None, typer.Option("--baci-dir", help="Folder of CEPII BACI yearly CSVs (or UN Comtrade bulk CSV): adds product-level (HS6) dependence.")] = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Read every source again instead of reusing unchanged core tables of the previous warehouse.")] = False,
+    source_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--source-dir",
+            help="Folder of raw bulk files (default: AUTONOMY_SHARED_DATA or ../shared/data).",
+        ),
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--sources", help="Comma-separated subset of sources to build (default: all)."
+        ),
+    ] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Fetch the official APIs into the snapshot store first, then build from it.",
+        ),
+    ] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Build from the snapshot store without fetching (says what is missing).",
+        ),
+    ] = False,
+    since: Annotated[
+        int | None, typer.Option("--since", help="With --live: first year to ask the APIs for.")
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="duckdb (default, embedded) or spark (needs `uv sync --extra spark` and Java 17).",
+        ),
+    ] = None,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            help="With --engine spark: master URL, e.g. spark://host:7077 (default local[*]).",
+        ),
+    ] = None,
+    baci_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--baci-dir",
+            help="Folder of CEPII BACI yearly CSVs (or UN Comtrade bulk CSV): adds product-level (HS6) dependence.",
+        ),
+    ] = None,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Read every source again instead of reusing unchanged core tables of the previous warehouse.",
+        ),
+    ] = False,
 ) -> None:
     """Build the warehouse from raw files (or live sources); the previous warehouse stays until the new one is complete.
 
@@ -61,15 +117,35 @@ def build(
 
     settings = api.Settings()
     chosen = [s.strip() for s in only.split(",")] if only else None
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console(), transient=False) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console(),
+        transient=False,
+    ) as progress:
         task = progress.add_task("starting build", total=None)
         path = api.build(
-            source_dir, sources=chosen, settings=settings, live=live, offline=offline, since=since,
-            engine=engine, spark_master=spark_master, baci_dir=baci_dir, fresh=fresh,
-            progress=lambda m: progress.update(task, description=m) if m.endswith("…") else progress.console.print(m),
+            source_dir,
+            sources=chosen,
+            settings=settings,
+            live=live,
+            offline=offline,
+            since=since,
+            engine=engine,
+            spark_master=spark_master,
+            baci_dir=baci_dir,
+            fresh=fresh,
+            progress=lambda m: (
+                progress.update(task, description=m)
+                if m.endswith("…")
+                else progress.console.print(m)
+            ),
         )
         progress.update(task, description="done")
-    console().print(f"Warehouse written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB). `autonomy status` shows its provenance.")
+    console().print(
+        f"Warehouse written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB). `autonomy status` shows its provenance."
+    )
 
 
 @app.command()
@@ -84,24 +160,60 @@ def status(fmt: FormatOption = OutputFormat.table) -> None:
     console().print(f"Reading from {api.describe_store(settings)}")
     if runs.height:
         run = runs.row(0, named=True)
-        console().print(f"Built {run['built_at']} from {run['source_dir']} (package {run['package_version']}, engine {run['engine']})")
+        console().print(
+            f"Built {run['built_at']} from {run['source_dir']} (package {run['package_version']}, engine {run['engine']})"
+        )
     provenance = api.provenance(settings).with_columns(api_sha_prefix())
-    console().print(rich_table(
-        provenance.select("source", "file", "rows_read", "rows_kept", "rows_rejected", "reject_reasons", "sha256_prefix"),
-        title="Inputs (provenance)",
-    ))
-    console().print(rich_table(provenance.select("source", "publisher", "license").unique(maintain_order=True), title="Publishers and terms"))
-    console().print(rich_table(lineage_summary(api.lineage(settings)), title="Tables (lineage)",
-                               caption="`autonomy trace TABLE --where col=value,...` follows one row to its raw files."))
+    console().print(
+        rich_table(
+            provenance.select(
+                "source",
+                "file",
+                "rows_read",
+                "rows_kept",
+                "rows_rejected",
+                "reject_reasons",
+                "sha256_prefix",
+            ),
+            title="Inputs (provenance)",
+        )
+    )
+    console().print(
+        rich_table(
+            provenance.select("source", "publisher", "license").unique(maintain_order=True),
+            title="Publishers and terms",
+        )
+    )
+    console().print(
+        rich_table(
+            lineage_summary(api.lineage(settings)),
+            title="Tables (lineage)",
+            caption="`autonomy trace TABLE --where col=value,...` follows one row to its raw files.",
+        )
+    )
     steps = api.build_steps(settings)
     if steps.height:
-        console().print(rich_table(steps, title="Build steps (wall time, memory of the build process)",
-                                   caption="reused: copied from the previous warehouse (inputs and code unchanged)."))
+        console().print(
+            rich_table(
+                steps,
+                title="Build steps (wall time, memory of the build process)",
+                caption="reused: copied from the previous warehouse (inputs and code unchanged).",
+            )
+        )
     mismatches = api.tally_mismatches(settings)
     if mismatches.height:
-        console().print(rich_table(mismatches, title="Roll calls whose stored votes differ from the official tally"))
-    console().print(rich_table(api.snapshot_store_status(settings), title=f"Live sources in the snapshot store ({settings.snapshot_store})",
-                               caption="Fetch with `autonomy fetch --source NAME`; build from the store with `autonomy build --live` or `--offline`."))
+        console().print(
+            rich_table(
+                mismatches, title="Roll calls whose stored votes differ from the official tally"
+            )
+        )
+    console().print(
+        rich_table(
+            api.snapshot_store_status(settings),
+            title=f"Live sources in the snapshot store ({settings.snapshot_store})",
+            caption="Fetch with `autonomy fetch --source NAME`; build from the store with `autonomy build --live` or `--offline`.",
+        )
+    )
 
 
 def lineage_summary(lineage):  # type: ignore[no-untyped-def]
@@ -121,17 +233,36 @@ def lineage_summary(lineage):  # type: ignore[no-untyped-def]
 def api_sha_prefix(column: str = "sha256"):  # type: ignore[no-untyped-def]
     import polars as pl
 
-    return pl.col(column).str.split(",").list.eval(pl.element().str.slice(0, 12)).list.join(",").alias(f"{column}_prefix")
+    return (
+        pl.col(column)
+        .str.split(",")
+        .list.eval(pl.element().str.slice(0, 12))
+        .list.join(",")
+        .alias(f"{column}_prefix")
+    )
 
 
 @app.command()
 @user_errors
 def alignment(
-    country: Annotated[str, typer.Argument(help="Country: ISO3 code or name, e.g. KAZ; or all (every member, with named partners).")],
-    partners: Annotated[str, typer.Option("--with", help="Partners: codes, names or groups, comma-separated (e.g. RUS,CHN,USA,JPN), or all / UN (every member).")] = "RUS,CHN,USA,JPN",
+    country: Annotated[
+        str,
+        typer.Argument(
+            help="Country: ISO3 code or name, e.g. KAZ; or all (every member, with named partners)."
+        ),
+    ],
+    partners: Annotated[
+        str,
+        typer.Option(
+            "--with",
+            help="Partners: codes, names or groups, comma-separated (e.g. RUS,CHN,USA,JPN), or all / UN (every member).",
+        ),
+    ] = "RUS,CHN,USA,JPN",
     start: Annotated[int | None, typer.Option("--from", help="First year (default 1946).")] = None,
     end: Annotated[int | None, typer.Option("--to", help="Last year (default 2026).")] = None,
-    issue: Annotated[str, typer.Option("--issue", help="all, me, nu, di, hr, co, ec or ukraine.")] = "all",
+    issue: Annotated[
+        str, typer.Option("--issue", help="all, me, nu, di, hr, co, ec or ukraine.")
+    ] = "all",
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
@@ -157,11 +288,22 @@ def alignment_table(frame):  # type: ignore[no-untyped-def]
     import polars as pl
 
     def span(low: str, high: str) -> pl.Expr:
-        return pl.when(pl.col(low).is_not_null()).then(pl.format("{}–{}", pl.col(low).round(2), pl.col(high).round(2)))
+        return pl.when(pl.col(low).is_not_null()).then(
+            pl.format("{}–{}", pl.col(low).round(2), pl.col(high).round(2))
+        )
 
-    columns = ["partner_iso3", "year", "n_votes", "agreement", span("agreement_lo", "agreement_hi").alias("agreement 95%"),
-               "identical_share", span("identical_share_lo", "identical_share_hi").alias("identical 95%"),
-               "kappa", span("kappa_lo", "kappa_hi").alias("kappa 95%"), "flags"]
+    columns = [
+        "partner_iso3",
+        "year",
+        "n_votes",
+        "agreement",
+        span("agreement_lo", "agreement_hi").alias("agreement 95%"),
+        "identical_share",
+        span("identical_share_lo", "identical_share_hi").alias("identical 95%"),
+        "kappa",
+        span("kappa_lo", "kappa_hi").alias("kappa 95%"),
+        "flags",
+    ]
     if frame["as_state"].null_count() < frame.height:
         columns.insert(1, "as_state")
     if frame["country_iso3"].n_unique() > 1:
@@ -172,8 +314,22 @@ def alignment_table(frame):  # type: ignore[no-untyped-def]
 @app.command()
 @user_errors
 def votes(
-    resolution: Annotated[str, typer.Option("--resolution", "-r", help="Resolution symbol: A/RES/68/262, 68/262, ES-11/1, 'res 68/262', or the draft symbol (A/ES-11/L.1).")],
-    countries: Annotated[str | None, typer.Option("--countries", "-c", help="Codes, names or groups (e.g. C5,RUS,CHN,USA,JPN), or all / UN; default all members.")] = None,
+    resolution: Annotated[
+        str,
+        typer.Option(
+            "--resolution",
+            "-r",
+            help="Resolution symbol: A/RES/68/262, 68/262, ES-11/1, 'res 68/262', or the draft symbol (A/ES-11/L.1).",
+        ),
+    ],
+    countries: Annotated[
+        str | None,
+        typer.Option(
+            "--countries",
+            "-c",
+            help="Codes, names or groups (e.g. C5,RUS,CHN,USA,JPN), or all / UN; default all members.",
+        ),
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
@@ -189,14 +345,20 @@ def votes(
     for call in calls.iter_rows(named=True):
         rows = frame.filter(pl.col("roll_call_id") == call["roll_call_id"])
         press = call["record_kind"] == "press_reported"
-        extra = [c for c in ("as_state",) if c in rows.columns and rows[c].null_count() < rows.height]
-        shown = rows.select("country_iso3", "vote", *extra, *(["source", "source_quote"] if press else []))
+        extra = [
+            c for c in ("as_state",) if c in rows.columns and rows[c].null_count() < rows.height
+        ]
+        shown = rows.select(
+            "country_iso3", "vote", *extra, *(["source", "source_quote"] if press else [])
+        )
         table = rich_table(shown)
         for column in table.columns:
             column.overflow = "fold"  # URLs in full
         console().print(vote_title(call, press), style="bold", markup=False, highlight=False)
         console().print(table)
-        console().print(vote_caption(call, totals[call["roll_call_id"]], press), markup=False, highlight=False)
+        console().print(
+            vote_caption(call, totals[call["roll_call_id"]], press), markup=False, highlight=False
+        )
 
 
 def vote_title(call: dict, press: bool) -> str:  # type: ignore[type-arg]
@@ -207,22 +369,39 @@ def vote_title(call: dict, press: bool) -> str:  # type: ignore[type-arg]
 
 
 def vote_caption(call: dict, totals: dict, press: bool) -> str:  # type: ignore[type-arg]
-    official = (f" Official tally: {call['official_yes']}-{call['official_no']}-{call['official_abstain']}"
-                + (" (as reported)." if press else ".")) if call["official_yes"] is not None else ""
+    official = (
+        (
+            f" Official tally: {call['official_yes']}-{call['official_no']}-{call['official_abstain']}"
+            + (" (as reported)." if press else ".")
+        )
+        if call["official_yes"] is not None
+        else ""
+    )
     if press:
-        return (f"{api.PRESS_LABEL.capitalize()}: no official roll call is stored for this vote; each vote is as stated by the "
-                f"page in `source`; – = not stated by the cited pages. Never used in agreement, kappa, participation or ideal points."
-                f"{official} Tally source: {call['source']}.")
-    key = f" Source key: {call['source_key']}." if call.get("source_key") and call["source_key"] != call["resolution_symbol"] else ""
+        return (
+            f"{api.PRESS_LABEL.capitalize()}: no official roll call is stored for this vote; each vote is as stated by the "
+            f"page in `source`; – = not stated by the cited pages. Never used in agreement, kappa, participation or ideal points."
+            f"{official} Tally source: {call['source']}."
+        )
+    key = (
+        f" Source key: {call['source_key']}."
+        if call.get("source_key") and call["source_key"] != call["resolution_symbol"]
+        else ""
+    )
     note = f" Title: {call['title_note']}." if call.get("title_note") else ""
-    return (f"Stored: {totals['yes']} yes, {totals['no']} no, {totals['abstain']} abstentions, {totals['absent']} members absent (X); "
-            f"– = not a member on that date.{official} Source: {call['source']}.{key}{note}")
+    return (
+        f"Stored: {totals['yes']} yes, {totals['no']} no, {totals['abstain']} abstentions, {totals['absent']} members absent (X); "
+        f"– = not a member on that date.{official} Source: {call['source']}.{key}{note}"
+    )
 
 
 @app.command()
 @user_errors
 def snapshot(
-    out: Annotated[Path | None, typer.Option("--out", help="Target folder (default: the package's bundled snapshot).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Target folder (default: the package's bundled snapshot)."),
+    ] = None,
 ) -> None:
     """Regenerate the bundled snapshot of derived tables from the built warehouse."""
     manifest = api.write_snapshot(out)

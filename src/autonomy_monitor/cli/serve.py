@@ -12,7 +12,9 @@ from autonomy_monitor.cli.common import console, user_errors
 
 @user_errors
 def serve_command(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on (default: loopback only).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (default: loopback only).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
 ) -> None:
     """Serve the dashboard (overview, country pages, compare, events, methodology, downloads)."""
@@ -22,5 +24,7 @@ def serve_command(
 
     settings = api.Settings()
     app = create_app(settings)
-    console().print(f"Serving the dashboard at [bold]http://{host}:{port}/[/] (reading {api.describe_store(settings)}); Ctrl+C stops it.")
+    console().print(
+        f"Serving the dashboard at [bold]http://{host}:{port}/[/] (reading {api.describe_store(settings)}); Ctrl+C stops it."
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")

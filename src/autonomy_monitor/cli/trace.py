@@ -24,22 +24,42 @@ def row_view(rows):  # type: ignore[no-untyped-def]
 @user_errors
 def trace_command(
     table: Annotated[str, typer.Argument(help="Table to start from, e.g. out_dependence__yearly.")],
-    where: Annotated[str, typer.Option("--where", "-w", help="Row filter: column=value pairs, comma-separated (e.g. country_iso3=KGZ,year=2021).")],
+    where: Annotated[
+        str,
+        typer.Option(
+            "--where",
+            "-w",
+            help="Row filter: column=value pairs, comma-separated (e.g. country_iso3=KGZ,year=2021).",
+        ),
+    ],
 ) -> None:
     """Print a row's value and method, the steps and functions that made it, its input tables and raw files (sha256, vintage)."""
     result = api.trace(table, where)
     out = console()
     shown = ", ".join(f"{k}={v}" for k, v in result.where.items())
     out.print(f"[bold]{table}[/] where {shown} (reading {result.store})", highlight=False)
-    out.print(rich_table(row_view(result.rows.head(SHOWN_ROWS)), title=f"Value ({result.rows.height} matching row(s))"))
+    out.print(
+        rich_table(
+            row_view(result.rows.head(SHOWN_ROWS)),
+            title=f"Value ({result.rows.height} matching row(s))",
+        )
+    )
     for note in result.indicators:
-        out.print(f"Measure [bold]{note['measure']}[/]: {note['definition']} Formula: {note['formula']}; unit: {note['unit']}; "
-                  f"indicator function: {note['function']}; reference: {note['reference']}.", highlight=False)
+        out.print(
+            f"Measure [bold]{note['measure']}[/]: {note['definition']} Formula: {note['formula']}; unit: {note['unit']}; "
+            f"indicator function: {note['function']}; reference: {note['reference']}.",
+            highlight=False,
+        )
     for depth, step in enumerate(result.path):
         inputs = ", ".join(step.input_tables) or "raw files"
         rows = "" if step.rows is None else f"; {step.rows.height} matching row(s)"
-        out.print(f"{'  ' * min(depth, 1)}[bold]{step.table}[/] <- {step.producer} ({step.function}) from {inputs}{rows}",
-                  highlight=False)
+        out.print(
+            f"{'  ' * min(depth, 1)}[bold]{step.table}[/] <- {step.producer} ({step.function}) from {inputs}{rows}",
+            highlight=False,
+        )
         if step.files.height:
             out.print(rich_table(step.files.select("file", "sha256", "vintage", "publisher")))
-    out.print(f"{result.files.height} raw file(s) in all; `autonomy status` lists every input with its licence.", highlight=False)
+    out.print(
+        f"{result.files.height} raw file(s) in all; `autonomy status` lists every input with its licence.",
+        highlight=False,
+    )

@@ -60,8 +60,7 @@ class Engine(Protocol):
         """Write a lazy frame to Parquet (a file for DuckDB/Polars, a folder for Spark)."""
         ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 def get_engine(name: str = "duckdb", master: str | None = None, **options: object) -> Engine:
@@ -73,7 +72,9 @@ def get_engine(name: str = "duckdb", master: str | None = None, **options: objec
     """
     if name == "duckdb":
         if master:
-            raise BadArgument("--spark-master only applies to --engine spark: drop it or add --engine spark.")
+            raise BadArgument(
+                "--spark-master only applies to --engine spark: drop it or add --engine spark."
+            )
         from autonomy_monitor.compute.duckdb_engine import DuckDBEngine
 
         return DuckDBEngine(**options)  # type: ignore[arg-type]
@@ -83,7 +84,9 @@ def get_engine(name: str = "duckdb", master: str | None = None, **options: objec
         return SparkEngine(master=master or "local[*]", **options)  # type: ignore[arg-type]
     if name == "polars":
         if master:
-            raise BadArgument("--spark-master only applies to --engine spark: drop it or add --engine spark.")
+            raise BadArgument(
+                "--spark-master only applies to --engine spark: drop it or add --engine spark."
+            )
         from autonomy_monitor.compute.polars_engine import PolarsEngine
 
         return PolarsEngine()

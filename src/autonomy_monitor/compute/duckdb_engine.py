@@ -22,8 +22,13 @@ class DuckDBEngine:
 
     name = "duckdb"
 
-    def __init__(self, memory_limit: str | None = None, temp_directory: str | Path | None = None,
-                 threads: int | None = None, database: str = ":memory:") -> None:
+    def __init__(
+        self,
+        memory_limit: str | None = None,
+        temp_directory: str | Path | None = None,
+        threads: int | None = None,
+        database: str = ":memory:",
+    ) -> None:
         self.connection = duckdb.connect(database)
         if memory_limit:
             self.connection.execute(f"SET memory_limit = '{_plain(memory_limit)}'")
@@ -49,7 +54,9 @@ class DuckDBEngine:
         return nw.from_native(self.connection.read_parquet([str(p) for p in paths]))
 
     def read_csv(self, paths: Sequence[Path], columns: Mapping[str, str]) -> nw.LazyFrame:
-        relation = self.connection.read_csv([str(p) for p in paths], header=True, dtype=dict(columns))
+        relation = self.connection.read_csv(
+            [str(p) for p in paths], header=True, dtype=dict(columns)
+        )
         return nw.from_native(relation.select(*columns))
 
     def sql(self, query: str, tables: Mapping[str, nw.LazyFrame]) -> nw.LazyFrame:

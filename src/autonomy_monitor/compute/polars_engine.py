@@ -26,7 +26,9 @@ class PolarsEngine:
 
     def read_csv(self, paths: Sequence[Path], columns: Mapping[str, str]) -> nw.LazyFrame:
         schema = {name: POLARS_TYPES[kind] for name, kind in columns.items()}
-        return nw.from_native(pl.scan_csv([str(p) for p in paths], schema_overrides=schema).select(list(schema)))
+        return nw.from_native(
+            pl.scan_csv([str(p) for p in paths], schema_overrides=schema).select(list(schema))
+        )
 
     def sql(self, query: str, tables: Mapping[str, nw.LazyFrame]) -> nw.LazyFrame:
         context = pl.SQLContext({name: nw.to_native(frame) for name, frame in tables.items()})

@@ -46,8 +46,12 @@ class SparkEngine:
     name = "spark"
     owned = False  # stop the session on close only if this engine started it
 
-    def __init__(self, master: str = "local[*]", config: Mapping[str, str] | None = None,
-                 session: object | None = None) -> None:
+    def __init__(
+        self,
+        master: str = "local[*]",
+        config: Mapping[str, str] | None = None,
+        session: object | None = None,
+    ) -> None:
         if session is None:
             reason = spark_available()
             if reason:

@@ -135,8 +135,24 @@ def data_text(english: str, lang: str, domain: str) -> str:
 
 
 #: Fixed words drawn inside charts (keys of ``charts.LABELS``); their text is ``report.lbl.<key>``.
-CHART_LABEL_KEYS = ("source", "data", "date", "event", "ideal_point", "vote", "flags", "yes", "no", "abstain", "absent",
-                    "unknown", "press", "small_sample", "partial_year", "break")
+CHART_LABEL_KEYS = (
+    "source",
+    "data",
+    "date",
+    "event",
+    "ideal_point",
+    "vote",
+    "flags",
+    "yes",
+    "no",
+    "abstain",
+    "absent",
+    "unknown",
+    "press",
+    "small_sample",
+    "partial_year",
+    "break",
+)
 
 
 def chart_labels(lang: str) -> dict[str, str]:
@@ -210,7 +226,9 @@ def country_label(code: str, lang: str, english_name: str | None = None) -> Coun
     """
     lang = check_language(lang)
     if lang == DEFAULT_LANGUAGE:
-        return CountryName(english_name or pycountry_name(code, lang) or code, country_forms(code, lang))
+        return CountryName(
+            english_name or pycountry_name(code, lang) or code, country_forms(code, lang)
+        )
     own = translations(lang, COUNTRIES_DOMAIN).pgettext(NOMINATIVE, code)
     name = own if own != code else (pycountry_name(code, lang) or english_name or code)
     return CountryName(name, country_forms(code, lang))

@@ -29,24 +29,76 @@ METHOD = "dac2a_net_disbursements"
 def donor_measures(aid: pl.DataFrame) -> pl.DataFrame:
     """aid: core_oecd__yearly_aid -> output rows for the aid dimension."""
     frame = aid.select(
-        pl.col("recipient_iso3").alias("country_iso3"), "donor_code", "donor_iso3", "donor_type",
-        pl.col("year").cast(pl.Int32), "oda_usd", pl.col("oda_usd").clip(lower_bound=0).alias("positive_usd"),
+        pl.col("recipient_iso3").alias("country_iso3"),
+        "donor_code",
+        "donor_iso3",
+        "donor_type",
+        pl.col("year").cast(pl.Int32),
+        "oda_usd",
+        pl.col("oda_usd").clip(lower_bound=0).alias("positive_usd"),
     )
     frame = shares.partner_shares(frame, ["country_iso3", "year"], "positive_usd")
     concentration = shares.hhi(frame, ["country_iso3", "year"])
     countries = frame.filter(pl.col("donor_type") == "country").with_columns(
-        pl.when(pl.col("oda_usd") < 0).then(pl.lit("net_negative")).alias("flag"))
-    others = frame.filter(pl.col("donor_type") != "country").group_by("country_iso3", "year").agg(
-        pl.col("oda_usd").sum(), pl.col("share").sum())
-    return pl.concat([
-        shares.to_output(countries, dimension=DIMENSION, measure="oda_usd", value="oda_usd",
-                         method=METHOD, source=SOURCE, flag=pl.col("flag"), partner="donor_iso3"),
-        shares.to_output(countries, dimension=DIMENSION, measure="oda_share", value="share",
-                         method=METHOD, source=SOURCE, flag=pl.col("flag"), partner="donor_iso3"),
-        shares.to_output(others, dimension=DIMENSION, measure="non_country_oda_usd", value="oda_usd",
-                         method=METHOD, source=SOURCE, partner=None),
-        shares.to_output(others, dimension=DIMENSION, measure="non_country_oda_share", value="share",
-                         method=METHOD, source=SOURCE, partner=None),
-        shares.to_output(concentration, dimension=DIMENSION, measure="donor_hhi", value="hhi",
-                         method=METHOD, source=SOURCE, partner=None),
-    ]).filter(pl.col("value").is_not_null()).sort("country_iso3", "year", "measure", "partner_iso3", nulls_last=True)
+        pl.when(pl.col("oda_usd") < 0).then(pl.lit("net_negative")).alias("flag")
+    )
+    others = (
+        frame.filter(pl.col("donor_type") != "country")
+        .group_by("country_iso3", "year")
+        .agg(pl.col("oda_usd").sum(), pl.col("share").sum())
+    )
+    return (
+        pl.concat(
+            [
+                shares.to_output(
+                    countries,
+                    dimension=DIMENSION,
+                    measure="oda_usd",
+                    value="oda_usd",
+                    method=METHOD,
+                    source=SOURCE,
+                    flag=pl.col("flag"),
+                    partner="donor_iso3",
+                ),
+                shares.to_output(
+                    countries,
+                    dimension=DIMENSION,
+                    measure="oda_share",
+                    value="share",
+                    method=METHOD,
+                    source=SOURCE,
+                    flag=pl.col("flag"),
+                    partner="donor_iso3",
+                ),
+                shares.to_output(
+                    others,
+                    dimension=DIMENSION,
+                    measure="non_country_oda_usd",
+                    value="oda_usd",
+                    method=METHOD,
+                    source=SOURCE,
+                    partner=None,
+                ),
+                shares.to_output(
+                    others,
+                    dimension=DIMENSION,
+                    measure="non_country_oda_share",
+                    value="share",
+                    method=METHOD,
+                    source=SOURCE,
+                    partner=None,
+                ),
+                shares.to_output(
+                    concentration,
+                    dimension=DIMENSION,
+                    measure="donor_hhi",
+                    value="hhi",
+                    method=METHOD,
+                    source=SOURCE,
+                    partner=None,
+                ),
+            ]
+        )
+        .filter(pl.col("value").is_not_null())
+        .sort("country_iso3", "year", "measure", "partner_iso3", nulls_last=True)
+    )

@@ -55,8 +55,13 @@ def one_hot(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def vote_tables(codes: np.ndarray) -> tuple[tuple[np.ndarray, ...], ...]:
     """The nine cross-tabulation matrices K_a K_bᵀ (six products; the others are transposes)."""
     hot = one_hot(codes)
-    products = {(a, b): (hot[a] @ hot[b].T).astype(np.float64) for a in range(3) for b in range(a, 3)}
-    return tuple(tuple(products[(a, b)] if a <= b else products[(b, a)].T for b in range(3)) for a in range(3))
+    products = {
+        (a, b): (hot[a] @ hot[b].T).astype(np.float64) for a in range(3) for b in range(a, 3)
+    }
+    return tuple(
+        tuple(products[(a, b)] if a <= b else products[(b, a)].T for b in range(3))
+        for a in range(3)
+    )
 
 
 def pairwise_agreement(codes: np.ndarray) -> PairwiseAgreement:
@@ -67,14 +72,18 @@ def pairwise_agreement(codes: np.ndarray) -> PairwiseAgreement:
     cells = vote_tables(codes)
     n = sum(cells[a][b] for a in range(3) for b in range(3))
     identical_count = cells[0][0] + cells[1][1] + cells[2][2]
-    distance = (cells[0][2] + cells[2][0]) + 0.5 * (cells[0][1] + cells[1][0] + cells[1][2] + cells[2][1])
+    distance = (cells[0][2] + cells[2][0]) + 0.5 * (
+        cells[0][1] + cells[1][0] + cells[1][2] + cells[2][1]
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         agreement = 1.0 - distance / n
         identical = identical_count / n
         rows = [sum(cells[k][b] for b in range(3)) for k in range(3)]
         columns = [sum(cells[a][k] for a in range(3)) for k in range(3)]
         expected = sum(r * c for r, c in zip(rows, columns)) / (n * n)
-        kappa = np.where(np.isclose(expected, 1.0), np.nan, (identical - expected) / (1.0 - expected))
+        kappa = np.where(
+            np.isclose(expected, 1.0), np.nan, (identical - expected) / (1.0 - expected)
+        )
     empty = n == 0
     for array in (agreement, identical, kappa):
         array[empty] = np.nan
@@ -90,7 +99,9 @@ BOOTSTRAP_SEED = 20260301
 DISTANCE = np.array([[0.0, 0.5, 1.0], [0.5, 0.0, 0.5], [1.0, 0.5, 0.0]])  # |v_i - v_j| for Y, A, N
 
 
-def wilson_interval(share: np.ndarray, n: np.ndarray, z: float = WILSON_Z) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    share: np.ndarray, n: np.ndarray, z: float = WILSON_Z
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson (1927) score interval of a binomial share p̂ on n trials:
     (p̂ + z²/2n ± z·sqrt(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n). NaN where n = 0."""
     p = np.asarray(share, dtype=np.float64)
@@ -101,7 +112,9 @@ def wilson_interval(share: np.ndarray, n: np.ndarray, z: float = WILSON_Z) -> tu
         denominator = 1 + z * z / n
         low, high = (centre - half) / denominator, (centre + half) / denominator
     invalid = (n <= 0) | np.isnan(p)
-    return np.where(invalid, np.nan, np.clip(low, 0, 1)), np.where(invalid, np.nan, np.clip(high, 0, 1))
+    return np.where(invalid, np.nan, np.clip(low, 0, 1)), np.where(
+        invalid, np.nan, np.clip(high, 0, 1)
+    )
 
 
 def table_measures(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,11 +124,15 @@ def table_measures(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         agreement = 1.0 - (tables * DISTANCE).sum(axis=(-2, -1)) / n
         observed = np.trace(tables, axis1=-2, axis2=-1) / n
         expected = (tables.sum(axis=-1) * tables.sum(axis=-2)).sum(axis=-1) / (n * n)
-        kappa = np.where(np.isclose(expected, 1.0), np.nan, (observed - expected) / (1.0 - expected))
+        kappa = np.where(
+            np.isclose(expected, 1.0), np.nan, (observed - expected) / (1.0 - expected)
+        )
     return agreement, kappa
 
 
-def bootstrap_intervals(table: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES, level: float = 0.95) -> dict[str, float]:
+def bootstrap_intervals(
+    table: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES, level: float = 0.95
+) -> dict[str, float]:
     """Percentile bootstrap of agreement and kappa for one pair's 3×3 vote table.
 
     Resamples the pair's n shared roll calls with replacement (``resamples`` times); the
@@ -199,7 +216,9 @@ def upper_pairs(result: PairwiseAgreement) -> dict[str, np.ndarray]:
     if result.cells:
         small = n_votes < MIN_SHARED_VOTES
         code = np.full(i.size, -1, dtype=np.int64)
-        cells = np.stack([result.cells[a][b][i[small], j[small]] for a in range(3) for b in range(3)], axis=1)
+        cells = np.stack(
+            [result.cells[a][b][i[small], j[small]] for a in range(3) for b in range(3)], axis=1
+        )
         code[small] = encode_vote_tables(cells.astype(np.int64))
         pairs["vote_table_code"] = code
     return pairs
@@ -216,7 +235,9 @@ def encode_vote_tables(cells: np.ndarray) -> np.ndarray:
 
 def decode_vote_table(code: int) -> np.ndarray:
     """The 3×3 counts of :func:`encode_vote_tables`' integer."""
-    return np.array([(int(code) // TABLE_CODE_BASE**k) % TABLE_CODE_BASE for k in range(9)], dtype=np.int64).reshape(3, 3)
+    return np.array(
+        [(int(code) // TABLE_CODE_BASE**k) % TABLE_CODE_BASE for k in range(9)], dtype=np.int64
+    ).reshape(3, 3)
 
 
 def pairs_frame(result: PairwiseAgreement, codes: list[str], year: int, issue: str) -> pl.DataFrame:

@@ -27,16 +27,57 @@ METHOD = "reported_pipeline_matrix"
 
 def pipeline_measures(trade: pl.DataFrame) -> pl.DataFrame:
     frame = trade.filter(pl.col("bcm") > 0).select(
-        pl.col("exporter_iso3").alias("country_iso3"), pl.col("importer_iso3").alias("partner_iso3"),
-        pl.col("year").cast(pl.Int32), "bcm")
+        pl.col("exporter_iso3").alias("country_iso3"),
+        pl.col("importer_iso3").alias("partner_iso3"),
+        pl.col("year").cast(pl.Int32),
+        "bcm",
+    )
     frame = shares.partner_shares(frame, ["country_iso3", "year"], "bcm")
     concentration = shares.hhi(frame, ["country_iso3", "year"])
     named = frame.filter(pl.col("partner_iso3").is_not_null())
     unnamed = frame.filter(pl.col("partner_iso3").is_null())
-    return pl.concat([
-        shares.to_output(named, dimension=DIMENSION, measure="gas_exports_bcm", value="bcm", method=METHOD, source=SOURCE),
-        shares.to_output(named, dimension=DIMENSION, measure="gas_export_share", value="share", method=METHOD, source=SOURCE),
-        shares.to_output(unnamed, dimension=DIMENSION, measure="gas_exports_bcm_unnamed", value="bcm", method="total_minus_named", source=SOURCE),
-        shares.to_output(unnamed, dimension=DIMENSION, measure="gas_export_share_unnamed", value="share", method="total_minus_named", source=SOURCE),
-        shares.to_output(concentration, dimension=DIMENSION, measure="gas_export_hhi", value="hhi", method=METHOD, source=SOURCE, partner=None),
-    ]).sort("country_iso3", "year", "measure", "partner_iso3", nulls_last=True)
+    return pl.concat(
+        [
+            shares.to_output(
+                named,
+                dimension=DIMENSION,
+                measure="gas_exports_bcm",
+                value="bcm",
+                method=METHOD,
+                source=SOURCE,
+            ),
+            shares.to_output(
+                named,
+                dimension=DIMENSION,
+                measure="gas_export_share",
+                value="share",
+                method=METHOD,
+                source=SOURCE,
+            ),
+            shares.to_output(
+                unnamed,
+                dimension=DIMENSION,
+                measure="gas_exports_bcm_unnamed",
+                value="bcm",
+                method="total_minus_named",
+                source=SOURCE,
+            ),
+            shares.to_output(
+                unnamed,
+                dimension=DIMENSION,
+                measure="gas_export_share_unnamed",
+                value="share",
+                method="total_minus_named",
+                source=SOURCE,
+            ),
+            shares.to_output(
+                concentration,
+                dimension=DIMENSION,
+                measure="gas_export_hhi",
+                value="hhi",
+                method=METHOD,
+                source=SOURCE,
+                partner=None,
+            ),
+        ]
+    ).sort("country_iso3", "year", "measure", "partner_iso3", nulls_last=True)

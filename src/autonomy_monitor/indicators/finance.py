@@ -24,15 +24,22 @@ from autonomy_monitor.indicators import shares
 
 DIMENSION = "finance"
 SOURCE = "AidData GCDF 3.0; WDI GDP, US GDP deflator"
-CLASSES = {"ODA-like": "chinese_oda_like_usd", "OOF-like": "chinese_oof_like_usd", "Vague (Official Finance)": "chinese_vague_usd"}
+CLASSES = {
+    "ODA-like": "chinese_oda_like_usd",
+    "OOF-like": "chinese_oof_like_usd",
+    "Vague (Official Finance)": "chinese_vague_usd",
+}
 DEFLATOR = "NY.GDP.DEFL.KD.ZG"
 BASE_YEAR = 2021
 
 
 def us_price_index(wdi: pl.DataFrame, base_year: int = BASE_YEAR) -> pl.DataFrame:
     """year, price_ratio = P(year) / P(base_year), chained from US deflator growth rates."""
-    growth = wdi.filter((pl.col("country_iso3") == "USA") & (pl.col("indicator_code") == DEFLATOR)).select(
-        pl.col("year").cast(pl.Int32), (1 + pl.col("value") / 100).alias("g")).sort("year")
+    growth = (
+        wdi.filter((pl.col("country_iso3") == "USA") & (pl.col("indicator_code") == DEFLATOR))
+        .select(pl.col("year").cast(pl.Int32), (1 + pl.col("value") / 100).alias("g"))
+        .sort("year")
+    )
     if growth.is_empty():
         return pl.DataFrame(schema={"year": pl.Int32, "price_ratio": pl.Float64})
     index = growth.with_columns(pl.col("g").cum_prod().alias("p"))
@@ -47,27 +54,80 @@ def chinese_finance_measures(finance: pl.DataFrame, wdi: pl.DataFrame) -> pl.Dat
     gcdf3 = finance.filter(pl.col("dataset") == "GCDF 3.0")
     if gcdf3.is_empty():
         return shares.empty_output()
-    years = pl.DataFrame({"year": list(range(gcdf3["year"].min(), gcdf3["year"].max() + 1))}, schema={"year": pl.Int32})
-    wide = gcdf3.pivot(on="flow_class", index=["recipient_iso3", "year"], values="commitments_usd", aggregate_function="sum")
-    grid = wide.select("recipient_iso3").unique().join(years, how="cross").join(wide, on=["recipient_iso3", "year"], how="left")
+    years = pl.DataFrame(
+        {"year": list(range(gcdf3["year"].min(), gcdf3["year"].max() + 1))},
+        schema={"year": pl.Int32},
+    )
+    wide = gcdf3.pivot(
+        on="flow_class",
+        index=["recipient_iso3", "year"],
+        values="commitments_usd",
+        aggregate_function="sum",
+    )
+    grid = (
+        wide.select("recipient_iso3")
+        .unique()
+        .join(years, how="cross")
+        .join(wide, on=["recipient_iso3", "year"], how="left")
+    )
     classes = [c for c in CLASSES if c in grid.columns]
-    grid = grid.with_columns(pl.col(classes).fill_null(0.0)).with_columns(pl.sum_horizontal(classes).alias("total"))
+    grid = grid.with_columns(pl.col(classes).fill_null(0.0)).with_columns(
+        pl.sum_horizontal(classes).alias("total")
+    )
     prices = us_price_index(wdi)
-    gdp = wdi.filter(pl.col("indicator_code") == "NY.GDP.MKTP.CD").select("country_iso3", pl.col("year").cast(pl.Int32), pl.col("value").alias("gdp"))
-    grid = grid.join(prices, on="year", how="left").join(gdp, left_on=["recipient_iso3", "year"], right_on=["country_iso3", "year"], how="left")
+    gdp = wdi.filter(pl.col("indicator_code") == "NY.GDP.MKTP.CD").select(
+        "country_iso3", pl.col("year").cast(pl.Int32), pl.col("value").alias("gdp")
+    )
+    grid = grid.join(prices, on="year", how="left").join(
+        gdp, left_on=["recipient_iso3", "year"], right_on=["country_iso3", "year"], how="left"
+    )
     deflated = pl.col("price_ratio").is_not_null()
     grid = grid.with_columns(
         [(pl.col(c) * pl.col("price_ratio").fill_null(1.0)).alias(CLASSES[c]) for c in classes]
-        + [(pl.col("total") * pl.col("price_ratio").fill_null(1.0)).alias("chinese_commitments_usd"),
-           pl.when(deflated).then(pl.lit("gcdf3_adjusted_commitments_deflated")).otherwise(pl.lit("gcdf3_adjusted_commitments_constant_2021")).alias("method"),
-           pl.when(deflated).then(None).otherwise(pl.lit("constant_2021_usd")).alias("flag"),
-           pl.lit("CHN").alias("partner_iso3")]
+        + [
+            (pl.col("total") * pl.col("price_ratio").fill_null(1.0)).alias(
+                "chinese_commitments_usd"
+            ),
+            pl.when(deflated)
+            .then(pl.lit("gcdf3_adjusted_commitments_deflated"))
+            .otherwise(pl.lit("gcdf3_adjusted_commitments_constant_2021"))
+            .alias("method"),
+            pl.when(deflated).then(None).otherwise(pl.lit("constant_2021_usd")).alias("flag"),
+            pl.lit("CHN").alias("partner_iso3"),
+        ]
     ).with_columns(
-        pl.when(pl.col("gdp") > 0).then(pl.col("chinese_commitments_usd") / pl.col("gdp")).alias("finance_dependence"))
+        pl.when(pl.col("gdp") > 0)
+        .then(pl.col("chinese_commitments_usd") / pl.col("gdp"))
+        .alias("finance_dependence")
+    )
     amounts = [CLASSES[c] for c in classes] + ["chinese_commitments_usd"]
-    parts = [shares.to_output(grid, dimension=DIMENSION, measure=m, value=m, method=pl.col("method"),
-                              source=SOURCE, flag=pl.col("flag"), country="recipient_iso3") for m in amounts]
-    parts.append(shares.to_output(grid, dimension=DIMENSION, measure="finance_dependence", value="finance_dependence",
-                                  method=pl.col("method"), source=SOURCE, flag=pl.col("flag"),
-                                  country="recipient_iso3"))
-    return pl.concat(parts).filter(pl.col("value").is_not_null()).sort("country_iso3", "year", "measure")
+    parts = [
+        shares.to_output(
+            grid,
+            dimension=DIMENSION,
+            measure=m,
+            value=m,
+            method=pl.col("method"),
+            source=SOURCE,
+            flag=pl.col("flag"),
+            country="recipient_iso3",
+        )
+        for m in amounts
+    ]
+    parts.append(
+        shares.to_output(
+            grid,
+            dimension=DIMENSION,
+            measure="finance_dependence",
+            value="finance_dependence",
+            method=pl.col("method"),
+            source=SOURCE,
+            flag=pl.col("flag"),
+            country="recipient_iso3",
+        )
+    )
+    return (
+        pl.concat(parts)
+        .filter(pl.col("value").is_not_null())
+        .sort("country_iso3", "year", "measure")
+    )

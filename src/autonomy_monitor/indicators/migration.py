@@ -30,25 +30,54 @@ SOURCES = {
 
 def destination_measures(stock: pl.DataFrame) -> pl.DataFrame:
     """stock: origin_iso3, destination_iso3, year, migrants, method -> output rows."""
-    frame = stock.filter((pl.col("migrants") > 0) & (pl.col("origin_iso3") != pl.col("destination_iso3"))).select(
-        pl.col("origin_iso3").alias("country_iso3"), pl.col("destination_iso3").alias("partner_iso3"),
-        pl.col("year").cast(pl.Int32), pl.col("migrants").cast(pl.Float64), "method",
+    frame = stock.filter(
+        (pl.col("migrants") > 0) & (pl.col("origin_iso3") != pl.col("destination_iso3"))
+    ).select(
+        pl.col("origin_iso3").alias("country_iso3"),
+        pl.col("destination_iso3").alias("partner_iso3"),
+        pl.col("year").cast(pl.Int32),
+        pl.col("migrants").cast(pl.Float64),
+        "method",
     )
     frame = shares.partner_shares(frame, ["country_iso3", "year", "method"], "migrants")
     source = pl.col("method").replace_strict(SOURCES, default=pl.col("method"))
-    concentration = shares.hhi(frame, ["country_iso3", "year", "method"]).with_columns(source.alias("src"))
-    return pl.concat([
-        shares.to_output(frame, dimension=DIMENSION, measure="emigrants", value="migrants",
-                         method=pl.col("method"), source=source),
-        shares.to_output(frame, dimension=DIMENSION, measure="destination_share", value="share",
-                         method=pl.col("method"), source=source),
-        shares.to_output(concentration, dimension=DIMENSION, measure="destination_hhi", value="hhi",
-                         method=pl.col("method"), source=pl.col("src"), partner=None),
-    ]).sort("country_iso3", "year", "measure", "partner_iso3", nulls_last=True)
+    concentration = shares.hhi(frame, ["country_iso3", "year", "method"]).with_columns(
+        source.alias("src")
+    )
+    return pl.concat(
+        [
+            shares.to_output(
+                frame,
+                dimension=DIMENSION,
+                measure="emigrants",
+                value="migrants",
+                method=pl.col("method"),
+                source=source,
+            ),
+            shares.to_output(
+                frame,
+                dimension=DIMENSION,
+                measure="destination_share",
+                value="share",
+                method=pl.col("method"),
+                source=source,
+            ),
+            shares.to_output(
+                concentration,
+                dimension=DIMENSION,
+                measure="destination_hhi",
+                value="hhi",
+                method=pl.col("method"),
+                source=pl.col("src"),
+                partner=None,
+            ),
+        ]
+    ).sort("country_iso3", "year", "measure", "partner_iso3", nulls_last=True)
 
 
 def japan_residents_table(residents: pl.DataFrame) -> pl.DataFrame:
     """Residents in Japan by nationality and status, with each status's share of the nationality."""
     total = pl.col("residents").sum().over("nationality_iso3")
     return residents.with_columns((pl.col("residents") / total).alias("resident_share")).sort(
-        "nationality_iso3", "residents", descending=[False, True])
+        "nationality_iso3", "residents", descending=[False, True]
+    )

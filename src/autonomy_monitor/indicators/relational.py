@@ -55,8 +55,14 @@ WINDOW_YEARS = 3
 
 
 def partner_shares(
-    frame: Frame, by: Sequence[str], value: str = "value_usd", out: str = "share", *,
-    denominator: str | None = None, used: str | None = None, keep_undefined: bool = False,
+    frame: Frame,
+    by: Sequence[str],
+    value: str = "value_usd",
+    out: str = "share",
+    *,
+    denominator: str | None = None,
+    used: str | None = None,
+    keep_undefined: bool = False,
 ) -> Frame:
     """Add ``out`` = value / D within each group ``by``; rows with a null or negative value, or
     whose D is not positive, are left out (``keep_undefined``: every row is kept, with a null
@@ -68,8 +74,14 @@ def partner_shares(
     kept = frame if keep_undefined else frame.filter(nw.col(value) >= 0)
     total = nw.col(value).sum().over(*by)
     if denominator is not None:
-        total = nw.when(nw.col(denominator).is_null()).then(total).otherwise(nw.max_horizontal(nw.col(denominator), total))
-    with_share = kept.with_columns(nw.when(total > 0).then(nw.col(value) / total).otherwise(None).alias(out))
+        total = (
+            nw.when(nw.col(denominator).is_null())
+            .then(total)
+            .otherwise(nw.max_horizontal(nw.col(denominator), total))
+        )
+    with_share = kept.with_columns(
+        nw.when(total > 0).then(nw.col(value) / total).otherwise(None).alias(out)
+    )
     if used is not None:
         with_share = with_share.with_columns(total.alias(used))
     return with_share if keep_undefined else with_share.filter(~nw.col(out).is_null())
@@ -79,28 +91,42 @@ def hhi(shares: Frame, by: Sequence[str], share: str = "share", out: str = "hhi"
     """One row per group ``by``: ``out`` = Σ share² and ``n_partners`` over positive shares."""
     positive = shares.filter(nw.col(share) > 0)
     return positive.group_by(*by).agg(
-        (nw.col(share) * nw.col(share)).sum().alias(out), nw.len().cast(nw.Int64()).alias("n_partners")
+        (nw.col(share) * nw.col(share)).sum().alias(out),
+        nw.len().cast(nw.Int64()).alias("n_partners"),
     )
 
 
-def group_labels(frame: Frame, by: Sequence[str], marks: Sequence[str], source: str = "source") -> Frame:
+def group_labels(
+    frame: Frame, by: Sequence[str], marks: Sequence[str], source: str = "source"
+) -> Frame:
     """Per group: ``source`` = min (or ``min | max`` when they differ) and each mark = any."""
     grouped = frame.group_by(*by).agg(
-        nw.col(source).min().alias("__lo"), nw.col(source).max().alias("__hi"),
+        nw.col(source).min().alias("__lo"),
+        nw.col(source).max().alias("__hi"),
         *(nw.col(m).cast(nw.Int32()).max().alias(m) for m in marks),
     )
-    merged = nw.when(nw.col("__lo") == nw.col("__hi")).then(nw.col("__lo")).otherwise(
-        nw.concat_str(nw.col("__lo"), nw.lit(" | "), nw.col("__hi")))
-    return grouped.with_columns(merged.alias(source), *((nw.col(m) == 1).alias(m) for m in marks)).drop("__lo", "__hi")
+    merged = (
+        nw.when(nw.col("__lo") == nw.col("__hi"))
+        .then(nw.col("__lo"))
+        .otherwise(nw.concat_str(nw.col("__lo"), nw.lit(" | "), nw.col("__hi")))
+    )
+    return grouped.with_columns(
+        merged.alias(source), *((nw.col(m) == 1).alias(m) for m in marks)
+    ).drop("__lo", "__hi")
 
 
 def exposure(views: Frame, gdp: Frame, value: str = "value_usd") -> Frame:
     """``exposure_share`` = chosen total trade with p / GDP(c); ``gdp``: country_iso3, year,
     gdp_usd. Countries or years without positive GDP are left out."""
     chosen = views.filter((nw.col("method") == "chosen") & (nw.col("flow") == "total"))
-    joined = chosen.join(gdp.with_columns(nw.col("year").cast(nw.Int32())), on=["country_iso3", "year"], how="inner")
-    return joined.filter(nw.col("gdp_usd") > 0).with_columns(
-        (nw.col(value) / nw.col("gdp_usd")).alias("exposure_share")).drop("gdp_usd")
+    joined = chosen.join(
+        gdp.with_columns(nw.col("year").cast(nw.Int32())), on=["country_iso3", "year"], how="inner"
+    )
+    return (
+        joined.filter(nw.col("gdp_usd") > 0)
+        .with_columns((nw.col(value) / nw.col("gdp_usd")).alias("exposure_share"))
+        .drop("gdp_usd")
+    )
 
 
 def allocation_shares(migrants: Frame, gdp_per_capita: Frame) -> Frame:
@@ -111,9 +137,13 @@ def allocation_shares(migrants: Frame, gdp_per_capita: Frame) -> Frame:
     country_iso3, partner_iso3, year, share (destinations without GDP per capita left out).
     """
     weights = migrants.join(
-        gdp_per_capita.rename({"country_iso3": "destination_iso3"}), on=["destination_iso3", "year"], how="inner"
+        gdp_per_capita.rename({"country_iso3": "destination_iso3"}),
+        on=["destination_iso3", "year"],
+        how="inner",
     ).select(
-        nw.col("origin_iso3").alias("country_iso3"), nw.col("destination_iso3").alias("partner_iso3"), "year",
+        nw.col("origin_iso3").alias("country_iso3"),
+        nw.col("destination_iso3").alias("partner_iso3"),
+        "year",
         (nw.col("migrants") * nw.col("gdp_per_capita_usd")).alias("weight"),
     )
     return partner_shares(weights, ["country_iso3", "year"], value="weight").drop("weight")
@@ -140,18 +170,34 @@ def supplier_concentration(trade: Frame) -> Frame:
     of world exports of the product across exporters).
     """
     positive = trade.filter(nw.col("value_usd") > 0)
-    pair = positive.group_by("importer_iso3", "exporter_iso3", "product", "year").agg(nw.col("value_usd").sum())
+    pair = positive.group_by("importer_iso3", "exporter_iso3", "product", "year").agg(
+        nw.col("value_usd").sum()
+    )
     shares = partner_shares(pair, ["importer_iso3", "product", "year"])
-    imports = hhi(shares, ["importer_iso3", "product", "year"], out="import_hhi").rename({"n_partners": "n_suppliers"})
-    totals = pair.group_by("importer_iso3", "product", "year").agg(nw.col("value_usd").sum().alias("import_usd"))
+    imports = hhi(shares, ["importer_iso3", "product", "year"], out="import_hhi").rename(
+        {"n_partners": "n_suppliers"}
+    )
+    totals = pair.group_by("importer_iso3", "product", "year").agg(
+        nw.col("value_usd").sum().alias("import_usd")
+    )
     exporters = positive.group_by("exporter_iso3", "product", "year").agg(nw.col("value_usd").sum())
-    world = hhi(partner_shares(exporters, ["product", "year"]), ["product", "year"], out="world_export_hhi").drop("n_partners")
+    world = hhi(
+        partner_shares(exporters, ["product", "year"]), ["product", "year"], out="world_export_hhi"
+    ).drop("n_partners")
     own_exports = exporters.rename({"exporter_iso3": "importer_iso3", "value_usd": "export_usd"})
     out = imports.join(totals, on=["importer_iso3", "product", "year"], how="inner")
     out = out.join(world, on=["product", "year"], how="left")
     out = out.join(own_exports, on=["importer_iso3", "product", "year"], how="left")
     return out.with_columns(nw.col("export_usd").fill_null(0.0)).select(
-        "importer_iso3", "product", "year", "import_usd", "import_hhi", "n_suppliers", "export_usd", "world_export_hhi")
+        "importer_iso3",
+        "product",
+        "year",
+        "import_usd",
+        "import_hhi",
+        "n_suppliers",
+        "export_usd",
+        "world_export_hhi",
+    )
 
 
 def strategic_dependence(concentration: Frame) -> Frame:
@@ -164,15 +210,30 @@ def strategic_dependence(concentration: Frame) -> Frame:
     ``strategic`` (bool).
     """
     met = concentration.with_columns(
-        ((nw.col("import_hhi") > IMPORT_HHI_THRESHOLD) & (nw.col("world_export_hhi") > EXPORT_HHI_THRESHOLD)
-         & (nw.col("import_usd") > nw.col("export_usd"))).fill_null(False).alias("criteria_met"))
+        (
+            (nw.col("import_hhi") > IMPORT_HHI_THRESHOLD)
+            & (nw.col("world_export_hhi") > EXPORT_HHI_THRESHOLD)
+            & (nw.col("import_usd") > nw.col("export_usd"))
+        )
+        .fill_null(False)
+        .alias("criteria_met")
+    )
     key = ["importer_iso3", "product"]
     flags = met.select(*key, "year", nw.col("criteria_met").cast(nw.Int32()).alias("__met"))
-    window = [flags.with_columns((nw.col("year") + lag).cast(nw.Int32()).alias("year")) for lag in range(WINDOW_YEARS)]
-    held = nw.concat(window, how="vertical").group_by(*key, "year").agg(nw.col("__met").sum().alias("years_met"))
+    window = [
+        flags.with_columns((nw.col("year") + lag).cast(nw.Int32()).alias("year"))
+        for lag in range(WINDOW_YEARS)
+    ]
+    held = (
+        nw.concat(window, how="vertical")
+        .group_by(*key, "year")
+        .agg(nw.col("__met").sum().alias("years_met"))
+    )
     out = met.join(held, on=[*key, "year"], how="left")
-    return out.with_columns(nw.col("years_met").cast(nw.Int32()),
-                            (nw.col("years_met") >= MIN_YEARS_HELD).alias("strategic"))
+    return out.with_columns(
+        nw.col("years_met").cast(nw.Int32()),
+        (nw.col("years_met") >= MIN_YEARS_HELD).alias("strategic"),
+    )
 
 
 def strategic_share_on(trade: Frame, flags: Frame, partners: Sequence[str]) -> Frame:
@@ -184,11 +245,18 @@ def strategic_share_on(trade: Frame, flags: Frame, partners: Sequence[str]) -> F
     (all imports of the importer that year), share = strategic_import_usd / import_usd.
     """
     positive = trade.filter(nw.col("value_usd") > 0)
-    totals = positive.group_by("importer_iso3", "year").agg(nw.col("value_usd").sum().alias("import_usd"))
+    totals = positive.group_by("importer_iso3", "year").agg(
+        nw.col("value_usd").sum().alias("import_usd")
+    )
     strategic = flags.filter(nw.col("strategic")).select("importer_iso3", "product", "year")
     from_partners = positive.filter(nw.col("exporter_iso3").is_in(list(partners))).join(
-        strategic, on=["importer_iso3", "product", "year"], how="inner")
-    by_partner = from_partners.group_by("importer_iso3", "exporter_iso3", "year").agg(
-        nw.col("value_usd").sum().alias("strategic_import_usd")).rename({"exporter_iso3": "partner_iso3"})
+        strategic, on=["importer_iso3", "product", "year"], how="inner"
+    )
+    by_partner = (
+        from_partners.group_by("importer_iso3", "exporter_iso3", "year")
+        .agg(nw.col("value_usd").sum().alias("strategic_import_usd"))
+        .rename({"exporter_iso3": "partner_iso3"})
+    )
     return by_partner.join(totals, on=["importer_iso3", "year"], how="inner").with_columns(
-        (nw.col("strategic_import_usd") / nw.col("import_usd")).alias("share"))
+        (nw.col("strategic_import_usd") / nw.col("import_usd")).alias("share")
+    )

@@ -28,28 +28,46 @@ from autonomy_monitor.catalog import contracts
 from autonomy_monitor.indicators import relational
 
 
-def partner_shares(frame: pl.DataFrame, by: Sequence[str], value: str, out: str = "share") -> pl.DataFrame:
+def partner_shares(
+    frame: pl.DataFrame, by: Sequence[str], value: str, out: str = "share"
+) -> pl.DataFrame:
     """Add column ``out`` = value / sum(value) within each group ``by`` (every row kept)."""
     shares = relational.partner_shares(nw.from_native(frame), by, value, out, keep_undefined=True)
     return nw.to_native(shares)
 
 
-def hhi(frame: pl.DataFrame, by: Sequence[str], share: str = "share", out: str = "hhi") -> pl.DataFrame:
+def hhi(
+    frame: pl.DataFrame, by: Sequence[str], share: str = "share", out: str = "hhi"
+) -> pl.DataFrame:
     """One row per group ``by``: ``out`` = Σ share², and ``partners`` = N with a positive share."""
     index = nw.to_native(relational.hhi(nw.from_native(frame), by, share, out))
-    return index.rename({"n_partners": "partners"}).with_columns(pl.col("partners").cast(pl.Int32)).sort(list(by))
+    return (
+        index.rename({"n_partners": "partners"})
+        .with_columns(pl.col("partners").cast(pl.Int32))
+        .sort(list(by))
+    )
 
 
 OUTPUT_SCHEMA = contracts.polars_schema("out_dependence__yearly")  # declared in catalog/tables/
 
 
-def to_output(frame: pl.DataFrame, *, dimension: str, measure: str, value: str,
-              method: str | pl.Expr, source: str | pl.Expr, flag: str | pl.Expr | None = None,
-              country: str = "country_iso3", partner: str | None = "partner_iso3") -> pl.DataFrame:
+def to_output(
+    frame: pl.DataFrame,
+    *,
+    dimension: str,
+    measure: str,
+    value: str,
+    method: str | pl.Expr,
+    source: str | pl.Expr,
+    flag: str | pl.Expr | None = None,
+    country: str = "country_iso3",
+    partner: str | None = "partner_iso3",
+) -> pl.DataFrame:
     """Rows of an ``out_dependence__<dimension>`` table in the shared schema.
 
     The unit is the catalog's (``catalog/indicators/<measure>.yaml``), never the caller's.
     """
+
     def lit(x):
         return pl.lit(x, dtype=pl.String) if isinstance(x, str) or x is None else x
 
@@ -75,10 +93,16 @@ def with_catalog_units(frame: pl.DataFrame) -> pl.DataFrame:
     for measure in frame.get_column("measure").unique().to_list():
         catalog.indicator_unit(measure)  # BadInput naming the missing entry
     default = {name: entry.unit for name, entry in entries.items()}
-    by_method = {f"{name}|{m}": u for name, entry in entries.items() for m, u in entry.unit_by_method.items()}
+    by_method = {
+        f"{name}|{m}": u for name, entry in entries.items() for m, u in entry.unit_by_method.items()
+    }
     plain = pl.col("measure").replace_strict(default, default=None, return_dtype=pl.String)
     keyed = pl.concat_str([pl.col("measure"), pl.lit("|"), pl.col("method").fill_null("")])
-    unit = keyed.replace_strict(by_method, default=plain, return_dtype=pl.String) if by_method else plain
+    unit = (
+        keyed.replace_strict(by_method, default=plain, return_dtype=pl.String)
+        if by_method
+        else plain
+    )
     return frame.with_columns(unit.alias("unit"))
 
 

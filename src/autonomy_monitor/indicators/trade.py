@@ -88,15 +88,23 @@ def imf_estimated_reporters(
     that factor within ``tolerance`` is returned (columns reporter_iso3, year).
     """
     mirrored = mirror_view(reported.select(*KEY, pl.col("value_usd").alias("mirror_usd")))
-    both = reported.select(*KEY, "value_usd").join(mirrored, on=KEY, how="inner").filter(
-        (pl.col("value_usd") > 0) & (pl.col("mirror_usd") > 0)
+    both = (
+        reported.select(*KEY, "value_usd")
+        .join(mirrored, on=KEY, how="inner")
+        .filter((pl.col("value_usd") > 0) & (pl.col("mirror_usd") > 0))
     )
-    expected = pl.when(pl.col("flow") == "import").then(pl.lit(factor)).otherwise(pl.lit(1 / factor))
+    expected = (
+        pl.when(pl.col("flow") == "import").then(pl.lit(factor)).otherwise(pl.lit(1 / factor))
+    )
     matches = ((pl.col("value_usd") / pl.col("mirror_usd")) / expected - 1).abs() < tolerance
-    stats = both.group_by("reporter_iso3", "year").agg(matches.mean().alias("share"), pl.len().alias("cells"))
-    return stats.filter((pl.col("share") >= min_share) & (pl.col("cells") >= min_cells)).select(
-        "reporter_iso3", "year"
-    ).sort("reporter_iso3", "year")
+    stats = both.group_by("reporter_iso3", "year").agg(
+        matches.mean().alias("share"), pl.len().alias("cells")
+    )
+    return (
+        stats.filter((pl.col("share") >= min_share) & (pl.col("cells") >= min_cells))
+        .select("reporter_iso3", "year")
+        .sort("reporter_iso3", "year")
+    )
 
 
 def both_views(reported: pl.DataFrame, estimated: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -111,12 +119,32 @@ def both_views(reported: pl.DataFrame, estimated: pl.DataFrame | None = None) ->
     """
     if reported.select(KEY).is_duplicated().any():
         raise ValueError("reported has more than one row for a reporter, partner, year and flow")
-    own = reported.select(*KEY, pl.col("value_usd").alias("reporter_value_usd"), pl.col("source").alias("reporter_source"))
-    mirror = mirror_view(reported.select(*KEY, pl.col("value_usd").alias("mirror_value_usd"), pl.col("source").alias("mirror_source")))
+    own = reported.select(
+        *KEY,
+        pl.col("value_usd").alias("reporter_value_usd"),
+        pl.col("source").alias("reporter_source"),
+    )
+    mirror = mirror_view(
+        reported.select(
+            *KEY,
+            pl.col("value_usd").alias("mirror_value_usd"),
+            pl.col("source").alias("mirror_source"),
+        )
+    )
     joined = sort_by_key(own.join(mirror, on=KEY, how="full", coalesce=True))
-    estimated = estimated if estimated is not None else pl.DataFrame(schema={"reporter_iso3": pl.String, "year": pl.Int32})
-    marks = estimated.select("reporter_iso3", pl.col("year").cast(joined.schema["year"]), pl.lit(True).alias("__estimated"))
-    joined = joined.join(marks, on=["reporter_iso3", "year"], how="left", maintain_order="left").with_columns(pl.col("__estimated").fill_null(False))
+    estimated = (
+        estimated
+        if estimated is not None
+        else pl.DataFrame(schema={"reporter_iso3": pl.String, "year": pl.Int32})
+    )
+    marks = estimated.select(
+        "reporter_iso3",
+        pl.col("year").cast(joined.schema["year"]),
+        pl.lit(True).alias("__estimated"),
+    )
+    joined = joined.join(
+        marks, on=["reporter_iso3", "year"], how="left", maintain_order="left"
+    ).with_columns(pl.col("__estimated").fill_null(False))
     return choose(joined)
 
 
@@ -131,8 +159,11 @@ def sort_by_key(frame: pl.DataFrame) -> pl.DataFrame:
     first, last = frame["year"].min(), frame["year"].max()
     span = int(last) - int(first) + 1  # type: ignore[arg-type]
     index = (
-        (pl.col("reporter_iso3").cast(codes).to_physical().cast(pl.Int64) * n
-         + pl.col("partner_iso3").cast(codes).to_physical().cast(pl.Int64)) * span
+        (
+            pl.col("reporter_iso3").cast(codes).to_physical().cast(pl.Int64) * n
+            + pl.col("partner_iso3").cast(codes).to_physical().cast(pl.Int64)
+        )
+        * span
         + (pl.col("year").cast(pl.Int64) - int(first))  # type: ignore[arg-type]
     ) * 2 + (pl.col("flow") == "import").cast(pl.Int64)
     return frame.with_columns(index.alias("__sort")).sort("__sort").drop("__sort")
@@ -150,10 +181,14 @@ def choose(joined: pl.DataFrame) -> pl.DataFrame:
     mir_press = pl.col("mirror_source").str.starts_with(PRESS_PREFIX).fill_null(False)
     rep_pos, mir_pos = (rep > 0).fill_null(False), (mir > 0).fill_null(False)
     use_reporter = (
-        pl.when(rep_pos & ~rep_press & ~pl.col("__estimated")).then(True)
-        .when(mir_pos & ~mir_press).then(False)
-        .when(rep_pos).then(True)
-        .when(mir_pos).then(False)
+        pl.when(rep_pos & ~rep_press & ~pl.col("__estimated"))
+        .then(True)
+        .when(mir_pos & ~mir_press)
+        .then(False)
+        .when(rep_pos)
+        .then(True)
+        .when(mir_pos)
+        .then(False)
         .otherwise(rep.is_not_null())
     )
     out = joined.with_columns(use_reporter.alias("__use_reporter"))
@@ -161,21 +196,28 @@ def choose(joined: pl.DataFrame) -> pl.DataFrame:
     out = out.with_columns(
         pl.when(is_rep).then(rep).otherwise(mir).alias("chosen_value_usd"),
         pl.when(is_rep).then(pl.lit("reporter")).otherwise(pl.lit("mirror")).alias("chosen_view"),
-        pl.when(is_rep).then(pl.col("reporter_source")).otherwise(pl.col("mirror_source")).alias("chosen_source"),
+        pl.when(is_rep)
+        .then(pl.col("reporter_source"))
+        .otherwise(pl.col("mirror_source"))
+        .alias("chosen_source"),
         (~is_rep).alias(FLAG_MIRROR),
         pl.when(is_rep).then(rep_press).otherwise(mir_press).alias(FLAG_PRESS),
         (pl.col("__estimated") & rep.is_not_null()).alias(FLAG_ESTIMATE),
         label_pair("reporter_source", "mirror_source").alias("source"),
     )
-    return out.with_columns(flag_text(FLAG_MIRROR, FLAG_PRESS, FLAG_ESTIMATE).alias("flag")).drop("__use_reporter")
+    return out.with_columns(flag_text(FLAG_MIRROR, FLAG_PRESS, FLAG_ESTIMATE).alias("flag")).drop(
+        "__use_reporter"
+    )
 
 
 def label_pair(first: str, second: str) -> pl.Expr:
     """``a`` if both labels are equal or one is missing, else ``a | b``."""
     a, b = pl.col(first), pl.col(second)
     return (
-        pl.when(b.is_null() | (a == b)).then(a)
-        .when(a.is_null()).then(b)
+        pl.when(b.is_null() | (a == b))
+        .then(a)
+        .when(a.is_null())
+        .then(b)
         .otherwise(pl.concat_str(a, pl.lit(" | "), b))
     )
 
@@ -186,7 +228,9 @@ def flag_text(*columns: str) -> pl.Expr:
     The marks are packed into one small integer and mapped through a table of every
     combination, which is much cheaper than building strings row by row.
     """
-    code = pl.sum_horizontal(pl.col(c).fill_null(False).cast(pl.Int32) * (1 << k) for k, c in enumerate(columns))
+    code = pl.sum_horizontal(
+        pl.col(c).fill_null(False).cast(pl.Int32) * (1 << k) for k, c in enumerate(columns)
+    )
     table = {}
     for number in range(1, 1 << len(columns)):
         table[number] = ";".join(c for k, c in enumerate(columns) if number & (1 << k))
@@ -212,11 +256,18 @@ def long_views(views: pl.DataFrame) -> pl.DataFrame:
             FLAG_PRESS: press,
             FLAG_ESTIMATE: pl.col("__estimated") & (method != "mirror"),
         }
-        parts.append(views.filter(pl.col(value).is_not_null()).select(
-            pl.col("reporter_iso3").alias("country_iso3"), "partner_iso3", "year", "flow",
-            pl.lit(method).alias("method"), pl.col(value).alias("value_usd"),
-            pl.col(source).alias("source"), *(expr.alias(name) for name, expr in marks.items()),
-        ))
+        parts.append(
+            views.filter(pl.col(value).is_not_null()).select(
+                pl.col("reporter_iso3").alias("country_iso3"),
+                "partner_iso3",
+                "year",
+                "flow",
+                pl.lit(method).alias("method"),
+                pl.col(value).alias("value_usd"),
+                pl.col(source).alias("source"),
+                *(expr.alias(name) for name, expr in marks.items()),
+            )
+        )
     return pl.concat(parts)
 
 
@@ -232,16 +283,25 @@ def with_total_flow(views: pl.DataFrame) -> pl.DataFrame:
     covered = views.select("country_iso3", "year", "method", "flow").unique()
     exports = views.filter(pl.col("flow") == "export").select(*key, "value_usd", "source", *MARKS)
     imports = views.filter(pl.col("flow") == "import").select(*key, "value_usd", "source", *MARKS)
-    joined = exports.join(imports, on=key, how="full", coalesce=True, suffix="_m", maintain_order="left")
+    joined = exports.join(
+        imports, on=key, how="full", coalesce=True, suffix="_m", maintain_order="left"
+    )
     for flow, column in (("export", "value_usd"), ("import", "value_usd_m")):
         has_flow = covered.filter(pl.col("flow") == flow).select(
             "country_iso3", "year", "method", pl.lit(True).alias(f"__{flow}")
         )
-        joined = joined.join(has_flow, on=["country_iso3", "year", "method"], how="left", maintain_order="left")
-        joined = joined.with_columns(
-            pl.when(pl.col(f"__{flow}")).then(pl.col(column).fill_null(0.0)).otherwise(pl.col(column)).alias(column)
+        joined = joined.join(
+            has_flow, on=["country_iso3", "year", "method"], how="left", maintain_order="left"
         )
-    total = joined.filter(pl.col("value_usd").is_not_null() & pl.col("value_usd_m").is_not_null()).with_columns(
+        joined = joined.with_columns(
+            pl.when(pl.col(f"__{flow}"))
+            .then(pl.col(column).fill_null(0.0))
+            .otherwise(pl.col(column))
+            .alias(column)
+        )
+    total = joined.filter(
+        pl.col("value_usd").is_not_null() & pl.col("value_usd_m").is_not_null()
+    ).with_columns(
         pl.lit("total").alias("flow"),
         (pl.col("value_usd") + pl.col("value_usd_m")).alias("value_usd"),
         label_pair("source", "source_m").alias("source"),
@@ -254,16 +314,24 @@ def asymmetry(exposures: pl.DataFrame) -> pl.DataFrame:
     """``asymmetry`` = exposure(c,p) / exposure(p,c) where both are positive (source and
     marks are those of c's side)."""
     reverse = exposures.select(
-        pl.col("partner_iso3").alias("country_iso3"), pl.col("country_iso3").alias("partner_iso3"),
-        "year", pl.col("exposure_share").alias("reverse_share"),
+        pl.col("partner_iso3").alias("country_iso3"),
+        pl.col("country_iso3").alias("partner_iso3"),
+        "year",
+        pl.col("exposure_share").alias("reverse_share"),
     )
-    joined = exposures.join(reverse, on=["country_iso3", "partner_iso3", "year"], how="inner", maintain_order="left")
-    return joined.filter((pl.col("exposure_share") > 0) & (pl.col("reverse_share") > 0)).with_columns(
-        (pl.col("exposure_share") / pl.col("reverse_share")).alias("asymmetry")
-    ).select("country_iso3", "partner_iso3", "year", "asymmetry", "source", *MARKS)
+    joined = exposures.join(
+        reverse, on=["country_iso3", "partner_iso3", "year"], how="inner", maintain_order="left"
+    )
+    return (
+        joined.filter((pl.col("exposure_share") > 0) & (pl.col("reverse_share") > 0))
+        .with_columns((pl.col("exposure_share") / pl.col("reverse_share")).alias("asymmetry"))
+        .select("country_iso3", "partner_iso3", "year", "asymmetry", "source", *MARKS)
+    )
 
 
-def mirror_gaps(views: pl.DataFrame, *, min_ratio: float = 1.5, min_usd: float = 1e6) -> pl.DataFrame:
+def mirror_gaps(
+    views: pl.DataFrame, *, min_ratio: float = 1.5, min_usd: float = 1e6
+) -> pl.DataFrame:
     """Reporter–mirror gaps: ``ratio`` = mirror / reporter, ``log_gap`` = ln(ratio).
 
     Kept where both figures are positive, the larger is at least ``min_usd`` and
@@ -272,9 +340,9 @@ def mirror_gaps(views: pl.DataFrame, *, min_ratio: float = 1.5, min_usd: float =
     if min_ratio < 1:
         raise ValueError("min_ratio must be at least 1")
     both = views.filter((pl.col("reporter_value_usd") > 0) & (pl.col("mirror_value_usd") > 0))
-    gaps = both.with_columns((pl.col("mirror_value_usd") / pl.col("reporter_value_usd")).alias("ratio")).with_columns(
-        pl.col("ratio").log().alias("log_gap")
-    )
+    gaps = both.with_columns(
+        (pl.col("mirror_value_usd") / pl.col("reporter_value_usd")).alias("ratio")
+    ).with_columns(pl.col("ratio").log().alias("log_gap"))
     large = (pl.col("log_gap").abs() >= math.log(min_ratio)) & (
         pl.max_horizontal("reporter_value_usd", "mirror_value_usd") >= min_usd
     )

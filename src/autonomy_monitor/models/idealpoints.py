@@ -107,7 +107,9 @@ from autonomy_monitor.errors import BadInput
 VOTE_LEVEL = {"N": 0, "A": 1, "Y": 2}
 INPUT_COLUMNS = ("roll_call_id", "year", "country_iso3", "vote")
 BRIDGE_COLUMN = "bridge_group"  # optional: roll calls sharing a value share item parameters
-OUTPUT_SCHEMA = contracts.polars_schema("out_alignment__ideal_points")  # declared in catalog/tables/
+OUTPUT_SCHEMA = contracts.polars_schema(
+    "out_alignment__ideal_points"
+)  # declared in catalog/tables/
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 _SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
 _INV_SQRT_2 = 1.0 / np.sqrt(2.0)
@@ -132,7 +134,15 @@ class FitSettings:
     def worker_threads(self) -> int:
         if self.threads is not None:
             return max(1, int(self.threads))
-        return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+        return max(
+            1,
+            min(
+                4,
+                len(os.sched_getaffinity(0))
+                if hasattr(os, "sched_getaffinity")
+                else os.cpu_count() or 1,
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,9 @@ class ItemSums:
     """
 
     n_items: int
-    blocks: tuple[tuple[int, int, np.ndarray, np.ndarray], ...]  # (start, stop, run starts, run items)
+    blocks: tuple[
+        tuple[int, int, np.ndarray, np.ndarray], ...
+    ]  # (start, stop, run starts, run items)
     count: np.ndarray  # votes per item (float)
 
     @classmethod
@@ -157,7 +169,11 @@ class ItemSums:
             part = item[start:stop]
             if part.size and np.any(np.diff(part) < 0):
                 raise ValueError("ItemSums: votes must be sorted by item within each block")
-            runs = np.flatnonzero(np.r_[True, part[1:] != part[:-1]]) if part.size else np.zeros(0, dtype=np.int64)
+            runs = (
+                np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
+                if part.size
+                else np.zeros(0, dtype=np.int64)
+            )
             blocks.append((start, stop, runs, part[runs]))
         count = np.bincount(item, minlength=n_items).astype(float)
         return cls(n_items, tuple(blocks), count)
@@ -256,7 +272,11 @@ def estimate_ideal_points(
     number: the work is element-wise).
     """
     settings = FitSettings(
-        omega2=omega2, shrink_var=shrink_var, anchor=anchor, tol=tol, max_iter=max_iter,
+        omega2=omega2,
+        shrink_var=shrink_var,
+        anchor=anchor,
+        tol=tol,
+        max_iter=max_iter,
         threads=threads,
     )
     design = build_design(votes)
@@ -320,9 +340,11 @@ def _validated(votes: pl.DataFrame) -> pl.DataFrame:
     ]
     if BRIDGE_COLUMN in votes.columns:
         columns.append(pl.col(BRIDGE_COLUMN).cast(pl.String))
-    frame = votes.select(columns).drop_nulls(
-        ["roll_call_id", "year", "country_iso3"]
-    ).unique(maintain_order=True)
+    frame = (
+        votes.select(columns)
+        .drop_nulls(["roll_call_id", "year", "country_iso3"])
+        .unique(maintain_order=True)
+    )
     if frame.height == 0:
         raise BadInput("votes table is empty; pass at least one roll call with Y/A/N votes.")
     _check_codes(frame)
@@ -486,7 +508,11 @@ def fit_model(design: Design, settings: FitSettings, start: Fit | None = None) -
 
         stack.enter_context(threadpool_limits(1))  # BLAS threads only slow the small products here
         threads = settings.worker_threads()
-        pool = Workers(stack.enter_context(ThreadPoolExecutor(threads)), threads) if threads > 1 else SERIAL
+        pool = (
+            Workers(stack.enter_context(ThreadPoolExecutor(threads)), threads)
+            if threads > 1
+            else SERIAL
+        )
         fit = start if start is not None else _starting_values(design, settings, pool)
         cycles = 0
         while cycles < settings.max_iter:
@@ -604,7 +630,9 @@ def _forward_fill(score: np.ndarray, first_t: np.ndarray) -> np.ndarray:
     return out
 
 
-def _latent_moments(design: Design, fit: Fit, pool: Workers = SERIAL) -> tuple[np.ndarray, np.ndarray]:
+def _latent_moments(
+    design: Design, fit: Fit, pool: Workers = SERIAL
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and variance of each vote's latent utility, truncated to its category.
 
     Votes are stored one-sided intervals first (Y or N, and binary roll calls), then the
@@ -613,7 +641,11 @@ def _latent_moments(design: Design, fit: Fit, pool: Workers = SERIAL) -> tuple[n
     GIL); the work is element-wise, so the result does not depend on the number of threads.
     """
     item_sd = np.sqrt(fit.scale2)
-    per_item = (item_sd, fit.alpha / item_sd, fit.beta / item_sd)  # s_j, alpha_j / s_j, beta_j / s_j
+    per_item = (
+        item_sd,
+        fit.alpha / item_sd,
+        fit.beta / item_sd,
+    )  # s_j, alpha_j / s_j, beta_j / s_j
     flat_mean = fit.mean.ravel()
     n = design.item.shape[0]
     ystar, yvar = np.empty(n), np.empty(n)
@@ -631,8 +663,15 @@ def _chunks(k: int, n: int, parts: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _latent_slice(design: Design, flat_mean: np.ndarray, per_item: tuple[np.ndarray, ...],
-                  start: int, stop: int, ystar: np.ndarray, yvar: np.ndarray) -> None:
+def _latent_slice(
+    design: Design,
+    flat_mean: np.ndarray,
+    per_item: tuple[np.ndarray, ...],
+    start: int,
+    stop: int,
+    ystar: np.ndarray,
+    yvar: np.ndarray,
+) -> None:
     """``_latent_moments`` for votes [start, stop), all in one block; writes into the outputs."""
     item = design.item[start:stop]
     item_sd, alpha_z, beta_z = per_item
@@ -645,8 +684,9 @@ def _latent_slice(design: Design, flat_mean: np.ndarray, per_item: tuple[np.ndar
         mean_z = sign * m
     else:
         inv_sd = 1.0 / sd
-        mean_z, var_z = truncated_normal_moments(design.lo[start:stop] * inv_sd - eta_z,
-                                                 design.hi[start:stop] * inv_sd - eta_z)
+        mean_z, var_z = truncated_normal_moments(
+            design.lo[start:stop] * inv_sd - eta_z, design.hi[start:stop] * inv_sd - eta_z
+        )
     ystar[start:stop] = sd * (eta_z + mean_z)
     yvar[start:stop] = sd * sd * var_z
 
@@ -788,8 +828,9 @@ def bootstrap_se(
         total += est
         total_sq += est * est
     mean = total / replicates
-    return np.sqrt(np.maximum(total_sq / replicates - mean * mean, 0.0) * replicates
-                   / max(replicates - 1, 1))
+    return np.sqrt(
+        np.maximum(total_sq / replicates - mean * mean, 0.0) * replicates / max(replicates - 1, 1)
+    )
 
 
 def simulate_design(design: Design, fit: Fit, rng: np.random.Generator) -> Design:
@@ -823,7 +864,9 @@ def _regrouped(design: Design) -> Design:
         lo=lo,
         hi=hi,
         level=design.level[order],
-        item_sum=ItemSums.of(design.item[order], design.item_ordinal.shape[0], (0, n_one, order.shape[0])),
+        item_sum=ItemSums.of(
+            design.item[order], design.item_ordinal.shape[0], (0, n_one, order.shape[0])
+        ),
         n_one_sided=n_one,
         side=np.where(np.isfinite(lo[:n_one]), 1.0, -1.0),
         lo_one=np.where(np.isfinite(lo[:n_one]), lo[:n_one], hi[:n_one]),

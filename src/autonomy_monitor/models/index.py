@@ -58,17 +58,42 @@ import numpy as np
 import polars as pl
 
 COMPONENTS = ("trade", "remittances", "migration", "aid", "finance", "energy", "alignment")
-DEFAULT_WEIGHTS: dict[str, float] = {"trade": 0.30, "remittances": 0.20, "migration": 0.10, "aid": 0.10,
-                                     "finance": 0.10, "energy": 0.10, "alignment": 0.10}
-ERROR_SD: dict[str, float] = {"trade": 0.10, "remittances": 0.30, "migration": 0.20, "aid": 0.10,
-                              "finance": 0.30, "energy": 0.10, "alignment": 0.05}
-RAW_MEASURES = {"trade": ("trade", "total_share", "chosen"), "remittances": ("remittances", "remittance_share", None),
-                "migration": ("migration", "destination_share", "un_desa_stock"), "aid": ("aid", "oda_share", None),
-                "finance": ("finance", "finance_dependence", None), "energy": ("energy", "gas_export_share", None)}
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "trade": 0.30,
+    "remittances": 0.20,
+    "migration": 0.10,
+    "aid": 0.10,
+    "finance": 0.10,
+    "energy": 0.10,
+    "alignment": 0.10,
+}
+ERROR_SD: dict[str, float] = {
+    "trade": 0.10,
+    "remittances": 0.30,
+    "migration": 0.20,
+    "aid": 0.10,
+    "finance": 0.30,
+    "energy": 0.10,
+    "alignment": 0.05,
+}
+RAW_MEASURES = {
+    "trade": ("trade", "total_share", "chosen"),
+    "remittances": ("remittances", "remittance_share", None),
+    "migration": ("migration", "destination_share", "un_desa_stock"),
+    "aid": ("aid", "oda_share", None),
+    "finance": ("finance", "finance_dependence", None),
+    "energy": ("energy", "gas_export_share", None),
+}
 FINANCE_CAP = 0.05
 # The powers whose components the build stores (out_autonomy__components): the default of `autonomy index`.
 INDEX_POWERS = ("RUS", "CHN", "USA", "EU27", "JPN", "TUR")
-COMPONENT_SCHEMA = {"country_iso3": pl.String, "year": pl.Int32, "power": pl.String, "component": pl.String, "value": pl.Float64}
+COMPONENT_SCHEMA = {
+    "country_iso3": pl.String,
+    "year": pl.Int32,
+    "power": pl.String,
+    "component": pl.String,
+    "value": pl.Float64,
+}
 MAX_AGE = 5
 DRAWS = 1000
 CONCENTRATION = 20.0
@@ -83,8 +108,14 @@ def check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
         return dict(DEFAULT_WEIGHTS)
     unknown = set(weights) - set(COMPONENTS)
     if unknown:
-        raise ValueError(f"unknown index component(s) {', '.join(sorted(unknown))}: choose from {', '.join(COMPONENTS)}")
-    bad = {k: v for k, v in weights.items() if not isinstance(v, int | float) or v < 0 or not np.isfinite(v)}
+        raise ValueError(
+            f"unknown index component(s) {', '.join(sorted(unknown))}: choose from {', '.join(COMPONENTS)}"
+        )
+    bad = {
+        k: v
+        for k, v in weights.items()
+        if not isinstance(v, int | float) or v < 0 or not np.isfinite(v)
+    }
     if bad:
         raise ValueError(f"weights must be non-negative numbers: {bad}")
     total = float(sum(weights.values()))
@@ -108,15 +139,24 @@ def index_rows(dependence: pl.DataFrame) -> pl.DataFrame:
     'un_desa_stock') -> country_iso3, partner_iso3, year, component, value."""
     measures = [m for _, m, _ in RAW_MEASURES.values()]
     component = {dim: comp for comp, (dim, _, _) in RAW_MEASURES.items()}
-    rows = dependence.filter(pl.col("measure").is_in(measures) & pl.col("partner_iso3").is_not_null()
-                             & ((pl.col("dimension") != "trade") | (pl.col("method") == "chosen"))
-                             & ((pl.col("dimension") != "migration") | (pl.col("method") == "un_desa_stock")))
-    return rows.select("country_iso3", "partner_iso3", pl.col("year").cast(pl.Int32),
-                       pl.col("dimension").replace_strict(component, default=None).alias("component"), "value"
-                       ).filter(pl.col("component").is_not_null())
+    rows = dependence.filter(
+        pl.col("measure").is_in(measures)
+        & pl.col("partner_iso3").is_not_null()
+        & ((pl.col("dimension") != "trade") | (pl.col("method") == "chosen"))
+        & ((pl.col("dimension") != "migration") | (pl.col("method") == "un_desa_stock"))
+    )
+    return rows.select(
+        "country_iso3",
+        "partner_iso3",
+        pl.col("year").cast(pl.Int32),
+        pl.col("dimension").replace_strict(component, default=None).alias("component"),
+        "value",
+    ).filter(pl.col("component").is_not_null())
 
 
-def component_values(dependence: pl.DataFrame, agreement: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+def component_values(
+    dependence: pl.DataFrame, agreement: pl.DataFrame, members: pl.DataFrame
+) -> pl.DataFrame:
     """Normalised components (COMPONENT_SCHEMA) of every country against each power, every year.
 
     ``dependence``: rows of out_dependence__yearly; ``agreement``: country_iso3, partner_iso3,
@@ -126,7 +166,11 @@ def component_values(dependence: pl.DataFrame, agreement: pl.DataFrame, members:
     raw = normalise(aggregate_powers(index_rows(dependence), members))
     parts = [raw.select(list(COMPONENT_SCHEMA)).cast(COMPONENT_SCHEMA)]
     if agreement.height:
-        parts.append(alignment_percentiles(agreement, members).select(list(COMPONENT_SCHEMA)).cast(COMPONENT_SCHEMA))
+        parts.append(
+            alignment_percentiles(agreement, members)
+            .select(list(COMPONENT_SCHEMA))
+            .cast(COMPONENT_SCHEMA)
+        )
     return pl.concat(parts).sort("country_iso3", "year", "power", "component")
 
 
@@ -134,11 +178,14 @@ def alignment_percentiles(agreement: pl.DataFrame, members: pl.DataFrame) -> pl.
     """Agreement rows (country_iso3, partner_iso3, year, agreement; both orders present) ->
     percentile of each country's mean agreement with each power among all countries that year."""
     joined = agreement.join(members, left_on="partner_iso3", right_on="member_iso3").filter(
-        pl.col("country_iso3") != pl.col("partner_iso3"))
+        pl.col("country_iso3") != pl.col("partner_iso3")
+    )
     mean = joined.group_by("country_iso3", "year", "power").agg(pl.col("agreement").mean())
     return mean.with_columns(
-        ((pl.col("agreement").rank("average").over("year", "power") - 1)
-         / (pl.len().over("year", "power") - 1).clip(lower_bound=1)).alias("value"),
+        (
+            (pl.col("agreement").rank("average").over("year", "power") - 1)
+            / (pl.len().over("year", "power") - 1).clip(lower_bound=1)
+        ).alias("value"),
         pl.lit("alignment").alias("component"),
     ).select("country_iso3", "year", "power", "component", "value")
 
@@ -146,20 +193,30 @@ def alignment_percentiles(agreement: pl.DataFrame, members: pl.DataFrame) -> pl.
 def normalise(power_rows: pl.DataFrame) -> pl.DataFrame:
     """Raw power rows -> values in 0..1 by the documented rule (shares as is, finance capped)."""
     return power_rows.with_columns(
-        pl.when(pl.col("component") == "finance").then(pl.col("value") / FINANCE_CAP).otherwise(pl.col("value"))
-        .clip(0.0, 1.0).alias("value"))
+        pl.when(pl.col("component") == "finance")
+        .then(pl.col("value") / FINANCE_CAP)
+        .otherwise(pl.col("value"))
+        .clip(0.0, 1.0)
+        .alias("value")
+    )
 
 
 def latest_within(frame: pl.DataFrame, year: int, max_age: int = MAX_AGE) -> pl.DataFrame:
     """Per country, power and component, the latest value in [year − max_age, year], with its year."""
-    return (frame.filter(pl.col("year").is_between(year - max_age, year)).sort("year")
-            .group_by("country_iso3", "power", "component").agg(pl.col("value").last(), pl.col("year").last().alias("data_year")))
+    return (
+        frame.filter(pl.col("year").is_between(year - max_age, year))
+        .sort("year")
+        .group_by("country_iso3", "power", "component")
+        .agg(pl.col("value").last(), pl.col("year").last().alias("data_year"))
+    )
 
 
 ZERO_FILLED = ("trade", "remittances", "migration", "aid", "energy")
 
 
-def fill_absent_partners(frame: pl.DataFrame, powers: Sequence[str], by: Sequence[str] = ("country_iso3", "component")) -> pl.DataFrame:
+def fill_absent_partners(
+    frame: pl.DataFrame, powers: Sequence[str], by: Sequence[str] = ("country_iso3", "component")
+) -> pl.DataFrame:
     """A power with no row in a component the country does report has a share of 0 there.
 
     Shares are stored only for partners with positive flows, so a missing power is a zero, not
@@ -167,18 +224,23 @@ def fill_absent_partners(frame: pl.DataFrame, powers: Sequence[str], by: Sequenc
     Filled rows take the group's ``year`` / ``data_year``.
     """
     keep = [c for c in frame.columns if c not in ("power", "value")]
-    groups = frame.filter(pl.col("component").is_in(ZERO_FILLED)).group_by(list(by)).agg(
-        *[pl.col(c).max() for c in keep if c not in by])
+    groups = (
+        frame.filter(pl.col("component").is_in(ZERO_FILLED))
+        .group_by(list(by))
+        .agg(*[pl.col(c).max() for c in keep if c not in by])
+    )
     grid = groups.join(pl.DataFrame({"power": list(powers)}), how="cross")
-    missing = grid.join(frame, on=[*by, "power"], how="anti").with_columns(pl.lit(0.0).alias("value"))
+    missing = grid.join(frame, on=[*by, "power"], how="anti").with_columns(
+        pl.lit(0.0).alias("value")
+    )
     return pl.concat([frame, missing.select(frame.columns)], how="vertical_relaxed")
 
 
 @dataclass(frozen=True)
 class IndexResult:
-    scores: pl.DataFrame       # country, year, autonomy (+ interval), dominant power, rank stability
-    dependence: pl.DataFrame   # country, year, power, dependence (+ interval), components used
-    components: pl.DataFrame   # country, power, component, value (0..1), data_year
+    scores: pl.DataFrame  # country, year, autonomy (+ interval), dominant power, rank stability
+    dependence: pl.DataFrame  # country, year, power, dependence (+ interval), components used
+    components: pl.DataFrame  # country, power, component, value (0..1), data_year
     weights: dict[str, float]
 
 
@@ -188,7 +250,9 @@ def to_array(values: pl.DataFrame, countries: Sequence[str], powers: Sequence[st
     ci = {c: k for k, c in enumerate(countries)}
     pi = {p: k for k, p in enumerate(powers)}
     ki = {c: k for k, c in enumerate(COMPONENTS)}
-    for country, power, component, value in values.select("country_iso3", "power", "component", "value").iter_rows():
+    for country, power, component, value in values.select(
+        "country_iso3", "power", "component", "value"
+    ).iter_rows():
         if country in ci and power in pi and component in ki and value is not None:
             array[ci[country], pi[power], ki[component]] = value
     return array
@@ -200,7 +264,9 @@ def dependence_array(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     weight = np.where(available, w, 0.0)
     total = weight.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, np.nansum(np.where(available, x, 0.0) * weight, axis=-1) / total, np.nan)
+        return np.where(
+            total > 0, np.nansum(np.where(available, x, 0.0) * weight, axis=-1) / total, np.nan
+        )
 
 
 def autonomy_array(d: np.ndarray) -> np.ndarray:
@@ -227,13 +293,24 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     out = np.empty(rows.shape, dtype=float)
     for k, row in enumerate(rows):
         ordered = np.sort(row)
-        out[k] = (np.searchsorted(ordered, row, "left") + np.searchsorted(ordered, row, "right") + 1) / 2.0
+        out[k] = (
+            np.searchsorted(ordered, row, "left") + np.searchsorted(ordered, row, "right") + 1
+        ) / 2.0
     return out.reshape(x.shape)
 
 
-def compute_index(values: pl.DataFrame, countries: Sequence[str], powers: Sequence[str], year: int,
-                  weights: Mapping[str, float] | None = None, *, draws: int = DRAWS, seed: int = 0,
-                  concentration: float = CONCENTRATION, error_sd: Mapping[str, float] | None = None) -> IndexResult:
+def compute_index(
+    values: pl.DataFrame,
+    countries: Sequence[str],
+    powers: Sequence[str],
+    year: int,
+    weights: Mapping[str, float] | None = None,
+    *,
+    draws: int = DRAWS,
+    seed: int = 0,
+    concentration: float = CONCENTRATION,
+    error_sd: Mapping[str, float] | None = None,
+) -> IndexResult:
     """Point estimates and Monte Carlo intervals for one year.
 
     ``values``: normalised rows (country_iso3, year, power, component, value in 0..1) — the
@@ -252,7 +329,9 @@ def compute_index(values: pl.DataFrame, countries: Sequence[str], powers: Sequen
     positive = w0 > 0
     wd = np.zeros((draws, len(COMPONENTS)))
     if positive.any():
-        wd[:, positive] = rng.dirichlet(concentration * w0[positive] / w0[positive].sum(), size=draws)
+        wd[:, positive] = rng.dirichlet(
+            concentration * w0[positive] / w0[positive].sum(), size=draws
+        )
     sd = np.array([(error_sd or ERROR_SD).get(k, 0.0) for k in COMPONENTS])
     noise = np.exp(rng.standard_normal((draws, *x.shape)) * sd)
     xd = np.clip(x[None, ...] * noise, 0.0, 1.0)
@@ -262,28 +341,64 @@ def compute_index(values: pl.DataFrame, countries: Sequence[str], powers: Sequen
 
     def pct(array: np.ndarray, q: float) -> np.ndarray:
         with np.errstate(invalid="ignore"):
-            return np.nanpercentile(array, q, axis=0) if np.isfinite(array).any() else np.full(array.shape[1:], np.nan)
+            return (
+                np.nanpercentile(array, q, axis=0)
+                if np.isfinite(array).any()
+                else np.full(array.shape[1:], np.nan)
+            )
 
     dominant = [powers[int(np.nanargmax(row))] if np.isfinite(row).any() else None for row in d0]
-    scores = pl.DataFrame({
-        "country_iso3": list(countries), "year": [year] * len(countries),
-        "autonomy": a0, "autonomy_p05": pct(ad, 5), "autonomy_p95": pct(ad, 95),
-        "dominant_power": dominant,
-        "dominant_dependence": [float(np.nanmax(row)) if np.isfinite(row).any() else None for row in d0],
-        "rank": r0, "rank_p05": np.percentile(rd, 5, axis=0), "rank_p95": np.percentile(rd, 95, axis=0),
-        "rank_stability": (rd == r0[None, :]).mean(axis=0),
-    }, schema_overrides={"year": pl.Int32}).with_columns(
-        pl.when(pl.col("autonomy").is_nan()).then(None).otherwise(pl.col(c)).alias(c) for c in
-        ("autonomy", "autonomy_p05", "autonomy_p95", "rank", "rank_p05", "rank_p95", "rank_stability"))
+    scores = pl.DataFrame(
+        {
+            "country_iso3": list(countries),
+            "year": [year] * len(countries),
+            "autonomy": a0,
+            "autonomy_p05": pct(ad, 5),
+            "autonomy_p95": pct(ad, 95),
+            "dominant_power": dominant,
+            "dominant_dependence": [
+                float(np.nanmax(row)) if np.isfinite(row).any() else None for row in d0
+            ],
+            "rank": r0,
+            "rank_p05": np.percentile(rd, 5, axis=0),
+            "rank_p95": np.percentile(rd, 95, axis=0),
+            "rank_stability": (rd == r0[None, :]).mean(axis=0),
+        },
+        schema_overrides={"year": pl.Int32},
+    ).with_columns(
+        pl.when(pl.col("autonomy").is_nan()).then(None).otherwise(pl.col(c)).alias(c)
+        for c in (
+            "autonomy",
+            "autonomy_p05",
+            "autonomy_p95",
+            "rank",
+            "rank_p05",
+            "rank_p95",
+            "rank_stability",
+        )
+    )
     used = (~np.isnan(x) & positive[None, None, :]).sum(axis=-1)
     dp05, dp95 = pct(dd, 5), pct(dd, 95)
-    dependence = pl.DataFrame({
-        "country_iso3": [c for c in countries for _ in powers], "year": [year] * (len(countries) * len(powers)),
-        "power": [p for _ in countries for p in powers],
-        "dependence": d0.ravel(), "dependence_p05": dp05.ravel(), "dependence_p95": dp95.ravel(),
-        "components": used.ravel().astype(np.int32),
-    }, schema_overrides={"year": pl.Int32}).with_columns(pl.col(c).fill_nan(None) for c in ("dependence", "dependence_p05", "dependence_p95"))
-    return IndexResult(scores.sort("rank", nulls_last=True), dependence, chosen.sort("country_iso3", "power", "component"), w)
+    dependence = pl.DataFrame(
+        {
+            "country_iso3": [c for c in countries for _ in powers],
+            "year": [year] * (len(countries) * len(powers)),
+            "power": [p for _ in countries for p in powers],
+            "dependence": d0.ravel(),
+            "dependence_p05": dp05.ravel(),
+            "dependence_p95": dp95.ravel(),
+            "components": used.ravel().astype(np.int32),
+        },
+        schema_overrides={"year": pl.Int32},
+    ).with_columns(
+        pl.col(c).fill_nan(None) for c in ("dependence", "dependence_p05", "dependence_p95")
+    )
+    return IndexResult(
+        scores.sort("rank", nulls_last=True),
+        dependence,
+        chosen.sort("country_iso3", "power", "component"),
+        w,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,14 +427,21 @@ def within(values: np.ndarray, groups: Sequence[np.ndarray], iterations: int = 5
     return out
 
 
-def panel_slope(y: np.ndarray, x: np.ndarray, country: np.ndarray, year: np.ndarray) -> dict[str, float]:
+def panel_slope(
+    y: np.ndarray, x: np.ndarray, country: np.ndarray, year: np.ndarray
+) -> dict[str, float]:
     """y = a_country + g_year + b·x + e: slope b, country-clustered SE, t, within R²."""
     _, ci = np.unique(country, return_inverse=True)
     _, ti = np.unique(year, return_inverse=True)
     yw, xw = within(y, [ci, ti]), within(x, [ci, ti])
     sxx = float(xw @ xw)
     if sxx <= 1e-15:
-        return {"slope": float("nan"), "se": float("nan"), "t": float("nan"), "r2_within": float("nan")}
+        return {
+            "slope": float("nan"),
+            "se": float("nan"),
+            "t": float("nan"),
+            "r2_within": float("nan"),
+        }
     b = float(xw @ yw) / sxx
     e = yw - b * xw
     scores = np.bincount(ci, weights=xw * e)
@@ -339,20 +461,46 @@ def joint_view(pairs: pl.DataFrame) -> pl.DataFrame:
 
     rows = []
     for power in pairs["power"].unique(maintain_order=True).to_list():
-        part = pairs.filter((pl.col("power") == power) & pl.col("dependence").is_not_null() & pl.col("agreement").is_not_null()
-                            & pl.col("dependence").is_not_nan() & pl.col("agreement").is_not_nan())
+        part = pairs.filter(
+            (pl.col("power") == power)
+            & pl.col("dependence").is_not_null()
+            & pl.col("agreement").is_not_null()
+            & pl.col("dependence").is_not_nan()
+            & pl.col("agreement").is_not_nan()
+        )
         n = part.height
-        row: dict[str, object] = {"power": power, "n_obs": n, "n_countries": part["country_iso3"].n_unique(),
-                                  "first_year": part["year"].min(), "last_year": part["year"].max()}
+        row: dict[str, object] = {
+            "power": power,
+            "n_obs": n,
+            "n_countries": part["country_iso3"].n_unique(),
+            "first_year": part["year"].min(),
+            "last_year": part["year"].max(),
+        }
         if n >= 3 and part["dependence"].std() > 0 and part["agreement"].std() > 0:
             x, y = part["dependence"].to_numpy(), part["agreement"].to_numpy()
             pearson = stats.pearsonr(x, y)
             spearman = stats.spearmanr(x, y)
-            row |= {"pearson_r": float(pearson.statistic), "pearson_p": float(pearson.pvalue),
-                    "spearman_rho": float(spearman.statistic), "spearman_p": float(spearman.pvalue)}
+            row |= {
+                "pearson_r": float(pearson.statistic),
+                "pearson_p": float(pearson.pvalue),
+                "spearman_rho": float(spearman.statistic),
+                "spearman_p": float(spearman.pvalue),
+            }
             row |= panel_slope(y, x, part["country_iso3"].to_numpy(), part["year"].to_numpy())
         rows.append(row)
-    schema = {"power": pl.String, "n_obs": pl.Int64, "n_countries": pl.Int64, "first_year": pl.Int32, "last_year": pl.Int32,
-              "pearson_r": pl.Float64, "pearson_p": pl.Float64, "spearman_rho": pl.Float64, "spearman_p": pl.Float64,
-              "slope": pl.Float64, "se": pl.Float64, "t": pl.Float64, "r2_within": pl.Float64}
+    schema = {
+        "power": pl.String,
+        "n_obs": pl.Int64,
+        "n_countries": pl.Int64,
+        "first_year": pl.Int32,
+        "last_year": pl.Int32,
+        "pearson_r": pl.Float64,
+        "pearson_p": pl.Float64,
+        "spearman_rho": pl.Float64,
+        "spearman_p": pl.Float64,
+        "slope": pl.Float64,
+        "se": pl.Float64,
+        "t": pl.Float64,
+        "r2_within": pl.Float64,
+    }
     return pl.DataFrame(rows, schema=schema)

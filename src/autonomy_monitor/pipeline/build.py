@@ -66,7 +66,14 @@ from autonomy_monitor.pipeline.steps import products_step
 from autonomy_monitor.pipeline.steps import trade_step
 from autonomy_monitor.pipeline.steps import idealpoints_step
 from autonomy_monitor.pipeline.steps import index_step
-from autonomy_monitor.pipeline.steps import aid_step, dependence_step, energy_step, governance_step, migration_step, remittances_step
+from autonomy_monitor.pipeline.steps import (
+    aid_step,
+    dependence_step,
+    energy_step,
+    governance_step,
+    migration_step,
+    remittances_step,
+)
 
 Progress = Callable[[str], None]
 
@@ -124,8 +131,18 @@ DERIVED_STEPS: tuple[DerivedStep, ...] = (
         optional=(alignment_step.PRESS_TABLE,),
     ),
     DerivedStep("idealpoints", idealpoints_step.NEEDS, idealpoints_step.compute),
-    DerivedStep("remittances", remittances_step.NEEDS, remittances_step.compute, optional=remittances_step.OPTIONAL),
-    DerivedStep("migration", migration_step.NEEDS, migration_step.compute, optional=(migration_step.WB_STOCK,)),
+    DerivedStep(
+        "remittances",
+        remittances_step.NEEDS,
+        remittances_step.compute,
+        optional=remittances_step.OPTIONAL,
+    ),
+    DerivedStep(
+        "migration",
+        migration_step.NEEDS,
+        migration_step.compute,
+        optional=(migration_step.WB_STOCK,),
+    ),
     DerivedStep("japan_residents", migration_step.JAPAN_NEEDS, migration_step.compute_japan),
     DerivedStep("aid", aid_step.AID_NEEDS, aid_step.compute_aid),
     DerivedStep("finance", aid_step.FINANCE_NEEDS, aid_step.compute_finance),
@@ -141,7 +158,9 @@ DEPENDENCE_PREFIX = "out_dependence__"
 
 
 # Steps that can run their relational indicators on another engine (`autonomy build --engine spark`).
-ENGINE_COMPUTE: dict[str, Callable[[Engine | None], Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]]] = {
+ENGINE_COMPUTE: dict[
+    str, Callable[[Engine | None], Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]]
+] = {
     "trade": trade_step.compute_with,
 }
 
@@ -199,7 +218,13 @@ class BuildTables(Mapping[str, pl.DataFrame]):
     def __contains__(self, name: object) -> bool:
         return name in self.lineage
 
-    def add(self, name: str, frame: pl.DataFrame, lineage: warehouse.TableLineage, origin: str | list[str]) -> None:
+    def add(
+        self,
+        name: str,
+        frame: pl.DataFrame,
+        lineage: warehouse.TableLineage,
+        origin: str | list[str],
+    ) -> None:
         """Validate ``frame`` against its contract and write it as table ``name`` (staged when it
         is a dependence dimension)."""
         contracts.validate(name, frame, origin=origin)
@@ -238,8 +263,11 @@ class BuildState:
 def live_steps(settings: Settings, names: Sequence[str]) -> tuple[SourceStep, ...]:
     """Source steps that read the latest stored fetch of each live source (no network)."""
     return tuple(
-        SourceStep(name, lambda _dir, name=name: fetch.load_live(settings, name),
-                   function=f"{warehouse.function_name(fetch.connector(name).parse)} (latest stored fetch)")
+        SourceStep(
+            name,
+            lambda _dir, name=name: fetch.load_live(settings, name),
+            function=f"{warehouse.function_name(fetch.connector(name).parse)} (latest stored fetch)",
+        )
         for name in names
     )
 
@@ -255,8 +283,12 @@ class SourcePlan:
 
 
 def plan_sources(
-    steps: Sequence[SourceStep], selected: Sequence[str] | None, previous: Mapping[str, reuse.PreviousSource],
-    source_dir: Path, *, fresh: bool,
+    steps: Sequence[SourceStep],
+    selected: Sequence[str] | None,
+    previous: Mapping[str, reuse.PreviousSource],
+    source_dir: Path,
+    *,
+    fresh: bool,
 ) -> SourcePlan:
     """Read the selected sources; reuse every other recorded source whose keys still match.
 
@@ -279,7 +311,9 @@ def plan_sources(
         elif old is not None and old.unchanged(source_dir, key):
             reused.append(old)
         elif old is not None:
-            notes.append(f"{step.name}: inputs or code changed since the previous build, reading it again")
+            notes.append(
+                f"{step.name}: inputs or code changed since the previous build, reading it again"
+            )
             read.append(step)
         elif not selected:
             read.append(step)
@@ -306,14 +340,27 @@ def reuse_source(state: BuildState, old: reuse.PreviousSource, progress: Progres
     with StepMeter(usage) as meter, meter.writing():
         for name in old.tables:
             rows = reuse.copy_table(state.tables.connection, name)
-            state.tables.add_existing(name, warehouse.TableLineage.of_records(rows, f"source {old.name}", function, old.records))
+            state.tables.add_existing(
+                name,
+                warehouse.TableLineage.of_records(
+                    rows, f"source {old.name}", function, old.records
+                ),
+            )
             usage.rows += rows
         usage.tables = list(old.tables)
     state.records.extend(old.records)
     state.report(usage, progress, input_key=old.input_key, code_key=old.code_key)
 
 
-def read_source(state: BuildState, step: SourceStep, source_dir: Path, code_key: str, progress: Progress, *, keys: bool) -> None:
+def read_source(
+    state: BuildState,
+    step: SourceStep,
+    source_dir: Path,
+    code_key: str,
+    progress: Progress,
+    *,
+    keys: bool,
+) -> None:
     """Read one source from its files and write its tables (with the keys that allow reuse)."""
     progress(f"reading {step.name}…")
     usage = StepUsage(step.name, "source")
@@ -322,20 +369,30 @@ def read_source(state: BuildState, step: SourceStep, source_dir: Path, code_key:
         with meter.writing():
             for name, frame in {**result.tables, **result.checks}.items():
                 inputs = result.inputs_of(name)
-                lineage = warehouse.TableLineage.of_records(frame.height, f"source {step.name}", step.function_name, inputs)
+                lineage = warehouse.TableLineage.of_records(
+                    frame.height, f"source {step.name}", step.function_name, inputs
+                )
                 state.tables.add(name, frame, lineage, [record.file for record in inputs])
                 usage.rows += frame.height
                 usage.tables.append(name)
         records = result.inputs
         del result
     state.records.extend(records)
-    extra = {"input_key": reuse.input_key(source_dir, [r.file for r in records]), "code_key": code_key} if keys else {}
+    extra = (
+        {"input_key": reuse.input_key(source_dir, [r.file for r in records]), "code_key": code_key}
+        if keys
+        else {}
+    )
     state.report(usage, progress, **extra)
 
 
-def run_derived_step(state: BuildState, step: DerivedStep, engine: Engine | None, progress: Progress) -> None:
+def run_derived_step(
+    state: BuildState, step: DerivedStep, engine: Engine | None, progress: Progress
+) -> None:
     on_engine = engine is not None and step.name in ENGINE_COMPUTE
-    progress(f"computing {step.name}" + (f" on {engine.name}" if on_engine and engine else "") + "…")
+    progress(
+        f"computing {step.name}" + (f" on {engine.name}" if on_engine and engine else "") + "…"
+    )
     compute = ENGINE_COMPUTE[step.name](engine) if on_engine else step.compute
     usage = StepUsage(step.name, "derived")
     tables = state.tables
@@ -346,8 +403,14 @@ def run_derived_step(state: BuildState, step: DerivedStep, engine: Engine | None
         with meter.writing():
             for name in list(outputs):
                 frame = outputs.pop(name)
-                tables.add(name, frame, warehouse.TableLineage.of_tables(frame.height, f"step {step.name}", function, inputs),
-                           f"step {step.name}")
+                tables.add(
+                    name,
+                    frame,
+                    warehouse.TableLineage.of_tables(
+                        frame.height, f"step {step.name}", function, inputs
+                    ),
+                    f"step {step.name}",
+                )
                 usage.rows += tables.rows(name)
                 usage.tables.append(name)
     state.report(usage, progress)
@@ -365,9 +428,18 @@ def run_dependence(state: BuildState, progress: Progress) -> None:
         rows = dependence_step.union_in_warehouse(tables.connection, names)
         inputs = {name: tables.lineage[name] for name in names}
         function = warehouse.function_name(dependence_step.union_in_warehouse)
-        tables.add_existing(dependence_step.OUTPUT, warehouse.TableLineage.of_tables(rows, f"step {DEPENDENCE_STEP}", function, inputs))
+        tables.add_existing(
+            dependence_step.OUTPUT,
+            warehouse.TableLineage.of_tables(rows, f"step {DEPENDENCE_STEP}", function, inputs),
+        )
         for name in names:
-            warehouse.slice_view(tables.connection, name, dependence_step.OUTPUT, "dimension", name.removeprefix(DEPENDENCE_PREFIX))
+            warehouse.slice_view(
+                tables.connection,
+                name,
+                dependence_step.OUTPUT,
+                "dimension",
+                name.removeprefix(DEPENDENCE_PREFIX),
+            )
         usage.rows = rows
         usage.tables = [dependence_step.OUTPUT]
         usage.note = "views: " + ", ".join(names)
@@ -375,7 +447,13 @@ def run_dependence(state: BuildState, progress: Progress) -> None:
 
 
 def run_steps(
-    state: BuildState, plan: SourcePlan, source_dir: Path, engine: Engine | None, progress: Progress, *, keys: bool,
+    state: BuildState,
+    plan: SourcePlan,
+    source_dir: Path,
+    engine: Engine | None,
+    progress: Progress,
+    *,
+    keys: bool,
 ) -> None:
     """Sources (reused first, then read), each derived step as soon as it is ready, then the union."""
     pending = list(DERIVED_STEPS)
@@ -401,7 +479,9 @@ def run_steps(
     state.tables.release(set())
 
 
-def derive_in_memory(tables: Mapping[str, pl.DataFrame], engine: Engine | None = None) -> dict[str, pl.DataFrame]:
+def derive_in_memory(
+    tables: Mapping[str, pl.DataFrame], engine: Engine | None = None
+) -> dict[str, pl.DataFrame]:
     """Every derived step on ``tables`` wired as in the build (same readiness, staging and
     union, in an in-memory DuckDB); returns every table made, views read as frames. For
     tests and benchmarks of the build's wiring (``autonomy build --engine``)."""
@@ -409,7 +489,9 @@ def derive_in_memory(tables: Mapping[str, pl.DataFrame], engine: Engine | None =
     try:
         state = BuildState(BuildTables(connection))
         for name, frame in tables.items():
-            state.tables.add(name, frame, warehouse.TableLineage(frame.height, "input", "test"), "input")
+            state.tables.add(
+                name, frame, warehouse.TableLineage(frame.height, "input", "test"), "input"
+            )
         late = [step for step in DERIVED_STEPS if dependence_step.OUTPUT in step.needs]
         for step in DERIVED_STEPS:
             if step not in late and ready(step, state.tables, sources_left=False):
@@ -483,7 +565,9 @@ def build_warehouse(
     return settings.warehouse
 
 
-def add_products(state: BuildState, engine: Engine | None, baci_dir: Path, work_dir: Path, progress: Progress) -> None:
+def add_products(
+    state: BuildState, engine: Engine | None, baci_dir: Path, work_dir: Path, progress: Progress
+) -> None:
     usage = StepUsage("products", "derived")
     with StepMeter(usage) as meter:
         out_dir, records = products_step.run_for_build(engine, baci_dir, work_dir, progress)
@@ -492,19 +576,31 @@ def add_products(state: BuildState, engine: Engine | None, baci_dir: Path, work_
         with meter.writing():
             counts = products_step.load_into(state.tables.connection, out_dir)
         for name, rows in counts.items():
-            state.tables.add_existing(name, warehouse.TableLineage.of_records(rows, "step products", function, records))
+            state.tables.add_existing(
+                name, warehouse.TableLineage.of_records(rows, "step products", function, records)
+            )
             usage.rows += rows
             usage.tables.append(name)
     state.report(usage, progress)
 
 
-def write_meta(state: BuildState, connection: duckdb.DuckDBPyConnection, source_dir: Path, settings: Settings, progress: Progress) -> None:
+def write_meta(
+    state: BuildState,
+    connection: duckdb.DuckDBPyConnection,
+    source_dir: Path,
+    settings: Settings,
+    progress: Progress,
+) -> None:
     """Provenance, lineage, the build run and the step costs (the last tables written)."""
     progress("writing provenance and lineage…")
     usage = StepUsage("meta", "write")
     with StepMeter(usage):
-        warehouse.write_table(connection, "meta_provenance__inputs", warehouse.provenance_frame(state.records))
-        warehouse.write_table(connection, "meta_lineage__tables", warehouse.lineage_frame(state.tables.lineage))
+        warehouse.write_table(
+            connection, "meta_provenance__inputs", warehouse.provenance_frame(state.records)
+        )
+        warehouse.write_table(
+            connection, "meta_lineage__tables", warehouse.lineage_frame(state.tables.lineage)
+        )
         warehouse.write_table(
             connection,
             "meta_build__runs",

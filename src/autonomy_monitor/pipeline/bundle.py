@@ -77,8 +77,15 @@ def snapshot_tables() -> tuple[SnapshotTable, ...]:
             "out_alignment__yearly_participation",
             "SELECT * FROM out_alignment__yearly_participation ORDER BY year, issue, country_iso3",
         ),
-        SnapshotTable("out_alignment__key_votes", "SELECT * FROM out_alignment__key_votes ORDER BY date, roll_call_id, country_iso3"),
-        SnapshotTable("out_alignment__yearly_roll_call_counts", "SELECT * FROM out_alignment__yearly_roll_call_counts ORDER BY issue, year", required=False),
+        SnapshotTable(
+            "out_alignment__key_votes",
+            "SELECT * FROM out_alignment__key_votes ORDER BY date, roll_call_id, country_iso3",
+        ),
+        SnapshotTable(
+            "out_alignment__yearly_roll_call_counts",
+            "SELECT * FROM out_alignment__yearly_roll_call_counts ORDER BY issue, year",
+            required=False,
+        ),
         SnapshotTable(
             "out_dependence__yearly",
             "SELECT * FROM out_dependence__yearly WHERE year >= 2000 AND ("
@@ -93,21 +100,54 @@ def snapshot_tables() -> tuple[SnapshotTable, ...]:
             "ORDER BY dimension, country_iso3, partner_iso3, year, measure, method",
             required=False,
         ),
-        SnapshotTable("out_autonomy__components", "SELECT * FROM out_autonomy__components WHERE year >= 1995 "
-                      "ORDER BY country_iso3, year, power, component", required=False),
-        SnapshotTable("out_remittances__totals", "SELECT * FROM out_remittances__totals ORDER BY country_iso3, year", required=False),
-        SnapshotTable("qa_remittances__observation_fit", "SELECT * FROM qa_remittances__observation_fit ORDER BY ALL", required=False),
-        SnapshotTable("out_remittances__calibration", "SELECT * FROM out_remittances__calibration ORDER BY parameter", required=False),
-        SnapshotTable("out_alignment__ideal_points", "SELECT * FROM out_alignment__ideal_points ORDER BY country_iso3, year", required=False),
-        SnapshotTable("out_governance__yearly", "SELECT * FROM out_governance__yearly WHERE year >= 1990 ORDER BY ALL", required=False),
-        SnapshotTable("out_migration__japan_residents", "SELECT * FROM out_migration__japan_residents ORDER BY ALL", required=False),
+        SnapshotTable(
+            "out_autonomy__components",
+            "SELECT * FROM out_autonomy__components WHERE year >= 1995 "
+            "ORDER BY country_iso3, year, power, component",
+            required=False,
+        ),
+        SnapshotTable(
+            "out_remittances__totals",
+            "SELECT * FROM out_remittances__totals ORDER BY country_iso3, year",
+            required=False,
+        ),
+        SnapshotTable(
+            "qa_remittances__observation_fit",
+            "SELECT * FROM qa_remittances__observation_fit ORDER BY ALL",
+            required=False,
+        ),
+        SnapshotTable(
+            "out_remittances__calibration",
+            "SELECT * FROM out_remittances__calibration ORDER BY parameter",
+            required=False,
+        ),
+        SnapshotTable(
+            "out_alignment__ideal_points",
+            "SELECT * FROM out_alignment__ideal_points ORDER BY country_iso3, year",
+            required=False,
+        ),
+        SnapshotTable(
+            "out_governance__yearly",
+            "SELECT * FROM out_governance__yearly WHERE year >= 1990 ORDER BY ALL",
+            required=False,
+        ),
+        SnapshotTable(
+            "out_migration__japan_residents",
+            "SELECT * FROM out_migration__japan_residents ORDER BY ALL",
+            required=False,
+        ),
         SnapshotTable(
             "out_trade__mirror_gaps",
             f"SELECT * FROM out_trade__mirror_gaps WHERE reporter_iso3 IN ({flagship_list()}) OR partner_iso3 IN ({flagship_list()}) ORDER BY ALL",
             required=False,
         ),
-        SnapshotTable("qa_unga__tally_mismatches", "SELECT * FROM qa_unga__tally_mismatches ORDER BY roll_call_id"),
-        SnapshotTable("meta_provenance__inputs", "SELECT * FROM meta_provenance__inputs ORDER BY source, file"),
+        SnapshotTable(
+            "qa_unga__tally_mismatches",
+            "SELECT * FROM qa_unga__tally_mismatches ORDER BY roll_call_id",
+        ),
+        SnapshotTable(
+            "meta_provenance__inputs", "SELECT * FROM meta_provenance__inputs ORDER BY source, file"
+        ),
         SnapshotTable("meta_build__runs", "SELECT * FROM meta_build__runs"),
     )
 
@@ -125,14 +165,20 @@ def write_snapshot(warehouse_path: Path, target: Path) -> dict[str, object]:
         for table in snapshot_tables():
             if table.name not in available:
                 if table.required:
-                    raise BadInput(f"{warehouse_path}: table {table.name} is missing; rebuild the warehouse first.")
+                    raise BadInput(
+                        f"{warehouse_path}: table {table.name} is missing; rebuild the warehouse first."
+                    )
                 continue
             manifest["tables"].append(export_table(connection, table, staging, lineage))  # type: ignore[union-attr]
         exported = [t["name"] for t in manifest["tables"]]  # type: ignore[index,union-attr]
-        lineage_rows = pl.from_arrow(connection.sql("SELECT * FROM meta_lineage__tables").to_arrow_table())
+        lineage_rows = pl.from_arrow(
+            connection.sql("SELECT * FROM meta_lineage__tables").to_arrow_table()
+        )
         lineage_rows = lineage_rows.filter(pl.col("table_name").is_in(exported)).sort("table_name")  # type: ignore[union-attr]
         lineage_rows.write_parquet(staging / "meta_lineage__tables.parquet", statistics=False)
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+        )
     finally:
         connection.close()
     shutil.rmtree(target, ignore_errors=True)
@@ -145,11 +191,18 @@ def today() -> str:
 
 
 def lineage_by_table(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    rows = connection.execute("SELECT table_name, input_sha256 FROM meta_lineage__tables").fetchall()
+    rows = connection.execute(
+        "SELECT table_name, input_sha256 FROM meta_lineage__tables"
+    ).fetchall()
     return {name: sorted(set(hashes or [])) for name, hashes in rows}
 
 
-def export_table(connection: duckdb.DuckDBPyConnection, table: SnapshotTable, folder: Path, lineage: dict[str, list[str]]) -> dict[str, object]:
+def export_table(
+    connection: duckdb.DuckDBPyConnection,
+    table: SnapshotTable,
+    folder: Path,
+    lineage: dict[str, list[str]],
+) -> dict[str, object]:
     frame = pl.from_arrow(connection.sql(table.sql).to_arrow_table())
     path = folder / f"{table.name}.parquet"
     frame.write_parquet(path, compression="zstd", compression_level=19, statistics=False)  # type: ignore[union-attr]

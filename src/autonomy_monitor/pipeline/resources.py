@@ -64,10 +64,10 @@ class StepUsage:
 class StepMeter:
     """Context manager timing one step and sampling the process RSS while it runs.
 
-        with StepMeter(usage) as meter:
-            ...
-            with meter.writing():
-                write_table(...)
+    with StepMeter(usage) as meter:
+        ...
+        with meter.writing():
+            write_table(...)
     """
 
     def __init__(self, usage: StepUsage, interval: float = 0.05) -> None:
@@ -88,7 +88,12 @@ class StepMeter:
         self._thread.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self._stop.set()
         self._thread.join()
         end = rss_bytes()

@@ -29,7 +29,14 @@ from autonomy_monitor import __version__
 from autonomy_monitor.pipeline.warehouse import InputRecord, file_sha256
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-CODE_PATTERNS = ("sources/**/*.py", "countries.py", "errors.py", "pipeline/warehouse.py", "catalog/**/*", "data/countr*.csv")
+CODE_PATTERNS = (
+    "sources/**/*.py",
+    "countries.py",
+    "errors.py",
+    "pipeline/warehouse.py",
+    "catalog/**/*",
+    "data/countr*.csv",
+)
 PREVIOUS = "previous"
 
 
@@ -88,7 +95,12 @@ def previous_sources(path: Path) -> dict[str, PreviousSource]:
     except duckdb.Error:
         return {}
     try:
-        names = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        names = {
+            row[0]
+            for row in connection.execute(
+                "SELECT table_name FROM information_schema.tables"
+            ).fetchall()
+        }
         if not {"meta_build__steps", "meta_provenance__inputs"} <= names:
             return {}
         steps = connection.execute(
@@ -104,12 +116,22 @@ def previous_sources(path: Path) -> dict[str, PreviousSource]:
         connection.close()
     records: dict[str, list[InputRecord]] = {}
     for source, file, sha256, publisher, license_, read, kept, reasons in provenance:
-        records.setdefault(source, []).append(InputRecord(
-            source=source, file=file, sha256=sha256, publisher=publisher, license=license_,
-            rows_read=int(read or 0), rows_kept=int(kept or 0), reject_reasons=json.loads(reasons or "{}"),
-        ))
+        records.setdefault(source, []).append(
+            InputRecord(
+                source=source,
+                file=file,
+                sha256=sha256,
+                publisher=publisher,
+                license=license_,
+                rows_read=int(read or 0),
+                rows_kept=int(kept or 0),
+                reject_reasons=json.loads(reasons or "{}"),
+            )
+        )
     return {
-        step: PreviousSource(step, tuple(tables or ()), tuple(records.get(step, ())), key or "", code or "")
+        step: PreviousSource(
+            step, tuple(tables or ()), tuple(records.get(step, ())), key or "", code or ""
+        )
         for step, tables, key, code in steps
         if tables and key and code
     }
@@ -123,7 +145,9 @@ def attach_previous(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 def copy_table(connection: duckdb.DuckDBPyConnection, name: str) -> int:
     """Copy table ``name`` from the attached previous warehouse; returns its row count."""
-    connection.execute(f'CREATE TABLE main."{name}" AS SELECT * FROM {PREVIOUS}."{name}"').fetchall()
+    connection.execute(
+        f'CREATE TABLE main."{name}" AS SELECT * FROM {PREVIOUS}."{name}"'
+    ).fetchall()
     return int(connection.execute(f'SELECT count(*) FROM main."{name}"').fetchall()[0][0])
 
 

@@ -76,14 +76,33 @@ class TableLineage:
     input_sha256: tuple[str, ...] = ()
 
     @classmethod
-    def of_records(cls, rows: int, producer: str, function: str, records: Sequence[InputRecord]) -> TableLineage:
+    def of_records(
+        cls, rows: int, producer: str, function: str, records: Sequence[InputRecord]
+    ) -> TableLineage:
         pairs = sorted({(r.file, r.sha256) for r in records})
-        return cls(rows, producer, function, (), tuple(f for f, _ in pairs), tuple(h for _, h in pairs))
+        return cls(
+            rows, producer, function, (), tuple(f for f, _ in pairs), tuple(h for _, h in pairs)
+        )
 
     @classmethod
-    def of_tables(cls, rows: int, producer: str, function: str, inputs: Mapping[str, TableLineage]) -> TableLineage:
-        pairs = sorted({pair for lineage in inputs.values() for pair in zip(lineage.input_files, lineage.input_sha256)})
-        return cls(rows, producer, function, tuple(inputs), tuple(f for f, _ in pairs), tuple(h for _, h in pairs))
+    def of_tables(
+        cls, rows: int, producer: str, function: str, inputs: Mapping[str, TableLineage]
+    ) -> TableLineage:
+        pairs = sorted(
+            {
+                pair
+                for lineage in inputs.values()
+                for pair in zip(lineage.input_files, lineage.input_sha256)
+            }
+        )
+        return cls(
+            rows,
+            producer,
+            function,
+            tuple(inputs),
+            tuple(f for f, _ in pairs),
+            tuple(h for _, h in pairs),
+        )
 
 
 def function_name(function: object) -> str:
@@ -193,7 +212,13 @@ def atomic_build(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         shutil.rmtree(f"{temp}.tmp", ignore_errors=True)
 
 
-def write_table(connection: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame, *, temporary: bool = False) -> None:
+def write_table(
+    connection: duckdb.DuckDBPyConnection,
+    name: str,
+    frame: pl.DataFrame,
+    *,
+    temporary: bool = False,
+) -> None:
     """Create (or replace) table ``name`` from a Polars frame via Arrow.
 
     ``temporary``: a staging table that lives only for this connection (DuckDB keeps it in
@@ -204,16 +229,22 @@ def write_table(connection: duckdb.DuckDBPyConnection, name: str, frame: pl.Data
     connection.register("_incoming", arrow)
     kind = "TEMP TABLE" if temporary else "TABLE"
     try:
-        connection.execute(f'CREATE OR REPLACE {kind} "{name}" AS SELECT * FROM _incoming').fetchall()
+        connection.execute(
+            f'CREATE OR REPLACE {kind} "{name}" AS SELECT * FROM _incoming'
+        ).fetchall()
     finally:
         connection.unregister("_incoming")
 
 
-def slice_view(connection: duckdb.DuckDBPyConnection, name: str, table: str, column: str, value: str) -> None:
+def slice_view(
+    connection: duckdb.DuckDBPyConnection, name: str, table: str, column: str, value: str
+) -> None:
     """Replace (staging) table ``name`` by a view on ``table`` where ``column = value``."""
     connection.execute(f'DROP TABLE IF EXISTS temp."{name}"').fetchall()
     literal = value.replace("'", "''")
-    connection.execute(f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM "{table}" WHERE "{column}" = \'{literal}\'').fetchall()
+    connection.execute(
+        f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM "{table}" WHERE "{column}" = \'{literal}\''
+    ).fetchall()
 
 
 def provenance_frame(records: Sequence[InputRecord]) -> pl.DataFrame:
@@ -231,8 +262,16 @@ def provenance_frame(records: Sequence[InputRecord]) -> pl.DataFrame:
             "rows_rejected": [r.rows_rejected for r in records],
             "reject_reasons": [json.dumps(r.reject_reasons, sort_keys=True) for r in records],
         },
-        schema={**{c: pl.String for c in ("source", "file", "sha256", "publisher", "license", "vintage")},
-                "rows_read": pl.Int64, "rows_kept": pl.Int64, "rows_rejected": pl.Int64, "reject_reasons": pl.String},
+        schema={
+            **{
+                c: pl.String
+                for c in ("source", "file", "sha256", "publisher", "license", "vintage")
+            },
+            "rows_read": pl.Int64,
+            "rows_kept": pl.Int64,
+            "rows_rejected": pl.Int64,
+            "reject_reasons": pl.String,
+        },
     )
 
 
@@ -250,8 +289,15 @@ def lineage_frame(lineage: Mapping[str, TableLineage]) -> pl.DataFrame:
             "input_files": [list(lineage[n].input_files) for n in names],
             "input_sha256": [list(lineage[n].input_sha256) for n in names],
         },
-        schema={"table_name": pl.String, "rows": pl.Int64, "producer": pl.String, "function": pl.String,
-                "input_tables": strings, "input_files": strings, "input_sha256": strings},
+        schema={
+            "table_name": pl.String,
+            "rows": pl.Int64,
+            "producer": pl.String,
+            "function": pl.String,
+            "input_tables": strings,
+            "input_files": strings,
+            "input_sha256": strings,
+        },
     )
 
 
@@ -288,7 +334,9 @@ def steps_frame(rows: Sequence[Mapping[str, object]]) -> pl.DataFrame:
     RSS at its end and peak RSS while it ran (MB), rows and tables written, whether the tables
     were reused from the previous warehouse, and (sources) the input and code keys of
     ``pipeline/reuse.py``."""
-    return pl.DataFrame([{name: row.get(name) for name in STEP_SCHEMA} for row in rows], schema=STEP_SCHEMA)
+    return pl.DataFrame(
+        [{name: row.get(name) for name in STEP_SCHEMA} for row in rows], schema=STEP_SCHEMA
+    )
 
 
 def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:

@@ -14,8 +14,15 @@ from autonomy_monitor.api import BadArgument, Settings
 FORMATS = ("pdf", "html")
 
 
-def build_report(country: str, fmt: str = "pdf", *, year: int | None = None, since: int | None = None, lang: str = "en",
-                 settings: Settings | None = None) -> bytes:
+def build_report(
+    country: str,
+    fmt: str = "pdf",
+    *,
+    year: int | None = None,
+    since: int | None = None,
+    lang: str = "en",
+    settings: Settings | None = None,
+) -> bytes:
     """The briefing for ``country`` as PDF or HTML bytes (deterministic for a given store).
 
     ``settings`` chooses the store (default: ``Settings()``, i.e. the built warehouse, else the

@@ -38,7 +38,11 @@ MIN_VOTES = 20
 #: A finding whose year lags the briefing's newest figures by more than this is marked stale.
 STALE_AFTER = 2
 #: Boolean columns the alignment frames may carry, with the message explaining each.
-ALIGNMENT_FLAGS = {"is_small_sample": "flag.small_sample", "is_partial_year": "flag.partial_year", "is_break": "flag.break"}
+ALIGNMENT_FLAGS = {
+    "is_small_sample": "flag.small_sample",
+    "is_partial_year": "flag.partial_year",
+    "is_break": "flag.break",
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class ChartRequest:
 
     def key(self) -> str:
         """SHA-256 of the function name, the frame (schema and rows) and the options."""
+
         def plain(value: Any) -> Any:
             if isinstance(value, pl.DataFrame):
                 return {"schema": str(value.schema), "rows": value.write_csv()}
@@ -66,9 +71,13 @@ class ChartRequest:
                 return {k: plain(v) for k, v in sorted(value.items())}
             if isinstance(value, (list, tuple)):
                 return [plain(v) for v in value]
-            return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+            return (
+                value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+            )
 
-        text = json.dumps([self.kind, plain(self.frame), plain(self.options)], ensure_ascii=False, sort_keys=True)
+        text = json.dumps(
+            [self.kind, plain(self.frame), plain(self.options)], ensure_ascii=False, sort_keys=True
+        )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -84,7 +93,9 @@ class Section:
     title: str
     sentences: list[str] = field(default_factory=list)
     charts: list[ChartRequest] = field(default_factory=list)
-    tables: list[dict[str, Any]] = field(default_factory=list)  # {"columns": [...], "rows": [[...]]}
+    tables: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # {"columns": [...], "rows": [[...]]}
 
 
 @dataclass
@@ -121,9 +132,13 @@ def check_arguments(year: int | None, since: int | None, lang: str) -> None:
         raise am.BadArgument(f"Unknown language {lang!r}: give one of {', '.join(LANGUAGES)}.")
     for name, value in (("--year", year), ("--since", since)):
         if value is not None and not FIRST_YEAR <= value <= LAST_YEAR:
-            raise am.BadArgument(f"{name} {value} is out of range: give a year between {FIRST_YEAR} and {LAST_YEAR}.")
+            raise am.BadArgument(
+                f"{name} {value} is out of range: give a year between {FIRST_YEAR} and {LAST_YEAR}."
+            )
     if year is not None and since is not None and since >= year:
-        raise am.BadArgument(f"--since {since} must be earlier than --year {year}: give an earlier comparison year.")
+        raise am.BadArgument(
+            f"--since {since} must be earlier than --year {year}: give an earlier comparison year."
+        )
 
 
 def english_name(code: str) -> str:
@@ -138,9 +153,15 @@ def name_of(t: Texts, code: str | None):  # -> i18n.CountryName
     return t.name(code, english_name(code) if code else None)
 
 
-def pick(frame: pl.DataFrame, dimension: str, measure: str, method: str | None = None) -> pl.DataFrame:
+def pick(
+    frame: pl.DataFrame, dimension: str, measure: str, method: str | None = None
+) -> pl.DataFrame:
     """Rows of one measure; the preferred method when present, else whatever exists."""
-    rows = frame.filter((pl.col("dimension") == dimension) & (pl.col("measure") == measure) & pl.col("value").is_not_null())
+    rows = frame.filter(
+        (pl.col("dimension") == dimension)
+        & (pl.col("measure") == measure)
+        & pl.col("value").is_not_null()
+    )
     if method is not None and rows.filter(pl.col("method") == method).height:
         rows = rows.filter(pl.col("method") == method)
     return rows
@@ -158,8 +179,13 @@ def closest_year(rows: pl.DataFrame, target: int, before: int) -> int | None:
 
 
 def top_partners(rows: pl.DataFrame, year: int, n: int) -> pl.DataFrame:
-    return (rows.filter((pl.col("year") == year) & pl.col("partner_iso3").is_not_null())
-            .group_by("partner_iso3").agg(pl.col("value").max()).sort(["value", "partner_iso3"], descending=[True, False]).head(n))
+    return (
+        rows.filter((pl.col("year") == year) & pl.col("partner_iso3").is_not_null())
+        .group_by("partner_iso3")
+        .agg(pl.col("value").max())
+        .sort(["value", "partner_iso3"], descending=[True, False])
+        .head(n)
+    )
 
 
 def value_of(rows: pl.DataFrame, partner: str, year: int) -> float | None:
@@ -175,17 +201,34 @@ def with_names(t: Texts, frame: pl.DataFrame, column: str, alias: str) -> pl.Dat
 
 #: Known source labels (as the source modules write them, by prefix) -> message key of their short name.
 SOURCE_KEYS = (
-    ("IMF DOTS", "src.imf_dots"), ("Eurostat", "src.eurostat"), ("KG NSC", "src.kg_nsc"), ("KZ BNS", "src.kz_bns"),
-    ("KZ NSC", "src.kz_bns"), ("UZ NSC", "src.uz_nsc"), ("UZ SC", "src.uz_nsc"), ("TJ", "src.tj_stat"), ("Rosstat", "src.rosstat"),
-    ("Russian", "src.rosstat"), ("RU FCS", "src.rosstat"), ("GACC", "src.press"), ("press", "src.press"),
-    ("UN DESA", "src.undesa"), ("World Bank bilateral migration", "src.wb_migration"), ("OECD DAC", "src.oecd_dac"),
-    ("AidData", "src.aiddata"), ("WDI", "src.wdi"), ("KNOMAD", "src.knomad"), ("Energy Institute", "src.energy"),
+    ("IMF DOTS", "src.imf_dots"),
+    ("Eurostat", "src.eurostat"),
+    ("KG NSC", "src.kg_nsc"),
+    ("KZ BNS", "src.kz_bns"),
+    ("KZ NSC", "src.kz_bns"),
+    ("UZ NSC", "src.uz_nsc"),
+    ("UZ SC", "src.uz_nsc"),
+    ("TJ", "src.tj_stat"),
+    ("Rosstat", "src.rosstat"),
+    ("Russian", "src.rosstat"),
+    ("RU FCS", "src.rosstat"),
+    ("GACC", "src.press"),
+    ("press", "src.press"),
+    ("UN DESA", "src.undesa"),
+    ("World Bank bilateral migration", "src.wb_migration"),
+    ("OECD DAC", "src.oecd_dac"),
+    ("AidData", "src.aiddata"),
+    ("WDI", "src.wdi"),
+    ("KNOMAD", "src.knomad"),
+    ("Energy Institute", "src.energy"),
     ("EI ", "src.energy"),
 )
 #: Remittance rows name their method; each method has one short source description.
 REMITTANCE_METHOD_KEYS = {
-    "allocated_stock_income_weighted": "src.remit_allocated", "bilateral_matrix_2021": "src.remit_matrix",
-    "bilateral_matrix_2017": "src.remit_matrix", "interpolated_matrix_2017_2021": "src.remit_matrix",
+    "allocated_stock_income_weighted": "src.remit_allocated",
+    "bilateral_matrix_2021": "src.remit_matrix",
+    "bilateral_matrix_2017": "src.remit_matrix",
+    "interpolated_matrix_2017_2021": "src.remit_matrix",
 }
 
 
@@ -200,7 +243,12 @@ def source_token_label(t: Texts, token: str) -> str:
 def source_label(t: Texts, rows: pl.DataFrame) -> str:
     """Short, translated names of the sources behind ``rows`` ('IMF DOTS; KG NSC')."""
     if "method" in rows.columns and rows.height and rows["method"][0] in REMITTANCE_METHOD_KEYS:
-        keys = sorted({REMITTANCE_METHOD_KEYS.get(m, "src.remit_allocated") for m in rows["method"].drop_nulls().unique().to_list()})
+        keys = sorted(
+            {
+                REMITTANCE_METHOD_KEYS.get(m, "src.remit_allocated")
+                for m in rows["method"].drop_nulls().unique().to_list()
+            }
+        )
         return t("src_sep").join(t(key) for key in keys)
     raw = rows["source"].drop_nulls().unique().to_list() if "source" in rows.columns else []
     labels: list[str] = []
@@ -224,7 +272,15 @@ def shares_list(t: Texts, pairs: list[tuple[str, float]], key: str = "item") -> 
     return t.join([t(key, partner=name_of(t, code), share=t.share(value)) for code, value in pairs])
 
 
-def trade_section(t: Texts, deps: pl.DataFrame, country, year: int, since: int, facts: dict, findings: list[Finding]) -> Section:
+def trade_section(
+    t: Texts,
+    deps: pl.DataFrame,
+    country,
+    year: int,
+    since: int,
+    facts: dict,
+    findings: list[Finding],
+) -> Section:
     section = Section("trade", t("section.trade"))
     rows = pick(deps, "trade", "total_share", "chosen")
     y = latest_year(rows, year)
@@ -235,37 +291,98 @@ def trade_section(t: Texts, deps: pl.DataFrame, country, year: int, since: int, 
     facts["trade_year"] = y
     facts["trade_top"] = list(zip(top["partner_iso3"].to_list(), top["value"].to_list()))
     source = source_label(t, rows.filter(pl.col("year") == y))
-    section.sentences.append(t("trade_top", year=y, country=country, partners=shares_list(t, facts["trade_top"][:3])))
+    section.sentences.append(
+        t("trade_top", year=y, country=country, partners=shares_list(t, facts["trade_top"][:3]))
+    )
     first_code, first_share = facts["trade_top"][0]
-    findings.append(Finding(t("topic.trade"), y, t("finding.trade", partner=name_of(t, first_code), share=t.share(first_share),
-                                                   others=shares_list(t, facts["trade_top"][1:3])), source))
+    findings.append(
+        Finding(
+            t("topic.trade"),
+            y,
+            t(
+                "finding.trade",
+                partner=name_of(t, first_code),
+                share=t.share(first_share),
+                others=shares_list(t, facts["trade_top"][1:3]),
+            ),
+            source,
+        )
+    )
     base = closest_year(rows, since, y)
     if base is not None:
         facts["trade_since"] = base
         for code, value in facts["trade_top"][:3]:
             before = value_of(rows, code, base)
             if before is not None and changed(before, value):
-                section.sentences.append(t("trade_up" if value > before else "trade_down", since=base, partner=name_of(t, code),
-                                           before=t.share(before), after=t.share(value)))
+                section.sentences.append(
+                    t(
+                        "trade_up" if value > before else "trade_down",
+                        since=base,
+                        partner=name_of(t, code),
+                        before=t.share(before),
+                        after=t.share(value),
+                    )
+                )
             elif before is not None:
-                section.sentences.append(t("trade_level", since=base, partner=name_of(t, code), after=t.share(value)))
-    exports, imports = pick(deps, "trade", "export_share", "chosen"), pick(deps, "trade", "import_share", "chosen")
+                section.sentences.append(
+                    t("trade_level", since=base, partner=name_of(t, code), after=t.share(value))
+                )
+    exports, imports = (
+        pick(deps, "trade", "export_share", "chosen"),
+        pick(deps, "trade", "import_share", "chosen"),
+    )
     top_x, top_m = top_partners(exports, y, 1), top_partners(imports, y, 1)
     if top_x.height and top_m.height:
-        section.sentences.append(t("trade_exports", partner=name_of(t, top_x["partner_iso3"][0]), share=t.share(top_x["value"][0]),
-                                   partner2=name_of(t, top_m["partner_iso3"][0]), share2=t.share(top_m["value"][0])))
+        section.sentences.append(
+            t(
+                "trade_exports",
+                partner=name_of(t, top_x["partner_iso3"][0]),
+                share=t.share(top_x["value"][0]),
+                partner2=name_of(t, top_m["partner_iso3"][0]),
+                share2=t.share(top_m["value"][0]),
+            )
+        )
     bars = with_names(t, top, "partner_iso3", "label")
-    section.charts.append(chart("share_bars", bars, title=t("chart.trade_bars"), source=source, year=y, code_column="partner_iso3",
-                                            value_label=t("axis.share"), width=360, labels=t.chart_labels()))
+    section.charts.append(
+        chart(
+            "share_bars",
+            bars,
+            title=t("chart.trade_bars"),
+            source=source,
+            year=y,
+            code_column="partner_iso3",
+            value_label=t("axis.share"),
+            width=360,
+            labels=t.chart_labels(),
+        )
+    )
     partners = top["partner_iso3"].head(5).to_list()
     series = rows.filter(pl.col("partner_iso3").is_in(partners) & (pl.col("year") <= y))
-    series = with_names(t, series.group_by("partner_iso3", "year").agg(pl.col("value").max()).sort("partner_iso3", "year"), "partner_iso3", "partner")
-    section.charts.append(chart("dependence_over_time", series, title=t("chart.trade_time"), source=source_label(t, rows),
-                                                      measure_label=t("axis.share"), width=420, labels=t.chart_labels()))
+    series = with_names(
+        t,
+        series.group_by("partner_iso3", "year")
+        .agg(pl.col("value").max())
+        .sort("partner_iso3", "year"),
+        "partner_iso3",
+        "partner",
+    )
+    section.charts.append(
+        chart(
+            "dependence_over_time",
+            series,
+            title=t("chart.trade_time"),
+            source=source_label(t, rows),
+            measure_label=t("axis.share"),
+            width=420,
+            labels=t.chart_labels(),
+        )
+    )
     return section
 
 
-def remittance_total(t: Texts, code: str, deps: pl.DataFrame, year: int, settings: am.Settings) -> tuple[int, float, float | None, str] | None:
+def remittance_total(
+    t: Texts, code: str, deps: pl.DataFrame, year: int, settings: am.Settings
+) -> tuple[int, float, float | None, str] | None:
     """(year, US$, share of GDP, source) of total remittances received: ``api.remittance_totals`` when
     the store has it, else the sum of the bilateral estimates (which add up to the total)."""
     totals = getattr(am, "remittance_totals", None)
@@ -275,22 +392,41 @@ def remittance_total(t: Texts, code: str, deps: pl.DataFrame, year: int, setting
         except (am.AutonomyError, TypeError):
             frame = pl.DataFrame()
         if frame.height:
-            frame = frame.filter(pl.col("remittances_usd").is_not_null() & (pl.col("year") <= year)).sort("year")
+            frame = frame.filter(
+                pl.col("remittances_usd").is_not_null() & (pl.col("year") <= year)
+            ).sort("year")
             if frame.height:
                 last = frame.row(-1, named=True)
-                return (int(last["year"]), float(last["remittances_usd"]), last.get("remittances_gdp_share"),
-                        source_label(t, pl.DataFrame({"source": [last.get("source") or ""]})))
+                return (
+                    int(last["year"]),
+                    float(last["remittances_usd"]),
+                    last.get("remittances_gdp_share"),
+                    source_label(t, pl.DataFrame({"source": [last.get("source") or ""]})),
+                )
     usd = pick(deps, "remittances", "remittances_usd")
     y = latest_year(usd, year)
     if y is None:
         return None
     rows = usd.filter(pl.col("year") == y)
     gdp = pick(deps, "remittances", "remittance_dependence").filter(pl.col("year") == y)["value"]
-    return y, float(rows["value"].sum()), float(gdp.sum()) if gdp.len() else None, t("src.remit_total")
+    return (
+        y,
+        float(rows["value"].sum()),
+        float(gdp.sum()) if gdp.len() else None,
+        t("src.remit_total"),
+    )
 
 
-def people_section(t: Texts, code: str, deps: pl.DataFrame, country, year: int, facts: dict, findings: list[Finding],
-                   settings: am.Settings) -> Section:
+def people_section(
+    t: Texts,
+    code: str,
+    deps: pl.DataFrame,
+    country,
+    year: int,
+    facts: dict,
+    findings: list[Finding],
+    settings: am.Settings,
+) -> Section:
     section = Section("people", t("section.people"))
     migration = pick(deps, "migration", "destination_share", "un_desa_stock")
     people = pick(deps, "migration", "emigrants", "un_desa_stock")
@@ -301,36 +437,97 @@ def people_section(t: Texts, code: str, deps: pl.DataFrame, country, year: int, 
         facts["migration_year"], facts["migration_top"] = y, (first, float(top["value"][0]))
         others = list(zip(top["partner_iso3"][1:3].to_list(), top["value"][1:3].to_list()))
         source = source_label(t, migration.filter(pl.col("year") == y))
-        section.sentences.append(t("migration_top", year=y, share=t.share(top["value"][0]), country=country, partner=name_of(t, first),
-                                   people=t.people(value_of(people, first, y)), others=shares_list(t, others)))
-        findings.append(Finding(t("topic.migration"), y, t("finding.migration", share=t.share(top["value"][0]), partner=name_of(t, first),
-                                                           people=t.people(value_of(people, first, y))), source))
-        section.charts.append(chart("share_bars", with_names(t, top, "partner_iso3", "label"), title=t("chart.migration"), source=source,
-                                                year=y, code_column="partner_iso3", value_label=t("axis.share"), width=300, labels=t.chart_labels()))
+        section.sentences.append(
+            t(
+                "migration_top",
+                year=y,
+                share=t.share(top["value"][0]),
+                country=country,
+                partner=name_of(t, first),
+                people=t.people(value_of(people, first, y)),
+                others=shares_list(t, others),
+            )
+        )
+        findings.append(
+            Finding(
+                t("topic.migration"),
+                y,
+                t(
+                    "finding.migration",
+                    share=t.share(top["value"][0]),
+                    partner=name_of(t, first),
+                    people=t.people(value_of(people, first, y)),
+                ),
+                source,
+            )
+        )
+        section.charts.append(
+            chart(
+                "share_bars",
+                with_names(t, top, "partner_iso3", "label"),
+                title=t("chart.migration"),
+                source=source,
+                year=y,
+                code_column="partner_iso3",
+                value_label=t("axis.share"),
+                width=300,
+                labels=t.chart_labels(),
+            )
+        )
     total = remittance_total(t, code, deps, year, settings)
     if total is not None:
         ty, usd, gdp_share, source = total
-        facts["remittances_year"], facts["remittances_usd"], facts["remittances_gdp_share"] = ty, usd, gdp_share
+        facts["remittances_year"], facts["remittances_usd"], facts["remittances_gdp_share"] = (
+            ty,
+            usd,
+            gdp_share,
+        )
         gdp = t.share(gdp_share, 2 if gdp_share is not None and gdp_share < 0.01 else 1)
         key = "remittances_total" if gdp_share is not None else "remittances_total_no_gdp"
         section.sentences.append(t(key, usd=t.usd(usd), year=ty, gdp_share=gdp, source=source))
-        findings.append(Finding(t("topic.remittances"), ty, t("finding." + key, usd=t.usd(usd), gdp_share=gdp), source))
+        findings.append(
+            Finding(
+                t("topic.remittances"),
+                ty,
+                t("finding." + key, usd=t.usd(usd), gdp_share=gdp),
+                source,
+            )
+        )
     remit_share = pick(deps, "remittances", "remittance_share", "allocated_stock_income_weighted")
     ry = latest_year(remit_share, year)
     if ry is not None:
         top = top_partners(remit_share, ry, 6)
         facts["remittances_top"] = (top["partner_iso3"][0], float(top["value"][0]))
-        section.sentences.append(t("remittances_share", year=ry, share=t.share(top["value"][0]), partner=name_of(t, top["partner_iso3"][0])))
+        section.sentences.append(
+            t(
+                "remittances_share",
+                year=ry,
+                share=t.share(top["value"][0]),
+                partner=name_of(t, top["partner_iso3"][0]),
+            )
+        )
         section.sentences.append(t("remittances_caveat"))
-        section.charts.append(chart("share_bars", with_names(t, top, "partner_iso3", "label"), title=t("chart.remittances"),
-                                                source=source_label(t, remit_share.filter(pl.col("year") == ry)), year=ry,
-                                                code_column="partner_iso3", value_label=t("axis.share"), width=300, labels=t.chart_labels()))
+        section.charts.append(
+            chart(
+                "share_bars",
+                with_names(t, top, "partner_iso3", "label"),
+                title=t("chart.remittances"),
+                source=source_label(t, remit_share.filter(pl.col("year") == ry)),
+                year=ry,
+                code_column="partner_iso3",
+                value_label=t("axis.share"),
+                width=300,
+                labels=t.chart_labels(),
+            )
+        )
     if not section.sentences:
         section.sentences.append(t("no_data"))
     return section
 
 
-def finance_section(t: Texts, deps: pl.DataFrame, year: int, facts: dict, findings: list[Finding]) -> Section:
+def finance_section(
+    t: Texts, deps: pl.DataFrame, year: int, facts: dict, findings: list[Finding]
+) -> Section:
     section = Section("finance", t("section.finance"))
     aid = pick(deps, "aid", "oda_share")
     y = latest_year(aid, year)
@@ -339,11 +536,40 @@ def finance_section(t: Texts, deps: pl.DataFrame, year: int, facts: dict, findin
         facts["aid_year"], facts["aid_top"] = y, (top["partner_iso3"][0], float(top["value"][0]))
         others = list(zip(top["partner_iso3"][1:3].to_list(), top["value"][1:3].to_list()))
         source = source_label(t, aid.filter(pl.col("year") == y))
-        section.sentences.append(t("aid_top", year=y, partner=name_of(t, top["partner_iso3"][0]), share=t.share(top["value"][0]),
-                                   others=shares_list(t, others)))
-        findings.append(Finding(t("topic.aid"), y, t("finding.aid", partner=name_of(t, top["partner_iso3"][0]), share=t.share(top["value"][0])), source))
-        section.charts.append(chart("share_bars", with_names(t, top, "partner_iso3", "label"), title=t("chart.aid"), source=source, year=y,
-                                                code_column="partner_iso3", value_label=t("axis.share"), width=300, labels=t.chart_labels()))
+        section.sentences.append(
+            t(
+                "aid_top",
+                year=y,
+                partner=name_of(t, top["partner_iso3"][0]),
+                share=t.share(top["value"][0]),
+                others=shares_list(t, others),
+            )
+        )
+        findings.append(
+            Finding(
+                t("topic.aid"),
+                y,
+                t(
+                    "finding.aid",
+                    partner=name_of(t, top["partner_iso3"][0]),
+                    share=t.share(top["value"][0]),
+                ),
+                source,
+            )
+        )
+        section.charts.append(
+            chart(
+                "share_bars",
+                with_names(t, top, "partner_iso3", "label"),
+                title=t("chart.aid"),
+                source=source,
+                year=y,
+                code_column="partner_iso3",
+                value_label=t("axis.share"),
+                width=300,
+                labels=t.chart_labels(),
+            )
+        )
     finance = pick(deps, "finance", "chinese_commitments_usd").filter(pl.col("year") <= year)
     if finance.height:
         span = charts.year_span(finance["year"].to_list())
@@ -353,7 +579,14 @@ def finance_section(t: Texts, deps: pl.DataFrame, year: int, facts: dict, findin
     gy = latest_year(gas, year)
     if gy is not None:
         top = top_partners(gas, gy, 1)
-        section.sentences.append(t("energy_top", year=gy, share=t.share(top["value"][0]), partner=name_of(t, top["partner_iso3"][0])))
+        section.sentences.append(
+            t(
+                "energy_top",
+                year=gy,
+                share=t.share(top["value"][0]),
+                partner=name_of(t, top["partner_iso3"][0]),
+            )
+        )
     if not section.sentences:
         section.sentences.append(t("no_data"))
     return section
@@ -363,7 +596,9 @@ def finance_section(t: Texts, deps: pl.DataFrame, year: int, facts: dict, findin
 EVENT_KINDS = ("un", "organisation", "dialogue", "summit", "sanctions", "corridor", "pipeline")
 
 
-def chart_events(t: Texts, code: str, first: int, last: int) -> tuple[pl.DataFrame | None, list[list[str]]]:
+def chart_events(
+    t: Texts, code: str, first: int, last: int
+) -> tuple[pl.DataFrame | None, list[list[str]]]:
     """Numbered event markers for a time chart, and the rows listing them (number, date, title, source)."""
     try:
         events = am.country_events(code)
@@ -371,17 +606,24 @@ def chart_events(t: Texts, code: str, first: int, last: int) -> tuple[pl.DataFra
         return None, []
     if events.is_empty():
         return None, []
-    events = events.filter(pl.col("kind").is_in(EVENT_KINDS) & pl.col("date").dt.year().is_between(first, last)).sort("date", "title")
+    events = events.filter(
+        pl.col("kind").is_in(EVENT_KINDS) & pl.col("date").dt.year().is_between(first, last)
+    ).sort("date", "title")
     if events.is_empty():
         return None, []
-    drawn = charts.event_frame(pl.DataFrame({"date": events["date"], "label": [str(i) for i in range(events.height)]}), [first, last])
+    drawn = charts.event_frame(
+        pl.DataFrame({"date": events["date"], "label": [str(i) for i in range(events.height)]}),
+        [first, last],
+    )
     if drawn is None:
         return None, []
     events = events[[int(i) for i in drawn["label"].to_list()]]
     numbers = [str(i + 1) for i in range(events.height)]
     marks = pl.DataFrame({"date": events["date"], "label": numbers})
-    rows = [[n, t.day(d), t.event_text(title), t.event_text(source)]
-            for n, d, title, source in zip(numbers, events["date"], events["title"], events["source"])]
+    rows = [
+        [n, t.day(d), t.event_text(title), t.event_text(source)]
+        for n, d, title, source in zip(numbers, events["date"], events["title"], events["source"])
+    ]
     return marks, rows
 
 
@@ -398,53 +640,124 @@ def alignment_flags(t: Texts, frame: pl.DataFrame, year: int) -> list[str]:
     return sentences
 
 
-def alignment_section(t: Texts, code: str, country, year: int, since: int, facts: dict, findings: list[Finding],
-                      settings: am.Settings) -> Section:
+def alignment_section(
+    t: Texts,
+    code: str,
+    country,
+    year: int,
+    since: int,
+    facts: dict,
+    findings: list[Finding],
+    settings: am.Settings,
+) -> Section:
     section = Section("alignment", t("section.alignment"))
     powers = [p for p in POWERS if p != code]
     try:
-        agreement = am.vote_agreement(code, powers, end=None if year >= LAST_YEAR else year, settings=settings)
+        agreement = am.vote_agreement(
+            code, powers, end=None if year >= LAST_YEAR else year, settings=settings
+        )
     except am.AutonomyError:
         agreement = pl.DataFrame()
     if agreement.height:
         # years with few common roll calls (e.g. a session that has just begun) are left out
-        agreement = agreement.filter(pl.col("n_votes") >= MIN_VOTES) if agreement.filter(pl.col("n_votes") >= MIN_VOTES).height else agreement
+        agreement = (
+            agreement.filter(pl.col("n_votes") >= MIN_VOTES)
+            if agreement.filter(pl.col("n_votes") >= MIN_VOTES).height
+            else agreement
+        )
         y = int(agreement["year"].max())
         now = agreement.filter(pl.col("year") == y).sort("agreement", descending=True)
         facts["alignment_year"] = y
         facts["alignment"] = dict(zip(now["partner_iso3"].to_list(), now["agreement"].to_list()))
         pairs = list(zip(now["partner_iso3"].to_list(), now["agreement"].to_list()))
-        section.sentences.append(t("alignment_now", year=y, country=country, partners=shares_list(t, pairs, "alignment_item")))
+        section.sentences.append(
+            t(
+                "alignment_now",
+                year=y,
+                country=country,
+                partners=shares_list(t, pairs, "alignment_item"),
+            )
+        )
         section.sentences.extend(alignment_flags(t, agreement, y))
         high, low = pairs[0], pairs[-1]
-        findings.append(Finding(t("topic.alignment"), y, t("finding.alignment", high=name_of(t, high[0]), high_share=t.share(high[1]),
-                                                           low=name_of(t, low[0]), low_share=t.share(low[1])), t("src.unga")))
+        findings.append(
+            Finding(
+                t("topic.alignment"),
+                y,
+                t(
+                    "finding.alignment",
+                    high=name_of(t, high[0]),
+                    high_share=t.share(high[1]),
+                    low=name_of(t, low[0]),
+                    low_share=t.share(low[1]),
+                ),
+                t("src.unga"),
+            )
+        )
         base = closest_year(agreement, since, y)
         if base is not None:
             for partner in now["partner_iso3"].to_list():
                 before = value_of(agreement.rename({"agreement": "value"}), partner, base)
                 after = facts["alignment"][partner]
                 if before is not None and changed(before, after):
-                    section.sentences.append(t("alignment_up" if after > before else "alignment_down", partner=name_of(t, partner),
-                                               before=t.share(before), since=base, after=t.share(after), year=y))
+                    section.sentences.append(
+                        t(
+                            "alignment_up" if after > before else "alignment_down",
+                            partner=name_of(t, partner),
+                            before=t.share(before),
+                            since=base,
+                            after=t.share(after),
+                            year=y,
+                        )
+                    )
                 elif before is not None:
-                    section.sentences.append(t("alignment_level", partner=name_of(t, partner), after=t.share(after), since=base))
+                    section.sentences.append(
+                        t(
+                            "alignment_level",
+                            partner=name_of(t, partner),
+                            after=t.share(after),
+                            since=base,
+                        )
+                    )
         named = with_names(t, agreement, "partner_iso3", "partner")
         marks, listed = chart_events(t, code, int(named["year"].min()), y)
-        section.charts.append(chart("alignment_over_time", named, title=t("chart.alignment"), source=t("src.unga"), value_label=t("axis.agreement"),
-                                                         width=420, events=marks, labels=t.chart_labels()))
+        section.charts.append(
+            chart(
+                "alignment_over_time",
+                named,
+                title=t("chart.alignment"),
+                source=t("src.unga"),
+                value_label=t("axis.agreement"),
+                width=420,
+                events=marks,
+                labels=t.chart_labels(),
+            )
+        )
         if listed:
             section.sentences.append(t("events_intro"))
-            section.tables.append({"columns": ["#", t("col.date"), t("col.event"), t("col.source")], "rows": listed})
+            section.tables.append(
+                {"columns": ["#", t("col.date"), t("col.event"), t("col.source")], "rows": listed}
+            )
     try:
-        ideal = am.ideal_points([code, *powers], end=None if year >= LAST_YEAR else year, settings=settings)
+        ideal = am.ideal_points(
+            [code, *powers], end=None if year >= LAST_YEAR else year, settings=settings
+        )
     except am.AutonomyError:
         ideal = pl.DataFrame()
     if ideal.height:
         if "n_votes" in ideal.columns:
             ideal = ideal.filter(pl.col("n_votes") >= MIN_VOTES)
         ideal = with_names(t, ideal.filter(pl.col("year") >= 1992), "country_iso3", "country")
-        section.charts.append(chart("ideal_points_over_time", ideal, title=t("chart.ideal"), source=t("src.ideal"), width=420, labels=t.chart_labels()))
+        section.charts.append(
+            chart(
+                "ideal_points_over_time",
+                ideal,
+                title=t("chart.ideal"),
+                source=t("src.ideal"),
+                width=420,
+                labels=t.chart_labels(),
+            )
+        )
     if not section.sentences:
         section.sentences.append(t("no_data"))
     return section
@@ -464,7 +777,11 @@ class KeyVote:
 
 def is_grid_vote(symbol: str) -> bool:
     """ES-11 resolutions (official symbol, or a press-reported record of an ES-11 meeting without one) and the other key votes shown."""
-    return symbol.upper().startswith(ES11_PREFIX) or (not symbol.startswith("A/RES/") and "ES-11" in symbol) or symbol in OTHER_KEY_VOTES
+    return (
+        symbol.upper().startswith(ES11_PREFIX)
+        or (not symbol.startswith("A/RES/") and "ES-11" in symbol)
+        or symbol in OTHER_KEY_VOTES
+    )
 
 
 def grid_votes(codes: list[str], settings: am.Settings) -> list[KeyVote]:
@@ -476,14 +793,34 @@ def grid_votes(codes: list[str], settings: am.Settings) -> list[KeyVote]:
     if frame.is_empty():
         return []
     frame = frame.filter(pl.col("resolution_symbol").is_not_null())
-    frame = frame.filter(pl.col("resolution_symbol").map_elements(is_grid_vote, return_dtype=pl.Boolean))
+    frame = frame.filter(
+        pl.col("resolution_symbol").map_elements(is_grid_vote, return_dtype=pl.Boolean)
+    )
     found = []
     for (call,), rows in frame.group_by(["roll_call_id"], maintain_order=True):
         first = rows.row(0, named=True)
         press = first.get("record_kind") == "press_reported"
-        sources = sorted({urlsplit(u.strip()).hostname or u.strip() for text in rows["source"].drop_nulls().to_list() for u in text.split(" ; ")}) if press else []
-        found.append(KeyVote(first["resolution_symbol"], first["date"] if isinstance(first["date"], dt.date) else None, first["title"] or "",
-                             press, ", ".join(sources), dict(zip(rows["country_iso3"].to_list(), rows["vote"].to_list()))))
+        sources = (
+            sorted(
+                {
+                    urlsplit(u.strip()).hostname or u.strip()
+                    for text in rows["source"].drop_nulls().to_list()
+                    for u in text.split(" ; ")
+                }
+            )
+            if press
+            else []
+        )
+        found.append(
+            KeyVote(
+                first["resolution_symbol"],
+                first["date"] if isinstance(first["date"], dt.date) else None,
+                first["title"] or "",
+                press,
+                ", ".join(sources),
+                dict(zip(rows["country_iso3"].to_list(), rows["vote"].to_list())),
+            )
+        )
     return found
 
 
@@ -495,7 +832,9 @@ def vote_label(t: Texts, vote: KeyVote) -> str:
 VOTE_WORDS = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
 
 
-def votes_section(t: Texts, code: str, country, year: int, facts: dict, settings: am.Settings) -> Section:
+def votes_section(
+    t: Texts, code: str, country, year: int, facts: dict, settings: am.Settings
+) -> Section:
     section = Section("votes", t("section.votes"))
     codes = [code, *[p for p in POWERS if p != code]]
     found = [v for v in grid_votes(codes, settings) if v.date is None or v.date.year <= year]
@@ -506,7 +845,9 @@ def votes_section(t: Texts, code: str, country, year: int, facts: dict, settings
         return section
     press = [v for v in found if v.press]
     others = [v for v in found if v.symbol in OTHER_KEY_VOTES]
-    section.sentences.append(t.plural("votes_intro_crimea" if others else "votes_intro", len(found), country=country))
+    section.sentences.append(
+        t.plural("votes_intro_crimea" if others else "votes_intro", len(found), country=country)
+    )
     if press:
         section.sentences.append(t.plural("votes_press", len(press)))
     cells, rows = [], []
@@ -516,18 +857,51 @@ def votes_section(t: Texts, code: str, country, year: int, facts: dict, settings
         row_label = f"{short} ({t.day(v.date) if v.date else '–'}){marker}"
         for c in codes:
             vote = v.votes.get(c, "–")
-            cells.append({"resolution": row_label, "country": str(name_of(t, c)),
-                          "vote": VOTE_WORDS.get(vote, "unknown" if v.press else "absent")})
-        rows.append([vote_label(t, v) + marker, t.day(v.date) if v.date else "–", resolution_title(t, v.title),
-                     t("record.press", source=v.source) if v.press else t("record.official")])
+            cells.append(
+                {
+                    "resolution": row_label,
+                    "country": str(name_of(t, c)),
+                    "vote": VOTE_WORDS.get(vote, "unknown" if v.press else "absent"),
+                }
+            )
+        rows.append(
+            [
+                vote_label(t, v) + marker,
+                t.day(v.date) if v.date else "–",
+                resolution_title(t, v.title),
+                t("record.press", source=v.source) if v.press else t("record.official"),
+            ]
+        )
     years = [v.date.year for v in found if v.date]
-    section.charts.append(chart("key_votes_chart", pl.DataFrame(cells), title=t("chart.votes" if others else "chart.votes_es11"),
-                                                 source=t("src.unga_votes"), year=charts.year_span(years), width=420, labels=t.chart_labels()))
-    section.tables.append({"columns": [t("col.resolution"), t("col.date"), t("col.title"), t("col.record")], "rows": rows})
+    section.charts.append(
+        chart(
+            "key_votes_chart",
+            pl.DataFrame(cells),
+            title=t("chart.votes" if others else "chart.votes_es11"),
+            source=t("src.unga_votes"),
+            year=charts.year_span(years),
+            width=420,
+            labels=t.chart_labels(),
+        )
+    )
+    section.tables.append(
+        {
+            "columns": [t("col.resolution"), t("col.date"), t("col.title"), t("col.record")],
+            "rows": rows,
+        }
+    )
     own = [v.votes.get(code) for v in found if v.votes.get(code) in VOTE_WORDS]
     counts = {word: sum(1 for vote in own if vote == letter) for letter, word in VOTE_WORDS.items()}
-    section.sentences.append(t("votes_own", country=country, yes=t.count(counts["yes"]), no=t.count(counts["no"]),
-                               abstain=t.count(counts["abstain"]), absent=t.count(counts["absent"])))
+    section.sentences.append(
+        t(
+            "votes_own",
+            country=country,
+            yes=t.count(counts["yes"]),
+            no=t.count(counts["no"]),
+            abstain=t.count(counts["abstain"]),
+            absent=t.count(counts["absent"]),
+        )
+    )
     return section
 
 
@@ -553,12 +927,34 @@ def governance_section(t: Texts, code: str, settings: am.Settings) -> Section:
     except am.AutonomyError:
         frame = pl.DataFrame()
     if frame.height:
-        rows = [[t(f"gov_source.{slug(r['source'])}") if t.has(f"gov_source.{slug(r['source'])}") else r["source"],
-                 t(f"gov.{r['indicator']}") if t.has(f"gov.{r['indicator']}") else r["indicator"].replace("_", " "),
-                 decimal(t, r["value"]), str(r["year"]),
-                 t(f"scale.{slug(r['scale'])}") if t.has(f"scale.{slug(r['scale'])}") else r["scale"]]
-                for r in frame.iter_rows(named=True)]
-        section.tables.append({"columns": [t("col.source"), t("col.indicator"), t("col.value"), t("col.year"), t("col.scale")], "rows": rows})
+        rows = [
+            [
+                t(f"gov_source.{slug(r['source'])}")
+                if t.has(f"gov_source.{slug(r['source'])}")
+                else r["source"],
+                t(f"gov.{r['indicator']}")
+                if t.has(f"gov.{r['indicator']}")
+                else r["indicator"].replace("_", " "),
+                decimal(t, r["value"]),
+                str(r["year"]),
+                t(f"scale.{slug(r['scale'])}")
+                if t.has(f"scale.{slug(r['scale'])}")
+                else r["scale"],
+            ]
+            for r in frame.iter_rows(named=True)
+        ]
+        section.tables.append(
+            {
+                "columns": [
+                    t("col.source"),
+                    t("col.indicator"),
+                    t("col.value"),
+                    t("col.year"),
+                    t("col.scale"),
+                ],
+                "rows": rows,
+            }
+        )
     else:
         section.sentences.append(t("no_data"))
     return section
@@ -602,7 +998,10 @@ def scenario_concerns(name: str, code: str) -> bool:
         return False
     if spec.scenario.country == code:
         return True
-    return any(code in (getattr(lever, attr, None) for attr in ("country", "origin", "destination")) for lever in spec.levers)
+    return any(
+        code in (getattr(lever, attr, None) for attr in ("country", "origin", "destination"))
+        for lever in spec.levers
+    )
 
 
 #: Scenario table rows shown per scenario (largest changes first).
@@ -617,7 +1016,7 @@ def scenarios_section(t: Texts, code: str, country, settings: am.Settings) -> Se
     except am.AutonomyError:
         listing = pl.DataFrame()
     rows = []
-    for name in (listing["name"].to_list() if listing.height else []):
+    for name in listing["name"].to_list() if listing.height else []:
         if not scenario_concerns(name, code):
             continue
         try:
@@ -626,12 +1025,17 @@ def scenarios_section(t: Texts, code: str, country, settings: am.Settings) -> Se
         except am.AutonomyError:
             continue
         key = am.scenario_key_rows(result, top=3)
-        key = key.filter(pl.col("country_iso3") == code) if "country_iso3" in key.columns else key.clear()
+        key = (
+            key.filter(pl.col("country_iso3") == code)
+            if "country_iso3" in key.columns
+            else key.clear()
+        )
         if key.is_empty():
             continue
         last = key.filter(pl.col("year") == key["year"].max())
         last = last.with_columns(
-            pl.col("unit").replace_strict(UNIT_ORDER, default=9).alias("_unit"), (-pl.col("difference").abs()).alias("_size")
+            pl.col("unit").replace_strict(UNIT_ORDER, default=9).alias("_unit"),
+            (-pl.col("difference").abs()).alias("_size"),
         ).sort(["_unit", "_size", "partner_iso3"], nulls_last=True)
         title = t.scenario_text(spec.scenario.title)
         changes, shown = [], 0
@@ -640,20 +1044,53 @@ def scenarios_section(t: Texts, code: str, country, settings: am.Settings) -> Se
                 continue
             partner = name_of(t, row["partner_iso3"]) if row["partner_iso3"] else country
             measure = t.measure(row["measure"])
-            before, after = scenario_value(t, row["baseline"], row["unit"]), scenario_value(t, row["scenario"], row["unit"])
+            before, after = (
+                scenario_value(t, row["baseline"], row["unit"]),
+                scenario_value(t, row["scenario"], row["unit"]),
+            )
             if shown < SCENARIO_ROWS:
-                rows.append([title if shown == 0 else "", str(partner), measure, str(row["year"]), before, after])
+                rows.append(
+                    [
+                        title if shown == 0 else "",
+                        str(partner),
+                        measure,
+                        str(row["year"]),
+                        before,
+                        after,
+                    ]
+                )
                 shown += 1
             if len(changes) < 2:
-                changes.append(t("scenario_change", measure=measure, partner=partner, before=before, after=after))
-        section.sentences.append(t("scenario_line", title=title, year=int(last["year"][0]), changes=t.join(changes)))
+                changes.append(
+                    t(
+                        "scenario_change",
+                        measure=measure,
+                        partner=partner,
+                        before=before,
+                        after=after,
+                    )
+                )
+        section.sentences.append(
+            t("scenario_line", title=title, year=int(last["year"][0]), changes=t.join(changes))
+        )
         assumed = [t.scenario_text(a.text) for a in spec.assumptions if a.kind == "assumption"]
         if assumed:
             section.sentences.append(t("scenario_assumes", assumptions=" ".join(assumed)))
     if rows:
         section.sentences.append(t("scenario_caveat"))
-        section.tables.append({"columns": [t("col.scenario"), t("col.partner"), t("col.measure"), t("col.year"), t("col.baseline"),
-                                           t("col.with_scenario")], "rows": rows})
+        section.tables.append(
+            {
+                "columns": [
+                    t("col.scenario"),
+                    t("col.partner"),
+                    t("col.measure"),
+                    t("col.year"),
+                    t("col.baseline"),
+                    t("col.with_scenario"),
+                ],
+                "rows": rows,
+            }
+        )
     else:
         section.sentences.append(t("scenarios_none"))
     return section
@@ -664,26 +1101,55 @@ def vintage_of(release: str, file: str) -> str:
     clauses = [c.strip() for c in re.split(r";\s*", release or "") if c.strip()]
     if len(clauses) <= 1:
         return release or ""
-    words = set(re.findall(r"[a-z]+", file.lower().replace("vdem", "v dem").replace("freedom_house", "fh")))
-    scored = [(len(words & set(re.findall(r"[a-z]+", c.lower().replace("-", " ")))), c) for c in clauses]
+    words = set(
+        re.findall(r"[a-z]+", file.lower().replace("vdem", "v dem").replace("freedom_house", "fh"))
+    )
+    scored = [
+        (len(words & set(re.findall(r"[a-z]+", c.lower().replace("-", " ")))), c) for c in clauses
+    ]
     best = max(scored, key=lambda x: x[0])
     return best[1] if best[0] else release
 
 
-def appendix_section(t: Texts, code: str, origin: str, built: str, settings: am.Settings) -> Section:
+def appendix_section(
+    t: Texts, code: str, origin: str, built: str, settings: am.Settings
+) -> Section:
     """Provenance, one line per input file (source, file, vintage, short hash), and how to reproduce."""
-    section = Section("sources", t("section.sources"), sentences=[t("sources_intro", origin=t(f"origin.{origin}"), built=built)])
+    section = Section(
+        "sources",
+        t("section.sources"),
+        sentences=[t("sources_intro", origin=t(f"origin.{origin}"), built=built)],
+    )
     try:
         frame = am.provenance(settings)
     except am.AutonomyError:
         frame = pl.DataFrame()
     releases = am.source_releases()
     if frame.height:
-        rows = [[r["source"], r["file"].rsplit("/", 1)[-1],
-                 t.vintage_text(r.get("vintage") or vintage_of(releases.get(r["source"], ""), r["file"])), (r["sha256"] or "")[:10]]
-                for r in frame.sort("source", "file").iter_rows(named=True)]
-        section.tables.append({"columns": [t("col.source"), t("col.file"), t("col.vintage"), t("col.sha")], "rows": rows})
-    section.sentences.append(t("reproduce", command=f"autonomy report {code} --format pdf --lang {t.lang}", version=__version__))
+        rows = [
+            [
+                r["source"],
+                r["file"].rsplit("/", 1)[-1],
+                t.vintage_text(
+                    r.get("vintage") or vintage_of(releases.get(r["source"], ""), r["file"])
+                ),
+                (r["sha256"] or "")[:10],
+            ]
+            for r in frame.sort("source", "file").iter_rows(named=True)
+        ]
+        section.tables.append(
+            {
+                "columns": [t("col.source"), t("col.file"), t("col.vintage"), t("col.sha")],
+                "rows": rows,
+            }
+        )
+    section.sentences.append(
+        t(
+            "reproduce",
+            command=f"autonomy report {code} --format pdf --lang {t.lang}",
+            version=__version__,
+        )
+    )
     return section
 
 
@@ -711,16 +1177,32 @@ def finding_lines(t: Texts, findings: list[Finding]) -> list[str]:
     newest = max((f.year for f in findings), default=0)
     lines = []
     for f in findings:
-        when = t("finding_stale", year=f.year) if newest - f.year > STALE_AFTER else t("finding_year", year=f.year)
+        when = (
+            t("finding_stale", year=f.year)
+            if newest - f.year > STALE_AFTER
+            else t("finding_year", year=f.year)
+        )
         lines.append(t("finding", topic=f.topic, when=when, text=f.text, source=f.source))
     return lines
 
 
-FINDING_ORDER = ("topic.trade", "topic.remittances", "topic.migration", "topic.alignment", "topic.aid")
+FINDING_ORDER = (
+    "topic.trade",
+    "topic.remittances",
+    "topic.migration",
+    "topic.alignment",
+    "topic.aid",
+)
 
 
-def gather(country: str, *, year: int | None = None, since: int | None = None, lang: str = "en",
-           settings: am.Settings | None = None) -> Briefing:
+def gather(
+    country: str,
+    *,
+    year: int | None = None,
+    since: int | None = None,
+    lang: str = "en",
+    settings: am.Settings | None = None,
+) -> Briefing:
     """Collect every figure, sentence and chart of the briefing for ``country``.
 
     Every query reuses the process's one connection to the store (``api.reader``).
@@ -730,19 +1212,34 @@ def gather(country: str, *, year: int | None = None, since: int | None = None, l
     t = texts(lang)
     codes = am.parse_country_list(country)
     if len(codes) != 1:
-        raise am.BadArgument(f"A briefing covers one country, got {country!r} ({len(codes)} countries): give one code or name, e.g. KGZ.")
+        raise am.BadArgument(
+            f"A briefing covers one country, got {country!r} ({len(codes)} countries): give one code or name, e.g. KGZ."
+        )
     code = codes[0]
     try:
         deps = am.dependence(code, settings=settings)
     except am.WarehouseMissing:  # the bundled snapshot may lack the economic tables
-        deps = pl.DataFrame(schema={"country_iso3": pl.String, "partner_iso3": pl.String, "year": pl.Int32, "dimension": pl.String,
-                                    "measure": pl.String, "value": pl.Float64, "unit": pl.String, "method": pl.String,
-                                    "source": pl.String, "flag": pl.String})
+        deps = pl.DataFrame(
+            schema={
+                "country_iso3": pl.String,
+                "partner_iso3": pl.String,
+                "year": pl.Int32,
+                "dimension": pl.String,
+                "measure": pl.String,
+                "value": pl.Float64,
+                "unit": pl.String,
+                "method": pl.String,
+                "source": pl.String,
+                "flag": pl.String,
+            }
+        )
     name = name_of(t, code)
     data_last = int(deps["year"].max()) if deps.height else last_vote_year(code, settings)
     if year is not None and deps.height and year < int(deps["year"].min()):
-        raise am.BadArgument(f"--year {year}: the store has no dependence data for {code} before {int(deps['year'].min())}; "
-                             f"give a year from {int(deps['year'].min())} to {data_last}.")
+        raise am.BadArgument(
+            f"--year {year}: the store has no dependence data for {code} before {int(deps['year'].min())}; "
+            f"give a year from {int(deps['year'].min())} to {data_last}."
+        )
     since = since if since is not None else min(year or data_last, data_last) - DEFAULT_SPAN
     year = year if year is not None else LAST_YEAR
     facts: dict[str, Any] = {"country_iso3": code, "since": since}
@@ -756,16 +1253,32 @@ def gather(country: str, *, year: int | None = None, since: int | None = None, l
         governance_section(t, code, settings),
         scenarios_section(t, code, name, settings),
     ]
-    findings.sort(key=lambda f: next((i for i, k in enumerate(FINDING_ORDER) if t(k) == f.topic), len(FINDING_ORDER)))
+    findings.sort(
+        key=lambda f: next(
+            (i for i, k in enumerate(FINDING_ORDER) if t(k) == f.topic), len(FINDING_ORDER)
+        )
+    )
     built = built_at(settings)
     built = t.day(built) if re.fullmatch(r"\d{4}-\d\d-\d\d", built) else built
     origin = am.store_kind(settings)
-    as_of_year = max([v for k, v in facts.items() if k.endswith("_year") and isinstance(v, int)], default=since)
+    as_of_year = max(
+        [v for k, v in facts.items() if k.endswith("_year") and isinstance(v, int)], default=since
+    )
     facts["year"], facts["origin"] = as_of_year, origin
     return Briefing(
-        country_iso3=code, country=str(name), lang=lang, year=as_of_year, since=since, built=built, origin=origin,
-        title=t("title", country=name), subtitle=t("subtitle"),
+        country_iso3=code,
+        country=str(name),
+        lang=lang,
+        year=as_of_year,
+        since=since,
+        built=built,
+        origin=origin,
+        title=t("title", country=name),
+        subtitle=t("subtitle"),
         as_of=t("as_of", year=as_of_year, origin=t(f"origin.{origin}"), built=built, since=since),
-        findings=finding_lines(t, findings), sections=sections, appendix=appendix_section(t, code, origin, built, settings),
-        footer=t("generated_by", version=__version__), facts=facts,
+        findings=finding_lines(t, findings),
+        sections=sections,
+        appendix=appendix_section(t, code, origin, built, settings),
+        footer=t("generated_by", version=__version__),
+        facts=facts,
     )

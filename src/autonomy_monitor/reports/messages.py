@@ -67,8 +67,15 @@ class Texts:
         if value is None:
             return "–"
         digits = 1 if abs(value) >= 1000 else 0
-        return self("usd", long=format_compact_decimal(value, format_type="long", locale=self.lang, fraction_digits=digits),
-                    short=format_compact_decimal(value, format_type="short", locale=self.lang, fraction_digits=digits))
+        return self(
+            "usd",
+            long=format_compact_decimal(
+                value, format_type="long", locale=self.lang, fraction_digits=digits
+            ),
+            short=format_compact_decimal(
+                value, format_type="short", locale=self.lang, fraction_digits=digits
+            ),
+        )
 
     def day(self, value: dt.date | str) -> str:
         return i18n.format_date(value, self.lang)
@@ -90,7 +97,14 @@ class Texts:
 
     def vintage_text(self, english: str) -> str:
         """A source's release note in this language, clause by clause ('a; b')."""
-        return "; ".join(i18n.data_text(clause.strip(), self.lang, "sources") for clause in english.split(";")) if english else english
+        return (
+            "; ".join(
+                i18n.data_text(clause.strip(), self.lang, "sources")
+                for clause in english.split(";")
+            )
+            if english
+            else english
+        )
 
     def event_text(self, english: str) -> str:
         """An event's title or source (``data/events.csv``) in this language."""

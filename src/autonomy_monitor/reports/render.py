@@ -60,8 +60,20 @@ def renderer_fingerprint() -> str:
     from autonomy_monitor import __version__
 
     code = Path(str(resources.files("autonomy_monitor").joinpath("charts.py"))).read_bytes()
-    fonts = sorted((p.name, p.stat().st_size) for p in package_path("fonts").iterdir() if p.suffix in (".ttf", ".otf"))
-    return json.dumps([__version__, hashlib.sha256(code).hexdigest(), metadata.version("vl-convert-python"), fonts, FONT_STACK])
+    fonts = sorted(
+        (p.name, p.stat().st_size)
+        for p in package_path("fonts").iterdir()
+        if p.suffix in (".ttf", ".otf")
+    )
+    return json.dumps(
+        [
+            __version__,
+            hashlib.sha256(code).hexdigest(),
+            metadata.version("vl-convert-python"),
+            fonts,
+            FONT_STACK,
+        ]
+    )
 
 
 def chart_key(request: ChartRequest, lang: str) -> str:
@@ -74,7 +86,9 @@ def draw(request: ChartRequest, lang: str) -> dict[str, str]:
     """SVG and description of one chart: the spec built (Altair), then drawn by vl-convert."""
     spec = request.spec()
     locale = D3_LOCALES.get(lang, "en-US")
-    svg = vl_convert().vegalite_to_svg(prepared_spec(spec), format_locale=locale, time_format_locale=locale, allowed_base_urls=[])
+    svg = vl_convert().vegalite_to_svg(
+        prepared_spec(spec), format_locale=locale, time_format_locale=locale, allowed_base_urls=[]
+    )
     return {"svg": svg, "description": spec.get("description", "")}
 
 
@@ -106,7 +120,9 @@ def svg_width(svg: str) -> float:
     return float(found.group(1)) if found else 480.0
 
 
-def rendered_charts(briefing: Briefing, cache: Path | None = None) -> list[list[tuple[str, str, str]]]:
+def rendered_charts(
+    briefing: Briefing, cache: Path | None = None
+) -> list[list[tuple[str, str, str]]]:
     """Per section, (key, svg, description) for each chart, each drawn once."""
     out = []
     for i, section in enumerate(briefing.sections):
@@ -115,26 +131,44 @@ def rendered_charts(briefing: Briefing, cache: Path | None = None) -> list[list[
     return out
 
 
-def section_data(section: Section, charts: list[tuple[str, str, str]], inputs: dict[str, str]) -> dict[str, Any]:
+def section_data(
+    section: Section, charts: list[tuple[str, str, str]], inputs: dict[str, str]
+) -> dict[str, Any]:
     """One section for the Typst template; its chart SVGs go into ``inputs``."""
     entries = []
     for key, svg, _spec in charts:
         inputs[key] = svg
         entries.append({"key": key, "width_pt": round(svg_width(svg) * 0.75, 1)})
-    tables = [{"columns": tbl["columns"], "rows": [[breakable(str(v)) for v in row] for row in tbl["rows"]]} for tbl in section.tables]
-    return {"title": section.title, "sentences": section.sentences, "charts": entries, "tables": tables}
+    tables = [
+        {
+            "columns": tbl["columns"],
+            "rows": [[breakable(str(v)) for v in row] for row in tbl["rows"]],
+        }
+        for tbl in section.tables
+    ]
+    return {
+        "title": section.title,
+        "sentences": section.sentences,
+        "charts": entries,
+        "tables": tables,
+    }
 
 
 def breakable(text: str) -> str:
     """Allow line breaks after '_', '/' and '.' in long identifiers (file names) in PDF tables."""
-    return re.sub(r"([_/.])(?=\S)", "\\1\u200b", text) if " " not in text and len(text) > 18 else text
+    return (
+        re.sub(r"([_/.])(?=\S)", "\\1\u200b", text) if " " not in text and len(text) > 18 else text
+    )
 
 
 def to_pdf(briefing: Briefing, cache: Path | None = None) -> bytes:
     """The briefing as a PDF (A4) compiled by Typst (charts read from ``cache`` when rendered before)."""
     t = texts(briefing.lang)
     inputs: dict[str, str] = {}
-    sections = [section_data(section, charts, inputs) for section, charts in zip(briefing.sections, rendered_charts(briefing, cache))]
+    sections = [
+        section_data(section, charts, inputs)
+        for section, charts in zip(briefing.sections, rendered_charts(briefing, cache))
+    ]
     data = {
         "lang": briefing.lang,
         "title": briefing.title,
@@ -187,7 +221,9 @@ def clean_svg(svg: str, description: str) -> str:
 def html_table(table: dict[str, Any]) -> str:
     esc = html.escape
     head = "".join(f"<th>{esc(c)}</th>" for c in table["columns"])
-    body = "".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>" for row in table["rows"])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>" for row in table["rows"]
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -211,7 +247,9 @@ def to_html(briefing: Briefing, cache: Path | None = None) -> bytes:
         small = [c for c in charts if svg_width(c[1]) * 0.75 <= 260]
         large = [c for c in charts if svg_width(c[1]) * 0.75 > 260]
         for _key, svg, description in large:
-            parts.append(f"<figure class=\"wide\">{clean_svg(svg, description)}<figcaption hidden>{esc(description)}</figcaption></figure>")
+            parts.append(
+                f'<figure class="wide">{clean_svg(svg, description)}<figcaption hidden>{esc(description)}</figcaption></figure>'
+            )
         if small:
             parts.append('<div class="charts-small">')
             for _key, svg, description in small:
@@ -219,7 +257,9 @@ def to_html(briefing: Briefing, cache: Path | None = None) -> bytes:
             parts.append("</div>")
         parts.extend(html_table(table) for table in section.tables)
         parts.append("</section>")
-    parts.append(f'<section id="{esc(briefing.appendix.key)}" class="appendix"><h2>{esc(briefing.appendix.title)}</h2>')
+    parts.append(
+        f'<section id="{esc(briefing.appendix.key)}" class="appendix"><h2>{esc(briefing.appendix.title)}</h2>'
+    )
     parts.append(f"<p>{esc(briefing.appendix.sentences[0])}</p>")
     for table in briefing.appendix.tables:
         parts.append(html_table(table))

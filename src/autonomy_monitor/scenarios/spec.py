@@ -96,7 +96,9 @@ class LabourMobility(Strict):
     diverted_from: str | None = None
     diverted_share: Share = 0.0
     diverted_remittance_per_worker_usd: NonNegative | None = None
-    stock_status_groups: list[str] = Field(default_factory=lambda: ["Work", "Technical Training", "Highly Skilled"])
+    stock_status_groups: list[str] = Field(
+        default_factory=lambda: ["Work", "Technical Training", "Highly Skilled"]
+    )
 
     @field_validator("origin", "destination", "diverted_from")
     @classmethod
@@ -107,7 +109,9 @@ class LabourMobility(Strict):
     def _sectors(self) -> LabourMobility:
         unknown = set(self.monthly_wage_by_sector) - set(self.workers_per_year)
         if unknown:
-            raise ValueError(f"monthly_wage_by_sector names sectors without workers: {', '.join(sorted(unknown))}")
+            raise ValueError(
+                f"monthly_wage_by_sector names sectors without workers: {', '.join(sorted(unknown))}"
+            )
         if self.origin == self.destination:
             raise ValueError("origin and destination must differ")
         return self
@@ -158,7 +162,9 @@ class TradeDiversion(Strict):
     @model_validator(mode="after")
     def _flow(self) -> TradeDiversion:
         if (self.dimension == "energy") != (self.flow == "gas_exports"):
-            raise ValueError("the energy dimension has the flow gas_exports; trade has exports or imports")
+            raise ValueError(
+                "the energy dimension has the flow gas_exports; trade has exports or imports"
+            )
         return self
 
 
@@ -196,7 +202,10 @@ class Aid(Strict):
         return optional_country(value)
 
 
-Lever = Annotated[LabourMobility | RemittanceShock | TradeDiversion | SupplierRemoval | Aid, Field(discriminator="type")]
+Lever = Annotated[
+    LabourMobility | RemittanceShock | TradeDiversion | SupplierRemoval | Aid,
+    Field(discriminator="type"),
+]
 
 
 class Header(Strict):
@@ -235,11 +244,19 @@ class Scenario(Strict):
     def _ramps(self) -> Scenario:
         n = len(self.years)
         for lever in self.levers:
-            if isinstance(lever, LabourMobility) and lever.ramp is not None and len(lever.ramp) != n:
-                raise ValueError(f"lever {lever.label or lever.type}: ramp has {len(lever.ramp)} values for {n} scenario years")
+            if (
+                isinstance(lever, LabourMobility)
+                and lever.ramp is not None
+                and len(lever.ramp) != n
+            ):
+                raise ValueError(
+                    f"lever {lever.label or lever.type}: ramp has {len(lever.ramp)} values for {n} scenario years"
+                )
             years = getattr(lever, "years", None)
             if years and any(y not in self.years for y in years):
-                raise ValueError(f"lever {lever.label or lever.type}: years {years} are outside the scenario years {self.scenario.years}")
+                raise ValueError(
+                    f"lever {lever.label or lever.type}: years {years} are outside the scenario years {self.scenario.years}"
+                )
         return self
 
 
@@ -269,7 +286,7 @@ def key_lines(text: str) -> dict[tuple[Any, ...], int]:
         if key:
             path = (*current, *(part.strip().strip('"') for part in key.group(1).split(".")))
             lines.setdefault(path, number)
-            for inner in re.finditer(r"([A-Za-z0-9_\-]+)\s*=", line[key.end():]):  # inline tables
+            for inner in re.finditer(r"([A-Za-z0-9_\-]+)\s*=", line[key.end() :]):  # inline tables
                 lines.setdefault((*path, inner.group(1)), number)
     return lines
 
@@ -329,7 +346,9 @@ def parse_scenario(text: str, path: str) -> Scenario:
         number = line_of(key_lines(text), loc)
         where = f", line {number}" if number else ""
         dotted = ".".join(str(part) for part in loc) or "(file)"
-        raise BadInput(f"{path}{where}: {reason} (at {dotted}); correct the scenario file.") from None
+        raise BadInput(
+            f"{path}{where}: {reason} (at {dotted}); correct the scenario file."
+        ) from None
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -337,7 +356,9 @@ def load_scenario(path: Path) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise BadInput(f"{path}: cannot read the scenario file ({error.strerror}); check the path.") from None
+        raise BadInput(
+            f"{path}: cannot read the scenario file ({error.strerror}); check the path."
+        ) from None
     return parse_scenario(text, str(path))
 
 
@@ -353,9 +374,13 @@ def find_scenario(name_or_file: str) -> Path:
     candidate = Path(name_or_file)
     if candidate.suffix == ".toml" or candidate.is_file():
         if not candidate.is_file():
-            raise BadInput(f"{candidate}: no such scenario file; give a bundled name ({', '.join(bundled_names())}) or a path.")
+            raise BadInput(
+                f"{candidate}: no such scenario file; give a bundled name ({', '.join(bundled_names())}) or a path."
+            )
         return candidate
     bundled = BUNDLED_DIR / f"{name_or_file}.toml"
     if not bundled.is_file():
-        raise BadInput(f"Unknown scenario {name_or_file!r}: choose from {', '.join(bundled_names())} or give a TOML file.")
+        raise BadInput(
+            f"Unknown scenario {name_or_file!r}: choose from {', '.join(bundled_names())} or give a TOML file."
+        )
     return bundled

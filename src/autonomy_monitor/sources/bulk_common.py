@@ -27,7 +27,9 @@ from autonomy_monitor.errors import BadInput  # re-exported for readers
 from autonomy_monitor.pipeline.warehouse import InputRecord, file_sha256, require_file
 
 
-def new_record(source: str, folder: str, path: Path, *, catalog_name: str | None = None) -> InputRecord:
+def new_record(
+    source: str, folder: str, path: Path, *, catalog_name: str | None = None
+) -> InputRecord:
     """An empty provenance record for one input file (sha256 computed here).
 
     Publisher, licence and vintage come from the catalog only: the entry ``catalog_name``
@@ -35,8 +37,12 @@ def new_record(source: str, folder: str, path: Path, *, catalog_name: str | None
     """
     attribution = load_source(catalog_name or source).attribution(path.name)
     return InputRecord(
-        source=source, file=f"{folder}/{path.name}", sha256=file_sha256(path),
-        publisher=attribution.publisher, license=attribution.license, vintage=attribution.release or "",
+        source=source,
+        file=f"{folder}/{path.name}",
+        sha256=file_sha256(path),
+        publisher=attribution.publisher,
+        license=attribution.license,
+        vintage=attribution.release or "",
     )
 
 
@@ -105,7 +111,7 @@ def _decoded(data: bytes, encoding: str, name: str) -> str:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise BadInput(
-            f"{name}, line {line}: byte {data[error.start:error.start + 1]!r} is not valid "
+            f"{name}, line {line}: byte {data[error.start : error.start + 1]!r} is not valid "
             f"{encoding}, the file's declared encoding; re-save the file as {encoding} or "
             "replace it with a fresh copy."
         ) from None
@@ -125,16 +131,26 @@ def _parsed_csv(data: bytes, name: str, *, threads: bool = True):
         return "skip"
 
     convert = csv.ConvertOptions(
-        column_types={c: pa.string() for c in _header(data)}, strings_can_be_null=True,
-        null_values=[""], quoted_strings_can_be_null=True,
+        column_types={c: pa.string() for c in _header(data)},
+        strings_can_be_null=True,
+        null_values=[""],
+        quoted_strings_can_be_null=True,
     )
     try:
-        table = csv.read_csv(pa.py_buffer(data), read_options=csv.ReadOptions(use_threads=threads),
-                             convert_options=convert, parse_options=csv.ParseOptions(invalid_row_handler=remember))
+        table = csv.read_csv(
+            pa.py_buffer(data),
+            read_options=csv.ReadOptions(use_threads=threads),
+            convert_options=convert,
+            parse_options=csv.ParseOptions(invalid_row_handler=remember),
+        )
     except pa.ArrowInvalid as error:
-        raise BadInput(f"{name} cannot be parsed as CSV ({str(error).splitlines()[0]}); replace it with a fresh copy.") from None
+        raise BadInput(
+            f"{name} cannot be parsed as CSV ({str(error).splitlines()[0]}); replace it with a fresh copy."
+        ) from None
     if ragged and threads:
-        return _parsed_csv(data, name, threads=False)  # single-threaded, pyarrow knows the line numbers
+        return _parsed_csv(
+            data, name, threads=False
+        )  # single-threaded, pyarrow knows the line numbers
     if ragged:
         line, actual, expected = ragged[0]
         more = f" ({len(ragged) - 1} more such rows)" if len(ragged) > 1 else ""
@@ -192,7 +208,9 @@ def _first_bad_row(original: pl.Series, cast: pl.Series) -> tuple[int, object]:
     return index + 1, original[index]
 
 
-def to_int(frame: pl.DataFrame, column: str, path: Path, source: str, *, dtype: pl.DataType = pl.Int32) -> pl.DataFrame:
+def to_int(
+    frame: pl.DataFrame, column: str, path: Path, source: str, *, dtype: pl.DataType = pl.Int32
+) -> pl.DataFrame:
     """Cast ``column`` to whole numbers; text such as '2019e' or 'n/a' raises BadInput."""
     original = frame[column]
     if original.dtype.is_integer():
@@ -211,7 +229,9 @@ def to_int(frame: pl.DataFrame, column: str, path: Path, source: str, *, dtype: 
     return frame.with_columns(cast.alias(column))
 
 
-def to_float(frame: pl.DataFrame, column: str, path: Path, source: str, *, nonnegative: bool = False) -> pl.DataFrame:
+def to_float(
+    frame: pl.DataFrame, column: str, path: Path, source: str, *, nonnegative: bool = False
+) -> pl.DataFrame:
     """Cast ``column`` to Float64; non-numbers (and negatives if ``nonnegative``) raise BadInput."""
     original = frame[column]
     if original.dtype.is_numeric():
@@ -234,7 +254,9 @@ def to_float(frame: pl.DataFrame, column: str, path: Path, source: str, *, nonne
     return frame.with_columns(cast.alias(column))
 
 
-def drop_duplicates(frame: pl.DataFrame, record: InputRecord, *, table: str | None = None) -> pl.DataFrame:
+def drop_duplicates(
+    frame: pl.DataFrame, record: InputRecord, *, table: str | None = None
+) -> pl.DataFrame:
     """Remove exact duplicate rows, counting them as rejects of ``record``.
 
     With ``table``, the rows left are then checked against that table's contract with this one
@@ -293,7 +315,9 @@ def resolve_countries(
     return _apply_mapping(frame, name, code_expr, out, mapping, reasons, record, label or out)
 
 
-def exclusion_reason(name: str | None, code: str | None, excluded: Mapping[str, str], patterns: Mapping[str, str]) -> str | None:
+def exclusion_reason(
+    name: str | None, code: str | None, excluded: Mapping[str, str], patterns: Mapping[str, str]
+) -> str | None:
     for key in (code, name):
         if key is not None and key in excluded:
             return excluded[key]
@@ -313,9 +337,9 @@ def _apply_mapping(frame, name, code_expr, out, mapping, reasons, record, label)
         },
         schema={"__n": pl.String, "__c": pl.String, out: pl.String, "__reason": pl.String},
     )
-    joined = frame.with_columns(pl.col(name).cast(pl.String).alias("__n"), code_expr.cast(pl.String).alias("__c")).join(
-        keys, on=["__n", "__c"], how="left", nulls_equal=True
-    )
+    joined = frame.with_columns(
+        pl.col(name).cast(pl.String).alias("__n"), code_expr.cast(pl.String).alias("__c")
+    ).join(keys, on=["__n", "__c"], how="left", nulls_equal=True)
     counts = joined.filter(pl.col("__reason").is_not_null()).group_by("__reason").len()
     for reason, count in counts.iter_rows():
         record.reject(f"{label}: {reason}", count)

@@ -131,7 +131,9 @@ class HttpClient:
         previous: RawRecord | None = None,
     ) -> RawRecord:
         """Fetch one resource into ``store``, retrying transient failures; return its record."""
-        return self._with_retries(request, lambda: self._attempt(store, request, validate, previous))
+        return self._with_retries(
+            request, lambda: self._attempt(store, request, validate, previous)
+        )
 
     def _with_retries(self, request: ResourceRequest, attempt_once: Callable[[], T]) -> T:
         """``attempt_once()`` until it succeeds, waiting between tries; one clear error after
@@ -160,7 +162,9 @@ class HttpClient:
     def _read_page(self, request: ResourceRequest) -> httpx.Response:
         try:
             response = self._http.request(
-                request.method, request.url, params=dict(request.params),
+                request.method,
+                request.url,
+                params=dict(request.params),
                 headers=dict(request.headers),
                 data=dict(request.form) if request.form is not None else None,
             )
@@ -185,7 +189,10 @@ class HttpClient:
         headers = {**request.headers, **_conditional_headers(previous)}
         try:
             with self._http.stream(
-                request.method, request.url, params=dict(request.params), headers=headers,
+                request.method,
+                request.url,
+                params=dict(request.params),
+                headers=headers,
                 data=dict(request.form) if request.form is not None else None,
             ) as response:
                 if response.status_code == 304 and previous is not None:

@@ -112,7 +112,9 @@ def snapshot_inputs(manifest: Manifest, entry: SourceEntry, given: Inputs | None
     return {record.resource: snapshot_input(record, entry) for record in manifest.records}
 
 
-def drop_counted(frame: pl.DataFrame, condition: pl.Expr, reason: str, input_: InputRecord) -> pl.DataFrame:
+def drop_counted(
+    frame: pl.DataFrame, condition: pl.Expr, reason: str, input_: InputRecord
+) -> pl.DataFrame:
     """``frame`` without the rows matching ``condition``, counted on ``input_`` as ``reason``."""
     hit = frame.select(condition.fill_null(False).sum()).item()
     input_.reject(reason, int(hit))
@@ -205,7 +207,11 @@ def read_sheet_rows(path: Path, sheet: str | None, where: str) -> list[tuple[Any
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise BadInput(f"{where} is not a readable xlsx workbook ({exc}); fetch it again.") from exc
     try:
-        worksheet = workbook.worksheets[0] if sheet is None else workbook[sheet_named(workbook.sheetnames, sheet, where)]
+        worksheet = (
+            workbook.worksheets[0]
+            if sheet is None
+            else workbook[sheet_named(workbook.sheetnames, sheet, where)]
+        )
         return [tuple(row) for row in worksheet.iter_rows(values_only=True)]
     finally:
         workbook.close()

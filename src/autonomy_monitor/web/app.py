@@ -39,14 +39,24 @@ from autonomy_monitor.i18n import (
     translator,
 )
 from autonomy_monitor.web.head import HeadAsGet
-from autonomy_monitor.web.pages import COUNTRY_CHARTS, TRADE_EDGES, VOTE_EDGES, Dashboard, source_lines
+from autonomy_monitor.web.pages import (
+    COUNTRY_CHARTS,
+    TRADE_EDGES,
+    VOTE_EDGES,
+    Dashboard,
+    source_lines,
+)
 from autonomy_monitor.web.scenario import edited_scenario, is_share, lever_fields, scenario_charts
 from autonomy_monitor.web.security import SecurityHeaders
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 YEAR_RANGE = (1992, 2026)
 MAX_DOWNLOAD_ROWS = 1_000_000
-FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet", "json": "application/json"}
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+    "json": "application/json",
+}
 MAP_MEASURES = ("total_share", "agreement")
 
 
@@ -56,7 +66,9 @@ class PageError(StarletteHTTPException):
 
 def create_app(settings: api.Settings | None = None) -> FastAPI:
     """The dashboard app over ``settings``' warehouse (or the bundled snapshot)."""
-    app = FastAPI(title="Strategic Autonomy Monitor", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="Strategic Autonomy Monitor", docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.dashboard = Dashboard(settings or api.Settings())
     app.state.templates = Jinja2Templates(directory=str(PACKAGE_DIR / "templates"))
     app.add_middleware(SecurityHeaders)  # every response, errors included, gets the headers
@@ -92,7 +104,10 @@ def parse_year(text: str | None, default: int) -> int:
         raise PageError(422, f"Year {text!r} is not a number: give a year such as 2022.")
     year = int(text)
     if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        raise PageError(422, f"Year {year} is out of range: choose a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}.")
+        raise PageError(
+            422,
+            f"Year {year} is out of range: choose a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}.",
+        )
     return year
 
 
@@ -103,16 +118,23 @@ def parse_code(request: Request, text: str) -> str:
     return code
 
 
-def parse_codes(request: Request, text: str | None, default: tuple[str, ...], low: int, high: int, what: str) -> tuple[str, ...]:
+def parse_codes(
+    request: Request, text: str | None, default: tuple[str, ...], low: int, high: int, what: str
+) -> tuple[str, ...]:
     if text is None or text.strip() == "":
         return default
     items = [item.strip().upper() for item in text.split(",") if item.strip()]
     unknown = [item for item in items if item not in dashboard_of(request).codes]
     if unknown:
-        raise PageError(422, f"Unknown country code(s) {', '.join(u[:10] for u in unknown[:5])} in {what}: use ISO3 codes such as KAZ,KGZ.")
+        raise PageError(
+            422,
+            f"Unknown country code(s) {', '.join(u[:10] for u in unknown[:5])} in {what}: use ISO3 codes such as KAZ,KGZ.",
+        )
     codes = tuple(dict.fromkeys(items))
     if not low <= len(codes) <= high:
-        raise PageError(422, f"Give between {low} and {high} different countries in {what} (got {len(codes)}).")
+        raise PageError(
+            422, f"Give between {low} and {high} different countries in {what} (got {len(codes)})."
+        )
     return codes
 
 
@@ -128,22 +150,34 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
     lang = lang_of(request)
     board = dashboard_of(request)
     return {
-        "request": request, "lang": lang, "t": translator(lang), "languages": LANGUAGES, "language_names": LANGUAGE_NAMES,
-        "pct": lambda v, d=1: format_percent(v, lang, d), "num": lambda v, d=1: format_number(v, lang, d),
-        "date": lambda v: format_date(v, lang), "name": lambda c: board.name(c, lang), "store": board.store(),
-        "lang_url": lambda code: str(request.url.include_query_params(lang=code)), **values,
+        "request": request,
+        "lang": lang,
+        "t": translator(lang),
+        "languages": LANGUAGES,
+        "language_names": LANGUAGE_NAMES,
+        "pct": lambda v, d=1: format_percent(v, lang, d),
+        "num": lambda v, d=1: format_number(v, lang, d),
+        "date": lambda v: format_date(v, lang),
+        "name": lambda c: board.name(c, lang),
+        "store": board.store(),
+        "lang_url": lambda code: str(request.url.include_query_params(lang=code)),
+        **values,
     }
 
 
-async def cached_page(request: Request, key: tuple, template: str, build: Callable[[], dict[str, Any]]) -> HTMLResponse:
+async def cached_page(
+    request: Request, key: tuple, template: str, build: Callable[[], dict[str, Any]]
+) -> HTMLResponse:
     """Render ``template`` with ``build()``'s values, memoised per key and language."""
     board = dashboard_of(request)
     full_key = ("page", template, lang_of(request), *key)
     hit, body = board.peek(full_key)
     if not hit:
+
         def render() -> bytes:
             values = context(request, **build())
             return request.app.state.templates.get_template(template).render(values).encode("utf-8")
+
         body = await run_in_threadpool(board.cached, full_key, render)
     return HTMLResponse(body)
 
@@ -155,10 +189,14 @@ def json_bytes(value: Any) -> bytes:
 # --- error pages ---------------------------------------------------------------------------
 def install_error_pages(app: FastAPI) -> None:
     def page(request: Request, status: int, message: str) -> Response:
-        if request.url.path.startswith(("/charts/", "/data/")) or request.url.path.endswith(".json"):
+        if request.url.path.startswith(("/charts/", "/data/")) or request.url.path.endswith(
+            ".json"
+        ):
             return JSONResponse({"error": message}, status_code=status)
         values = context(request, status=status, message=message)
-        return app.state.templates.TemplateResponse(request, "error.html", values, status_code=status)
+        return app.state.templates.TemplateResponse(
+            request, "error.html", values, status_code=status
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -180,35 +218,68 @@ def install_error_pages(app: FastAPI) -> None:
 # --- pages ---------------------------------------------------------------------------------
 def install_pages(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse)
-    async def overview(request: Request, year: str | None = None, powers: str | None = None,
-                       power: str | None = None, measure: str | None = None) -> HTMLResponse:
+    async def overview(
+        request: Request,
+        year: str | None = None,
+        powers: str | None = None,
+        power: str | None = None,
+        measure: str | None = None,
+    ) -> HTMLResponse:
         board = dashboard_of(request)
         default_year = await run_in_threadpool(board.default_year)
         chosen_year = parse_year(year, default_year)
         chosen = parse_codes(request, powers, board.powers, 1, 6, "powers")
         map_power = parse_code(request, power) if power else chosen[0]
         if map_power not in chosen:
-            raise PageError(422, f"The map's power {map_power} is not among the chosen powers {','.join(chosen)}.")
+            raise PageError(
+                422,
+                f"The map's power {map_power} is not among the chosen powers {','.join(chosen)}.",
+            )
         map_measure = parse_choice(measure, MAP_MEASURES, "total_share", "measure")
 
         def build() -> dict[str, Any]:
             lang = lang_of(request)
             rows = board.overview_rows(chosen_year, chosen, lang)
-            return {"year": chosen_year, "powers": chosen, "power": map_power, "measure": map_measure,
-                    "year_options": board.year_options(list(range(YEAR_RANGE[1], YEAR_RANGE[0] - 1, -1)), lang),
-                    "default_year": default_year, "last_world_year": board.last_world_year(),
-                    "rows": rows, "headline": board.headline_rows(rows, chosen),
-                    "all_powers": (*board.powers, "DEU", "GBR", "FRA", "TUR", "KOR", "IND"),
-                    "trade_edges": TRADE_EDGES, "vote_edges": VOTE_EDGES, "sources": source_lines(lang)}
-        return await cached_page(request, ("overview", chosen_year, chosen, map_power, map_measure), "overview.html", build)
+            return {
+                "year": chosen_year,
+                "powers": chosen,
+                "power": map_power,
+                "measure": map_measure,
+                "year_options": board.year_options(
+                    list(range(YEAR_RANGE[1], YEAR_RANGE[0] - 1, -1)), lang
+                ),
+                "default_year": default_year,
+                "last_world_year": board.last_world_year(),
+                "rows": rows,
+                "headline": board.headline_rows(rows, chosen),
+                "all_powers": (*board.powers, "DEU", "GBR", "FRA", "TUR", "KOR", "IND"),
+                "trade_edges": TRADE_EDGES,
+                "vote_edges": VOTE_EDGES,
+                "sources": source_lines(lang),
+            }
+
+        return await cached_page(
+            request,
+            ("overview", chosen_year, chosen, map_power, map_measure),
+            "overview.html",
+            build,
+        )
 
     @app.get("/country/{code}", response_class=HTMLResponse)
     async def country(request: Request, code: str) -> HTMLResponse:
         iso3 = parse_code(request, code)
         if iso3 != code:
-            raise PageError(404, f"Unknown country {code[:20]!r}: country pages use upper-case ISO3 codes, e.g. /country/{iso3}.")
+            raise PageError(
+                404,
+                f"Unknown country {code[:20]!r}: country pages use upper-case ISO3 codes, e.g. /country/{iso3}.",
+            )
         board = dashboard_of(request)
-        return await cached_page(request, ("country", iso3), "country.html", lambda: country_values(board, iso3, lang_of(request)))
+        return await cached_page(
+            request,
+            ("country", iso3),
+            "country.html",
+            lambda: country_values(board, iso3, lang_of(request)),
+        )
 
     @app.get("/compare", response_class=HTMLResponse)
     async def compare(request: Request, countries: str | None = None) -> HTMLResponse:
@@ -217,15 +288,27 @@ def install_pages(app: FastAPI) -> None:
 
         def build() -> dict[str, Any]:
             lang = lang_of(request)
-            return {"codes": codes, "selected": ",".join(codes), "countries": board.country_rows(lang),
-                    "profiles": [compare_values(board, c, lang) for c in codes], "powers": board.powers, "charts": ("trade", "alignment"),
-                    "sources": source_lines(lang)}
+            return {
+                "codes": codes,
+                "selected": ",".join(codes),
+                "countries": board.country_rows(lang),
+                "profiles": [compare_values(board, c, lang) for c in codes],
+                "powers": board.powers,
+                "charts": ("trade", "alignment"),
+                "sources": source_lines(lang),
+            }
+
         return await cached_page(request, ("compare", codes), "compare.html", build)
 
     @app.get("/events", response_class=HTMLResponse)
     async def events(request: Request) -> HTMLResponse:
         board = dashboard_of(request)
-        return await cached_page(request, ("events",), "events.html", lambda: {"events": board.events().sort("date", descending=True).to_dicts()})
+        return await cached_page(
+            request,
+            ("events",),
+            "events.html",
+            lambda: {"events": board.events().sort("date", descending=True).to_dicts()},
+        )
 
     @app.get("/scenario", response_class=HTMLResponse)
     async def scenario(request: Request, name: str | None = None) -> HTMLResponse:
@@ -240,13 +323,16 @@ def install_pages(app: FastAPI) -> None:
         def build() -> dict[str, Any]:
             markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
             return {"body": markdown.render(api.methodology_markdown())}
+
         return await cached_page(request, ("methodology",), "methodology.html", build)
 
 
 async def scenario_response(request: Request, name: str | None, template: str) -> HTMLResponse:
     """The scenario page (or only its results, for htmx) with the form's lever values applied."""
     board = dashboard_of(request)
-    names = tuple(board.cached(("scenario_names",), lambda: scenario_api.scenario_list()["name"].to_list()))
+    names = tuple(
+        board.cached(("scenario_names",), lambda: scenario_api.scenario_list()["name"].to_list())
+    )
     chosen = parse_choice(name, names, names[0] if names else "", "scenario")
     params = {k: v for k, v in request.query_params.items() if k.startswith("l") and "." in k}
     try:
@@ -254,25 +340,58 @@ async def scenario_response(request: Request, name: str | None, template: str) -
     except ValueError as error:
         if template == "scenario_results.html":  # htmx swaps this fragment in place of the results
             text = str(error).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            return HTMLResponse(f'<div id="scenario-results"><p class="error-message" role="alert">{text}</p></div>', status_code=422)
+            return HTMLResponse(
+                f'<div id="scenario-results"><p class="error-message" role="alert">{text}</p></div>',
+                status_code=422,
+            )
         raise PageError(422, str(error)) from None
     key = ("scenario", chosen, tuple(sorted(edits.items())))
-    return await cached_page(request, key, template, lambda: scenario_values(board, names, chosen, spec, edits, lang_of(request)))
+    return await cached_page(
+        request,
+        key,
+        template,
+        lambda: scenario_values(board, names, chosen, spec, edits, lang_of(request)),
+    )
 
 
-def scenario_values(board: Dashboard, names: tuple[str, ...], chosen: str, spec: Any, edits: dict[str, float], lang: str) -> dict[str, Any]:
+def scenario_values(
+    board: Dashboard,
+    names: tuple[str, ...],
+    chosen: str,
+    spec: Any,
+    edits: dict[str, float],
+    lang: str,
+) -> dict[str, Any]:
     result = scenario_api.run_scenario(spec, settings=board.settings)
     rows = scenario_api.scenario_key_rows(result)
     last = int(rows["year"].max()) if rows.height else None
     shown = rows.filter(pl.col("year") == last) if last is not None else rows
     t = translator(lang)
-    chart_list = scenario_charts(rows, name=lambda c: board.name(c, lang), t=t, source=t("scenario.chart_source", name=chosen))
+    chart_list = scenario_charts(
+        rows,
+        name=lambda c: board.name(c, lang),
+        t=t,
+        source=t("scenario.chart_source", name=chosen),
+    )
     return {
-        "charts": [{**c, "json": json_bytes(c["spec"]).decode("utf-8")} for c in chart_list], "is_share": is_share,
-        "names": names, "chosen": chosen, "spec": spec, "fields": lever_fields(spec), "edits": edits,
-        "titles": {n: board.cached(("scenario_title", n), lambda n=n: scenario_api.scenario_spec(n).scenario.title) for n in names},
-        "rows": shown.to_dicts(), "last_year": last, "workers": result.workers.to_dicts(),
-        "assumptions": result.assumptions.to_dicts(), "notes": result.notes,
+        "charts": [{**c, "json": json_bytes(c["spec"]).decode("utf-8")} for c in chart_list],
+        "is_share": is_share,
+        "names": names,
+        "chosen": chosen,
+        "spec": spec,
+        "fields": lever_fields(spec),
+        "edits": edits,
+        "titles": {
+            n: board.cached(
+                ("scenario_title", n), lambda n=n: scenario_api.scenario_spec(n).scenario.title
+            )
+            for n in names
+        },
+        "rows": shown.to_dicts(),
+        "last_year": last,
+        "workers": result.workers.to_dicts(),
+        "assumptions": result.assumptions.to_dicts(),
+        "notes": result.notes,
     }
 
 
@@ -282,32 +401,64 @@ def country_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
     remit = board.power_series(code, "remittances", "remittance_share", None, lang)
     alignment = board.alignment(code)
     ideal = board.ideal_points(code)
-    migration, migration_year = board.top_partners(code, "migration", "destination_share", "un_desa_stock", lang)
+    migration, migration_year = board.top_partners(
+        code, "migration", "destination_share", "un_desa_stock", lang
+    )
     aid, aid_year = board.top_partners(code, "aid", "oda_share", None, lang)
     profile = board.profile(code)
     key_votes = board.key_vote_rows(code, lang)
-    available = charts_with_data(trade=trade, remittances=remit, migration=migration, aid=aid, alignment=alignment,
-                                 idealpoints=ideal, keyvotes=[r for r in key_votes if r["es11"]])
+    available = charts_with_data(
+        trade=trade,
+        remittances=remit,
+        migration=migration,
+        aid=aid,
+        alignment=alignment,
+        idealpoints=ideal,
+        keyvotes=[r for r in key_votes if r["es11"]],
+    )
     powers = board.others(code)
-    keys = {"trade": board.event_key(code, trade), "remittances": board.event_key(code, remit),
-            "alignment": board.event_key(code, alignment), "idealpoints": board.event_key(code, ideal)}
+    keys = {
+        "trade": board.event_key(code, trade),
+        "remittances": board.event_key(code, remit),
+        "alignment": board.event_key(code, alignment),
+        "idealpoints": board.event_key(code, ideal),
+    }
     return {
-        "event_keys": keys, "remittance_totals": remittance_totals(board, code),
-        "alignment_flagged": any(c in alignment.columns and bool(alignment[c].fill_null(False).any())
-                                 for c in ("is_small_sample", "is_partial_year", "is_break")),
-        "code": code, "powers": powers, "available": available, "sources": source_lines(lang),
-        "trade": board.series_table(trade), "trade_years": year_span(trade),
-        "remittances": board.series_table(remit), "remittance_years": year_span(remit),
-        "alignment": board.series_table(alignment, value="agreement") if alignment.height else ([], []),
+        "event_keys": keys,
+        "remittance_totals": remittance_totals(board, code),
+        "alignment_flagged": any(
+            c in alignment.columns and bool(alignment[c].fill_null(False).any())
+            for c in ("is_small_sample", "is_partial_year", "is_break")
+        ),
+        "code": code,
+        "powers": powers,
+        "available": available,
+        "sources": source_lines(lang),
+        "trade": board.series_table(trade),
+        "trade_years": year_span(trade),
+        "remittances": board.series_table(remit),
+        "remittance_years": year_span(remit),
+        "alignment": board.series_table(alignment, value="agreement")
+        if alignment.height
+        else ([], []),
         "alignment_years": year_span(alignment),
-        "ideal": board.series_table(ideal, value="ideal_point", partner="country_iso3") if ideal.height else ([], []),
+        "ideal": board.series_table(ideal, value="ideal_point", partner="country_iso3")
+        if ideal.height
+        else ([], []),
         "ideal_years": year_span(ideal),
-        "migration": migration.to_dicts(), "migration_year": migration_year,
-        "aid": aid.to_dicts(), "aid_year": aid_year,
+        "migration": migration.to_dicts(),
+        "migration_year": migration_year,
+        "aid": aid.to_dicts(),
+        "aid_year": aid_year,
         "japan": board.japan(code).to_dicts(),
-        "key_votes": key_votes, "vote_columns": [code, *powers],
-        "governance": profile.governance.to_dicts() if profile is not None and profile.governance.height else [],
-        "largest": profile.dependencies.to_dicts() if profile is not None and profile.dependencies.height else [],
+        "key_votes": key_votes,
+        "vote_columns": [code, *powers],
+        "governance": profile.governance.to_dicts()
+        if profile is not None and profile.governance.height
+        else [],
+        "largest": profile.dependencies.to_dicts()
+        if profile is not None and profile.dependencies.height
+        else [],
         "events": board.events(code).sort("date", descending=True).to_dicts(),
     }
 
@@ -328,7 +479,9 @@ def remittance_totals(board: Dashboard, code: str) -> list[dict[str, Any]]:
     if totals is None:
         return []
     try:
-        frame = board.cached(("remittance_totals", code), lambda: totals(code, settings=board.settings), large=True)
+        frame = board.cached(
+            ("remittance_totals", code), lambda: totals(code, settings=board.settings), large=True
+        )
     except api.AutonomyError:
         return []
     if frame is None or frame.is_empty() or "year" not in frame.columns:
@@ -346,13 +499,22 @@ def compare_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
         "trade_year": None if trade.is_empty() else int(trade["year"].max()),
         "trade": {r["partner_iso3"]: r["value"] for r in latest_trade.iter_rows(named=True)},
         "align_year": None if latest_align.is_empty() else int(latest_align["year"].max()),
-        "agreement": {r["partner_iso3"]: r["agreement"] for r in latest_align.iter_rows(named=True)},
-        "available": {c: board.country_chart(code, c, lang) is not None for c in ("trade", "alignment")},
-        "event_keys": {"trade": board.event_key(code, trade), "alignment": board.event_key(code, alignment)},
+        "agreement": {
+            r["partner_iso3"]: r["agreement"] for r in latest_align.iter_rows(named=True)
+        },
+        "available": {
+            c: board.country_chart(code, c, lang) is not None for c in ("trade", "alignment")
+        },
+        "event_keys": {
+            "trade": board.event_key(code, trade),
+            "alignment": board.event_key(code, alignment),
+        },
     }
 
 
-def latest_complete_year(alignment: pl.DataFrame, powers: list[str], min_votes: int = 10) -> pl.DataFrame:
+def latest_complete_year(
+    alignment: pl.DataFrame, powers: list[str], min_votes: int = 10
+) -> pl.DataFrame:
     """Rows of the latest year in which every power shares at least ``min_votes`` roll calls
     with the country (else the latest year with any such power): partial sessions are skipped."""
     if alignment.is_empty():
@@ -381,19 +543,25 @@ def install_charts(app: FastAPI) -> None:
         key = ("chart_json", iso3, name, lang)
         hit, body = board.peek(key)
         if not hit:
+
             def build() -> bytes:
                 spec = board.country_chart(iso3, name, lang)
                 if spec is None:
                     return b""
                 return json_bytes(spec)
+
             body = await run_in_threadpool(board.cached, key, build)
         if not body:
             raise PageError(404, f"No data for the {name} chart of {iso3}.")
         return Response(body, media_type="application/json")
 
     @app.get("/charts/overview-map.json")
-    async def overview_map(request: Request, year: str | None = None, power: str | None = None,
-                           measure: str | None = None) -> Response:
+    async def overview_map(
+        request: Request,
+        year: str | None = None,
+        power: str | None = None,
+        measure: str | None = None,
+    ) -> Response:
         board, lang = dashboard_of(request), lang_of(request)
         chosen_year = parse_year(year, await run_in_threadpool(board.default_year))
         map_power = parse_code(request, power or "CHN")
@@ -401,7 +569,13 @@ def install_charts(app: FastAPI) -> None:
         key = ("map_json", chosen_year, map_power, map_measure, lang)
         hit, body = board.peek(key)
         if not hit:
-            body = await run_in_threadpool(board.cached, key, lambda: json_bytes(board.overview_map_spec(chosen_year, map_power, map_measure, lang)))
+            body = await run_in_threadpool(
+                board.cached,
+                key,
+                lambda: json_bytes(
+                    board.overview_map_spec(chosen_year, map_power, map_measure, lang)
+                ),
+            )
         return Response(body, media_type="application/json")
 
     @app.get("/data/country/{code}.json")
@@ -411,17 +585,28 @@ def install_charts(app: FastAPI) -> None:
         key = ("country_json", iso3, lang)
         hit, body = board.peek(key)
         if not hit:
+
             def build() -> bytes:
                 values = country_values(board, iso3, lang)
                 return json_bytes({k: v for k, v in values.items() if k not in ("available",)})
+
             body = await run_in_threadpool(board.cached, key, build)
         return Response(body, media_type="application/json")
 
 
 # --- downloads -----------------------------------------------------------------------------
-FRICTIONLESS_TYPES = {"VARCHAR": "string", "INTEGER": "integer", "BIGINT": "integer", "SMALLINT": "integer",
-                      "DOUBLE": "number", "FLOAT": "number", "BOOLEAN": "boolean", "DATE": "date",
-                      "TIMESTAMP": "datetime", "TIMESTAMP WITH TIME ZONE": "datetime"}
+FRICTIONLESS_TYPES = {
+    "VARCHAR": "string",
+    "INTEGER": "integer",
+    "BIGINT": "integer",
+    "SMALLINT": "integer",
+    "DOUBLE": "number",
+    "FLOAT": "number",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMP": "datetime",
+    "TIMESTAMP WITH TIME ZONE": "datetime",
+}
 
 
 def install_downloads(app: FastAPI) -> None:
@@ -433,14 +618,24 @@ def install_downloads(app: FastAPI) -> None:
     async def downloads(request: Request) -> HTMLResponse:
         frame = await run_in_threadpool(tables, request)
         board = dashboard_of(request)
-        return await cached_page(request, ("downloads",), "downloads.html", lambda: {
-            "tables": frame.to_dicts(), "max_rows": MAX_DOWNLOAD_ROWS, "formats": tuple(FORMATS),
-            "countries": board.country_rows(lang_of(request))})
+        return await cached_page(
+            request,
+            ("downloads",),
+            "downloads.html",
+            lambda: {
+                "tables": frame.to_dicts(),
+                "max_rows": MAX_DOWNLOAD_ROWS,
+                "formats": tuple(FORMATS),
+                "countries": board.country_rows(lang_of(request)),
+            },
+        )
 
     @app.get("/downloads/datapackage.json")
     async def datapackage(request: Request) -> Response:
         frame = await run_in_threadpool(tables, request)
-        return JSONResponse(data_package(frame, str(request.base_url).rstrip("/"), dashboard_of(request).store()))
+        return JSONResponse(
+            data_package(frame, str(request.base_url).rstrip("/"), dashboard_of(request).store())
+        )
 
     @app.get("/downloads/{filename}")
     async def download(request: Request, filename: str, country: str | None = None) -> Response:
@@ -453,12 +648,20 @@ def install_downloads(app: FastAPI) -> None:
         code = parse_code(request, country) if country else None
         board = dashboard_of(request)
         try:
-            frame = await run_in_threadpool(lambda: api.table_frame(name, code, settings=board.settings, max_rows=MAX_DOWNLOAD_ROWS))
+            frame = await run_in_threadpool(
+                lambda: api.table_frame(
+                    name, code, settings=board.settings, max_rows=MAX_DOWNLOAD_ROWS
+                )
+            )
         except api.BadArgument as error:
             raise PageError(422, str(error)) from None
         body = await run_in_threadpool(encode_frame, frame, fmt)
         stem = f"{name}_{code}" if code else name
-        return Response(body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+        return Response(
+            body,
+            media_type=FORMATS[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+        )
 
 
 def encode_frame(frame: pl.DataFrame, fmt: str) -> bytes:
@@ -469,8 +672,13 @@ def encode_frame(frame: pl.DataFrame, fmt: str) -> bytes:
         return buffer.getvalue()
     if fmt == "json":
         return json_bytes(frame.to_dicts())
-    flat = frame.with_columns([pl.col(c).map_elements(lambda v: json.dumps(list(v)), return_dtype=pl.String)
-                               for c, t in frame.schema.items() if isinstance(t, pl.List)])
+    flat = frame.with_columns(
+        [
+            pl.col(c).map_elements(lambda v: json.dumps(list(v)), return_dtype=pl.String)
+            for c, t in frame.schema.items()
+            if isinstance(t, pl.List)
+        ]
+    )
     return flat.write_csv().encode("utf-8")
 
 
@@ -478,16 +686,29 @@ def data_package(tables: pl.DataFrame, base: str, store: str) -> dict[str, Any]:
     """A Frictionless Data Package descriptor listing every table (CSV resources)."""
     resources = []
     for row in tables.iter_rows(named=True):
-        fields = [{"name": c, "type": FRICTIONLESS_TYPES.get(t, "array" if t.endswith("[]") else "any")}
-                  for c, t in zip(row["columns"], row["types"])]
-        resource = {"name": row["table"], "path": f"{base}/downloads/{row['table']}.csv", "format": "csv",
-                    "mediatype": "text/csv", "encoding": "utf-8", "schema": {"fields": fields},
-                    "rows": row["rows"]}
+        fields = [
+            {"name": c, "type": FRICTIONLESS_TYPES.get(t, "array" if t.endswith("[]") else "any")}
+            for c, t in zip(row["columns"], row["types"])
+        ]
+        resource = {
+            "name": row["table"],
+            "path": f"{base}/downloads/{row['table']}.csv",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": {"fields": fields},
+            "rows": row["rows"],
+        }
         if row["rows"] > MAX_DOWNLOAD_ROWS:
-            resource["description"] = (f"{row['rows']:,} rows: download per country with "
-                                       f"?country=ISO3 (column {row['country_column']}).")
+            resource["description"] = (
+                f"{row['rows']:,} rows: download per country with "
+                f"?country=ISO3 (column {row['country_column']})."
+            )
         resources.append(resource)
-    return {"profile": "data-package", "name": "strategic-autonomy-monitor",
-            "title": "Strategic Autonomy Monitor tables",
-            "description": f"Tables read from {store}. Sources and licences: see /methodology and `autonomy status`.",
-            "resources": resources}
+    return {
+        "profile": "data-package",
+        "name": "strategic-autonomy-monitor",
+        "title": "Strategic Autonomy Monitor tables",
+        "description": f"Tables read from {store}. Sources and licences: see /methodology and `autonomy status`.",
+        "resources": resources,
+    }

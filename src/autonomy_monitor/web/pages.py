@@ -26,10 +26,29 @@ TRADE_EDGES = (0.05, 0.10, 0.20, 0.30, 0.50)
 VOTE_EDGES = (0.2, 0.4, 0.6, 0.8)
 CACHE_SIZE = 512  # rendered pages, chart specs, small results (tens of kB each)
 FRAME_CACHE_SIZE = 24  # query frames (a country's dependence rows can be a few MB)
-REMITTANCE_METHODS = None  # one estimate per sender and year (indicators/remittances.py), whatever its method
-COUNTRY_CHARTS = ("trade", "remittances", "migration", "aid", "alignment", "idealpoints", "keyvotes")
+REMITTANCE_METHODS = (
+    None  # one estimate per sender and year (indicators/remittances.py), whatever its method
+)
+COUNTRY_CHARTS = (
+    "trade",
+    "remittances",
+    "migration",
+    "aid",
+    "alignment",
+    "idealpoints",
+    "keyvotes",
+)
 #: Charts whose source line the catalog holds as ``source.<name>`` (see :func:`source_lines`).
-SOURCES = ("trade", "remittances", "migration", "aid", "alignment", "idealpoints", "keyvotes", "japan")
+SOURCES = (
+    "trade",
+    "remittances",
+    "migration",
+    "aid",
+    "alignment",
+    "idealpoints",
+    "keyvotes",
+    "japan",
+)
 
 
 def source_lines(lang: str) -> dict[str, str]:
@@ -92,8 +111,15 @@ class Dashboard:
         return country_label(code, lang, english)
 
     def country_rows(self, lang: str) -> list[dict[str, Any]]:
-        return [{"iso3": r["iso3"], "m49": r["m49"], "is_c5": r["is_c5"], "name": self.name(r["iso3"], lang)}
-                for r in self._countries.iter_rows(named=True)]
+        return [
+            {
+                "iso3": r["iso3"],
+                "m49": r["m49"],
+                "is_c5": r["is_c5"],
+                "name": self.name(r["iso3"], lang),
+            }
+            for r in self._countries.iter_rows(named=True)
+        ]
 
     def store(self) -> str:
         return self.cached(("store",), lambda: api.describe_store(self.settings))
@@ -104,22 +130,39 @@ class Dashboard:
         return int(year) if year is not None else 2023
 
     def overview(self, year: int, powers: tuple[str, ...]) -> pl.DataFrame:
-        return self.cached(("overview", year, powers), lambda: api.overview(year, list(powers), self.settings), large=True)
+        return self.cached(
+            ("overview", year, powers),
+            lambda: api.overview(year, list(powers), self.settings),
+            large=True,
+        )
 
     def overview_rows(self, year: int, powers: tuple[str, ...], lang: str) -> list[dict[str, Any]]:
         """One row per country with data (the five first): per power, trade share and vote
         agreement with their colour classes (``trade_bin`` 0..5, ``vote_bin`` 0..4)."""
         frame = self.overview(year, powers)
-        values = {(r["country_iso3"], r["power_iso3"], r["measure"]): r["value"] for r in frame.iter_rows(named=True)}
+        values = {
+            (r["country_iso3"], r["power_iso3"], r["measure"]): r["value"]
+            for r in frame.iter_rows(named=True)
+        }
         rows = []
         for country in self.country_rows(lang):
-            cells = [overview_cell(p, values.get((country["iso3"], p, "total_share")), values.get((country["iso3"], p, "agreement")))
-                     for p in powers]
-            if country["is_c5"] or any(c["total_share"] is not None or c["agreement"] is not None for c in cells):
+            cells = [
+                overview_cell(
+                    p,
+                    values.get((country["iso3"], p, "total_share")),
+                    values.get((country["iso3"], p, "agreement")),
+                )
+                for p in powers
+            ]
+            if country["is_c5"] or any(
+                c["total_share"] is not None or c["agreement"] is not None for c in cells
+            ):
                 rows.append({**country, "is_power": country["iso3"] in powers, "cells": cells})
         return rows
 
-    def headline_rows(self, rows: list[dict[str, Any]], powers: tuple[str, ...]) -> list[dict[str, Any]]:
+    def headline_rows(
+        self, rows: list[dict[str, Any]], powers: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
         """The overview's first table: the five, then the chosen powers (from the same rows)."""
         by_code = {r["iso3"]: r for r in rows}
         return [by_code[c] for c in (*self.c5, *powers) if c in by_code]
@@ -154,13 +197,26 @@ class Dashboard:
             t = translator(lang)
             frame = self.overview(year, (power,)).filter(pl.col("measure") == measure)
             values = dict(zip(frame["country_iso3"].to_list(), frame["value"].to_list()))
-            rows = [{"id": f"{c['m49']:03d}", "name": c["name"], "value": values.get(c["iso3"])}
-                    for c in self.country_rows(lang) if c["m49"] is not None]
+            rows = [
+                {"id": f"{c['m49']:03d}", "name": c["name"], "value": values.get(c["iso3"])}
+                for c in self.country_rows(lang)
+                if c["m49"] is not None
+            ]
             label = t(f"measure.{measure}")
             title = t("map.title", measure=label, power=self.name(power, lang), year=year)
             source = source_lines(lang)["trade" if measure == "total_share" else "alignment"]
-            return specs.responsive(specs.world_map(rows, title=title, source=source, year=year, value_label=label,
-                                                    missing_label=t("map.no_data"), measure=measure))
+            return specs.responsive(
+                specs.world_map(
+                    rows,
+                    title=title,
+                    source=source,
+                    year=year,
+                    value_label=label,
+                    missing_label=t("map.no_data"),
+                    measure=measure,
+                )
+            )
+
         return self.cached(("map", year, power, measure, lang), build)
 
     # --- country -----------------------------------------------------------------------
@@ -170,63 +226,109 @@ class Dashboard:
                 return api.dependence(code, settings=self.settings)
             except api.AutonomyError:
                 return pl.DataFrame()
+
         return self.cached(("dependence", code), build, large=True)
 
-    def power_series(self, code: str, dimension: str, measure: str, methods: tuple[str, ...] | None,
-                     lang: str) -> pl.DataFrame:
+    def power_series(
+        self, code: str, dimension: str, measure: str, methods: tuple[str, ...] | None, lang: str
+    ) -> pl.DataFrame:
         """year, partner (label), partner_iso3, value, method of one measure against the powers."""
         frame = self.dependence(code)
         if frame.is_empty():
-            return pl.DataFrame(schema={"year": pl.Int32, "partner": pl.String, "partner_iso3": pl.String,
-                                        "value": pl.Float64, "method": pl.String})
-        rows = frame.filter((pl.col("dimension") == dimension) & (pl.col("measure") == measure)
-                            & pl.col("partner_iso3").is_in(self.others(code)))
+            return pl.DataFrame(
+                schema={
+                    "year": pl.Int32,
+                    "partner": pl.String,
+                    "partner_iso3": pl.String,
+                    "value": pl.Float64,
+                    "method": pl.String,
+                }
+            )
+        rows = frame.filter(
+            (pl.col("dimension") == dimension)
+            & (pl.col("measure") == measure)
+            & pl.col("partner_iso3").is_in(self.others(code))
+        )
         if methods:
             rank = {m: k for k, m in enumerate(methods)}
-            rows = (rows.filter(pl.col("method").is_in(list(methods)))
-                    .with_columns(pl.col("method").replace_strict(rank, return_dtype=pl.Int32).alias("_rank"))
-                    .sort("_rank").unique(["partner_iso3", "year"], keep="first").drop("_rank"))
+            rows = (
+                rows.filter(pl.col("method").is_in(list(methods)))
+                .with_columns(
+                    pl.col("method").replace_strict(rank, return_dtype=pl.Int32).alias("_rank")
+                )
+                .sort("_rank")
+                .unique(["partner_iso3", "year"], keep="first")
+                .drop("_rank")
+            )
         return rows.select(
-            pl.col("year").cast(pl.Int32), pl.col("partner_iso3").map_elements(lambda c: self.name(c, lang), return_dtype=pl.String).alias("partner"),
-            "partner_iso3", "value", "method",
+            pl.col("year").cast(pl.Int32),
+            pl.col("partner_iso3")
+            .map_elements(lambda c: self.name(c, lang), return_dtype=pl.String)
+            .alias("partner"),
+            "partner_iso3",
+            "value",
+            "method",
         ).sort("partner_iso3", "year")
 
-    def top_partners(self, code: str, dimension: str, measure: str, method: str | None, lang: str,
-                     count: int = 8) -> tuple[pl.DataFrame, int | None]:
+    def top_partners(
+        self, code: str, dimension: str, measure: str, method: str | None, lang: str, count: int = 8
+    ) -> tuple[pl.DataFrame, int | None]:
         """The largest partners in the latest year of one measure: label, partner_iso3, value."""
         frame = self.dependence(code)
         if frame.is_empty():
-            return pl.DataFrame(schema={"label": pl.String, "partner_iso3": pl.String, "value": pl.Float64}), None
-        rows = frame.filter((pl.col("dimension") == dimension) & (pl.col("measure") == measure)
-                            & pl.col("partner_iso3").is_not_null() & pl.col("value").is_not_null())
+            return pl.DataFrame(
+                schema={"label": pl.String, "partner_iso3": pl.String, "value": pl.Float64}
+            ), None
+        rows = frame.filter(
+            (pl.col("dimension") == dimension)
+            & (pl.col("measure") == measure)
+            & pl.col("partner_iso3").is_not_null()
+            & pl.col("value").is_not_null()
+        )
         if method is not None:
             rows = rows.filter(pl.col("method") == method)
         if rows.is_empty():
-            return pl.DataFrame(schema={"label": pl.String, "partner_iso3": pl.String, "value": pl.Float64}), None
+            return pl.DataFrame(
+                schema={"label": pl.String, "partner_iso3": pl.String, "value": pl.Float64}
+            ), None
         year = int(rows["year"].max())
         top = rows.filter(pl.col("year") == year).sort("value", descending=True).head(count)
-        return top.select(pl.col("partner_iso3").map_elements(lambda c: self.name(c, lang), return_dtype=pl.String).alias("label"),
-                          "partner_iso3", "value"), year
+        return top.select(
+            pl.col("partner_iso3")
+            .map_elements(lambda c: self.name(c, lang), return_dtype=pl.String)
+            .alias("label"),
+            "partner_iso3",
+            "value",
+        ), year
 
     def alignment(self, code: str) -> pl.DataFrame:
         def build() -> pl.DataFrame:
             try:
-                return api.vote_agreement(code, self.others(code), start=1992, settings=self.settings)
+                return api.vote_agreement(
+                    code, self.others(code), start=1992, settings=self.settings
+                )
             except api.AutonomyError:
                 return pl.DataFrame()
+
         return self.cached(("alignment", code), build, large=True)
 
     def ideal_points(self, code: str) -> pl.DataFrame:
         def build() -> pl.DataFrame:
             try:
-                return api.ideal_points([code, *self.others(code)], start=1992, settings=self.settings)
+                return api.ideal_points(
+                    [code, *self.others(code)], start=1992, settings=self.settings
+                )
             except api.AutonomyError:
                 return pl.DataFrame()
+
         return self.cached(("ideal_points", code), build, large=True)
 
     def key_votes(self, code: str) -> pl.DataFrame:
-        return self.cached(("key_votes", code), lambda: api.country_key_votes([code, *self.others(code)], self.settings),
-                           large=True)
+        return self.cached(
+            ("key_votes", code),
+            lambda: api.country_key_votes([code, *self.others(code)], self.settings),
+            large=True,
+        )
 
     def profile(self, code: str) -> api.Profile | None:
         def build() -> api.Profile | None:
@@ -234,13 +336,16 @@ class Dashboard:
                 return api.profile(code, settings=self.settings)
             except api.AutonomyError:
                 return None
+
         return self.cached(("profile", code), build, large=True)
 
     def japan(self, code: str) -> pl.DataFrame:
         return self.cached(("japan", code), lambda: api.japan_residents(code, self.settings))
 
     def events(self, code: str | None = None) -> pl.DataFrame:
-        return self.cached(("events", code), lambda: api.events() if code is None else api.country_events(code))
+        return self.cached(
+            ("events", code), lambda: api.events() if code is None else api.country_events(code)
+        )
 
     def chart_events(self, code: str) -> pl.DataFrame:
         """The country's events drawn on its time charts, numbered 1, 2, ... by date (the same
@@ -253,7 +358,11 @@ class Dashboard:
 
     def event_marks(self, code: str) -> pl.DataFrame | None:
         frame = self.chart_events(code)
-        return frame.select("date", pl.col("number").cast(pl.String).alias("label")) if frame.height else None
+        return (
+            frame.select("date", pl.col("number").cast(pl.String).alias("label"))
+            if frame.height
+            else None
+        )
 
     def event_key(self, code: str, frame: pl.DataFrame) -> list[dict[str, Any]]:
         """The numbered events within the years of a chart's ``frame`` (column ``year``)."""
@@ -268,72 +377,169 @@ class Dashboard:
         frame = self.key_votes(code)
         if frame.is_empty():
             return []
-        calls = frame.select("roll_call_id", "resolution_symbol", "date", "title", "issue_tags").unique("roll_call_id").sort("date", descending=True)
+        calls = (
+            frame.select("roll_call_id", "resolution_symbol", "date", "title", "issue_tags")
+            .unique("roll_call_id")
+            .sort("date", descending=True)
+        )
         ukraine = calls.filter(pl.col("issue_tags").list.contains("ukraine"))
-        others = calls.filter(~pl.col("issue_tags").list.contains("ukraine")).head(max(0, limit - ukraine.height))
-        votes = {(r["roll_call_id"], r["country_iso3"]): r["vote"] for r in frame.iter_rows(named=True)}
+        others = calls.filter(~pl.col("issue_tags").list.contains("ukraine")).head(
+            max(0, limit - ukraine.height)
+        )
+        votes = {
+            (r["roll_call_id"], r["country_iso3"]): r["vote"] for r in frame.iter_rows(named=True)
+        }
         columns = [code, *self.others(code)]
-        return [{**r, "es11": "ukraine" in (r["issue_tags"] or []), "votes": [votes.get((r["roll_call_id"], c), "–") for c in columns]}
-                for r in pl.concat([ukraine, others]).sort("date", descending=True).iter_rows(named=True)]
+        return [
+            {
+                **r,
+                "es11": "ukraine" in (r["issue_tags"] or []),
+                "votes": [votes.get((r["roll_call_id"], c), "–") for c in columns],
+            }
+            for r in pl.concat([ukraine, others])
+            .sort("date", descending=True)
+            .iter_rows(named=True)
+        ]
 
     def country_chart(self, code: str, chart: str, lang: str) -> dict[str, Any] | None:
         """The Vega-Lite spec of one country chart (full width, resizing), or None without data."""
+
         def build() -> dict[str, Any] | None:
             spec = self._country_chart(code, chart, lang)
             return None if spec is None else specs.responsive(spec)
+
         return self.cached(("chart", code, chart, lang), build)
 
     def _country_chart(self, code: str, chart: str, lang: str) -> dict[str, Any] | None:
-        from autonomy_monitor import charts  # Altair: loaded by web.app.warm_up, not at server start
+        from autonomy_monitor import (
+            charts,
+        )  # Altair: loaded by web.app.warm_up, not at server start
 
         t, name = translator(lang), self.name(code, lang)
         events = self.event_marks(code)
         sources, labels = source_lines(lang), chart_labels(lang)
         if chart == "trade":
             frame = self.power_series(code, "trade", "total_share", ("chosen",), lang)
-            return None if frame.is_empty() else charts.dependence_over_time(
-                frame, title=t("chart.trade", country=name), source=sources["trade"], measure_label=t("measure.total_share"), events=events, labels=labels)
+            return (
+                None
+                if frame.is_empty()
+                else charts.dependence_over_time(
+                    frame,
+                    title=t("chart.trade", country=name),
+                    source=sources["trade"],
+                    measure_label=t("measure.total_share"),
+                    events=events,
+                    labels=labels,
+                )
+            )
         if chart == "remittances":
-            frame = self.power_series(code, "remittances", "remittance_share", REMITTANCE_METHODS, lang)
-            return None if frame.is_empty() else charts.dependence_over_time(
-                frame, title=t("chart.remittances", country=name), source=sources["remittances"], measure_label=t("measure.remittance_share"), events=events, labels=labels)
+            frame = self.power_series(
+                code, "remittances", "remittance_share", REMITTANCE_METHODS, lang
+            )
+            return (
+                None
+                if frame.is_empty()
+                else charts.dependence_over_time(
+                    frame,
+                    title=t("chart.remittances", country=name),
+                    source=sources["remittances"],
+                    measure_label=t("measure.remittance_share"),
+                    events=events,
+                    labels=labels,
+                )
+            )
         if chart in ("migration", "aid"):
-            measure, method = ("destination_share", "un_desa_stock") if chart == "migration" else ("oda_share", None)
+            measure, method = (
+                ("destination_share", "un_desa_stock")
+                if chart == "migration"
+                else ("oda_share", None)
+            )
             frame, year = self.top_partners(code, chart, measure, method, lang)
-            return None if frame.is_empty() else charts.share_bars(
-                frame, title=t(f"chart.{chart}", country=name), source=sources[chart], year=year,
-                code_column="partner_iso3", value_label=t(f"measure.{measure}"), labels=labels)
+            return (
+                None
+                if frame.is_empty()
+                else charts.share_bars(
+                    frame,
+                    title=t(f"chart.{chart}", country=name),
+                    source=sources[chart],
+                    year=year,
+                    code_column="partner_iso3",
+                    value_label=t(f"measure.{measure}"),
+                    labels=labels,
+                )
+            )
         if chart == "alignment":
             frame = self.alignment(code)
             if frame.is_empty():
                 return None
-            frame = frame.with_columns(pl.col("partner_iso3").map_elements(lambda c: self.name(c, lang), return_dtype=pl.String).alias("partner"))
-            return charts.alignment_over_time(frame, title=t("chart.alignment", country=name), source=sources["alignment"],
-                                              value_label=t("measure.agreement"), events=events, labels=labels)
+            frame = frame.with_columns(
+                pl.col("partner_iso3")
+                .map_elements(lambda c: self.name(c, lang), return_dtype=pl.String)
+                .alias("partner")
+            )
+            return charts.alignment_over_time(
+                frame,
+                title=t("chart.alignment", country=name),
+                source=sources["alignment"],
+                value_label=t("measure.agreement"),
+                events=events,
+                labels=labels,
+            )
         if chart == "idealpoints":
             frame = self.ideal_points(code)
             if frame.is_empty():
                 return None
-            frame = frame.with_columns(pl.col("country_iso3").map_elements(lambda c: self.name(c, lang), return_dtype=pl.String).alias("country"))
-            return charts.ideal_points_over_time(frame, title=t("chart.idealpoints", country=name), source=sources["idealpoints"], events=events, labels=labels)
+            frame = frame.with_columns(
+                pl.col("country_iso3")
+                .map_elements(lambda c: self.name(c, lang), return_dtype=pl.String)
+                .alias("country")
+            )
+            return charts.ideal_points_over_time(
+                frame,
+                title=t("chart.idealpoints", country=name),
+                source=sources["idealpoints"],
+                events=events,
+                labels=labels,
+            )
         if chart == "keyvotes":
             rows = [r for r in self.key_vote_rows(code, lang) if r["es11"]]
             if not rows:
                 return None
             columns = [code, *self.others(code)]
             vote_names = {"Y": "yes", "N": "no", "A": "abstain", "X": "absent"}
-            frame = pl.DataFrame([{"resolution": f"{r['resolution_symbol']} ({r['date']})", "country": self.name(c, lang),
-                                   "vote": vote_names.get(v, "absent")} for r in rows for c, v in zip(columns, r["votes"])])
-            return charts.key_votes_chart(frame, title=t("chart.keyvotes", country=name), source=sources["keyvotes"], labels=labels)
+            frame = pl.DataFrame(
+                [
+                    {
+                        "resolution": f"{r['resolution_symbol']} ({r['date']})",
+                        "country": self.name(c, lang),
+                        "vote": vote_names.get(v, "absent"),
+                    }
+                    for r in rows
+                    for c, v in zip(columns, r["votes"])
+                ]
+            )
+            return charts.key_votes_chart(
+                frame,
+                title=t("chart.keyvotes", country=name),
+                source=sources["keyvotes"],
+                labels=labels,
+            )
         raise ValueError(f"unknown chart {chart!r}")
 
-    def series_table(self, frame: pl.DataFrame, value: str = "value", partner: str = "partner_iso3") -> tuple[list[str], list[dict[str, Any]]]:
+    def series_table(
+        self, frame: pl.DataFrame, value: str = "value", partner: str = "partner_iso3"
+    ) -> tuple[list[str], list[dict[str, Any]]]:
         """A year × partner table (the text alternative of a time chart), newest year first."""
         if frame.is_empty():
             return [], []
         partners = frame[partner].unique(maintain_order=True).to_list()
-        wide = frame.pivot(on=partner, index="year", values=value, aggregate_function="first").sort("year", descending=True)
-        return partners, [{"year": r["year"], "values": [r.get(p) for p in partners]} for r in wide.iter_rows(named=True)]
+        wide = frame.pivot(on=partner, index="year", values=value, aggregate_function="first").sort(
+            "year", descending=True
+        )
+        return partners, [
+            {"year": r["year"], "values": [r.get(p) for p in partners]}
+            for r in wide.iter_rows(named=True)
+        ]
 
 
 def colour_class(value: float | None, edges: tuple[float, ...]) -> int | None:
@@ -344,5 +550,10 @@ def colour_class(value: float | None, edges: tuple[float, ...]) -> int | None:
 
 
 def overview_cell(power: str, trade: float | None, agreement: float | None) -> dict[str, Any]:
-    return {"power": power, "total_share": trade, "agreement": agreement,
-            "trade_bin": colour_class(trade, TRADE_EDGES), "vote_bin": colour_class(agreement, VOTE_EDGES)}
+    return {
+        "power": power,
+        "total_share": trade,
+        "agreement": agreement,
+        "trade_bin": colour_class(trade, TRADE_EDGES),
+        "vote_bin": colour_class(agreement, VOTE_EDGES),
+    }

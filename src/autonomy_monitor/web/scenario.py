@@ -31,11 +31,26 @@ def lever_fields(spec: Any) -> list[dict[str, Any]]:
         label = lever.label or lever.type
         for key, value in lever.model_dump(exclude={"type", "label"}).items():
             if is_number(value):
-                fields.append({"name": f"l{k}.{key}", "lever": label, "parameter": key, "value": value,
-                               "step": "0.01" if isinstance(value, float) and value <= 1 else "any"})
+                fields.append(
+                    {
+                        "name": f"l{k}.{key}",
+                        "lever": label,
+                        "parameter": key,
+                        "value": value,
+                        "step": "0.01" if isinstance(value, float) and value <= 1 else "any",
+                    }
+                )
             elif isinstance(value, dict) and all(is_number(v) for v in value.values()):
-                fields += [{"name": f"l{k}.{key}.{sub}", "lever": label, "parameter": f"{key} [{sub}]", "value": v,
-                            "step": "any"} for sub, v in value.items()]
+                fields += [
+                    {
+                        "name": f"l{k}.{key}.{sub}",
+                        "lever": label,
+                        "parameter": f"{key} [{sub}]",
+                        "value": v,
+                        "step": "any",
+                    }
+                    for sub, v in value.items()
+                ]
     return fields
 
 
@@ -52,7 +67,9 @@ def edited_scenario(name: str, params: Mapping[str, str]) -> tuple[Any, dict[str
         try:
             edits[key] = float(text)
         except ValueError:
-            raise ValueError(f"Lever parameter {key} must be a number, got {text[:20]!r}.") from None
+            raise ValueError(
+                f"Lever parameter {key} must be a number, got {text[:20]!r}."
+            ) from None
         if not math.isfinite(edits[key]) or abs(edits[key]) > 1e12:
             raise ValueError(f"Lever parameter {key} is out of range: {text[:20]!r}.")
     if len(edits) > MAX_FIELDS:
@@ -64,19 +81,30 @@ def edited_scenario(name: str, params: Mapping[str, str]) -> tuple[Any, dict[str
         parts = key.split(".")
         lever = data["levers"][int(parts[0][1:]) - 1]
         if len(parts) == 2:
-            lever[parts[1]] = int(value) if isinstance(lever[parts[1]], int) and value.is_integer() else value
+            lever[parts[1]] = (
+                int(value) if isinstance(lever[parts[1]], int) and value.is_integer() else value
+            )
         else:
             lever[parts[1]][parts[2]] = value
     try:
         return type(spec).model_validate(data), edits
     except ValueError as error:  # pydantic's ValidationError is a ValueError
         first = str(error).splitlines()
-        raise ValueError(f"Invalid lever value: {' '.join(first[1:3]) if len(first) > 2 else first[0]}") from None
+        raise ValueError(
+            f"Invalid lever value: {' '.join(first[1:3]) if len(first) > 2 else first[0]}"
+        ) from None
 
 
 #: Measures drawn as baseline-vs-scenario charts above the results table, most telling first.
-CHARTED_MEASURES = ("remittance_dependence", "remittance_share", "workers_in_destination", "gas_export_share",
-                    "export_share", "total_share", "remittances_usd")
+CHARTED_MEASURES = (
+    "remittance_dependence",
+    "remittance_share",
+    "workers_in_destination",
+    "gas_export_share",
+    "export_share",
+    "total_share",
+    "remittances_usd",
+)
 MAX_CHARTS = 3
 
 
@@ -87,13 +115,17 @@ def is_share(measure: str) -> bool:
 
 def most_changed_partner(frame: pl.DataFrame) -> str | None:
     """The partner (ISO3, None for 'all partners') whose value the scenario moves most."""
-    ranked = (frame.group_by("partner_iso3").agg(pl.col("difference").abs().max().alias("change"))
-              .sort("change", "partner_iso3", descending=[True, False], nulls_last=True))
+    ranked = (
+        frame.group_by("partner_iso3")
+        .agg(pl.col("difference").abs().max().alias("change"))
+        .sort("change", "partner_iso3", descending=[True, False], nulls_last=True)
+    )
     return ranked["partner_iso3"][0] if ranked.height else None
 
 
-def scenario_charts(rows: pl.DataFrame, *, name: Callable[[str | None], str], t: Callable[..., str],
-                    source: str) -> list[dict[str, Any]]:
+def scenario_charts(
+    rows: pl.DataFrame, *, name: Callable[[str | None], str], t: Callable[..., str], source: str
+) -> list[dict[str, Any]]:
     """Up to ``MAX_CHARTS`` chart specs, one per measure for the partner the scenario moves most
     (baseline dashed, scenario solid over the years, with the interval where the result has
     ``scenario_lo``/``scenario_hi``), labelled in words: [{"measure", "label", "spec"}]."""
@@ -106,11 +138,20 @@ def scenario_charts(rows: pl.DataFrame, *, name: Callable[[str | None], str], t:
         frame = rows.filter(pl.col("measure") == measure)
         partner = most_changed_partner(frame)
         frame = frame.filter(pl.col("partner_iso3").eq_missing(partner)).with_columns(
-            pl.lit(name(partner) if partner else t("scenario.all_partners")).alias("partner"))
+            pl.lit(name(partner) if partner else t("scenario.all_partners")).alias("partner")
+        )
         label = t(f"measure.{measure}")
         where = name(partner) if partner else t("scenario.all_partners")
-        spec = charts.scenario_over_time(frame, title=t("scenario.chart_title", measure=label, partner=where), source=source,
-                                         measure_label=label, series_labels=(t("scenario.baseline"), t("scenario.scenario")),
-                                         value_is_share=is_share(measure), height=200)
-        out.append({"measure": measure, "label": f"{label} ({where})", "spec": specs.responsive(spec)})
+        spec = charts.scenario_over_time(
+            frame,
+            title=t("scenario.chart_title", measure=label, partner=where),
+            source=source,
+            measure_label=label,
+            series_labels=(t("scenario.baseline"), t("scenario.scenario")),
+            value_is_share=is_share(measure),
+            height=200,
+        )
+        out.append(
+            {"measure": measure, "label": f"{label} ({where})", "spec": specs.responsive(spec)}
+        )
     return out

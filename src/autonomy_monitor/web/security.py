@@ -13,18 +13,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autonomy_monitor.i18n import LANGUAGES, check_language
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
@@ -55,18 +57,28 @@ class SecurityHeaders:
         if asked is not None and asked not in LANGUAGES:
             response = HTMLResponse(
                 "<!doctype html><html lang=en><title>422</title><h1>Error 422</h1>"
-                f"<p>Unknown language: choose one of {', '.join(LANGUAGES)}.</p>", status_code=422)
+                f"<p>Unknown language: choose one of {', '.join(LANGUAGES)}.</p>",
+                status_code=422,
+            )
             await response(scope, receive, self.sender(send, None))
             return
-        scope.setdefault("state", {})["lang"] = asked or check_language(request.cookies.get(LANGUAGE_COOKIE))
-        remember = asked if asked is not None and request.cookies.get(LANGUAGE_COOKIE) != asked else None
+        scope.setdefault("state", {})["lang"] = asked or check_language(
+            request.cookies.get(LANGUAGE_COOKIE)
+        )
+        remember = (
+            asked if asked is not None and request.cookies.get(LANGUAGE_COOKIE) != asked else None
+        )
         await self.app(scope, receive, self.sender(send, remember))
 
     @staticmethod
     def sender(send: Send, remember: str | None) -> Send:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.decode("latin-1").lower() not in HEADERS]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.decode("latin-1").lower() not in HEADERS
+                ]
                 headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in HEADERS.items()]
                 if remember is not None:
                     cookie = f"{LANGUAGE_COOKIE}={remember}; Max-Age={365 * 24 * 3600}; Path=/; SameSite=lax; HttpOnly"

@@ -9,7 +9,10 @@ import textwrap
 from typing import Any
 
 ATLAS_URL = "/static/vendor/countries-110m.json"
-TITLE_LINE, SUBTITLE_LINE = 46, 62  # characters per line of chart titles (phones are about 350 px wide)
+TITLE_LINE, SUBTITLE_LINE = (
+    46,
+    62,
+)  # characters per line of chart titles (phones are about 350 px wide)
 #: Each measure has its own colour scale on the map (and in the overview tables, see style.css).
 MAP_SCALES: dict[str, dict[str, Any]] = {
     "total_share": {"scheme": "oranges", "domain": [0, 0.5], "clamp": True},
@@ -56,18 +59,37 @@ def move_legends_below(node: Any) -> None:
             move_legends_below(value)
 
 
-def world_map(rows: list[dict[str, Any]], *, title: str, source: str, year: int, value_label: str,
-              missing_label: str, measure: str = "total_share", width: int = 720, height: int = 360) -> dict[str, Any]:
+def world_map(
+    rows: list[dict[str, Any]],
+    *,
+    title: str,
+    source: str,
+    year: int,
+    value_label: str,
+    missing_label: str,
+    measure: str = "total_share",
+    width: int = 720,
+    height: int = 360,
+) -> dict[str, Any]:
     """A choropleth of a 0..1 value per country in ``measure``'s own colour scale;
     ``rows`` hold id (M49, 3 digits), name, value."""
     from autonomy_monitor import charts  # Altair: loaded by web.app.warm_up, not at server start
 
     subtitle = charts.subtitle_text(source, year)
-    lookup = {"lookup": "id", "from": {"data": {"values": rows}, "key": "id", "fields": ["name", "value"]}}
+    lookup = {
+        "lookup": "id",
+        "from": {"data": {"values": rows}, "key": "id", "fields": ["name", "value"]},
+    }
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "title": {"text": title, "subtitle": subtitle, "anchor": "start", "fontSize": 13, "subtitleFontSize": 10,
-                  "subtitleColor": "#555"},
+        "title": {
+            "text": title,
+            "subtitle": subtitle,
+            "anchor": "start",
+            "fontSize": 13,
+            "subtitleFontSize": 10,
+            "subtitleColor": "#555",
+        },
         "description": f"{title}. {subtitle}.",
         "width": width,
         "height": height,
@@ -75,17 +97,39 @@ def world_map(rows: list[dict[str, Any]], *, title: str, source: str, year: int,
         "projection": {"type": "equalEarth"},
         "transform": [lookup],
         "layer": [
-            {"mark": {"type": "geoshape", "fill": "#e4e4e4", "stroke": "#ffffff", "strokeWidth": 0.4},
-             "encoding": {"tooltip": {"field": "name", "type": "nominal", "title": missing_label}}},
-            {"transform": [{"filter": "isValid(datum.value)"}],
-             "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.4},
-             "encoding": {
-                 "color": {"field": "value", "type": "quantitative", "title": value_label,
-                           "scale": dict(MAP_SCALES.get(measure, MAP_SCALES["agreement"])),
-                           "legend": {"format": ".0%", "orient": "bottom-left"}},
-                 "tooltip": [{"field": "name", "type": "nominal", "title": " "},
-                             {"field": "value", "type": "quantitative", "format": ".1%", "title": value_label}],
-             }},
+            {
+                "mark": {
+                    "type": "geoshape",
+                    "fill": "#e4e4e4",
+                    "stroke": "#ffffff",
+                    "strokeWidth": 0.4,
+                },
+                "encoding": {
+                    "tooltip": {"field": "name", "type": "nominal", "title": missing_label}
+                },
+            },
+            {
+                "transform": [{"filter": "isValid(datum.value)"}],
+                "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.4},
+                "encoding": {
+                    "color": {
+                        "field": "value",
+                        "type": "quantitative",
+                        "title": value_label,
+                        "scale": dict(MAP_SCALES.get(measure, MAP_SCALES["agreement"])),
+                        "legend": {"format": ".0%", "orient": "bottom-left"},
+                    },
+                    "tooltip": [
+                        {"field": "name", "type": "nominal", "title": " "},
+                        {
+                            "field": "value",
+                            "type": "quantitative",
+                            "format": ".1%",
+                            "title": value_label,
+                        },
+                    ],
+                },
+            },
         ],
         "config": {"view": {"stroke": None}, "font": "Noto Sans"},
     }

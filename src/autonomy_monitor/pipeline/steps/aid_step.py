@@ -19,5 +19,8 @@ def compute_aid(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 
 def compute_finance(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    return {"out_dependence__finance": finance.chinese_finance_measures(
-        tables["core_aiddata__chinese_finance"], tables["core_wdi__yearly_indicators"])}
+    return {
+        "out_dependence__finance": finance.chinese_finance_measures(
+            tables["core_aiddata__chinese_finance"], tables["core_wdi__yearly_indicators"]
+        )
+    }

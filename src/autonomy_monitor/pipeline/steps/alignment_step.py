@@ -52,7 +52,9 @@ INTO NAME measure VALUE value
 """
 
 
-def year_blocks(roll_calls: pl.DataFrame, votes: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
+def year_blocks(
+    roll_calls: pl.DataFrame, votes: pl.DataFrame
+) -> Iterator[tuple[int, pl.DataFrame]]:
     """Votes joined to their roll call's year and issue tags, one frame per calendar year."""
     calls = roll_calls.select("roll_call_id", pl.col("date").dt.year().alias("year"), "issue_tags")
     joined = votes.join(calls, on="roll_call_id", how="inner")
@@ -64,8 +66,12 @@ def code_matrix(block: pl.DataFrame) -> tuple[list[str], list[str], np.ndarray, 
     """Countries, roll calls, the vote-code matrix and the membership mask of one year."""
     countries = sorted(block["country_iso3"].unique().to_list())
     calls = sorted(block["roll_call_id"].unique().to_list())
-    row = block["country_iso3"].replace_strict(countries, list(range(len(countries))), return_dtype=pl.Int32)
-    col = block["roll_call_id"].replace_strict(calls, list(range(len(calls))), return_dtype=pl.Int32)
+    row = block["country_iso3"].replace_strict(
+        countries, list(range(len(countries))), return_dtype=pl.Int32
+    )
+    col = block["roll_call_id"].replace_strict(
+        calls, list(range(len(calls))), return_dtype=pl.Int32
+    )
     codes = np.zeros((len(countries), len(calls)), dtype=np.int8)
     member = np.zeros_like(codes, dtype=bool)
     values = block["vote"].replace_strict(alignment.VOTE_CODES, return_dtype=pl.Int8).to_numpy()
@@ -86,7 +92,9 @@ def issue_columns(block: pl.DataFrame, calls: list[str]) -> dict[str, np.ndarray
     return {issue: masks[issue] for issue in ISSUES if issue in masks}
 
 
-def participation_frame(countries: list[str], year: int, issue: str, codes: np.ndarray, member: np.ndarray) -> pl.DataFrame:
+def participation_frame(
+    countries: list[str], year: int, issue: str, codes: np.ndarray, member: np.ndarray
+) -> pl.DataFrame:
     held, share = alignment.participation(codes, member)
     voted = (codes > 0).sum(axis=1)
     return pl.DataFrame(
@@ -132,7 +140,9 @@ def compute_all(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         "out_alignment__yearly_vote_agreement_wide": with_flags(pairs_table(chunks), year_flags),
         "out_alignment__yearly_roll_call_counts": year_flags,
         "out_alignment__yearly_participation": pl.concat(shares),
-        "out_alignment__key_votes": key_votes(tables["core_unga__roll_calls"], tables["core_unga__votes"], tables.get(PRESS_TABLE)),
+        "out_alignment__key_votes": key_votes(
+            tables["core_unga__roll_calls"], tables["core_unga__votes"], tables.get(PRESS_TABLE)
+        ),
     }
 
 
@@ -152,7 +162,9 @@ def pairs_table(chunks: list[dict[str, np.ndarray]]) -> pl.DataFrame:
         }
     ).with_columns(
         pl.col(list(alignment.MEASURES)).fill_nan(None),
-        pl.when(pl.col("vote_table_code") >= 0).then(pl.col("vote_table_code")).alias("vote_table_code"),
+        pl.when(pl.col("vote_table_code") >= 0)
+        .then(pl.col("vote_table_code"))
+        .alias("vote_table_code"),
     )
 
 
@@ -165,48 +177,98 @@ def roll_call_flags(held: pl.DataFrame, last_date: dt.date) -> pl.DataFrame:
     two years either side (partial years excluded, and never flagged themselves; series whose neighbour median is under 20
     roll calls are not tested): see :func:`autonomy_monitor.indicators.alignment.is_break`.
     """
-    partial_year = last_date.year if (last_date.month, last_date.day) < alignment.PARTIAL_BEFORE else None
+    partial_year = (
+        last_date.year if (last_date.month, last_date.day) < alignment.PARTIAL_BEFORE else None
+    )
     parts = []
-    for (issue,), series in held.sort("year").partition_by("issue", as_dict=True, maintain_order=True).items():
+    for (issue,), series in (
+        held.sort("year").partition_by("issue", as_dict=True, maintain_order=True).items()
+    ):
         years = series["year"].to_numpy()
         counts = series["n_roll_calls"].to_numpy()
         partial = years == (partial_year if partial_year is not None else -1)
         medians = alignment.neighbour_medians(years, counts, partial)
-        parts.append(series.with_columns(
-            pl.Series("neighbour_median_roll_calls", medians).fill_nan(None),
-            pl.Series("is_partial_year", partial),
-            pl.Series("is_break", alignment.is_break(counts, medians) & ~partial),  # a partial year is short by construction
-            pl.lit(last_date if partial_year is not None else None, dtype=pl.Date).alias("data_end_date"),
-        ))
-    return pl.concat(parts).with_columns(pl.col("n_roll_calls").cast(pl.Int32), pl.col("year").cast(pl.Int32)).sort("issue", "year")
+        parts.append(
+            series.with_columns(
+                pl.Series("neighbour_median_roll_calls", medians).fill_nan(None),
+                pl.Series("is_partial_year", partial),
+                pl.Series(
+                    "is_break", alignment.is_break(counts, medians) & ~partial
+                ),  # a partial year is short by construction
+                pl.lit(last_date if partial_year is not None else None, dtype=pl.Date).alias(
+                    "data_end_date"
+                ),
+            )
+        )
+    return (
+        pl.concat(parts)
+        .with_columns(pl.col("n_roll_calls").cast(pl.Int32), pl.col("year").cast(pl.Int32))
+        .sort("issue", "year")
+    )
 
 
 def with_flags(pairs: pl.DataFrame, year_flags: pl.DataFrame) -> pl.DataFrame:
     """Pairs with their year's roll-call count and flags, the small-sample flag and the Wilson interval."""
-    low, high = alignment.wilson_interval(pairs["identical_share"].fill_null(np.nan).to_numpy(), pairs["n_votes"].to_numpy())
+    low, high = alignment.wilson_interval(
+        pairs["identical_share"].fill_null(np.nan).to_numpy(), pairs["n_votes"].to_numpy()
+    )
     flags = year_flags.select("year", "issue", "n_roll_calls", "is_partial_year", "is_break")
-    return pairs.join(flags, on=["year", "issue"], how="left").with_columns(
-        (pl.col("n_votes") < alignment.MIN_SHARED_VOTES).alias("is_small_sample"),
-        pl.Series("identical_share_lo", low).fill_nan(None),
-        pl.Series("identical_share_hi", high).fill_nan(None),
-    ).select(WIDE_COLUMNS)
+    return (
+        pairs.join(flags, on=["year", "issue"], how="left")
+        .with_columns(
+            (pl.col("n_votes") < alignment.MIN_SHARED_VOTES).alias("is_small_sample"),
+            pl.Series("identical_share_lo", low).fill_nan(None),
+            pl.Series("identical_share_hi", high).fill_nan(None),
+        )
+        .select(WIDE_COLUMNS)
+    )
 
 
-WIDE_COLUMNS = ["country_iso3", "partner_iso3", "year", "issue", "n_votes", *alignment.MEASURES,
-                "identical_share_lo", "identical_share_hi", "n_roll_calls", "is_small_sample", "is_partial_year",
-                "is_break", "vote_table_code"]
+WIDE_COLUMNS = [
+    "country_iso3",
+    "partner_iso3",
+    "year",
+    "issue",
+    "n_votes",
+    *alignment.MEASURES,
+    "identical_share_lo",
+    "identical_share_hi",
+    "n_roll_calls",
+    "is_small_sample",
+    "is_partial_year",
+    "is_break",
+    "vote_table_code",
+]
 
 
-KEY_VOTE_COLUMNS = ["roll_call_id", "resolution_symbol", "date", "session", "title", "issue_tags",
-                    "official_yes", "official_no", "official_abstain", "source", "country_iso3", "vote",
-                    "source_key", "vote_kind", "title_note", "record_kind", "source_quote"]
+KEY_VOTE_COLUMNS = [
+    "roll_call_id",
+    "resolution_symbol",
+    "date",
+    "session",
+    "title",
+    "issue_tags",
+    "official_yes",
+    "official_no",
+    "official_abstain",
+    "source",
+    "country_iso3",
+    "vote",
+    "source_key",
+    "vote_kind",
+    "title_note",
+    "record_kind",
+    "source_quote",
+]
 OFFICIAL_CITATIONS = {
     "unxml": "United Nations DGACM, UNxml/GAresolutions data extract (official record)",
     "unvotes": "E. Voeten, UNGA voting data, via R package unvotes 0.3.0",
 }
 
 
-def key_votes(roll_calls: pl.DataFrame, votes: pl.DataFrame, press_votes: pl.DataFrame | None = None) -> pl.DataFrame:
+def key_votes(
+    roll_calls: pl.DataFrame, votes: pl.DataFrame, press_votes: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Every member's vote (X = did not vote) on key roll calls: those tagged ``ukraine`` and the
     votes flagged important (the US State Department's list, via Voeten), plus the press-reported
     Ukraine votes the official record lacks (``record_kind`` = 'press_reported', ``source`` = the
@@ -215,7 +277,9 @@ def key_votes(roll_calls: pl.DataFrame, votes: pl.DataFrame, press_votes: pl.Dat
     official = (
         key.with_columns(
             pl.coalesce("resolution_symbol", "source_key").alias("resolution_symbol"),
-            pl.col("source").replace_strict(OFFICIAL_CITATIONS, default=pl.col("source")).alias("source"),
+            pl.col("source")
+            .replace_strict(OFFICIAL_CITATIONS, default=pl.col("source"))
+            .alias("source"),
             pl.lit("official").alias("record_kind"),
             pl.lit(None, dtype=pl.String).alias("source_quote"),
         )
@@ -232,21 +296,33 @@ def key_votes(roll_calls: pl.DataFrame, votes: pl.DataFrame, press_votes: pl.Dat
 def press_key_votes(press_votes: pl.DataFrame) -> pl.DataFrame:
     """Key-vote rows of the press-reported records not superseded by an official roll call."""
     shown = press_votes.filter(pl.col("superseded_by").is_null())
-    tallies = shown.filter(pl.col("row_kind") == "tally").group_by("record_id").agg(
-        pl.col("tally_yes").first().alias("official_yes"), pl.col("tally_no").first().alias("official_no"),
-        pl.col("tally_abstain").first().alias("official_abstain"),
+    tallies = (
+        shown.filter(pl.col("row_kind") == "tally")
+        .group_by("record_id")
+        .agg(
+            pl.col("tally_yes").first().alias("official_yes"),
+            pl.col("tally_no").first().alias("official_no"),
+            pl.col("tally_abstain").first().alias("official_abstain"),
+        )
     )
-    session = pl.coalesce(pl.col("source_key").str.extract(r"(ES-\d+)", 1), pl.col("source_key").str.extract(r"^(\d+)(?:st|nd|rd|th) session", 1))
-    rows = shown.filter(pl.col("row_kind") == "vote").join(tallies, on="record_id", how="left").with_columns(
-        pl.col("record_id").alias("roll_call_id"),
-        pl.coalesce("resolution_symbol", "source_key").alias("resolution_symbol"),
-        session.alias("session"),
-        pl.lit([], dtype=pl.List(pl.String)).alias("issue_tags"),
-        pl.col("url").alias("source"),
-        pl.lit("resolution").alias("vote_kind"),
-        pl.lit("title as reported by the press").alias("title_note"),
-        pl.lit("press_reported").alias("record_kind"),
-        pl.col("quote").alias("source_quote"),
-        pl.lit(None, dtype=pl.String).alias("subjects"),
+    session = pl.coalesce(
+        pl.col("source_key").str.extract(r"(ES-\d+)", 1),
+        pl.col("source_key").str.extract(r"^(\d+)(?:st|nd|rd|th) session", 1),
+    )
+    rows = (
+        shown.filter(pl.col("row_kind") == "vote")
+        .join(tallies, on="record_id", how="left")
+        .with_columns(
+            pl.col("record_id").alias("roll_call_id"),
+            pl.coalesce("resolution_symbol", "source_key").alias("resolution_symbol"),
+            session.alias("session"),
+            pl.lit([], dtype=pl.List(pl.String)).alias("issue_tags"),
+            pl.col("url").alias("source"),
+            pl.lit("resolution").alias("vote_kind"),
+            pl.lit("title as reported by the press").alias("title_note"),
+            pl.lit("press_reported").alias("record_kind"),
+            pl.col("quote").alias("source_quote"),
+            pl.lit(None, dtype=pl.String).alias("subjects"),
+        )
     )
     return tags.with_ukraine_tag(rows)

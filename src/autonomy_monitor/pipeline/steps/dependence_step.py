@@ -46,7 +46,9 @@ def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {OUTPUT: nw.to_native(union).collect().cast(OUTPUT_SCHEMA)}  # type: ignore[arg-type]
 
 
-def compute_with(engine: Engine | None) -> Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]:
+def compute_with(
+    engine: Engine | None,
+) -> Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]:
     """``compute`` with the union run on ``engine``; ``None`` keeps the Polars path."""
     if engine is None:
         return compute
@@ -69,6 +71,8 @@ def union_in_warehouse(connection: duckdb.DuckDBPyConnection, names: list[str]) 
     deterministic order. A global sort of 15.6 million rows costs 1.6-2.4 times the plain
     write (measured in the build) and buys nothing for lookups (a country's rows are found
     in about 30 ms either way); queries order their results themselves."""
-    union = relational.dependence_union([nw.from_native(connection.table(f'"{name}"')) for name in names])
+    union = relational.dependence_union(
+        [nw.from_native(connection.table(f'"{name}"')) for name in names]
+    )
     nw.to_native(union).create(OUTPUT)
     return int(connection.execute(f"SELECT count(*) FROM {OUTPUT}").fetchall()[0][0])

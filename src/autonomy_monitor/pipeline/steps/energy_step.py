@@ -12,4 +12,6 @@ NEEDS = ("core_ei__gas_pipeline_trade",)
 
 
 def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    return {"out_dependence__energy": energy.pipeline_measures(tables["core_ei__gas_pipeline_trade"])}
+    return {
+        "out_dependence__energy": energy.pipeline_measures(tables["core_ei__gas_pipeline_trade"])
+    }

@@ -22,5 +22,7 @@ YEAR_BASIS = {
 
 def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     scores = tables["core_governance__yearly_scores"]
-    out = scores.with_columns(pl.col("source").replace_strict(YEAR_BASIS, default="data year").alias("year_basis"))
+    out = scores.with_columns(
+        pl.col("source").replace_strict(YEAR_BASIS, default="data year").alias("year_basis")
+    )
     return {"out_governance__yearly": out.sort("country_iso3", "year", "source", "indicator")}

@@ -67,17 +67,17 @@ def bridge_groups(
         normalised_title(pl.col(title)).alias("title_key"),
     )
     if votes is not None and split_by:
-        pattern = (
-            votes.filter(pl.col("country_iso3").is_in(list(split_by)))
-            .pivot("country_iso3", index="roll_call_id", values="vote",
-                   aggregate_function="first")
+        pattern = votes.filter(pl.col("country_iso3").is_in(list(split_by))).pivot(
+            "country_iso3", index="roll_call_id", values="vote", aggregate_function="first"
         )
-        parts = [pl.col(c).fill_null("-") if c in pattern.columns else pl.lit("-")
-                 for c in split_by]
+        parts = [
+            pl.col(c).fill_null("-") if c in pattern.columns else pl.lit("-") for c in split_by
+        ]
         pattern = pattern.select("roll_call_id", pl.concat_str(parts).alias("pattern"))
         titled = titled.join(pattern, on="roll_call_id", how="left").with_columns(
-            pl.concat_str(["title_key", pl.col("pattern").fill_null("-")], separator=" | ")
-            .alias("title_key")
+            pl.concat_str(["title_key", pl.col("pattern").fill_null("-")], separator=" | ").alias(
+                "title_key"
+            )
         )
     recurring = pl.col("year").n_unique().over("title_key") >= 2
     if one_per_year:
@@ -95,8 +95,7 @@ def bridged_votes(roll_calls: pl.DataFrame, votes: pl.DataFrame, **options) -> p
     long = roll_call_votes(roll_calls, votes)
     if "title" not in roll_calls.columns:
         return long
-    return long.join(bridge_groups(roll_calls, votes, **options), on="roll_call_id",
-                     how="left")
+    return long.join(bridge_groups(roll_calls, votes, **options), on="roll_call_id", how="left")
 
 
 def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

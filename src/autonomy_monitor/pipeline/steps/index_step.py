@@ -41,17 +41,36 @@ def default_members() -> pl.DataFrame:
 def agreement_rows(tables: Mapping[str, pl.DataFrame], codes: list[str]) -> pl.DataFrame:
     """Yearly agreement (issue 'all') of every country with the powers' members, both orders."""
     if ALIGNMENT not in tables:
-        return pl.DataFrame(schema={"country_iso3": pl.String, "partner_iso3": pl.String, "year": pl.Int32, "agreement": pl.Float64})
-    rows = tables[ALIGNMENT].filter((pl.col("issue") == "all") & (pl.col("year") >= FIRST_YEAR - model.MAX_AGE)
-                                    & pl.col("agreement").is_not_null()
-                                    & (pl.col("country_iso3").is_in(codes) | pl.col("partner_iso3").is_in(codes)))
+        return pl.DataFrame(
+            schema={
+                "country_iso3": pl.String,
+                "partner_iso3": pl.String,
+                "year": pl.Int32,
+                "agreement": pl.Float64,
+            }
+        )
+    rows = tables[ALIGNMENT].filter(
+        (pl.col("issue") == "all")
+        & (pl.col("year") >= FIRST_YEAR - model.MAX_AGE)
+        & pl.col("agreement").is_not_null()
+        & (pl.col("country_iso3").is_in(codes) | pl.col("partner_iso3").is_in(codes))
+    )
     rows = rows.select("country_iso3", "partner_iso3", pl.col("year").cast(pl.Int32), "agreement")
-    swapped = rows.select(pl.col("partner_iso3").alias("country_iso3"), pl.col("country_iso3").alias("partner_iso3"), "year", "agreement")
+    swapped = rows.select(
+        pl.col("partner_iso3").alias("country_iso3"),
+        pl.col("country_iso3").alias("partner_iso3"),
+        "year",
+        "agreement",
+    )
     return pl.concat([rows, swapped])
 
 
 def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     members = default_members()
-    dependence = tables["out_dependence__yearly"].filter(pl.col("year") >= FIRST_YEAR - model.MAX_AGE)
-    values = model.component_values(dependence, agreement_rows(tables, members["member_iso3"].to_list()), members)
+    dependence = tables["out_dependence__yearly"].filter(
+        pl.col("year") >= FIRST_YEAR - model.MAX_AGE
+    )
+    values = model.component_values(
+        dependence, agreement_rows(tables, members["member_iso3"].to_list()), members
+    )
     return {OUTPUT: values.filter(pl.col("year") >= FIRST_YEAR - model.MAX_AGE)}

@@ -22,12 +22,31 @@ WB_STOCK = "core_knomad__bilateral_migrant_stock"
 
 
 def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    parts = [tables["core_undesa__migrant_stock"].with_columns(pl.lit("un_desa_stock").alias("method"))]
+    parts = [
+        tables["core_undesa__migrant_stock"].with_columns(pl.lit("un_desa_stock").alias("method"))
+    ]
     if WB_STOCK in tables:
-        parts.append(tables[WB_STOCK].with_columns(pl.lit("wb_bilateral_matrix_2017").alias("method")))
-    stock = pl.concat([p.select("origin_iso3", "destination_iso3", pl.col("year").cast(pl.Int32), pl.col("migrants").cast(pl.Int64), "method") for p in parts])
+        parts.append(
+            tables[WB_STOCK].with_columns(pl.lit("wb_bilateral_matrix_2017").alias("method"))
+        )
+    stock = pl.concat(
+        [
+            p.select(
+                "origin_iso3",
+                "destination_iso3",
+                pl.col("year").cast(pl.Int32),
+                pl.col("migrants").cast(pl.Int64),
+                "method",
+            )
+            for p in parts
+        ]
+    )
     return {"out_dependence__migration": migration.destination_measures(stock)}
 
 
 def compute_japan(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    return {"out_migration__japan_residents": migration.japan_residents_table(tables["core_japan__residents_by_status"])}
+    return {
+        "out_migration__japan_residents": migration.japan_residents_table(
+            tables["core_japan__residents_by_status"]
+        )
+    }

@@ -47,7 +47,9 @@ class ProductsResult:
     inputs: list[InputRecord]
 
 
-def scan_trade(engine: Engine, folder: Path) -> tuple[nw.LazyFrame, list[Path], nw.LazyFrame | None, nw.LazyFrame]:
+def scan_trade(
+    engine: Engine, folder: Path
+) -> tuple[nw.LazyFrame, list[Path], nw.LazyFrame | None, nw.LazyFrame]:
     """The common trade layout as a lazy frame of ``engine`` from BACI (preferred) or Comtrade
     files in ``folder``; also the files, the raw BACI scan and the code map (for checks)."""
     comtrade = bulk.comtrade_files(folder) if not any(folder.glob("BACI_HS*.csv")) else []
@@ -57,8 +59,10 @@ def scan_trade(engine: Engine, folder: Path) -> tuple[nw.LazyFrame, list[Path], 
         spec = {c: typed.get(c, "VARCHAR") for c in columns}  # every column, in file order
         for path in comtrade[1:]:
             if bulk.check_header(path, list(bulk.COMTRADE_REQUIRED)) != columns:
-                raise bulk.BadInput(f"{path.name}: columns differ from {comtrade[0].name}: "
-                                    "keep Comtrade files of one layout in the folder.")
+                raise bulk.BadInput(
+                    f"{path.name}: columns differ from {comtrade[0].name}: "
+                    "keep Comtrade files of one layout in the folder."
+                )
         raw = engine.read_csv(comtrade, spec)
         known = engine.lazy(bulk.known_iso3())
         return bulk.comtrade_to_trade(raw, known, list(spec)), comtrade, None, known
@@ -73,14 +77,34 @@ def scan_trade(engine: Engine, folder: Path) -> tuple[nw.LazyFrame, list[Path], 
 def watched_shares(trade: nw.LazyFrame) -> nw.LazyFrame:
     """Per importer, product, year: supplier shares of CHN and RUS (0 when they supply none)."""
     positive = trade.filter(nw.col("value_usd") > 0)
-    cols = [nw.when(nw.col("exporter_iso3") == p).then(nw.col("value_usd")).otherwise(0.0).alias(f"__{p}") for p in WATCHED]
-    grouped = positive.with_columns(*cols).group_by("importer_iso3", "product", "year").agg(
-        nw.col("value_usd").sum().alias("__total"), *(nw.col(f"__{p}").sum() for p in WATCHED))
-    return grouped.select("importer_iso3", "product", "year", *(
-        (nw.col(f"__{p}") / nw.col("__total")).alias({"CHN": "china_share", "RUS": "russia_share"}[p]) for p in WATCHED))
+    cols = [
+        nw.when(nw.col("exporter_iso3") == p)
+        .then(nw.col("value_usd"))
+        .otherwise(0.0)
+        .alias(f"__{p}")
+        for p in WATCHED
+    ]
+    grouped = (
+        positive.with_columns(*cols)
+        .group_by("importer_iso3", "product", "year")
+        .agg(nw.col("value_usd").sum().alias("__total"), *(nw.col(f"__{p}").sum() for p in WATCHED))
+    )
+    return grouped.select(
+        "importer_iso3",
+        "product",
+        "year",
+        *(
+            (nw.col(f"__{p}") / nw.col("__total")).alias(
+                {"CHN": "china_share", "RUS": "russia_share"}[p]
+            )
+            for p in WATCHED
+        ),
+    )
 
 
-def product_frames(trade: nw.LazyFrame, engine: Engine | None = None) -> tuple[nw.LazyFrame, nw.LazyFrame]:
+def product_frames(
+    trade: nw.LazyFrame, engine: Engine | None = None
+) -> tuple[nw.LazyFrame, nw.LazyFrame]:
     """The two output tables as lazy frames (importer column still named importer_iso3);
     with ``engine`` the flags are persisted once instead of being recomputed for the shares."""
     concentration = relational.supplier_concentration(trade)
@@ -110,7 +134,10 @@ def build_products(engine: Engine, folder: Path, *, out_dir: Path | None = None)
     flags, shares = product_frames(engine.persist(trade), engine)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for name, frame, columns in ((FLAGS_TABLE, flags, FLAG_COLUMNS), (SHARE_TABLE, shares, SHARE_COLUMNS)):
+        for name, frame, columns in (
+            (FLAGS_TABLE, flags, FLAG_COLUMNS),
+            (SHARE_TABLE, shares, SHARE_COLUMNS),
+        ):
             renamed = frame.rename({"importer_iso3": "country_iso3"}).select(columns)
             engine.write_parquet(renamed, out_dir / f"{name}.parquet")
         return ProductsResult(tables={}, inputs=inputs)
@@ -122,21 +149,47 @@ def build_products(engine: Engine, folder: Path, *, out_dir: Path | None = None)
         SHARE_TABLE: share_frame.select(SHARE_COLUMNS).sort("country_iso3", "year", "partner_iso3"),
     }
     for name, frame in tables.items():
-        contracts.validate(name, frame, origin=[record.file for record in inputs] or "step products")
+        contracts.validate(
+            name, frame, origin=[record.file for record in inputs] or "step products"
+        )
     return ProductsResult(tables=tables, inputs=inputs)
 
 
-FLAG_COLUMNS = ["country_iso3", "product", "year", "import_usd", "import_hhi", "n_suppliers", "export_usd",
-                "world_export_hhi", "china_share", "russia_share", "criteria_met", "years_met", "strategic"]
-SHARE_COLUMNS = ["country_iso3", "partner_iso3", "year", "strategic_import_usd", "import_usd", "share"]
+FLAG_COLUMNS = [
+    "country_iso3",
+    "product",
+    "year",
+    "import_usd",
+    "import_hhi",
+    "n_suppliers",
+    "export_usd",
+    "world_export_hhi",
+    "china_share",
+    "russia_share",
+    "criteria_met",
+    "years_met",
+    "strategic",
+]
+SHARE_COLUMNS = [
+    "country_iso3",
+    "partner_iso3",
+    "year",
+    "strategic_import_usd",
+    "import_usd",
+    "share",
+]
 
 
-def run_for_build(engine: Engine | None, folder: Path, work_dir: Path, progress=lambda _m: None) -> tuple[Path, list[InputRecord]]:  # type: ignore[no-untyped-def]
+def run_for_build(
+    engine: Engine | None, folder: Path, work_dir: Path, progress=lambda _m: None
+) -> tuple[Path, list[InputRecord]]:  # type: ignore[no-untyped-def]
     """The build's product stage: scan ``folder`` on ``engine`` (default: a DuckDB engine with
     a 8 GB memory limit spilling into ``work_dir``) and write both tables as Parquet into
     ``work_dir``; returns that folder and the provenance records."""
     if not folder.is_dir():
-        raise bulk.BadInput(f"--baci-dir {folder} is not a folder: give the folder holding the BACI yearly CSV files.")
+        raise bulk.BadInput(
+            f"--baci-dir {folder} is not a folder: give the folder holding the BACI yearly CSV files."
+        )
     from autonomy_monitor.compute import get_engine
 
     own = engine is None
@@ -158,6 +211,8 @@ def load_into(connection, out_dir: Path) -> dict[str, int]:  # type: ignore[no-u
     for name in (FLAGS_TABLE, SHARE_TABLE):
         path = out_dir / f"{name}.parquet"
         pattern = str(path / "*.parquet") if path.is_dir() else str(path)
-        connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet(?)", [pattern]).fetchall()
+        connection.execute(
+            f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet(?)", [pattern]
+        ).fetchall()
         counts[name] = connection.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return counts

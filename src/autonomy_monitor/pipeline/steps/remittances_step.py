@@ -48,11 +48,17 @@ def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         figures=figures,
         flows=tables.get(FLOWS),
     )
-    totals = remittances.remittance_totals(tables["core_knomad__remittance_inflows"], tables["core_wdi__yearly_indicators"], figures)
+    totals = remittances.remittance_totals(
+        tables["core_knomad__remittance_inflows"], tables["core_wdi__yearly_indicators"], figures
+    )
     return {
         "out_dependence__remittances": remittances.remittance_measures(estimates),
-        "out_remittances__totals": remittances.totals_table(totals, tables["core_wdi__yearly_indicators"]),
-        "qa_remittances__observation_fit": result.observations.sort("country_iso3", "partner_iso3", "year", "period", "kind"),
+        "out_remittances__totals": remittances.totals_table(
+            totals, tables["core_wdi__yearly_indicators"]
+        ),
+        "qa_remittances__observation_fit": result.observations.sort(
+            "country_iso3", "partner_iso3", "year", "period", "kind"
+        ),
         "out_remittances__calibration": calibration_frame(result.settings),
     }
 
@@ -60,7 +66,18 @@ def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 def calibration_frame(settings: remittances.EstimatorSettings) -> pl.DataFrame:
     """One row per parameter: name, value, how it was set."""
     calibrated = {"kappa", "gamma", "alpha", "sigma_model"}
-    rows = [(f.name, float(getattr(settings, f.name)), "calibrated" if f.name in calibrated else "fixed")
-            for f in dataclasses.fields(settings) if isinstance(getattr(settings, f.name), float)]
+    rows = [
+        (
+            f.name,
+            float(getattr(settings, f.name)),
+            "calibrated" if f.name in calibrated else "fixed",
+        )
+        for f in dataclasses.fields(settings)
+        if isinstance(getattr(settings, f.name), float)
+    ]
     rows += [(f"sigma_{kind}", sd, "fixed") for kind, sd in settings.sigma_kind]
-    return pl.DataFrame(rows, schema={"parameter": pl.String, "value": pl.Float64, "setting": pl.String}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={"parameter": pl.String, "value": pl.Float64, "setting": pl.String},
+        orient="row",
+    )

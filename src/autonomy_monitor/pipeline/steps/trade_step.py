@@ -65,9 +65,19 @@ GAP_MIN_RATIO = 1.5
 GAP_MIN_USD = 1e6
 
 OUT_SCHEMA = OUTPUT_SCHEMA
-NO_UNIT = pl.lit(None, dtype=pl.String).alias("unit")  # set from the catalog by ``with_catalog_units``
+NO_UNIT = pl.lit(None, dtype=pl.String).alias(
+    "unit"
+)  # set from the catalog by ``with_catalog_units``
 FLAG = trade.flag_text(*trade.MARKS).alias("flag")
-BOTH_COLUMNS = [*trade.KEY, "reporter_value_usd", "mirror_value_usd", "chosen_value_usd", "chosen_view", "source", "flag"]
+BOTH_COLUMNS = [
+    *trade.KEY,
+    "reporter_value_usd",
+    "mirror_value_usd",
+    "chosen_value_usd",
+    "chosen_view",
+    "source",
+    "flag",
+]
 
 
 def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -75,7 +85,9 @@ def compute(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return compute_on(tables, None)
 
 
-def compute_with(engine: Engine | None) -> Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]:
+def compute_with(
+    engine: Engine | None,
+) -> Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]:
     """``compute`` whose partner shares, HHI and exposure run on ``engine`` (DuckDB, Spark)
     through the narwhals functions of ``indicators/relational.py``; ``None`` runs the same
     functions on Polars (the default build). Same tables either way
@@ -91,7 +103,9 @@ SHARE_MARKS = (*trade.MARKS, REPORTED_TOTAL)
 SHARE_FLAG = trade.flag_text(*SHARE_MARKS).alias("flag")
 
 
-def compute_on(tables: Mapping[str, pl.DataFrame], engine: Engine | None) -> dict[str, pl.DataFrame]:
+def compute_on(
+    tables: Mapping[str, pl.DataFrame], engine: Engine | None
+) -> dict[str, pl.DataFrame]:
     """Views in Polars; partner shares, HHI and exposure through ``relational`` on ``engine``
     (Polars when None)."""
     engine = engine or PolarsEngine()
@@ -101,14 +115,25 @@ def compute_on(tables: Mapping[str, pl.DataFrame], engine: Engine | None) -> dic
     views = trade.both_views(reported, estimated)
     del estimated
     long = trade.with_total_flow(trade.long_views(views))
-    complete = with_denominators(complete_groups(long, reported, dots_years), denominators(tables, dots_years))
+    complete = with_denominators(
+        complete_groups(long, reported, dots_years), denominators(tables, dots_years)
+    )
     del reported
-    lazy_shares = engine.persist(relational.partner_shares(
-        engine.lazy(complete), SHARE_GROUP, "value_usd", denominator=DENOMINATOR, used=DENOMINATOR))
+    lazy_shares = engine.persist(
+        relational.partner_shares(
+            engine.lazy(complete),
+            SHARE_GROUP,
+            "value_usd",
+            denominator=DENOMINATOR,
+            used=DENOMINATOR,
+        )
+    )
     del complete
     index = relational.hhi(lazy_shares, SHARE_GROUP).join(
         relational.group_labels(lazy_shares.filter(nw.col("share") > 0), SHARE_GROUP, SHARE_MARKS),
-        on=SHARE_GROUP, how="left")
+        on=SHARE_GROUP,
+        how="left",
+    )
     concentration = engine.collect(index).sort(SHARE_GROUP)
     shares = engine.collect(lazy_shares)
     parts = [share_rows(shares), labelled_hhi_rows(concentration), denominator_rows(shares)]
@@ -116,17 +141,28 @@ def compute_on(tables: Mapping[str, pl.DataFrame], engine: Engine | None) -> dic
     parts.append(amount_rows(long))
     gdp = gdp_frame(tables)
     if gdp is not None:
-        exposures = engine.collect(relational.exposure(engine.lazy(long), engine.lazy(gdp)).select(
-            "country_iso3", "partner_iso3", "year", "exposure_share", "source", *trade.MARKS,
-        ))
+        exposures = engine.collect(
+            relational.exposure(engine.lazy(long), engine.lazy(gdp)).select(
+                "country_iso3",
+                "partner_iso3",
+                "year",
+                "exposure_share",
+                "source",
+                *trade.MARKS,
+            )
+        )
         parts += [exposure_rows(exposures), asymmetry_rows(trade.asymmetry(exposures))]
     del long
-    out = with_catalog_units(pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts]))  # type: ignore[arg-type]
+    out = with_catalog_units(
+        pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts])
+    )  # type: ignore[arg-type]
     gaps = trade.mirror_gaps(views, min_ratio=GAP_MIN_RATIO, min_usd=GAP_MIN_USD)
     return {BOTH_TABLE: views.select(BOTH_COLUMNS), OUT_TABLE: out, GAPS_TABLE: gaps}
 
 
-def denominators(tables: Mapping[str, pl.DataFrame], dots_years: pl.DataFrame) -> pl.DataFrame | None:
+def denominators(
+    tables: Mapping[str, pl.DataFrame], dots_years: pl.DataFrame
+) -> pl.DataFrame | None:
     """Totals the national publishers report (``core_trade__recent_reported_totals``) for the
     years after DOTS, per country, year, flow (export, import, and total = export + import
     where both exist) and method (reporter and chosen: the views that use the country's own
@@ -137,13 +173,26 @@ def denominators(tables: Mapping[str, pl.DataFrame], dots_years: pl.DataFrame) -
     last = dots_years["year"].max() if dots_years.height else None
     later = totals if last is None else totals.filter(pl.col("year") > last)
     stated = later.select(
-        pl.col("reporter_iso3").alias("country_iso3"), pl.col("year").cast(pl.Int32), trade.normalise_flows(later)["flow"],
+        pl.col("reporter_iso3").alias("country_iso3"),
+        pl.col("year").cast(pl.Int32),
+        trade.normalise_flows(later)["flow"],
         pl.col("value_usd").alias(DENOMINATOR),
-        pl.concat_str(pl.col("source"), pl.lit(" total ("), pl.col("basis"), pl.lit(")")).alias(DENOMINATOR_SOURCE),
+        pl.concat_str(pl.col("source"), pl.lit(" total ("), pl.col("basis"), pl.lit(")")).alias(
+            DENOMINATOR_SOURCE
+        ),
     )
-    both = stated.group_by("country_iso3", "year", maintain_order=True).agg(
-        pl.col(DENOMINATOR).sum(), pl.col(DENOMINATOR_SOURCE).first(), pl.len().alias("__flows"),
-    ).filter(pl.col("__flows") == 2).select("country_iso3", "year", pl.lit("total").alias("flow"), DENOMINATOR, DENOMINATOR_SOURCE)
+    both = (
+        stated.group_by("country_iso3", "year", maintain_order=True)
+        .agg(
+            pl.col(DENOMINATOR).sum(),
+            pl.col(DENOMINATOR_SOURCE).first(),
+            pl.len().alias("__flows"),
+        )
+        .filter(pl.col("__flows") == 2)
+        .select(
+            "country_iso3", "year", pl.lit("total").alias("flow"), DENOMINATOR, DENOMINATOR_SOURCE
+        )
+    )
     methods = pl.DataFrame({"method": ["reporter", "chosen"]})
     return pl.concat([stated, both]).join(methods, how="cross")
 
@@ -152,8 +201,10 @@ def with_denominators(complete: pl.DataFrame, totals: pl.DataFrame | None) -> pl
     """``complete`` with the reported total of its group (null where the partner sum is the
     total) and the mark ``share_of_reported_total``."""
     if totals is None:
-        complete = complete.with_columns(pl.lit(None, dtype=pl.Float64).alias(DENOMINATOR),
-                                         pl.lit(None, dtype=pl.String).alias(DENOMINATOR_SOURCE))
+        complete = complete.with_columns(
+            pl.lit(None, dtype=pl.Float64).alias(DENOMINATOR),
+            pl.lit(None, dtype=pl.String).alias(DENOMINATOR_SOURCE),
+        )
     else:
         complete = complete.join(totals, on=SHARE_GROUP, how="left", maintain_order="left")
     return complete.with_columns(pl.col(DENOMINATOR).is_not_null().alias(REPORTED_TOTAL))
@@ -162,9 +213,16 @@ def with_denominators(complete: pl.DataFrame, totals: pl.DataFrame | None) -> pl
 def labelled_hhi_rows(index: pl.DataFrame) -> pl.DataFrame:
     """HHI rows from an index carrying its source and marks."""
     return index.select(
-        "country_iso3", pl.lit(None, dtype=pl.String).alias("partner_iso3"), "year",
-        pl.lit("trade").alias("dimension"), suffixed("flow", "_hhi").alias("measure"),
-        pl.col("hhi").alias("value"), NO_UNIT, "method", "source", SHARE_FLAG,
+        "country_iso3",
+        pl.lit(None, dtype=pl.String).alias("partner_iso3"),
+        "year",
+        pl.lit("trade").alias("dimension"),
+        suffixed("flow", "_hhi").alias("measure"),
+        pl.col("hhi").alias("value"),
+        NO_UNIT,
+        "method",
+        "source",
+        SHARE_FLAG,
     )
 
 
@@ -172,13 +230,26 @@ def denominator_rows(shares: pl.DataFrame) -> pl.DataFrame:
     """Country-level rows ``<flow>_denominator_usd``: the total the shares of a group were taken
     of, where it is the total the source reports (elsewhere it is the sum of the partners'
     ``<flow>_usd`` rows); source names the publisher and where its total comes from."""
-    groups = shares.filter(pl.col(REPORTED_TOTAL)).group_by(SHARE_GROUP, maintain_order=True).agg(
-        pl.col(DENOMINATOR).first(), pl.col(DENOMINATOR_SOURCE).first(), *(pl.col(m).any() for m in SHARE_MARKS))
+    groups = (
+        shares.filter(pl.col(REPORTED_TOTAL))
+        .group_by(SHARE_GROUP, maintain_order=True)
+        .agg(
+            pl.col(DENOMINATOR).first(),
+            pl.col(DENOMINATOR_SOURCE).first(),
+            *(pl.col(m).any() for m in SHARE_MARKS),
+        )
+    )
     return groups.select(
-        "country_iso3", pl.lit(None, dtype=pl.String).alias("partner_iso3"), "year",
-        pl.lit("trade").alias("dimension"), suffixed("flow", "_denominator_usd").alias("measure"),
-        pl.col(DENOMINATOR).alias("value"), NO_UNIT, "method",
-        pl.col(DENOMINATOR_SOURCE).alias("source"), SHARE_FLAG,
+        "country_iso3",
+        pl.lit(None, dtype=pl.String).alias("partner_iso3"),
+        "year",
+        pl.lit("trade").alias("dimension"),
+        suffixed("flow", "_denominator_usd").alias("measure"),
+        pl.col(DENOMINATOR).alias("value"),
+        NO_UNIT,
+        "method",
+        pl.col(DENOMINATOR_SOURCE).alias("source"),
+        SHARE_FLAG,
     )
 
 
@@ -199,10 +270,14 @@ def reported_rows(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
 def one_per_cell(recent: pl.DataFrame) -> pl.DataFrame:
     """One figure per reporter, partner, year and flow: official sources before press ones."""
     press = pl.col("source").str.starts_with(trade.PRESS_PREFIX)
-    return recent.sort([*trade.KEY, press, "source"]).unique(subset=trade.KEY, keep="first", maintain_order=True)
+    return recent.sort([*trade.KEY, press, "source"]).unique(
+        subset=trade.KEY, keep="first", maintain_order=True
+    )
 
 
-def complete_groups(long: pl.DataFrame, reported: pl.DataFrame, dots_years: pl.DataFrame) -> pl.DataFrame:
+def complete_groups(
+    long: pl.DataFrame, reported: pl.DataFrame, dots_years: pl.DataFrame
+) -> pl.DataFrame:
     """Rows whose country-year has a complete partner breakdown for their method.
 
     * mirror: DOTS years (every reporter's figures are there);
@@ -210,11 +285,15 @@ def complete_groups(long: pl.DataFrame, reported: pl.DataFrame, dots_years: pl.D
     * chosen: DOTS years (own figures, else the complete mirror) and later country-years
       with own national statistics.
     """
-    own = reported.filter(pl.col("source").is_in(list(COMPLETE_REPORTER_SOURCES))).select(
-        pl.col("reporter_iso3").alias("country_iso3"), "year"
-    ).unique()
+    own = (
+        reported.filter(pl.col("source").is_in(list(COMPLETE_REPORTER_SOURCES)))
+        .select(pl.col("reporter_iso3").alias("country_iso3"), "year")
+        .unique()
+    )
     semi = {"how": "semi", "maintain_order": "left"}
-    reporter = long.filter(pl.col("method") == "reporter").join(own, on=["country_iso3", "year"], **semi)
+    reporter = long.filter(pl.col("method") == "reporter").join(
+        own, on=["country_iso3", "year"], **semi
+    )
     mirror = long.filter(pl.col("method") == "mirror").join(dots_years, on="year", **semi)
     chosen = long.filter(pl.col("method") == "chosen")
     chosen_dots = chosen.join(dots_years, on="year", **semi)
@@ -232,18 +311,32 @@ def suffixed(column: str, suffix: str) -> pl.Expr:
 
 def share_rows(shares: pl.DataFrame) -> pl.DataFrame:
     return shares.select(
-        "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
-        suffixed("flow", "_share").alias("measure"), pl.col("share").alias("value"),
-        NO_UNIT, "method", "source", SHARE_FLAG,
+        "country_iso3",
+        "partner_iso3",
+        "year",
+        pl.lit("trade").alias("dimension"),
+        suffixed("flow", "_share").alias("measure"),
+        pl.col("share").alias("value"),
+        NO_UNIT,
+        "method",
+        "source",
+        SHARE_FLAG,
     )
 
 
 def amount_rows(long: pl.DataFrame) -> pl.DataFrame:
     chosen = long.filter(pl.col("method") == "chosen")
     return chosen.select(
-        "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
-        suffixed("flow", "_usd").alias("measure"), pl.col("value_usd").alias("value"),
-        NO_UNIT, "method", "source", FLAG,
+        "country_iso3",
+        "partner_iso3",
+        "year",
+        pl.lit("trade").alias("dimension"),
+        suffixed("flow", "_usd").alias("measure"),
+        pl.col("value_usd").alias("value"),
+        NO_UNIT,
+        "method",
+        "source",
+        FLAG,
     )
 
 
@@ -259,17 +352,29 @@ def gdp_frame(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame | None:
 
 def exposure_rows(exposures: pl.DataFrame) -> pl.DataFrame:
     return exposures.select(
-        "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
-        pl.lit("exposure_share").alias("measure"), pl.col("exposure_share").alias("value"),
-        NO_UNIT, pl.lit("chosen").alias("method"),
-        (pl.col("source") + " / WDI GDP (NY.GDP.MKTP.CD)").alias("source"), FLAG,
+        "country_iso3",
+        "partner_iso3",
+        "year",
+        pl.lit("trade").alias("dimension"),
+        pl.lit("exposure_share").alias("measure"),
+        pl.col("exposure_share").alias("value"),
+        NO_UNIT,
+        pl.lit("chosen").alias("method"),
+        (pl.col("source") + " / WDI GDP (NY.GDP.MKTP.CD)").alias("source"),
+        FLAG,
     )
 
 
 def asymmetry_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(
-        "country_iso3", "partner_iso3", "year", pl.lit("trade").alias("dimension"),
-        pl.lit("asymmetry").alias("measure"), pl.col("asymmetry").alias("value"),
-        NO_UNIT, pl.lit("chosen").alias("method"),
-        (pl.col("source") + " / WDI GDP (NY.GDP.MKTP.CD)").alias("source"), FLAG,
+        "country_iso3",
+        "partner_iso3",
+        "year",
+        pl.lit("trade").alias("dimension"),
+        pl.lit("asymmetry").alias("measure"),
+        pl.col("asymmetry").alias("value"),
+        NO_UNIT,
+        pl.lit("chosen").alias("method"),
+        (pl.col("source") + " / WDI GDP (NY.GDP.MKTP.CD)").alias("source"),
+        FLAG,
     )

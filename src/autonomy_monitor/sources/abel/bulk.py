@@ -26,7 +26,15 @@ SOURCE = "abel"
 FOLDER = "migration"
 FILE = "abel_bilateral_flows_da_pb_closed_1990_2020.parquet"
 CORE_TABLE = "core_abel__migration_flows"
-REQUIRED = ("period", "period_start", "origin_name", "origin_iso3", "dest_name", "dest_iso3", "flow")
+REQUIRED = (
+    "period",
+    "period_start",
+    "origin_name",
+    "origin_iso3",
+    "dest_name",
+    "dest_iso3",
+    "flow",
+)
 EXCLUDED = {"CHI": "Channel Islands: a territory group outside the country dimension"}
 PERIOD_YEARS = 5
 
@@ -49,12 +57,25 @@ def parse(frame: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
     no_code = frame.filter(pl.col("origin_iso3").is_null() | pl.col("dest_iso3").is_null())
     record.reject("aggregate row without ISO3", no_code.height)
     frame = frame.filter(pl.col("origin_iso3").is_not_null() & pl.col("dest_iso3").is_not_null())
-    for name, code, out in (("origin_name", "origin_iso3", "origin"), ("dest_name", "dest_iso3", "destination")):
-        frame = bc.resolve_countries(frame, name=name, code=code, out=f"{out}_", source=SOURCE,
-                                     record=record, excluded=EXCLUDED, label=out)
+    for name, code, out in (
+        ("origin_name", "origin_iso3", "origin"),
+        ("dest_name", "dest_iso3", "destination"),
+    ):
+        frame = bc.resolve_countries(
+            frame,
+            name=name,
+            code=code,
+            out=f"{out}_",
+            source=SOURCE,
+            record=record,
+            excluded=EXCLUDED,
+            label=out,
+        )
     core = frame.select(
-        pl.col("origin_").alias("origin_iso3"), pl.col("destination_").alias("destination_iso3"),
-        pl.col("period_start").cast(pl.Int32), (pl.col("period_start") + PERIOD_YEARS).cast(pl.Int32).alias("period_end"),
+        pl.col("origin_").alias("origin_iso3"),
+        pl.col("destination_").alias("destination_iso3"),
+        pl.col("period_start").cast(pl.Int32),
+        (pl.col("period_start") + PERIOD_YEARS).cast(pl.Int32).alias("period_end"),
         pl.col("flow").alias("migrants"),
     ).filter(pl.col("origin_iso3") != pl.col("destination_iso3"))
     core = bc.drop_duplicates(core, record)

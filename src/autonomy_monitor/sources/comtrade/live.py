@@ -58,7 +58,9 @@ def m49(iso3: str) -> int:
     """The M49 code Comtrade uses for a country of the country dimension."""
     table = countries.country_table().filter((pl.col("iso3") == iso3) & pl.col("m49").is_not_null())
     if table.is_empty():
-        raise BadInput(f"{SOURCE}: {iso3} has no M49 code in the country dimension; fix catalog/sources/comtrade.yaml.")
+        raise BadInput(
+            f"{SOURCE}: {iso3} has no M49 code in the country dimension; fix catalog/sources/comtrade.yaml."
+        )
     return int(table["m49"][0])
 
 
@@ -75,9 +77,16 @@ def requests(entry: SourceEntry, since: int | None, today: dt.date) -> list[Reso
             source=SOURCE,
             resource=f"{reporter}/{year}",
             url=entry.url,
-            params={"reporterCode": str(m49(reporter)), "period": str(year), "cmdCode": "TOTAL",
-                    "flowCode": ",".join(FLOWS), "motCode": "0", "partner2Code": "0",
-                    "customsCode": "C00", "includeDesc": "TRUE"},
+            params={
+                "reporterCode": str(m49(reporter)),
+                "period": str(year),
+                "cmdCode": "TOTAL",
+                "flowCode": ",".join(FLOWS),
+                "motCode": "0",
+                "partner2Code": "0",
+                "customsCode": "C00",
+                "includeDesc": "TRUE",
+            },
         )
         for reporter in p["reporters"]
         for year in years(entry, since, today)
@@ -95,18 +104,26 @@ def records(body: object, where: str, cap: int = 500) -> list[dict]:
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise TransientContent(f"unexpected JSON shape from {where} (no 'data' list)")
     if body.get("error"):
-        raise SourceError(f"UN Comtrade refused {where}: {body['error']}; check catalog/sources/comtrade.yaml.")
+        raise SourceError(
+            f"UN Comtrade refused {where}: {body['error']}; check catalog/sources/comtrade.yaml."
+        )
     if len(body["data"]) >= cap:
-        raise SourceError(f"UN Comtrade answered {where} with {len(body['data'])} records, the preview's cap: the answer is cut off; ask for one reporter and year.")
+        raise SourceError(
+            f"UN Comtrade answered {where} with {len(body['data'])} records, the preview's cap: the answer is cut off; ask for one reporter and year."
+        )
     return body["data"]
 
 
-def fetch(client: HttpClient, store: RawStore, entry: SourceEntry, since: int | None) -> FetchOutcome:
+def fetch(
+    client: HttpClient, store: RawStore, entry: SourceEntry, since: int | None
+) -> FetchOutcome:
     stored = []
     for request in requests(entry, since, dt.date.today()):
         previous = store.previous_record(SOURCE, request.resource)
         stored.append(client.fetch(store, request, validate=validate, previous=previous))
-    return FetchOutcome(records=stored, vintage=max(r.fetched_at for r in stored).date().isoformat())
+    return FetchOutcome(
+        records=stored, vintage=max(r.fetched_at for r in stored).date().isoformat()
+    )
 
 
 def parse(
@@ -115,8 +132,11 @@ def parse(
     inputs = snapshot_inputs(manifest, entry, inputs)
     frames = [answer_rows(store, record, inputs[record.resource]) for record in manifest.records]
     table = pl.concat(frames) if frames else pl.DataFrame(schema=trade_recent.CORE_SCHEMA)
-    return {TABLE: table.cast(trade_recent.CORE_SCHEMA).sort(  # type: ignore[arg-type]
-        "reporter_iso3", "partner_iso3", "year", "flow", "source")}
+    return {
+        TABLE: table.cast(trade_recent.CORE_SCHEMA).sort(  # type: ignore[arg-type]
+            "reporter_iso3", "partner_iso3", "year", "flow", "source"
+        )
+    }
 
 
 def answer_rows(store: RawStore, record: RawRecord, input_: InputRecord) -> pl.DataFrame:
@@ -127,26 +147,47 @@ def answer_rows(store: RawStore, record: RawRecord, input_: InputRecord) -> pl.D
         raise BadInput(f"{where} is not a UN Comtrade answer ({exc}); fetch it again.") from exc
     missing = sorted({k for item in data for k in RECORD_KEYS if k not in item})
     if missing:
-        raise BadInput(f"{where} has records without {', '.join(missing)}; the API changed, update sources/comtrade/live.py.")
+        raise BadInput(
+            f"{where} has records without {', '.join(missing)}; the API changed, update sources/comtrade/live.py."
+        )
     frame = pl.DataFrame(
         [{k: item.get(k) for k in (*RECORD_KEYS, *TOTALS)} for item in data],
-        schema={"reporterISO": pl.String, "partnerISO": pl.String, "partnerCode": pl.Int64,
-                "flowCode": pl.String, "refYear": pl.Int32, "primaryValue": pl.Float64,
-                "motCode": pl.Int64, "customsCode": pl.String, "partner2Code": pl.Int64},
+        schema={
+            "reporterISO": pl.String,
+            "partnerISO": pl.String,
+            "partnerCode": pl.Int64,
+            "flowCode": pl.String,
+            "refYear": pl.Int32,
+            "primaryValue": pl.Float64,
+            "motCode": pl.Int64,
+            "customsCode": pl.String,
+            "partner2Code": pl.Int64,
+        },
     )
     input_.rows_read = frame.height
-    split = (pl.col("motCode") != 0) | (pl.col("customsCode") != "C00") | (pl.col("partner2Code") != 0)
-    frame = drop_counted(frame, split, "breakdown of a total (mode of transport, customs, second partner)", input_)
-    frame = drop_counted(frame, ~pl.col("flowCode").is_in(list(FLOWS)), "flow other than imports or exports", input_)
+    split = (
+        (pl.col("motCode") != 0) | (pl.col("customsCode") != "C00") | (pl.col("partner2Code") != 0)
+    )
+    frame = drop_counted(
+        frame, split, "breakdown of a total (mode of transport, customs, second partner)", input_
+    )
+    frame = drop_counted(
+        frame, ~pl.col("flowCode").is_in(list(FLOWS)), "flow other than imports or exports", input_
+    )
     frame = drop_counted(frame, pl.col("partnerCode") == 0, "partner World (W00)", input_)
     known = sorted(countries.known_codes())
     outside = ~pl.col("reporterISO").is_in(known) | ~pl.col("partnerISO").is_in(known)
-    frame = drop_counted(frame, outside, "reporter or partner outside the country dimension (areas n.e.s.)", input_)
+    frame = drop_counted(
+        frame, outside, "reporter or partner outside the country dimension (areas n.e.s.)", input_
+    )
     frame = drop_counted(frame, pl.col("primaryValue").is_null(), "empty value", input_)
     core = frame.select(
-        pl.col("reporterISO").alias("reporter_iso3"), pl.col("partnerISO").alias("partner_iso3"),
-        pl.col("refYear").alias("year"), pl.col("flowCode").replace_strict(FLOWS).alias("flow"),
-        pl.col("primaryValue").alias("value_usd"), pl.lit(LABEL).alias("source"),
+        pl.col("reporterISO").alias("reporter_iso3"),
+        pl.col("partnerISO").alias("partner_iso3"),
+        pl.col("refYear").alias("year"),
+        pl.col("flowCode").replace_strict(FLOWS).alias("flow"),
+        pl.col("primaryValue").alias("value_usd"),
+        pl.lit(LABEL).alias("source"),
     )
     core = bc.drop_duplicates(core, input_)
     input_.rows_kept = core.height

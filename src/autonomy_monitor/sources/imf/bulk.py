@@ -46,8 +46,14 @@ CORE_TABLE = "core_imf__yearly_bilateral_trade"
 SOURCE_LABEL = "IMF DOTS"
 
 REQUIRED = (
-    "reporter", "reporter_iso3", "partner", "partner_iso3", "partner_is_aggregate",
-    "flow", "year", "value_usd_millions",
+    "reporter",
+    "reporter_iso3",
+    "partner",
+    "partner_iso3",
+    "partner_is_aggregate",
+    "flow",
+    "year",
+    "value_usd_millions",
 )
 CODES_REQUIRED = ("imf_name", "iso3", "is_aggregate")
 FLOWS = {"exports_fob": "export", "imports_cif": "import"}
@@ -57,7 +63,9 @@ NOT_IN_DIMENSION = {
     "Netherlands Antilles": "Netherlands Antilles (dissolved 2010) is not in the country dimension",
 }
 
-CORE_SCHEMA = contracts.polars_schema("core_imf__yearly_bilateral_trade")  # declared in catalog/tables/
+CORE_SCHEMA = contracts.polars_schema(
+    "core_imf__yearly_bilateral_trade"
+)  # declared in catalog/tables/
 
 
 def load(source_dir: Path) -> SourceResult:
@@ -68,7 +76,9 @@ def load(source_dir: Path) -> SourceResult:
     codes_record = bc.new_record(SOURCE, FOLDER, codes_path, catalog_name=CATALOG)
     codes_record.rows_read = codes_record.rows_kept = codes.height
     data_path = folder / DATA_FILE
-    frame, record = bc.open_input(data_path, SOURCE, FOLDER, REQUIRED, catalog_name=CATALOG, columns=REQUIRED)
+    frame, record = bc.open_input(
+        data_path, SOURCE, FOLDER, REQUIRED, catalog_name=CATALOG, columns=REQUIRED
+    )
     core, disagreements = parse(frame, aggregate_names(codes), data_path, record)
     record.rows_kept = core.height
     return SourceResult(
@@ -99,8 +109,12 @@ def parse(
     frame = resolve(frame, record)
     disagreements = code_disagreements(frame)
     core = frame.select(
-        "reporter_iso3", "partner_iso3", "year", "flow",
-        (pl.col("value_usd_millions") * 1e6).alias("value_usd"), pl.lit(False).alias("is_mirror"),
+        "reporter_iso3",
+        "partner_iso3",
+        "year",
+        "flow",
+        (pl.col("value_usd_millions") * 1e6).alias("value_usd"),
+        pl.lit(False).alias("is_mirror"),
     )
     return finish(core), disagreements
 
@@ -117,14 +131,20 @@ def check_flows(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     return frame.with_columns(pl.col("flow").replace_strict(FLOWS).alias("flow"))
 
 
-def drop_aggregates(frame: pl.DataFrame, aggregates: frozenset[str], record: InputRecord) -> pl.DataFrame:
+def drop_aggregates(
+    frame: pl.DataFrame, aggregates: frozenset[str], record: InputRecord
+) -> pl.DataFrame:
     """Drop (and count) rows whose reporter or partner is an aggregate or outside the dimension."""
     frame = frame.with_row_index("__row", offset=1)
-    aggregate_partner = pl.col("partner").is_in(list(aggregates)) | pl.col("partner_is_aggregate").fill_null(False)
+    aggregate_partner = pl.col("partner").is_in(list(aggregates)) | pl.col(
+        "partner_is_aggregate"
+    ).fill_null(False)
     reporter_bad = pl.col("reporter").is_in(list(aggregates))
     record.reject("aggregate reporter (World, regions, groups)", frame.filter(reporter_bad).height)
     frame = frame.filter(~reporter_bad)
-    record.reject("aggregate partner (World, regions, not specified)", frame.filter(aggregate_partner).height)
+    record.reject(
+        "aggregate partner (World, regions, not specified)", frame.filter(aggregate_partner).height
+    )
     frame = frame.filter(~aggregate_partner)
     for name, reason in NOT_IN_DIMENSION.items():
         hit = (pl.col("reporter") == name) | (pl.col("partner") == name)
@@ -148,7 +168,9 @@ def check_nonnegative(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
 
 def resolve(frame: pl.DataFrame, record: InputRecord) -> pl.DataFrame:
     """Resolve IMF names to ISO3 through the country dimension and drop superseded names."""
-    frame = frame.rename({"reporter_iso3": "file_reporter_iso3", "partner_iso3": "file_partner_iso3"})
+    frame = frame.rename(
+        {"reporter_iso3": "file_reporter_iso3", "partner_iso3": "file_partner_iso3"}
+    )
     for role in ("reporter", "partner"):
         frame = bc.resolve_countries(
             frame, name=role, code=None, out=f"{role}_iso3", source=SOURCE, record=record
@@ -172,8 +194,11 @@ def drop_superseded(frame: pl.DataFrame, record: InputRecord) -> pl.DataFrame:
 def code_disagreements(frame: pl.DataFrame) -> pl.DataFrame:
     """IMF names whose file ISO3 differs from the country dimension's (listed, not fatal)."""
     parts = [
-        frame.select(pl.col(role).alias("imf_name"), pl.col(f"file_{role}_iso3").alias("file_iso3"),
-                     pl.col(f"{role}_iso3").alias("resolved_iso3"))
+        frame.select(
+            pl.col(role).alias("imf_name"),
+            pl.col(f"file_{role}_iso3").alias("file_iso3"),
+            pl.col(f"{role}_iso3").alias("resolved_iso3"),
+        )
         for role in ("reporter", "partner")
     ]
     both = pl.concat(parts).unique()

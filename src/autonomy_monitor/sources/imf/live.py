@@ -83,12 +83,16 @@ def parse(
     """The reporters' own rows of every stored answer, in the bulk reader's shape."""
     inputs = snapshot_inputs(manifest, entry, inputs)
     flows = entry.parameters["indicators"]
-    frames = [reported(store, record, flows, inputs[record.resource]) for record in manifest.records]
+    frames = [
+        reported(store, record, flows, inputs[record.resource]) for record in manifest.records
+    ]
     table = pl.concat(frames) if frames else pl.DataFrame(schema=bulk.CORE_SCHEMA)
     return {TABLE: bulk.finish(table)}
 
 
-def reported(store: RawStore, record: RawRecord, flows: dict[str, str], input_: InputRecord) -> pl.DataFrame:
+def reported(
+    store: RawStore, record: RawRecord, flows: dict[str, str], input_: InputRecord
+) -> pl.DataFrame:
     """One stored answer -> core rows; empty, aggregate and unknown-indicator rows counted."""
     where = describe(record)
     raw = read_sdmx_frame(store.open_verified(record), where)
@@ -96,11 +100,20 @@ def reported(store: RawStore, record: RawRecord, flows: dict[str, str], input_: 
         return pl.DataFrame(schema=bulk.CORE_SCHEMA)
     require_columns(raw, DIMENSIONS, where)
     input_.rows_read = raw.height
-    raw = drop_counted(raw, pl.col("value").is_null() | pl.col("value").is_nan(), "empty observation (NaN)", input_)
-    raw = drop_counted(raw, ~pl.col("INDICATOR").is_in(list(flows)), "indicator not asked for", input_)
+    raw = drop_counted(
+        raw, pl.col("value").is_null() | pl.col("value").is_nan(), "empty observation (NaN)", input_
+    )
+    raw = drop_counted(
+        raw, ~pl.col("INDICATOR").is_in(list(flows)), "indicator not asked for", input_
+    )
     known = sorted(countries.known_codes())
     outside = ~pl.col("COUNTRY").is_in(known) | ~pl.col("COUNTERPART_COUNTRY").is_in(known)
-    raw = drop_counted(raw, outside, "reporter or counterpart outside the country dimension (G001 world, areas)", input_)
+    raw = drop_counted(
+        raw,
+        outside,
+        "reporter or counterpart outside the country dimension (G001 world, areas)",
+        input_,
+    )
     core = raw.select(
         pl.col("COUNTRY").alias("reporter_iso3"),
         pl.col("COUNTERPART_COUNTRY").alias("partner_iso3"),

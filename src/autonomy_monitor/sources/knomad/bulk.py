@@ -53,8 +53,22 @@ BILATERAL_SCHEMA = contracts.polars_schema(BILATERAL_TABLE)  # declared in catal
 INFLOW_SCHEMA = contracts.polars_schema(INFLOW_TABLE)  # declared in catalog/tables/
 STOCK_FILE = "wb_bilateral_migrant_stocks_2017.csv"
 INFLOW_FILE = "knomad_remittance_inflows_2000_2023.csv"
-MATRIX_REQUIRED = ("year", "sending_name", "sending_iso3", "receiving_name", "receiving_iso3", "remittances_usd_millions")
-STOCK_REQUIRED = ("year", "origin_name", "origin_iso3", "destination_name", "destination_iso3", "migrant_stock")
+MATRIX_REQUIRED = (
+    "year",
+    "sending_name",
+    "sending_iso3",
+    "receiving_name",
+    "receiving_iso3",
+    "remittances_usd_millions",
+)
+STOCK_REQUIRED = (
+    "year",
+    "origin_name",
+    "origin_iso3",
+    "destination_name",
+    "destination_iso3",
+    "migrant_stock",
+)
 INFLOW_REQUIRED = ("iso3", "country_name", "year", "estimate", "measure", "value")
 EXCLUDED = {
     "WLD": "world total row",
@@ -109,12 +123,28 @@ def matrix_core(frame: pl.DataFrame, path: Path, label: str, record: InputRecord
     record.rows_read = frame.height
     frame = bc.to_int(frame, "year", path, SOURCE)
     frame = bc.to_float(frame, "remittances_usd_millions", path, SOURCE, nonnegative=True)
-    frame = bc.resolve_countries(frame, name="sending_name", code="sending_iso3", out="sender_iso3",
-                                 source=SOURCE, record=record, excluded=EXCLUDED)
-    frame = bc.resolve_countries(frame, name="receiving_name", code="receiving_iso3", out="receiver_iso3",
-                                 source=SOURCE, record=record, excluded=EXCLUDED)
+    frame = bc.resolve_countries(
+        frame,
+        name="sending_name",
+        code="sending_iso3",
+        out="sender_iso3",
+        source=SOURCE,
+        record=record,
+        excluded=EXCLUDED,
+    )
+    frame = bc.resolve_countries(
+        frame,
+        name="receiving_name",
+        code="receiving_iso3",
+        out="receiver_iso3",
+        source=SOURCE,
+        record=record,
+        excluded=EXCLUDED,
+    )
     core = frame.select(
-        "sender_iso3", "receiver_iso3", "year",
+        "sender_iso3",
+        "receiver_iso3",
+        "year",
         (pl.col("remittances_usd_millions") * 1e6).alias("remittances_usd"),
         pl.lit(label).alias("matrix"),
     ).filter(pl.col("remittances_usd").is_not_null())
@@ -130,12 +160,30 @@ def read_stocks(path: Path, records: list[InputRecord]) -> pl.DataFrame:
     record.rows_read = frame.height
     frame = bc.to_int(frame, "year", path, SOURCE)
     frame = bc.to_float(frame, "migrant_stock", path, SOURCE, nonnegative=True)
-    frame = bc.resolve_countries(frame, name="origin_name", code="origin_iso3", out="o", label="origin",
-                                 source=SOURCE, record=record, excluded=EXCLUDED)
-    frame = bc.resolve_countries(frame, name="destination_name", code="destination_iso3", out="d", label="destination",
-                                 source=SOURCE, record=record, excluded=EXCLUDED)
+    frame = bc.resolve_countries(
+        frame,
+        name="origin_name",
+        code="origin_iso3",
+        out="o",
+        label="origin",
+        source=SOURCE,
+        record=record,
+        excluded=EXCLUDED,
+    )
+    frame = bc.resolve_countries(
+        frame,
+        name="destination_name",
+        code="destination_iso3",
+        out="d",
+        label="destination",
+        source=SOURCE,
+        record=record,
+        excluded=EXCLUDED,
+    )
     core = frame.filter(pl.col("migrant_stock").is_not_null()).select(
-        pl.col("o").alias("origin_iso3"), pl.col("d").alias("destination_iso3"), "year",
+        pl.col("o").alias("origin_iso3"),
+        pl.col("d").alias("destination_iso3"),
+        "year",
         pl.col("migrant_stock").round(0).cast(pl.Int64).alias("migrants"),
     )
     record.reject("missing stock", frame.height - core.height)
@@ -156,15 +204,28 @@ def inflows_core(frame: pl.DataFrame, path: Path, record: InputRecord) -> pl.Dat
     """
     record.rows_read = frame.height
     inflows = frame.filter(pl.col("measure") == "inflows_usd_millions")
-    record.reject("share-of-GDP row (pct_gdp, IMF WEO GDP): not kept", frame.height - inflows.height)
+    record.reject(
+        "share-of-GDP row (pct_gdp, IMF WEO GDP): not kept", frame.height - inflows.height
+    )
     inflows = bc.to_int(inflows, "year", path, SOURCE)
     inflows = bc.to_float(inflows, "value", path, SOURCE, nonnegative=True)
-    inflows = bc.resolve_countries(inflows, name="country_name", code="iso3", out="country_iso3",
-                                   source=SOURCE, record=record, excluded=EXCLUDED)
+    inflows = bc.resolve_countries(
+        inflows,
+        name="country_name",
+        code="iso3",
+        out="country_iso3",
+        source=SOURCE,
+        record=record,
+        excluded=EXCLUDED,
+    )
     usable = inflows.filter(pl.col("value").is_not_null() & (pl.col("value") > 0))
-    record.reject("zero or empty inflow: the workbook's blank, not reported", inflows.height - usable.height)
+    record.reject(
+        "zero or empty inflow: the workbook's blank, not reported", inflows.height - usable.height
+    )
     core = usable.select(
-        "country_iso3", "year", (pl.col("value") * 1e6).alias("remittances_usd"),
+        "country_iso3",
+        "year",
+        (pl.col("value") * 1e6).alias("remittances_usd"),
         (pl.col("estimate").cast(pl.String).str.to_lowercase() == "true").alias("is_estimate"),
     )
     core = bc.drop_duplicates(core, record).cast(INFLOW_SCHEMA).sort("country_iso3", "year")  # type: ignore[arg-type]

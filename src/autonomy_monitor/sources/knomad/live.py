@@ -79,10 +79,15 @@ def parse(
     matrix, flows = manifest.record("matrix"), manifest.record("inflows")
     label = bulk.MATRIX_FILES[p["matrix_bulk_file"]]
     return {
-        BILATERAL: bulk.matrix_core(matrix_rows(store, matrix, p, inputs["matrix"]),
-                                    snapshot_file(matrix), label, inputs["matrix"]),
-        INFLOWS: bulk.inflows_core(inflow_rows(store, flows, p, inputs["inflows"]),
-                                   snapshot_file(flows), inputs["inflows"]),
+        BILATERAL: bulk.matrix_core(
+            matrix_rows(store, matrix, p, inputs["matrix"]),
+            snapshot_file(matrix),
+            label,
+            inputs["matrix"],
+        ),
+        INFLOWS: bulk.inflows_core(
+            inflow_rows(store, flows, p, inputs["inflows"]), snapshot_file(flows), inputs["inflows"]
+        ),
     }
 
 
@@ -104,9 +109,14 @@ def matrix_rows(store: RawStore, record: RawRecord, p: dict, input_: InputRecord
                 cells.append((sender, receiver, value))
     return pl.DataFrame(
         [(int(p["matrix_year"]), s, None, r, None, v) for s, r, v in cells],
-        schema={"year": pl.Int32, "sending_name": pl.String, "sending_iso3": pl.String,
-                "receiving_name": pl.String, "receiving_iso3": pl.String,
-                "remittances_usd_millions": pl.Float64},
+        schema={
+            "year": pl.Int32,
+            "sending_name": pl.String,
+            "sending_iso3": pl.String,
+            "receiving_name": pl.String,
+            "receiving_iso3": pl.String,
+            "remittances_usd_millions": pl.Float64,
+        },
         orient="row",
     )
 
@@ -130,8 +140,14 @@ def inflow_rows(store: RawStore, record: RawRecord, p: dict, input_: InputRecord
                 cells.append((None, name, year, estimate, INFLOW_MEASURE, value))
     return pl.DataFrame(
         cells,
-        schema={"iso3": pl.String, "country_name": pl.String, "year": pl.Int32,
-                "estimate": pl.Boolean, "measure": pl.String, "value": pl.Float64},
+        schema={
+            "iso3": pl.String,
+            "country_name": pl.String,
+            "year": pl.Int32,
+            "estimate": pl.Boolean,
+            "measure": pl.String,
+            "value": pl.Float64,
+        },
         orient="row",
     )
 

@@ -44,14 +44,42 @@ REQUIRED = ("year", "recipient", "recipient_iso3", "donor", "donor_iso3", VALUE)
 RECIPIENT_PATTERNS = {
     r", Total$|^All |^WorldBank |^Part I |not classified|, regional$|unspecified": "region, income group, total or unspecified recipient line",
 }
-MULTILATERAL_RECIPIENTS = frozenset({
-    "Af. D B", "African Dev. Fund", "AsDB Special Funds", "Asian Dev. Bank", "CABEI",
-    "Caribbean Dev. Bank", "EC", "EDF", "EIB", "IBRD", "IDA", "IDA-MDRI", "IDB Special Oper. Fund",
-    "IDB", "IFAD", "IFC", "IMF", "MIGA", "Other EU institutions", "Other Multilateral",
-    "Other Regional Banks", "Other UN", "Other World Bank (AMCs)", "UNDP", "UNFPA", "UNHCR",
-    "UNICEF", "UNRWA", "WFP",
-})
-PRIVATE_WORDS = re.compile(r"Foundation|Lotter|Wellcome Trust|Comic Relief|Omidyar|Arcadia Fund|Carnegie Corporation")
+MULTILATERAL_RECIPIENTS = frozenset(
+    {
+        "Af. D B",
+        "African Dev. Fund",
+        "AsDB Special Funds",
+        "Asian Dev. Bank",
+        "CABEI",
+        "Caribbean Dev. Bank",
+        "EC",
+        "EDF",
+        "EIB",
+        "IBRD",
+        "IDA",
+        "IDA-MDRI",
+        "IDB Special Oper. Fund",
+        "IDB",
+        "IFAD",
+        "IFC",
+        "IMF",
+        "MIGA",
+        "Other EU institutions",
+        "Other Multilateral",
+        "Other Regional Banks",
+        "Other UN",
+        "Other World Bank (AMCs)",
+        "UNDP",
+        "UNFPA",
+        "UNHCR",
+        "UNICEF",
+        "UNRWA",
+        "WFP",
+    }
+)
+PRIVATE_WORDS = re.compile(
+    r"Foundation|Lotter|Wellcome Trust|Comic Relief|Omidyar|Arcadia Fund|Carnegie Corporation"
+)
 DONOR_SUBTOTAL = re.compile(r", Total$")
 
 
@@ -67,18 +95,31 @@ def parse(frame: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
     frame = bc.to_int(frame, "year", path, SOURCE)
     frame = bc.to_float(frame, VALUE, path, SOURCE)
     frame = drop_donor_subtotals(frame, record)
-    excluded = {name: "multilateral institution as recipient (imputed flow)" for name in MULTILATERAL_RECIPIENTS}
+    excluded = {
+        name: "multilateral institution as recipient (imputed flow)"
+        for name in MULTILATERAL_RECIPIENTS
+    }
     frame = bc.resolve_countries(
-        frame.with_columns(pl.col("recipient").str.strip_chars()), name="recipient", code="recipient_iso3",
-        out="recipient_iso3_", label="recipient", source=SOURCE, record=record,
-        excluded=excluded, excluded_patterns=RECIPIENT_PATTERNS,
+        frame.with_columns(pl.col("recipient").str.strip_chars()),
+        name="recipient",
+        code="recipient_iso3",
+        out="recipient_iso3_",
+        label="recipient",
+        source=SOURCE,
+        record=record,
+        excluded=excluded,
+        excluded_patterns=RECIPIENT_PATTERNS,
     )
     empty = frame.filter(pl.col(VALUE).is_null())
     record.reject("empty amount", empty.height)
     frame = frame.filter(pl.col(VALUE).is_not_null())
     core = with_donor_columns(frame).select(
-        "donor_code", "donor_iso3", pl.col("donor").alias("donor_name"), "donor_type",
-        pl.col("recipient_iso3_").alias("recipient_iso3"), "year",
+        "donor_code",
+        "donor_iso3",
+        pl.col("donor").alias("donor_name"),
+        "donor_type",
+        pl.col("recipient_iso3_").alias("recipient_iso3"),
+        "year",
         (pl.col(VALUE) * 1e6).alias("oda_usd"),
     )
     core = bc.drop_duplicates(core, record)
@@ -112,9 +153,15 @@ def with_donor_columns(frame: pl.DataFrame) -> pl.DataFrame:
     known = bc.countries.known_codes()
     unknown = [c for c in donors["donor_iso3"].drop_nulls().to_list() if c not in known]
     if unknown:
-        raise bc.BadInput(f"{SOURCE}: {FILE} has donor_iso3 code(s) {sorted(unknown)} unknown to the country dimension; add them to data/country_aliases.csv.")
+        raise bc.BadInput(
+            f"{SOURCE}: {FILE} has donor_iso3 code(s) {sorted(unknown)} unknown to the country dimension; add them to data/country_aliases.csv."
+        )
     donors = donors.with_columns(
-        pl.struct("donor", "donor_iso3").map_elements(lambda r: donor_code(r["donor"], r["donor_iso3"]), return_dtype=pl.String).alias("donor_code"),
-        pl.struct("donor", "donor_iso3").map_elements(lambda r: donor_type(r["donor"], r["donor_iso3"]), return_dtype=pl.String).alias("donor_type"),
+        pl.struct("donor", "donor_iso3")
+        .map_elements(lambda r: donor_code(r["donor"], r["donor_iso3"]), return_dtype=pl.String)
+        .alias("donor_code"),
+        pl.struct("donor", "donor_iso3")
+        .map_elements(lambda r: donor_type(r["donor"], r["donor_iso3"]), return_dtype=pl.String)
+        .alias("donor_type"),
     )
     return frame.join(donors, on=["donor", "donor_iso3"], how="left", nulls_equal=True)

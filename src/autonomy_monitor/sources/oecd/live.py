@@ -62,8 +62,13 @@ def request(entry: SourceEntry, since: int | None) -> ResourceRequest:
     p = entry.parameters
     first = since if since is not None else int(p.get("default_since", 2000))
     key = ".".join(
-        ["+".join(p.get("donors") or []), "+".join(p.get("recipients") or []),
-         str(p["measure"]), p["unit_measure"], p["price_base"]]
+        [
+            "+".join(p.get("donors") or []),
+            "+".join(p.get("recipients") or []),
+            str(p["measure"]),
+            p["unit_measure"],
+            p["price_base"],
+        ]
     )
     return ResourceRequest(
         source=SOURCE,
@@ -80,8 +85,13 @@ def fetch(
 ) -> FetchOutcome:
     """The DAC2a answer and both code lists (needed to read it)."""
     req = request(entry, since)
-    record = client.fetch(store, req, validate=validate_sdmx, previous=store.previous_record(SOURCE, DATA))
-    lists = [fetch_codelist(client, store, entry, resource, list_id) for resource, list_id in CODELISTS.items()]
+    record = client.fetch(
+        store, req, validate=validate_sdmx, previous=store.previous_record(SOURCE, DATA)
+    )
+    lists = [
+        fetch_codelist(client, store, entry, resource, list_id)
+        for resource, list_id in CODELISTS.items()
+    ]
     vintage = record.last_modified or record.fetched_at.date().isoformat()
     return FetchOutcome(records=[record, *lists], vintage=vintage)
 
@@ -115,22 +125,39 @@ def hidden_fields(html: str, url: str) -> dict[str, str]:
 
 
 def _form(fields: dict[str, str], list_id: str, event_target: str) -> dict[str, str]:
-    form = {**fields, "__EVENTTARGET": event_target, "DDl_codeslist": list_id,
-            "DDL_CRSTOSSD": "0", "tb_search": ""}
+    form = {
+        **fields,
+        "__EVENTTARGET": event_target,
+        "DDl_codeslist": list_id,
+        "DDL_CRSTOSSD": "0",
+        "tb_search": "",
+    }
     form.update({f"Cblstatus${i}": "on" for i in range(4)})  # active, future, heading, withdrawn
     return form
 
 
-def fetch_codelist(client: HttpClient, store: RawStore, entry: SourceEntry, resource: str, list_id: str) -> RawRecord:
+def fetch_codelist(
+    client: HttpClient, store: RawStore, entry: SourceEntry, resource: str, list_id: str
+) -> RawRecord:
     """Read the page, select list ``list_id``, then store the JSON the page sends for it."""
     url = entry.parameters["codelist_url"]
     page = ResourceRequest(source=SOURCE, resource=f"{resource} (page)", url=url)
     fields = hidden_fields(client.page(page).text, url)
-    selected = ResourceRequest(source=SOURCE, resource=f"{resource} (select)", url=url,
-                               method="POST", form=_form(fields, list_id, "DDl_codeslist"))
+    selected = ResourceRequest(
+        source=SOURCE,
+        resource=f"{resource} (select)",
+        url=url,
+        method="POST",
+        form=_form(fields, list_id, "DDl_codeslist"),
+    )
     fields = hidden_fields(client.page(selected).text, url)
-    download = ResourceRequest(source=SOURCE, resource=resource, url=url, method="POST",
-                               form={**_form(fields, list_id, ""), "b_json": "JSON"})
+    download = ResourceRequest(
+        source=SOURCE,
+        resource=resource,
+        url=url,
+        method="POST",
+        form={**_form(fields, list_id, ""), "b_json": "JSON"},
+    )
     return client.fetch(store, download, validate=_validate_codelist)
 
 
@@ -160,8 +187,11 @@ def english_name(item: dict) -> str:
 def code_table(store: RawStore, record: RawRecord) -> pl.DataFrame:
     """One stored code list as (code = dotstatcode, iso3, English name, type)."""
     body = json.loads(store.open_verified(record).read_bytes())
-    rows = [(str(i["dotstatcode"]), i.get("iso-alpha-3-code"), english_name(i), i.get("type"))
-            for i in entries(body, describe(record)) if i.get("dotstatcode")]
+    rows = [
+        (str(i["dotstatcode"]), i.get("iso-alpha-3-code"), english_name(i), i.get("type"))
+        for i in entries(body, describe(record))
+        if i.get("dotstatcode")
+    ]
     return pl.DataFrame(rows, schema=CODE_SCHEMA, orient="row").unique("code", keep="first")
 
 
@@ -177,13 +207,19 @@ def parse(
     require_columns(raw, DIMENSIONS, where)
     input_ = inputs[DATA]
     input_.rows_read = raw.height
-    raw = drop_counted(raw, pl.col("value").is_null() | pl.col("value").is_nan(), "empty amount", input_)
+    raw = drop_counted(
+        raw, pl.col("value").is_null() | pl.col("value").is_nan(), "empty amount", input_
+    )
     donors = donor_table(code_table(store, manifest.record("providers")))
     recipients = code_table(store, manifest.record("recipients"))
     core = with_recipients(with_donors(raw, donors, input_), recipients, where, input_)
     mult = _unit_multiplier(core, int(entry.parameters.get("unit_multiplier", 6)))
     table = core.select(
-        "donor_code", "donor_iso3", "donor_name", "donor_type", "recipient_iso3",
+        "donor_code",
+        "donor_iso3",
+        "donor_name",
+        "donor_type",
+        "recipient_iso3",
         pl.col("TIME_PERIOD").str.slice(0, 4).cast(pl.Int32).alias("year"),
         (pl.col("value").cast(pl.Float64) * pl.lit(10.0).pow(mult)).alias("oda_usd"),
     )
@@ -196,10 +232,14 @@ def donor_table(providers: pl.DataFrame) -> pl.DataFrame:
     """Provider list -> DONOR code, donor_code, donor_iso3, donor_name, donor_type."""
     unknown = sorted(set(providers["iso3"].drop_nulls()) - countries.known_codes())
     if unknown:
-        raise BadInput(f"{SOURCE}: the OECD provider code list has ISO3 code(s) {unknown} unknown to the country dimension; add them to data/country_aliases.csv.")
+        raise BadInput(
+            f"{SOURCE}: the OECD provider code list has ISO3 code(s) {unknown} unknown to the country dimension; add them to data/country_aliases.csv."
+        )
     donor_type = (
-        pl.when(pl.col("iso3").is_not_null()).then(pl.lit("country"))
-        .when(pl.col("type") == "Private donor").then(pl.lit("private"))
+        pl.when(pl.col("iso3").is_not_null())
+        .then(pl.lit("country"))
+        .when(pl.col("type") == "Private donor")
+        .then(pl.lit("private"))
         .otherwise(pl.lit("multilateral"))
     )
     return providers.select(
@@ -213,18 +253,30 @@ def donor_table(providers: pl.DataFrame) -> pl.DataFrame:
 
 def with_donors(raw: pl.DataFrame, donors: pl.DataFrame, input_: InputRecord) -> pl.DataFrame:
     listed = pl.col("DONOR").is_in(donors["DONOR"].to_list())
-    raw = drop_counted(raw, ~listed, "donor in no OECD provider list (a total such as DAC countries)", input_)
+    raw = drop_counted(
+        raw, ~listed, "donor in no OECD provider list (a total such as DAC countries)", input_
+    )
     return raw.join(donors, on="DONOR", how="left")
 
 
-def with_recipients(raw: pl.DataFrame, recipients: pl.DataFrame, where: str, input_: InputRecord) -> pl.DataFrame:
+def with_recipients(
+    raw: pl.DataFrame, recipients: pl.DataFrame, where: str, input_: InputRecord
+) -> pl.DataFrame:
     unknown = sorted(set(raw["RECIPIENT"]) - set(recipients["code"]))
     if unknown:
-        raise BadInput(f"{where} has recipient code(s) {unknown} in no OECD recipient code list; fetch the code lists again.")
-    codes = recipients.select(pl.col("code").alias("RECIPIENT"), pl.col("iso3").alias("recipient_iso3"))
+        raise BadInput(
+            f"{where} has recipient code(s) {unknown} in no OECD recipient code list; fetch the code lists again."
+        )
+    codes = recipients.select(
+        pl.col("code").alias("RECIPIENT"), pl.col("iso3").alias("recipient_iso3")
+    )
     joined = raw.join(codes, on="RECIPIENT", how="left")
-    return drop_counted(joined, pl.col("recipient_iso3").is_null(),
-                        "recipient without ISO3 (regional or unspecified line)", input_)
+    return drop_counted(
+        joined,
+        pl.col("recipient_iso3").is_null(),
+        "recipient without ISO3 (regional or unspecified line)",
+        input_,
+    )
 
 
 def _unit_multiplier(frame: pl.DataFrame, default: int) -> pl.Expr:

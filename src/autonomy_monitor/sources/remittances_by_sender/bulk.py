@@ -74,8 +74,20 @@ SOURCE = "remittances_by_sender"
 FOLDER = "remittances_by_sender"
 FILE = "central_bank_remittances_by_sender_2015_2025.csv"
 CORE_TABLE = "core_remittances_by_sender__figures"
-REQUIRED = ("row_id", "receiver_iso3", "sender_iso3", "year", "period", "value_usd", "share_of_total",
-            "publisher", "reported_by", "url", "quote", "notes")
+REQUIRED = (
+    "row_id",
+    "receiver_iso3",
+    "sender_iso3",
+    "year",
+    "period",
+    "value_usd",
+    "share_of_total",
+    "publisher",
+    "reported_by",
+    "url",
+    "quote",
+    "notes",
+)
 SENDER_KINDS = {"TOTAL": "total", "TOTAL_NET": "total_net", "EU27": "group"}
 # publisher -> (side, concept of the receiving bank); the Central Bank of Russia is the sender side
 PUBLISHERS = {
@@ -115,18 +127,35 @@ def parse(frame: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
 
 
 CORE_SCHEMA = {
-    "row_id": pl.String, "receiver_iso3": pl.String, "sender_code": pl.String, "sender_kind": pl.String,
-    "sender_iso3": pl.String, "year": pl.Int32, "first_month": pl.Int8, "last_month": pl.Int8, "months": pl.Int8,
-    "is_full_year": pl.Boolean, "value_usd": pl.Float64, "share_of_total": pl.Float64, "is_approximate": pl.Boolean,
-    "publisher": pl.String, "side": pl.String, "concept": pl.String, "reported_by": pl.String, "url": pl.String,
-    "quote": pl.String, "notes": pl.String,
+    "row_id": pl.String,
+    "receiver_iso3": pl.String,
+    "sender_code": pl.String,
+    "sender_kind": pl.String,
+    "sender_iso3": pl.String,
+    "year": pl.Int32,
+    "first_month": pl.Int8,
+    "last_month": pl.Int8,
+    "months": pl.Int8,
+    "is_full_year": pl.Boolean,
+    "value_usd": pl.Float64,
+    "share_of_total": pl.Float64,
+    "is_approximate": pl.Boolean,
+    "publisher": pl.String,
+    "side": pl.String,
+    "concept": pl.String,
+    "reported_by": pl.String,
+    "url": pl.String,
+    "quote": pl.String,
+    "notes": pl.String,
 }
 
 
 def check_row_ids(frame: pl.DataFrame, path: Path) -> None:
     duplicated = frame.filter(pl.col("row_id").is_duplicated())["row_id"].unique().sort().to_list()
     if duplicated:
-        raise BadInput(f"{SOURCE}: {path.name} repeats row_id {', '.join(duplicated)}; each figure needs its own id.")
+        raise BadInput(
+            f"{SOURCE}: {path.name} repeats row_id {', '.join(duplicated)}; each figure needs its own id."
+        )
 
 
 def check_receivers(frame: pl.DataFrame, path: Path) -> None:
@@ -134,8 +163,10 @@ def check_receivers(frame: pl.DataFrame, path: Path) -> None:
     bad = frame.filter(~pl.col("receiver_iso3").is_in(list(known)))
     if bad.height:
         row = bad.row(0, named=True)
-        raise BadInput(f"{SOURCE}: {path.name}, row {row['row_id']}: receiver {row['receiver_iso3']!r} is not an ISO3 "
-                       "country code; correct that row.")
+        raise BadInput(
+            f"{SOURCE}: {path.name}, row {row['row_id']}: receiver {row['receiver_iso3']!r} is not an ISO3 "
+            "country code; correct that row."
+        )
 
 
 def parse_row(row: dict, path: Path) -> dict:
@@ -144,17 +175,33 @@ def parse_row(row: dict, path: Path) -> dict:
     first, last = parse_period(row["period"], row["year"], where)
     share, share_approximate = parse_share(row["share_of_total"], where)
     if row["value_usd"] is None and share is None:
-        raise BadInput(f"{where}: neither value_usd nor share_of_total is given; a figure needs one of them.")
+        raise BadInput(
+            f"{where}: neither value_usd nor share_of_total is given; a figure needs one of them."
+        )
     kind, sender = sender_kind(row["sender_iso3"], where)
     side, concept = side_and_concept(row["publisher"], row["notes"] or "")
     notes = row["notes"] or ""
     return {
-        "row_id": row["row_id"], "receiver_iso3": row["receiver_iso3"], "sender_code": row["sender_iso3"],
-        "sender_kind": kind, "sender_iso3": sender, "year": row["year"], "first_month": first, "last_month": last,
-        "months": last - first + 1, "is_full_year": first == 1 and last == 12, "value_usd": row["value_usd"],
-        "share_of_total": share, "is_approximate": share_approximate or bool(APPROXIMATE.search(notes)),
-        "publisher": row["publisher"], "side": side, "concept": concept, "reported_by": row["reported_by"],
-        "url": row["url"], "quote": row["quote"], "notes": notes or None,
+        "row_id": row["row_id"],
+        "receiver_iso3": row["receiver_iso3"],
+        "sender_code": row["sender_iso3"],
+        "sender_kind": kind,
+        "sender_iso3": sender,
+        "year": row["year"],
+        "first_month": first,
+        "last_month": last,
+        "months": last - first + 1,
+        "is_full_year": first == 1 and last == 12,
+        "value_usd": row["value_usd"],
+        "share_of_total": share,
+        "is_approximate": share_approximate or bool(APPROXIMATE.search(notes)),
+        "publisher": row["publisher"],
+        "side": side,
+        "concept": concept,
+        "reported_by": row["reported_by"],
+        "url": row["url"],
+        "quote": row["quote"],
+        "notes": notes or None,
     }
 
 
@@ -164,10 +211,14 @@ def parse_period(text: str | None, year: int, where: str) -> tuple[int, int]:
         return 1, 12
     match = PERIOD.match(text)
     if not match:
-        raise BadInput(f"{where}: period {text!r} is not empty or 'YYYY-MM/YYYY-MM'; correct that row.")
+        raise BadInput(
+            f"{where}: period {text!r} is not empty or 'YYYY-MM/YYYY-MM'; correct that row."
+        )
     y0, m0, y1, m1 = (int(g) for g in match.groups())
     if y0 != year or y1 != year or not 1 <= m0 <= m1 <= 12:
-        raise BadInput(f"{where}: period {text!r} does not lie within the row's year {year}; correct that row.")
+        raise BadInput(
+            f"{where}: period {text!r} does not lie within the row's year {year}; correct that row."
+        )
     return m0, m1
 
 
@@ -177,7 +228,9 @@ def parse_share(text: str | None, where: str) -> tuple[float | None, bool]:
         return None, False
     match = SHARE.match(text)
     if not match or not 0 <= float(match.group(2)) <= 100:
-        raise BadInput(f"{where}: share_of_total {text!r} is not a percentage such as '77%' or '~80%'; correct that row.")
+        raise BadInput(
+            f"{where}: share_of_total {text!r} is not a percentage such as '77%' or '~80%'; correct that row."
+        )
     return float(match.group(2)) / 100.0, match.group(1) is not None
 
 
@@ -189,8 +242,10 @@ def sender_kind(code: str, where: str) -> tuple[str, str | None]:
         return "aggregate", None
     if code in countries.known_codes():
         return "country", code
-    raise BadInput(f"{where}: sender {code!r} is neither an ISO3 code nor TOTAL, TOTAL_NET, EU27 or an 'A+B' "
-                   "aggregate; correct that row.")
+    raise BadInput(
+        f"{where}: sender {code!r} is neither an ISO3 code nor TOTAL, TOTAL_NET, EU27 or an 'A+B' "
+        "aggregate; correct that row."
+    )
 
 
 def side_and_concept(publisher: str, notes: str) -> tuple[str, str]:
@@ -215,16 +270,30 @@ def cbr_series(notes: str) -> str:
 
 def with_figure_groups(core: pl.DataFrame) -> pl.DataFrame:
     """Add figure_group, group_figures and is_preferred (the de-duplication rule above)."""
-    label = pl.concat_str([pl.col("receiver_iso3"), pl.col("sender_code"), pl.col("year").cast(pl.String),
-                           pl.format("{}-{}", pl.col("first_month").cast(pl.String).str.zfill(2),
-                                     pl.col("last_month").cast(pl.String).str.zfill(2)),
-                           pl.col("side"), pl.col("concept"),
-                           pl.when(pl.col("value_usd").is_null()).then(pl.lit("share")).otherwise(pl.lit("usd"))],
-                          separator="|")
+    label = pl.concat_str(
+        [
+            pl.col("receiver_iso3"),
+            pl.col("sender_code"),
+            pl.col("year").cast(pl.String),
+            pl.format(
+                "{}-{}",
+                pl.col("first_month").cast(pl.String).str.zfill(2),
+                pl.col("last_month").cast(pl.String).str.zfill(2),
+            ),
+            pl.col("side"),
+            pl.col("concept"),
+            pl.when(pl.col("value_usd").is_null()).then(pl.lit("share")).otherwise(pl.lit("usd")),
+        ],
+        separator="|",
+    )
     metric = pl.coalesce("value_usd", "share_of_total")
-    ranked = core.with_columns(label.alias("figure_group")).with_columns(
-        pl.len().over("figure_group").cast(pl.Int32).alias("group_figures"),
-        (metric - metric.median().over("figure_group")).abs().alias("_distance"),
-    ).sort("_distance", "is_approximate", "row_id")
+    ranked = (
+        core.with_columns(label.alias("figure_group"))
+        .with_columns(
+            pl.len().over("figure_group").cast(pl.Int32).alias("group_figures"),
+            (metric - metric.median().over("figure_group")).abs().alias("_distance"),
+        )
+        .sort("_distance", "is_approximate", "row_id")
+    )
     first = pl.col("row_id").first().over("figure_group")
     return ranked.with_columns((pl.col("row_id") == first).alias("is_preferred")).drop("_distance")

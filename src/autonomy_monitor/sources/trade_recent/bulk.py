@@ -73,19 +73,61 @@ PRESS_MEASURES = {
     "country_a exports to country_b": "export",
     "country_a imports from country_b": "import",
 }
-PRESS_GROUPS = {"C5": "group partner (five Central Asian states)", "WLD": "world total", "CIS": "group partner (CIS)"}
+PRESS_GROUPS = {
+    "C5": "group partner (five Central Asian states)",
+    "WLD": "world total",
+    "CIS": "group partner (CIS)",
+}
 EURO_RATE = ("EMU", "PA.NUS.FCRF")  # euro per US$, annual average (World Bank WDI)
 
-NATIONAL_REQUIRED = ("reporter_iso3", "publisher_short", "partner_name", "partner_iso3",
-                     "partner_is_aggregate", "flow", "year", "value_usd_thousands")
-EU_MONTHLY_REQUIRED = ("reporter_name", "reporter_iso3", "partner_name", "partner_iso3",
-                       "flow", "year", "month", "value_eur")
-EU_ANNUAL_REQUIRED = ("reporter", "partner_name", "partner_iso3", "partner_is_aggregate",
-                      "flow", "year", "value_eur")
-FCS_REQUIRED = ("reporter_iso3", "partner_name", "partner_iso3", "flow", "year", "month",
-                "value_usd_millions")
-PRESS_REQUIRED = ("reporting_source", "country_a", "country_b", "year", "period", "measure",
-                  "value_usd_millions", "value_status")
+NATIONAL_REQUIRED = (
+    "reporter_iso3",
+    "publisher_short",
+    "partner_name",
+    "partner_iso3",
+    "partner_is_aggregate",
+    "flow",
+    "year",
+    "value_usd_thousands",
+)
+EU_MONTHLY_REQUIRED = (
+    "reporter_name",
+    "reporter_iso3",
+    "partner_name",
+    "partner_iso3",
+    "flow",
+    "year",
+    "month",
+    "value_eur",
+)
+EU_ANNUAL_REQUIRED = (
+    "reporter",
+    "partner_name",
+    "partner_iso3",
+    "partner_is_aggregate",
+    "flow",
+    "year",
+    "value_eur",
+)
+FCS_REQUIRED = (
+    "reporter_iso3",
+    "partner_name",
+    "partner_iso3",
+    "flow",
+    "year",
+    "month",
+    "value_usd_millions",
+)
+PRESS_REQUIRED = (
+    "reporting_source",
+    "country_a",
+    "country_b",
+    "year",
+    "period",
+    "measure",
+    "value_usd_millions",
+    "value_status",
+)
 
 NOT_IN_DIMENSION = {"ANT": "Netherlands Antilles (dissolved 2010) is not in the country dimension"}
 
@@ -112,12 +154,18 @@ def load(source_dir: Path) -> SourceResult:
     records = [national_record, monthly_record, annual_record, fcs_record, press_record]
     if rate_record is not None:
         records.append(rate_record)
-    return SourceResult(tables={CORE_TABLE: core, TOTALS_TABLE: totals}, inputs=records, checks={QA_TABLE: qa})
+    return SourceResult(
+        tables={CORE_TABLE: core, TOTALS_TABLE: totals}, inputs=records, checks={QA_TABLE: qa}
+    )
 
 
 def finish(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select(list(CORE_SCHEMA)).cast(CORE_SCHEMA).sort(  # type: ignore[arg-type]
-        "reporter_iso3", "partner_iso3", "year", "flow", "source"
+    return (
+        frame.select(list(CORE_SCHEMA))
+        .cast(CORE_SCHEMA)
+        .sort(  # type: ignore[arg-type]
+            "reporter_iso3", "partner_iso3", "year", "flow", "source"
+        )
     )
 
 
@@ -130,7 +178,9 @@ def read_national(path: Path) -> tuple[pl.DataFrame, InputRecord, pl.DataFrame]:
     frame = check_flow(frame, path)
     aggregate = pl.col("partner_is_aggregate").str.to_lowercase().is_in(["true", "1"])
     totals = reported_totals(frame, aggregate)
-    record.reject("aggregate partner (total, CIS, EAEU, EU, other countries)", frame.filter(aggregate).height)
+    record.reject(
+        "aggregate partner (total, CIS, EAEU, EU, other countries)", frame.filter(aggregate).height
+    )
     frame = frame.filter(~aggregate)
     unknown = frame.filter(~pl.col("publisher_short").is_in(list(NATIONAL_PUBLISHERS)))
     if unknown.height:
@@ -138,7 +188,9 @@ def read_national(path: Path) -> tuple[pl.DataFrame, InputRecord, pl.DataFrame]:
             f"{SOURCE}: {path.name}, column 'publisher_short': unknown publisher "
             f"{unknown['publisher_short'][0]!r}; expected one of {', '.join(NATIONAL_PUBLISHERS)}."
         )
-    frame = resolve_pair(frame, "reporter_iso3", "reporter_iso3", "partner_name", "partner_iso3", record)
+    frame = resolve_pair(
+        frame, "reporter_iso3", "reporter_iso3", "partner_name", "partner_iso3", record
+    )
     frame = frame.with_columns(
         (pl.col("value_usd_thousands") * 1e3).alias("value_usd"),
         pl.col("publisher_short").alias("source"),
@@ -150,19 +202,40 @@ def reported_totals(frame: pl.DataFrame, aggregate: pl.Expr) -> pl.DataFrame:
     """Each publisher's total exports and imports per reporter and year, in US$ (see
     ``TOTAL_ROWS`` / ``REMAINDER_ROWS``); exact duplicate rows count once."""
     frame = frame.unique(maintain_order=True)
-    stated = pl.col("partner_name") == pl.col("publisher_short").replace_strict(TOTAL_ROWS, default=None)
-    remainder = pl.col("partner_name") == pl.col("publisher_short").replace_strict(REMAINDER_ROWS, default=None)
+    stated = pl.col("partner_name") == pl.col("publisher_short").replace_strict(
+        TOTAL_ROWS, default=None
+    )
+    remainder = pl.col("partner_name") == pl.col("publisher_short").replace_strict(
+        REMAINDER_ROWS, default=None
+    )
     summed = pl.col("publisher_short").is_in(list(REMAINDER_ROWS)) & (~aggregate | remainder)
     key = ["reporter_iso3", "year", "flow", "publisher_short"]
     parts = [
-        frame.filter(stated & aggregate).group_by(key).agg(pl.col("value_usd_thousands").sum()).with_columns(
-            pl.format("total row '{}'", pl.col("publisher_short").replace_strict(TOTAL_ROWS, default=None)).alias("basis")),
-        frame.filter(summed).group_by(key).agg(pl.col("value_usd_thousands").sum()).with_columns(
-            pl.format("partner rows + remainder row '{}'", pl.col("publisher_short").replace_strict(REMAINDER_ROWS, default=None)).alias("basis")),
+        frame.filter(stated & aggregate)
+        .group_by(key)
+        .agg(pl.col("value_usd_thousands").sum())
+        .with_columns(
+            pl.format(
+                "total row '{}'", pl.col("publisher_short").replace_strict(TOTAL_ROWS, default=None)
+            ).alias("basis")
+        ),
+        frame.filter(summed)
+        .group_by(key)
+        .agg(pl.col("value_usd_thousands").sum())
+        .with_columns(
+            pl.format(
+                "partner rows + remainder row '{}'",
+                pl.col("publisher_short").replace_strict(REMAINDER_ROWS, default=None),
+            ).alias("basis")
+        ),
     ]
     totals = pl.concat(parts).select(
-        "reporter_iso3", "year", "flow", (pl.col("value_usd_thousands") * 1e3).alias("value_usd"),
-        pl.col("publisher_short").alias("source"), "basis",
+        "reporter_iso3",
+        "year",
+        "flow",
+        (pl.col("value_usd_thousands") * 1e3).alias("value_usd"),
+        pl.col("publisher_short").alias("source"),
+        "basis",
     )
     return totals.cast(TOTALS_SCHEMA).sort("reporter_iso3", "year", "flow")  # type: ignore[arg-type]
 
@@ -185,27 +258,43 @@ def check_flow(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
 
 
 def resolve_pair(
-    frame: pl.DataFrame, reporter_name: str, reporter_code: str | None,
-    partner_name: str, partner_code: str | None, record: InputRecord,
+    frame: pl.DataFrame,
+    reporter_name: str,
+    reporter_code: str | None,
+    partner_name: str,
+    partner_code: str | None,
+    record: InputRecord,
 ) -> pl.DataFrame:
     """Resolve reporter and partner through the country dimension (codes first, then names)."""
     renamed = {c: f"__{c}" for c in {reporter_code, partner_code} if c}
     frame = frame.rename(renamed)
-    for role, name, code in (("reporter", reporter_name, reporter_code), ("partner", partner_name, partner_code)):
+    for role, name, code in (
+        ("reporter", reporter_name, reporter_code),
+        ("partner", partner_name, partner_code),
+    ):
         frame = bc.resolve_countries(
-            frame, name=renamed.get(name, name), code=renamed.get(code) if code else None,
-            out=f"{role}_iso3", source=SOURCE, record=record, excluded=NOT_IN_DIMENSION,
+            frame,
+            name=renamed.get(name, name),
+            code=renamed.get(code) if code else None,
+            out=f"{role}_iso3",
+            source=SOURCE,
+            record=record,
+            excluded=NOT_IN_DIMENSION,
         )
     return frame
 
 
-def keep(frame: pl.DataFrame, record: InputRecord, *, rows_kept: int | None = None) -> tuple[pl.DataFrame, InputRecord]:
+def keep(
+    frame: pl.DataFrame, record: InputRecord, *, rows_kept: int | None = None
+) -> tuple[pl.DataFrame, InputRecord]:
     """Drop exact duplicates of core rows (counted), fail on conflicting ones, fill rows_kept.
 
     ``rows_kept`` is given for monthly files, whose kept rows are the months behind the
     annual sums; otherwise it is the number of core rows."""
     core = bc.drop_duplicates(frame.select(list(CORE_SCHEMA)), record)
-    clash = core.filter(pl.struct("reporter_iso3", "partner_iso3", "year", "flow", "source").is_duplicated())
+    clash = core.filter(
+        pl.struct("reporter_iso3", "partner_iso3", "year", "flow", "source").is_duplicated()
+    )
     if clash.height:
         row = clash.row(0, named=True)
         raise bc.BadInput(
@@ -226,11 +315,15 @@ def euro_rates(source_dir: Path) -> tuple[pl.DataFrame, InputRecord | None]:
     if not path.is_file():
         return empty, None
     frame = pl.scan_parquet(path).select("country_code", "indicator_code", "year", "value")
-    rates = frame.filter(
-        (pl.col("country_code").cast(pl.String) == EURO_RATE[0])
-        & (pl.col("indicator_code").cast(pl.String) == EURO_RATE[1])
-        & pl.col("value").is_not_null()
-    ).select(pl.col("year").cast(pl.Int32), pl.col("value").alias("eur_per_usd")).collect()
+    rates = (
+        frame.filter(
+            (pl.col("country_code").cast(pl.String) == EURO_RATE[0])
+            & (pl.col("indicator_code").cast(pl.String) == EURO_RATE[1])
+            & pl.col("value").is_not_null()
+        )
+        .select(pl.col("year").cast(pl.Int32), pl.col("value").alias("eur_per_usd"))
+        .collect()
+    )
     record = bc.new_record(SOURCE, "wdi", path, catalog_name="wdi")
     record.rows_read = record.rows_kept = rates.height  # rows used: the euro rate only
     return rates, record
@@ -245,7 +338,9 @@ def complete_years(frame: pl.DataFrame, record: InputRecord) -> pl.DataFrame:
     return frame.filter(pl.col("year").is_in(full.implode()))
 
 
-def read_eu_monthly(path: Path, rates: pl.DataFrame) -> tuple[pl.DataFrame, InputRecord, pl.DataFrame]:
+def read_eu_monthly(
+    path: Path, rates: pl.DataFrame
+) -> tuple[pl.DataFrame, InputRecord, pl.DataFrame]:
     frame, record = bc.open_input(path, SOURCE, FOLDER, EU_MONTHLY_REQUIRED)
     frame = typed(bc.to_int(frame, "month", path, SOURCE), path, "value_eur")
     frame = check_flow(bc.drop_duplicates(frame, record), path)
@@ -253,11 +348,24 @@ def read_eu_monthly(path: Path, rates: pl.DataFrame) -> tuple[pl.DataFrame, Inpu
     aggregate = pl.col("reporter_iso3").is_null()
     eu27 = frame.filter(pl.col("reporter_name").str.starts_with("European Union - 27"))
     record.reject("aggregate reporter (EU, euro area)", frame.filter(aggregate).height)
-    frame = resolve_pair(frame.filter(~aggregate), "reporter_name", "reporter_iso3", "partner_name", "partner_iso3", record)
+    frame = resolve_pair(
+        frame.filter(~aggregate),
+        "reporter_name",
+        "reporter_iso3",
+        "partner_name",
+        "partner_iso3",
+        record,
+    )
     frame = to_usd(frame, rates, record)
-    annual = frame.group_by("reporter_iso3", "partner_iso3", "year", "flow").agg(pl.col("value_usd").sum())
-    core, record = keep(annual.with_columns(pl.lit(EUROSTAT).alias("source")), record, rows_kept=frame.height)
-    eu27_annual = eu27.group_by("partner_iso3", "year", "flow").agg(pl.col("value_eur").sum().alias("monthly_sum_eur"))
+    annual = frame.group_by("reporter_iso3", "partner_iso3", "year", "flow").agg(
+        pl.col("value_usd").sum()
+    )
+    core, record = keep(
+        annual.with_columns(pl.lit(EUROSTAT).alias("source")), record, rows_kept=frame.height
+    )
+    eu27_annual = eu27.group_by("partner_iso3", "year", "flow").agg(
+        pl.col("value_eur").sum().alias("monthly_sum_eur")
+    )
     return core, record, eu27_annual
 
 
@@ -275,10 +383,14 @@ def read_eu_annual(path: Path, eu27_monthly: pl.DataFrame) -> tuple[InputRecord,
     """The EU-27 aggregate file: counted as rejects; compared with the member-state months."""
     frame, record = bc.open_input(path, SOURCE, FOLDER, EU_ANNUAL_REQUIRED)
     frame = check_flow(typed(frame, path, "value_eur"), path)
-    record.reject("EU-27 aggregate reporter: not a country (member-state rows come from the monthly file)", frame.height)
+    record.reject(
+        "EU-27 aggregate reporter: not a country (member-state rows come from the monthly file)",
+        frame.height,
+    )
     qa = eu27_monthly.join(
         frame.select("partner_iso3", "year", "flow", pl.col("value_eur").alias("annual_eur")),
-        on=["partner_iso3", "year", "flow"], how="inner",
+        on=["partner_iso3", "year", "flow"],
+        how="inner",
     ).with_columns((pl.col("monthly_sum_eur") / pl.col("annual_eur")).alias("ratio"))
     return record, qa.sort("partner_iso3", "year", "flow")
 
@@ -291,7 +403,9 @@ def read_fcs(path: Path) -> tuple[pl.DataFrame, InputRecord]:
     frame = typed(bc.to_int(frame, "month", path, SOURCE), path, "value_usd_millions")
     frame = check_flow(bc.drop_duplicates(frame, record), path)
     frame = complete_years(frame, record)
-    frame = resolve_pair(frame, "reporter_iso3", "reporter_iso3", "partner_name", "partner_iso3", record)
+    frame = resolve_pair(
+        frame, "reporter_iso3", "reporter_iso3", "partner_name", "partner_iso3", record
+    )
     annual = frame.group_by("reporter_iso3", "partner_iso3", "year", "flow").agg(
         (pl.col("value_usd_millions").sum() * 1e6).alias("value_usd")
     )
@@ -321,7 +435,10 @@ def read_press(path: Path) -> tuple[pl.DataFrame, InputRecord]:
     frame = frame.with_columns(
         pl.col("measure").replace_strict(PRESS_MEASURES).alias("flow"),
         (pl.col("value_usd_millions") * 1e6).alias("value_usd"),
-        (pl.lit(PRESS_PREFIX) + pl.col("reporting_source")
-         + pl.when(derived).then(pl.lit(" (derived)")).otherwise(pl.lit(""))).alias("source"),
+        (
+            pl.lit(PRESS_PREFIX)
+            + pl.col("reporting_source")
+            + pl.when(derived).then(pl.lit(" (derived)")).otherwise(pl.lit(""))
+        ).alias("source"),
     )
     return keep(frame, record)

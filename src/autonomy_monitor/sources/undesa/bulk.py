@@ -44,9 +44,20 @@ def parse(frame: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
     missing = frame.filter(pl.col("stock").is_null())
     record.reject("missing stock", missing.height)
     frame = frame.filter(pl.col("stock").is_not_null())
-    for name, code, out in (("origin_name", "origin_iso3", "origin"), ("dest_name", "dest_iso3", "destination")):
-        frame = bc.resolve_countries(frame, name=name, code=code, out=f"{out}_iso3_", source=SOURCE,
-                                     record=record, excluded=EXCLUDED, label=out)
+    for name, code, out in (
+        ("origin_name", "origin_iso3", "origin"),
+        ("dest_name", "dest_iso3", "destination"),
+    ):
+        frame = bc.resolve_countries(
+            frame,
+            name=name,
+            code=code,
+            out=f"{out}_iso3_",
+            source=SOURCE,
+            record=record,
+            excluded=EXCLUDED,
+            label=out,
+        )
     core = frame.select(
         pl.col("origin_iso3_").alias("origin_iso3"),
         pl.col("destination_iso3_").alias("destination_iso3"),

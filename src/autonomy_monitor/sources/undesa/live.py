@@ -66,8 +66,16 @@ def parse(
     origin_col = _column(header, p["origin_code_column"], where)
     years = _first_year_block(header, origin_col + 1, where)
     long = _long_rows(rows[header_at + 1 :], dest_col, origin_col, years)
-    frame = pl.DataFrame(long, schema={"origin_m49": pl.Int32, "destination_m49": pl.Int32,
-                                       "year": pl.Int32, "migrants": pl.Float64}, orient="row")
+    frame = pl.DataFrame(
+        long,
+        schema={
+            "origin_m49": pl.Int32,
+            "destination_m49": pl.Int32,
+            "year": pl.Int32,
+            "migrants": pl.Float64,
+        },
+        orient="row",
+    )
     return {TABLE: _to_iso3(frame, where)}
 
 
@@ -121,27 +129,35 @@ def _to_iso3(frame: pl.DataFrame, where: str) -> pl.DataFrame:
     unknown = sorted(c for c in countries_only if c not in lookup)
     if unknown:
         raise UnresolvedCountries(f"{SOURCE} ({where})", [f"M49 code {c}" for c in unknown])
-    mapping = pl.DataFrame({"m49": list(lookup), "iso3": list(lookup.values())},
-                           schema={"m49": pl.Int32, "iso3": pl.String})
+    mapping = pl.DataFrame(
+        {"m49": list(lookup), "iso3": list(lookup.values())},
+        schema={"m49": pl.Int32, "iso3": pl.String},
+    )
     table = (
         frame.join(mapping.rename({"m49": "origin_m49", "iso3": "origin_iso3"}), on="origin_m49")
-        .join(mapping.rename({"m49": "destination_m49", "iso3": "destination_iso3"}),
-              on="destination_m49")
+        .join(
+            mapping.rename({"m49": "destination_m49", "iso3": "destination_iso3"}),
+            on="destination_m49",
+        )
         .group_by(["origin_iso3", "destination_iso3", "year"])
         .agg(pl.col("migrants").sum())
     )
     core = table.select(
-        "origin_iso3", "destination_iso3", "year",
+        "origin_iso3",
+        "destination_iso3",
+        "year",
         pl.col("migrants").round(0).cast(pl.Int64).alias("migrants"),  # as bulk.parse
     )
-    return core.select(list(bulk.CORE_SCHEMA)).cast(bulk.CORE_SCHEMA).sort(  # type: ignore[arg-type]
-        ["origin_iso3", "destination_iso3", "year"])
+    return (
+        core.select(list(bulk.CORE_SCHEMA))
+        .cast(bulk.CORE_SCHEMA)
+        .sort(  # type: ignore[arg-type]
+            ["origin_iso3", "destination_iso3", "year"]
+        )
+    )
 
 
 def _m49_lookup() -> dict[int, str]:
-    table = countries.country_table().filter(
-        pl.col("m49").is_not_null() & ~pl.col("is_historical")
-    )
+    table = countries.country_table().filter(pl.col("m49").is_not_null() & ~pl.col("is_historical"))
     lookup = dict(zip(table["m49"].to_list(), table["iso3"].to_list(), strict=True))
     return {**lookup, **EXTRA_CODES}
-

@@ -60,12 +60,31 @@ EXTRACT_RESOLUTIONS_FILE = "unga_resolutions_unxml_2019_2026.csv"
 
 REQUIRED_COLUMNS = {
     "votes": {"rcid", "country", "vote"},
-    "roll_calls": {"rcid", "session", "importantvote", "date", "unres", "amend", "para", "short", "descr"},
+    "roll_calls": {
+        "rcid",
+        "session",
+        "importantvote",
+        "date",
+        "unres",
+        "amend",
+        "para",
+        "short",
+        "descr",
+    },
     "issues": {"rcid", "short_name"},
     WIDE_FILE: {"rcid", "date"},
     EXTRACT_VOTES_FILE: {"resolution", "date", "ms_code", "ms_vote"},
-    EXTRACT_RESOLUTIONS_FILE: {"resolution", "session", "date", "title", "adoption_type",
-                               "total_yes", "total_no", "total_abstentions", "subjects"},
+    EXTRACT_RESOLUTIONS_FILE: {
+        "resolution",
+        "session",
+        "date",
+        "title",
+        "adoption_type",
+        "total_yes",
+        "total_no",
+        "total_abstentions",
+        "subjects",
+    },
 }
 
 VOTE_WORDS = {"yes": "Y", "no": "N", "abstain": "A"}
@@ -82,13 +101,23 @@ def load(source_dir: Path) -> SourceResult:
     records: dict[str, InputRecord] = {}
     unvotes_calls, unvotes_votes = read_unvotes(folder, records)
     extract_calls, extract_votes = read_extract(folder, records)
-    unvotes_calls, unvotes_votes, extract_calls = drop_overlap(unvotes_calls, unvotes_votes, extract_calls, records)
+    unvotes_calls, unvotes_votes, extract_calls = drop_overlap(
+        unvotes_calls, unvotes_votes, extract_calls, records
+    )
     unvotes_votes = add_absences(folder, unvotes_calls, unvotes_votes, records)
     roll_calls = pl.concat([unvotes_calls, extract_calls], how="vertical")
-    roll_calls = tags.with_ukraine_tag(roll_calls).select(ROLL_CALL_SCHEMA.keys()).sort("date", "roll_call_id")
-    votes = pl.concat([unvotes_votes, extract_votes], how="vertical").sort("roll_call_id", "country_iso3")
+    roll_calls = (
+        tags.with_ukraine_tag(roll_calls)
+        .select(ROLL_CALL_SCHEMA.keys())
+        .sort("date", "roll_call_id")
+    )
+    votes = pl.concat([unvotes_votes, extract_votes], how="vertical").sort(
+        "roll_call_id", "country_iso3"
+    )
     mismatches = tally_mismatches(roll_calls, votes)
-    records[EXTRACT_VOTES_FILE].reject("tally mismatch (listed in qa_unga__tally_mismatches)", mismatches.height)
+    records[EXTRACT_VOTES_FILE].reject(
+        "tally mismatch (listed in qa_unga__tally_mismatches)", mismatches.height
+    )
     tables = {"core_unga__roll_calls": roll_calls, "core_unga__votes": votes}
     press_votes = read_press(folder, roll_calls, records)
     if press_votes is not None:
@@ -121,7 +150,9 @@ def read_rda(path: Path, key: str) -> pl.DataFrame:
     try:
         frames = pyreadr.read_r(str(path))
     except Exception as error:  # pyreadr raises its own error types for corrupt files
-        raise BadInput(f"{path}: cannot be read as an R data file ({error}); the file may be truncated.") from None
+        raise BadInput(
+            f"{path}: cannot be read as an R data file ({error}); the file may be truncated."
+        ) from None
     if len(frames) != 1:
         raise BadInput(f"{path}: expected one data frame, found {len(frames)}.")
     frame = next(iter(frames.values()))
@@ -133,7 +164,9 @@ def read_parquet(path: Path, key: str) -> pl.DataFrame:
     try:
         frame = pl.read_parquet(path)
     except Exception as error:
-        raise BadInput(f"{path}: cannot be read as Parquet ({type(error).__name__}); the file may be truncated or corrupt.") from None
+        raise BadInput(
+            f"{path}: cannot be read as Parquet ({type(error).__name__}); the file may be truncated or corrupt."
+        ) from None
     check_columns(frame.columns, key, path)
     return frame
 
@@ -142,12 +175,16 @@ def read_csv(path: Path, key: str) -> pl.DataFrame:
     try:
         frame = pl.read_csv(path, infer_schema=False)
     except Exception as error:
-        raise BadInput(f"{path}: cannot be read as CSV ({type(error).__name__}: {error}).") from None
+        raise BadInput(
+            f"{path}: cannot be read as CSV ({type(error).__name__}: {error})."
+        ) from None
     check_columns(frame.columns, key, path)
     return frame
 
 
-def read_unvotes(folder: Path, records: dict[str, InputRecord]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_unvotes(
+    folder: Path, records: dict[str, InputRecord]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     paths = {key: require_file(folder / name, "unga") for key, name in UNVOTES_FILES.items()}
     for path in paths.values():
         records[path.name] = new_record(path)
@@ -179,7 +216,9 @@ def unvotes_roll_calls(raw: pl.DataFrame, issues: pl.DataFrame, path: Path) -> p
     if raw["date"].null_count():
         raise BadInput(f"{path}: {raw['date'].null_count()} roll call(s) without a readable date.")
     title, title_note = identity.unvotes_title(pl.col("short"), pl.col("descr"))
-    symbol = identity.canonical_symbols(pl.col("unres").cast(pl.String), pl.col("session").cast(pl.Int32))
+    symbol = identity.canonical_symbols(
+        pl.col("unres").cast(pl.String), pl.col("session").cast(pl.Int32)
+    )
     frame = raw.join(issue_tags, on="rcid", how="left").with_columns(
         pl.format("rc{}", pl.col("rcid")).alias("roll_call_id"),
         symbol.alias("resolution_symbol"),
@@ -192,14 +231,18 @@ def unvotes_roll_calls(raw: pl.DataFrame, issues: pl.DataFrame, path: Path) -> p
         pl.when(symbol.is_null()).then(pl.lit(identity.NO_SYMBOL_NOTE)).alias("symbol_note"),
         identity.vote_kind(pl.col("amend"), pl.col("para")).alias("vote_kind"),
         pl.when(title_note != identity.TITLE_NOTES["none"])
-        .then(identity.first_draft_symbol(pl.col("descr").cast(pl.String))).alias("draft_symbol"),
+        .then(identity.first_draft_symbol(pl.col("descr").cast(pl.String)))
+        .alias("draft_symbol"),
         pl.lit(None, dtype=pl.String).alias("ukraine_rule"),
         pl.col("issue_tags").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         (pl.col("importantvote").cast(pl.String) == "1").alias("is_important"),
         pl.lit("unvotes").alias("source"),
         pl.col("rcid").alias("voeten_rcid"),
         pl.lit(None, dtype=pl.String).alias("subjects"),
-        *(pl.lit(None, dtype=pl.Int32).alias(c) for c in ("official_yes", "official_no", "official_abstain")),
+        *(
+            pl.lit(None, dtype=pl.Int32).alias(c)
+            for c in ("official_yes", "official_no", "official_abstain")
+        ),
     )
     return frame.select(ROLL_CALL_SCHEMA.keys()).cast(ROLL_CALL_SCHEMA)
 
@@ -210,18 +253,26 @@ def non_empty(column: str) -> pl.Expr:
     return pl.when(text.str.strip_chars() != "").then(text)
 
 
-def unvotes_votes(raw: pl.DataFrame, calls: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
+def unvotes_votes(
+    raw: pl.DataFrame, calls: pl.DataFrame, path: Path, record: InputRecord
+) -> pl.DataFrame:
     """unvotes votes, names resolved and coded as the state that existed on the vote's date."""
     record.rows_read = raw.height
     raw = raw.with_columns(pl.col("rcid").cast(pl.Int32), pl.col("vote").cast(pl.String))
     bad_votes = raw.filter(~pl.col("vote").is_in(list(VOTE_WORDS)))
     if bad_votes.height:
-        raise BadInput(f"{path}: unknown vote value {bad_votes['vote'][0]!r} (expected yes, no or abstain).")
+        raise BadInput(
+            f"{path}: unknown vote value {bad_votes['vote'][0]!r} (expected yes, no or abstain)."
+        )
     mapping = countries.resolve_names(raw["country"].to_list(), source=str(path))
     frame = raw.with_columns(
         pl.col("country").cast(pl.String).replace_strict(mapping).alias("code"),
         pl.col("vote").replace_strict(VOTE_WORDS).alias("vote"),
-    ).join(calls.select(pl.col("voeten_rcid").alias("rcid"), "roll_call_id", "date"), on="rcid", how="left")
+    ).join(
+        calls.select(pl.col("voeten_rcid").alias("rcid"), "roll_call_id", "date"),
+        on="rcid",
+        how="left",
+    )
     orphans = frame.filter(pl.col("roll_call_id").is_null()).height
     record.reject("vote for an rcid missing from the roll-call file", orphans)
     frame = frame.filter(pl.col("roll_call_id").is_not_null())
@@ -239,7 +290,9 @@ def state_on_date(code: pl.Expr, date: pl.Expr) -> pl.Expr:
     return countries.state_on_expr(current, date)
 
 
-def read_extract(folder: Path, records: dict[str, InputRecord]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_extract(
+    folder: Path, records: dict[str, InputRecord]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     votes_path = require_file(folder / EXTRACT_VOTES_FILE, "unga")
     calls_path = require_file(folder / EXTRACT_RESOLUTIONS_FILE, "unga")
     records[votes_path.name] = new_record(votes_path)
@@ -255,20 +308,28 @@ def extract_votes(raw: pl.DataFrame, path: Path, record: InputRecord) -> pl.Data
     record.rows_read = raw.height
     bad = raw.filter(~pl.col("ms_vote").is_in(["Y", "N", "A", "X"]))
     if bad.height:
-        raise BadInput(f"{path}: unknown ms_vote value {bad['ms_vote'][0]!r} in row for {bad['resolution'][0]} (expected Y, N, A or X).")
+        raise BadInput(
+            f"{path}: unknown ms_vote value {bad['ms_vote'][0]!r} in row for {bad['resolution'][0]} (expected Y, N, A or X)."
+        )
     unknown = sorted(set(raw["ms_code"].unique().to_list()) - countries.known_codes())
     if unknown:
-        raise BadInput(f"{path}: unknown ms_code value(s) {', '.join(map(str, unknown))}; add them to the country table.")
+        raise BadInput(
+            f"{path}: unknown ms_code value(s) {', '.join(map(str, unknown))}; add them to the country table."
+        )
     frame = raw.select(
         pl.format("ux:{}", pl.col("resolution")).alias("roll_call_id"),
         pl.col("ms_code").alias("country_iso3"),
         pl.col("ms_vote").alias("vote"),
     )
     before = frame.height
-    conflicting = frame.unique().group_by("roll_call_id", "country_iso3").len().filter(pl.col("len") > 1)
+    conflicting = (
+        frame.unique().group_by("roll_call_id", "country_iso3").len().filter(pl.col("len") > 1)
+    )
     if conflicting.height:
         row = conflicting.row(0, named=True)
-        raise BadInput(f"{path}: conflicting votes for {row['country_iso3']} on {row['roll_call_id'][3:]}; the file is inconsistent.")
+        raise BadInput(
+            f"{path}: conflicting votes for {row['country_iso3']} on {row['roll_call_id'][3:]}; the file is inconsistent."
+        )
     frame = frame.unique(maintain_order=True)
     record.reject("duplicated row", before - frame.height)
     record.rows_kept = frame.height
@@ -279,7 +340,9 @@ def parse_count(column: str) -> pl.Expr:
     return pl.col(column).str.strip_chars().cast(pl.Int32, strict=False)
 
 
-def extract_roll_calls(raw: pl.DataFrame, votes: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:
+def extract_roll_calls(
+    raw: pl.DataFrame, votes: pl.DataFrame, path: Path, record: InputRecord
+) -> pl.DataFrame:
     """One roll call per recorded-vote resolution that has votes in the vote file."""
     record.rows_read = raw.height
     if "originating_document" not in raw.columns:
@@ -288,24 +351,33 @@ def extract_roll_calls(raw: pl.DataFrame, votes: pl.DataFrame, path: Path, recor
     frame = raw.unique("resolution", keep="first", maintain_order=True)
     record.reject("duplicated resolution row", raw.height - frame.height)
     frame = frame.join(voted, on="resolution", how="inner")
-    record.reject("adopted without a recorded vote (no votes to store)", raw.height - record.rows_rejected - frame.height)
+    record.reject(
+        "adopted without a recorded vote (no votes to store)",
+        raw.height - record.rows_rejected - frame.height,
+    )
     dates = frame["date"].str.to_date("%Y-%m-%d", strict=False)
     if dates.null_count():
         bad = frame.filter(dates.is_null())["resolution"][0]
         raise BadInput(f"{path}: unreadable date for {bad} (expected YYYY-MM-DD).")
     frame = frame.with_columns(
         pl.format("ux:{}", pl.col("resolution")).alias("roll_call_id"),
-        pl.col("resolution").map_elements(identity.normalise_symbol, return_dtype=pl.String).alias("resolution_symbol"),
+        pl.col("resolution")
+        .map_elements(identity.normalise_symbol, return_dtype=pl.String)
+        .alias("resolution_symbol"),
         dates.alias("date"),
-        pl.coalesce(pl.col("resolution").str.extract(r"^A/RES/(ES-\d+|S-\d+|\d+)/", 1), pl.col("session")).alias("session"),
+        pl.coalesce(
+            pl.col("resolution").str.extract(r"^A/RES/(ES-\d+|S-\d+|\d+)/", 1), pl.col("session")
+        ).alias("session"),
         pl.col("title").str.strip_chars(),
         tags.subject_tags(pl.col("subjects")).alias("issue_tags"),
         pl.col("resolution").alias("source_key"),
         pl.lit(None, dtype=pl.String).alias("symbol_note"),
         pl.lit("resolution").alias("vote_kind"),
         identity.first_draft_symbol(pl.col("originating_document")).alias("draft_symbol"),
-        pl.when(pl.col("title").str.strip_chars() != "").then(pl.lit(identity.TITLE_NOTES["extract"]))
-        .otherwise(pl.lit("no title in the source")).alias("title_note"),
+        pl.when(pl.col("title").str.strip_chars() != "")
+        .then(pl.lit(identity.TITLE_NOTES["extract"]))
+        .otherwise(pl.lit("no title in the source"))
+        .alias("title_note"),
         pl.col("title").alias("source_title"),
         pl.lit(None, dtype=pl.String).alias("ukraine_rule"),
         pl.lit(False).alias("is_important"),
@@ -317,10 +389,14 @@ def extract_roll_calls(raw: pl.DataFrame, votes: pl.DataFrame, path: Path, recor
         parse_count("total_abstentions").alias("official_abstain"),
     )
     record.rows_kept = frame.height
-    return tags.with_ukraine_tag(frame.select(ROLL_CALL_SCHEMA.keys()).cast(ROLL_CALL_SCHEMA)).select(ROLL_CALL_SCHEMA.keys())
+    return tags.with_ukraine_tag(
+        frame.select(ROLL_CALL_SCHEMA.keys()).cast(ROLL_CALL_SCHEMA)
+    ).select(ROLL_CALL_SCHEMA.keys())
 
 
-def read_press(folder: Path, roll_calls: pl.DataFrame, records: dict[str, InputRecord]) -> pl.DataFrame | None:
+def read_press(
+    folder: Path, roll_calls: pl.DataFrame, records: dict[str, InputRecord]
+) -> pl.DataFrame | None:
     """Press-reported votes (optional file), marked superseded where the UN extract has the vote."""
     path = folder / press.FILE
     if not path.is_file():
@@ -349,23 +425,38 @@ def drop_overlap(
     overlap = (
         unvotes_calls.join(unique_symbols, on="resolution_symbol")
         .join(extract_calls.select("resolution_symbol"), on="resolution_symbol")
-        .select("resolution_symbol", "roll_call_id", "voeten_rcid", pl.col("issue_tags").alias("voeten_tags"))
+        .select(
+            "resolution_symbol",
+            "roll_call_id",
+            "voeten_rcid",
+            pl.col("issue_tags").alias("voeten_tags"),
+        )
     )
-    extract_calls = extract_calls.join(overlap.drop("roll_call_id"), on="resolution_symbol", how="left").with_columns(
-        pl.coalesce("voeten_rcid_right", "voeten_rcid").alias("voeten_rcid"),
-        pl.when(pl.col("voeten_tags").is_not_null())
-        .then(pl.concat_list("voeten_tags", "issue_tags").list.unique().list.sort())
-        .otherwise(pl.col("issue_tags"))
-        .alias("issue_tags"),
-    ).select(ROLL_CALL_SCHEMA.keys())
+    extract_calls = (
+        extract_calls.join(overlap.drop("roll_call_id"), on="resolution_symbol", how="left")
+        .with_columns(
+            pl.coalesce("voeten_rcid_right", "voeten_rcid").alias("voeten_rcid"),
+            pl.when(pl.col("voeten_tags").is_not_null())
+            .then(pl.concat_list("voeten_tags", "issue_tags").list.unique().list.sort())
+            .otherwise(pl.col("issue_tags"))
+            .alias("issue_tags"),
+        )
+        .select(ROLL_CALL_SCHEMA.keys())
+    )
     dropped = overlap["roll_call_id"]
     record = records[UNVOTES_FILES["roll_calls"]]
     record.reject("also in the UN extract (kept once, from the extract)", dropped.len())
     record.rows_kept -= dropped.len()
     kept_votes = unvotes_votes.filter(~pl.col("roll_call_id").is_in(dropped.implode()))
-    records[UNVOTES_FILES["votes"]].reject("roll call also in the UN extract", unvotes_votes.height - kept_votes.height)
+    records[UNVOTES_FILES["votes"]].reject(
+        "roll call also in the UN extract", unvotes_votes.height - kept_votes.height
+    )
     records[UNVOTES_FILES["votes"]].rows_kept = kept_votes.height
-    return unvotes_calls.filter(~pl.col("roll_call_id").is_in(dropped.implode())), kept_votes, extract_calls
+    return (
+        unvotes_calls.filter(~pl.col("roll_call_id").is_in(dropped.implode())),
+        kept_votes,
+        extract_calls,
+    )
 
 
 def add_absences(
@@ -381,7 +472,11 @@ def add_absences(
         wide.select(pl.col("rcid").cast(pl.Int32), *code_columns)
         .unpivot(index="rcid", variable_name="code", value_name="code_vote")
         .filter(pl.col("code_vote") == 8)
-        .join(calls.select(pl.col("voeten_rcid").alias("rcid"), "roll_call_id", "date"), on="rcid", how="inner")
+        .join(
+            calls.select(pl.col("voeten_rcid").alias("rcid"), "roll_call_id", "date"),
+            on="rcid",
+            how="inner",
+        )
         .with_columns(country_iso3=wide_state_on_date(pl.col("code"), pl.col("date")))
     )
     absent = long.join(votes, on=["roll_call_id", "country_iso3"], how="anti")
@@ -389,9 +484,13 @@ def add_absences(
     members = absent.filter(was_member(pl.col("country_iso3"), pl.col("date")))
     record.reject("absence coded while not a UN member (dropped)", absent.height - members.height)
     absent = members.unique(["roll_call_id", "country_iso3"], keep="first", maintain_order=True)
-    record.reject("absence repeated (duplicated rcid row in the wide file)", members.height - absent.height)
+    record.reject(
+        "absence repeated (duplicated rcid row in the wide file)", members.height - absent.height
+    )
     record.rows_kept = absent.height
-    x_rows = absent.select("roll_call_id", "country_iso3", pl.lit("X").alias("vote")).cast(VOTE_SCHEMA)
+    x_rows = absent.select("roll_call_id", "country_iso3", pl.lit("X").alias("vote")).cast(
+        VOTE_SCHEMA
+    )
     return pl.concat([votes, x_rows], how="vertical")
 
 
@@ -407,7 +506,9 @@ def was_member(code: pl.Expr, date: pl.Expr) -> pl.Expr:
 
 def wide_state_on_date(code: pl.Expr, date: pl.Expr) -> pl.Expr:
     """The wide file merges successions into current codes (CZE holds Czechoslovakia)."""
-    czech = pl.when((code == "CZE") & (date < dt.date(1993, 1, 1))).then(pl.lit("CSK")).otherwise(code)
+    czech = (
+        pl.when((code == "CZE") & (date < dt.date(1993, 1, 1))).then(pl.lit("CSK")).otherwise(code)
+    )
     return state_on_date(czech, date)
 
 

@@ -38,9 +38,39 @@ import re
 
 import polars as pl
 
-ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV",
-         "XVI", "XVII", "XVIII", "XIX", "XX", "XXI", "XXII", "XXIII", "XXIV", "XXV", "XXVI", "XXVII",
-         "XXVIII", "XXIX", "XXX"]
+ROMAN = [
+    "",
+    "I",
+    "II",
+    "III",
+    "IV",
+    "V",
+    "VI",
+    "VII",
+    "VIII",
+    "IX",
+    "X",
+    "XI",
+    "XII",
+    "XIII",
+    "XIV",
+    "XV",
+    "XVI",
+    "XVII",
+    "XVIII",
+    "XIX",
+    "XX",
+    "XXI",
+    "XXII",
+    "XXIII",
+    "XXIV",
+    "XXV",
+    "XXVI",
+    "XXVII",
+    "XXVIII",
+    "XXIX",
+    "XXX",
+]
 FIRST_SESSION_NUMBERED = 31  # A/RES/31/1 (1976) is the first symbol of the session/number form
 # Resolution numbers used by sessions 18 and 21-30 (resolutions were numbered consecutively
 # until 1976): 1875-1992 (XVIII, 1963), 2133-3541 (XXI-XXX, 1966-1975). Voeten's numbers for
@@ -98,8 +128,10 @@ def canonical_symbols(unres: pl.Expr, session: pl.Expr) -> pl.Expr:
 def vote_kind(amend: pl.Expr, para: pl.Expr) -> pl.Expr:
     """'amendment', 'paragraph' (a separate vote on part of the text) or 'resolution'."""
     return (
-        pl.when(amend.cast(pl.Int64, strict=False) == 1).then(pl.lit("amendment"))
-        .when(para.cast(pl.Int64, strict=False) == 1).then(pl.lit("paragraph"))
+        pl.when(amend.cast(pl.Int64, strict=False) == 1)
+        .then(pl.lit("amendment"))
+        .when(para.cast(pl.Int64, strict=False) == 1)
+        .then(pl.lit("paragraph"))
         .otherwise(pl.lit("resolution"))
     )
 
@@ -118,21 +150,33 @@ def unvotes_title(short: pl.Expr, descr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     descr_text = descr.cast(pl.String).str.strip_chars()
     catalogue = descr_text.str.contains(f"(?i){CATALOGUE_SUFFIX}")
     record = descr_text.str.contains(MEETING_RECORD).fill_null(False)
-    has_short = short_text.is_not_null() & (short_text != "") & ~short_text.str.contains(MEETING_RECORD).fill_null(False)
+    has_short = (
+        short_text.is_not_null()
+        & (short_text != "")
+        & ~short_text.str.contains(MEETING_RECORD).fill_null(False)
+    )
     mixed_short = has_short & (short_text != short_text.str.to_uppercase())
     mixed_short_clean = short_text.str.replace(f"(?i){CATALOGUE_SUFFIX}", "")
     choice = (
-        pl.when(catalogue.fill_null(False)).then(pl.lit("catalogue"))
-        .when(mixed_short).then(pl.lit("short"))
-        .when(has_short).then(pl.lit("label"))
-        .when(descr_text.is_not_null() & (descr_text != "") & ~record).then(pl.lit("label"))
+        pl.when(catalogue.fill_null(False))
+        .then(pl.lit("catalogue"))
+        .when(mixed_short)
+        .then(pl.lit("short"))
+        .when(has_short)
+        .then(pl.lit("label"))
+        .when(descr_text.is_not_null() & (descr_text != "") & ~record)
+        .then(pl.lit("label"))
         .otherwise(pl.lit("none"))
     )
     title = (
-        pl.when(choice == "catalogue").then(descr_text.str.replace(f"(?i){CATALOGUE_SUFFIX}", ""))
-        .when(choice == "short").then(mixed_short_clean)
-        .when(has_short).then(short_text)
-        .when(choice == "label").then(descr_text)
+        pl.when(choice == "catalogue")
+        .then(descr_text.str.replace(f"(?i){CATALOGUE_SUFFIX}", ""))
+        .when(choice == "short")
+        .then(mixed_short_clean)
+        .when(has_short)
+        .then(short_text)
+        .when(choice == "label")
+        .then(descr_text)
     )
     return title, choice.replace_strict(TITLE_NOTES)
 

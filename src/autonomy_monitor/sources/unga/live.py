@@ -95,8 +95,13 @@ def parse(
     members = raw.filter(pl.col("ms_code").str.contains(r"^[A-Z]{3}$"))
     input_.reject("ms_code that is not a Member State code", raw.height - members.height)
     votes = bulk.extract_votes(members, path, input_)
-    calls_input = InputRecord(source=SOURCE, file=input_.file, sha256=input_.sha256,
-                              publisher=input_.publisher, license=input_.license)
+    calls_input = InputRecord(
+        source=SOURCE,
+        file=input_.file,
+        sha256=input_.sha256,
+        publisher=input_.publisher,
+        license=input_.license,
+    )
     per_resolution = raw.unique("resolution", keep="first", maintain_order=True)
     calls = bulk.extract_roll_calls(per_resolution, votes, path, calls_input)
     for reason, count in calls_input.reject_reasons.items():

@@ -36,8 +36,20 @@ from autonomy_monitor.sources.unga.identity import normalise_symbol
 
 FILE = "press_reported_votes_2024_2026.csv"
 TABLE = "core_unga__press_reported_votes"
-REQUIRED = {"row_id", "symbol", "date", "title", "country_iso3", "vote", "tally_yes", "tally_no",
-            "tally_abstain", "url", "quote", "notes"}
+REQUIRED = {
+    "row_id",
+    "symbol",
+    "date",
+    "title",
+    "country_iso3",
+    "vote",
+    "tally_yes",
+    "tally_no",
+    "tally_abstain",
+    "url",
+    "quote",
+    "notes",
+}
 SPECIAL_ROWS = {"TALLY": "tally", "TITLE": "title"}
 VOTES = ("Y", "N", "A", "X")
 SCHEMA = contracts.polars_schema("core_unga__press_reported_votes")  # declared in catalog/tables/
@@ -48,10 +60,14 @@ def read(path: Path) -> pl.DataFrame:
     try:
         raw = pl.read_csv(path, infer_schema=False)
     except Exception as error:
-        raise BadInput(f"{path}: cannot be read as CSV ({type(error).__name__}: {error}).") from None
+        raise BadInput(
+            f"{path}: cannot be read as CSV ({type(error).__name__}: {error})."
+        ) from None
     missing = sorted(REQUIRED - set(raw.columns))
     if missing:
-        raise BadInput(f"{path}: missing column(s) {', '.join(missing)}; is this the press-reported votes file?")
+        raise BadInput(
+            f"{path}: missing column(s) {', '.join(missing)}; is this the press-reported votes file?"
+        )
     check_rows(raw, path)
     return shaped(raw)
 
@@ -59,16 +75,22 @@ def read(path: Path) -> pl.DataFrame:
 def check_rows(raw: pl.DataFrame, path: Path) -> None:
     dates = raw["date"].str.to_date("%Y-%m-%d", strict=False)
     if dates.null_count():
-        raise BadInput(f"{path}: unreadable date in row {raw.filter(dates.is_null())['row_id'][0]} (expected YYYY-MM-DD).")
+        raise BadInput(
+            f"{path}: unreadable date in row {raw.filter(dates.is_null())['row_id'][0]} (expected YYYY-MM-DD)."
+        )
     country_rows = raw.filter(~pl.col("country_iso3").is_in(list(SPECIAL_ROWS)))
     unknown = sorted(set(country_rows["country_iso3"].to_list()) - countries.known_codes())
     if unknown:
         raise BadInput(f"{path}: unknown country_iso3 value(s) {', '.join(map(str, unknown))}.")
     bad = country_rows.filter(~pl.col("vote").is_in(list(VOTES)))
     if bad.height:
-        raise BadInput(f"{path}: row {bad['row_id'][0]} has vote {bad['vote'][0]!r} (expected Y, N, A or X).")
+        raise BadInput(
+            f"{path}: row {bad['row_id'][0]} has vote {bad['vote'][0]!r} (expected Y, N, A or X)."
+        )
     if raw["url"].null_count():
-        raise BadInput(f"{path}: row {raw.filter(pl.col('url').is_null())['row_id'][0]} has no source url.")
+        raise BadInput(
+            f"{path}: row {raw.filter(pl.col('url').is_null())['row_id'][0]} has no source url."
+        )
 
 
 def shaped(raw: pl.DataFrame) -> pl.DataFrame:
@@ -76,27 +98,43 @@ def shaped(raw: pl.DataFrame) -> pl.DataFrame:
     stated = symbol.str.contains(r"^A/RES/\S+$")
     frame = raw.with_columns(
         pl.col("date").str.to_date("%Y-%m-%d"),
-        pl.when(stated).then(symbol.map_elements(normalise_symbol, return_dtype=pl.String)).alias("resolution_symbol"),
+        pl.when(stated)
+        .then(symbol.map_elements(normalise_symbol, return_dtype=pl.String))
+        .alias("resolution_symbol"),
         symbol.alias("source_key"),
         symbol.str.extract(r"label it (A/RES/[^\s);]+)", 1).alias("unconfirmed_symbol"),
         pl.col("country_iso3").replace_strict(SPECIAL_ROWS, default="vote").alias("row_kind"),
-        *(pl.col(c).str.strip_chars().cast(pl.Int32, strict=False) for c in ("tally_yes", "tally_no", "tally_abstain")),
+        *(
+            pl.col(c).str.strip_chars().cast(pl.Int32, strict=False)
+            for c in ("tally_yes", "tally_no", "tally_abstain")
+        ),
         pl.lit(None, dtype=pl.String).alias("superseded_by"),
     ).with_columns(
         pl.when(pl.col("row_kind") == "vote").then(pl.col("country_iso3")).alias("country_iso3"),
         pl.when(pl.col("row_kind") == "vote").then(pl.col("vote")).alias("vote"),
-        pl.format("press:{}:{}", pl.col("date"), pl.col("row_id").first().over("date", "source_key")).alias("record_id"),
+        pl.format(
+            "press:{}:{}", pl.col("date"), pl.col("row_id").first().over("date", "source_key")
+        ).alias("record_id"),
     )
     return frame.select(SCHEMA.keys()).cast(SCHEMA).sort("date", "record_id", "row_id")
 
 
 def mark_superseded(press: pl.DataFrame, official: pl.DataFrame) -> pl.DataFrame:
     """Fill ``superseded_by`` with the official roll call of the same vote (rules in the module docstring)."""
-    by_symbol = official.select(pl.col("resolution_symbol").alias("symbol"), pl.col("roll_call_id").alias("by_symbol"))
-    by_tally = official.filter(pl.col("official_yes").is_not_null()).select(
-        "date", pl.col("official_yes").alias("tally_yes"), pl.col("official_no").alias("tally_no"),
-        pl.col("official_abstain").alias("tally_abstain"), pl.col("roll_call_id").alias("by_tally"),
-    ).unique(["date", "tally_yes", "tally_no", "tally_abstain"], keep="none")
+    by_symbol = official.select(
+        pl.col("resolution_symbol").alias("symbol"), pl.col("roll_call_id").alias("by_symbol")
+    )
+    by_tally = (
+        official.filter(pl.col("official_yes").is_not_null())
+        .select(
+            "date",
+            pl.col("official_yes").alias("tally_yes"),
+            pl.col("official_no").alias("tally_no"),
+            pl.col("official_abstain").alias("tally_abstain"),
+            pl.col("roll_call_id").alias("by_tally"),
+        )
+        .unique(["date", "tally_yes", "tally_no", "tally_abstain"], keep="none")
+    )
     records = press.group_by("record_id").agg(
         pl.col("date").first(),
         pl.coalesce("resolution_symbol", "unconfirmed_symbol").first().alias("symbol"),

@@ -54,7 +54,10 @@ UKRAINE_RULES = {
 def subject_tags(subjects: pl.Expr) -> pl.Expr:
     """Voeten-style issue codes from pipe-separated UNBIS subjects (upper-cased)."""
     upper = subjects.fill_null("").str.to_uppercase()
-    parts = [pl.when(upper.str.contains(pattern)).then(pl.lit(tag)) for tag, pattern in SUBJECT_TAG_PATTERNS.items()]
+    parts = [
+        pl.when(upper.str.contains(pattern)).then(pl.lit(tag))
+        for tag, pattern in SUBJECT_TAG_PATTERNS.items()
+    ]
     return pl.concat_list(parts).list.drop_nulls()
 
 
@@ -62,12 +65,21 @@ def ukraine_rule(session: pl.Expr, date: pl.Expr, title: pl.Expr, subjects: pl.E
     """The first ``UKRAINE_RULES`` key that tags the roll call ``ukraine``, or null."""
     title_text = title.fill_null("")
     upper_subjects = subjects.fill_null("").str.to_uppercase()
-    by_title = (date >= UKRAINE_SINCE) & title_text.str.contains(UKRAINE_TITLE) & ~title_text.str.contains(UKRAINE_TITLE_EXCLUDED)
-    by_subjects = upper_subjects.str.contains(UKRAINE_SUBJECT) & upper_subjects.str.contains(UKRAINE_SUBJECT_CONTEXT)
+    by_title = (
+        (date >= UKRAINE_SINCE)
+        & title_text.str.contains(UKRAINE_TITLE)
+        & ~title_text.str.contains(UKRAINE_TITLE_EXCLUDED)
+    )
+    by_subjects = upper_subjects.str.contains(UKRAINE_SUBJECT) & upper_subjects.str.contains(
+        UKRAINE_SUBJECT_CONTEXT
+    )
     return (
-        pl.when(session.fill_null("") == UKRAINE_SESSION).then(pl.lit("session"))
-        .when(by_title).then(pl.lit("title"))
-        .when(by_subjects).then(pl.lit("subjects"))
+        pl.when(session.fill_null("") == UKRAINE_SESSION)
+        .then(pl.lit("session"))
+        .when(by_title)
+        .then(pl.lit("title"))
+        .when(by_subjects)
+        .then(pl.lit("subjects"))
     )
 
 
@@ -79,6 +91,7 @@ def with_ukraine_tag(calls: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("ukraine_rule").is_not_null())
         .then(pl.concat_list("issue_tags", pl.lit(["ukraine"])))
         .otherwise(pl.col("issue_tags"))
-        .list.unique().list.sort()
+        .list.unique()
+        .list.sort()
         .alias("issue_tags")
     )

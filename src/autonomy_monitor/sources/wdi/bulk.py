@@ -45,8 +45,61 @@ INDICATORS = {
     "NY.GDP.DEFL.KD.ZG": "GDP deflator, annual % (the US series converts constant to current US$)",
 }
 
-AGGREGATE_CODES = ["AFE", "AFW", "ARB", "CEB", "CSS", "EAP", "EAR", "EAS", "ECA", "ECS", "EMU", "EUU", "FCS", "HIC", "HPC", "IBD", "IBT", "IDA", "IDB", "IDX", "INX", "LAC", "LCN", "LDC", "LIC", "LMC", "LMY", "LTE", "MEA", "MIC", "MNA", "NAC", "OED", "OSS", "PRE", "PSS", "PST", "SAS", "SSA", "SSF", "SST", "TEA", "TEC", "TLA", "TMN", "TSA", "TSS", "UMC", "WLD"]
-EXCLUDED = {code: "World Bank aggregate (world, region, income or lending group)" for code in AGGREGATE_CODES}
+AGGREGATE_CODES = [
+    "AFE",
+    "AFW",
+    "ARB",
+    "CEB",
+    "CSS",
+    "EAP",
+    "EAR",
+    "EAS",
+    "ECA",
+    "ECS",
+    "EMU",
+    "EUU",
+    "FCS",
+    "HIC",
+    "HPC",
+    "IBD",
+    "IBT",
+    "IDA",
+    "IDB",
+    "IDX",
+    "INX",
+    "LAC",
+    "LCN",
+    "LDC",
+    "LIC",
+    "LMC",
+    "LMY",
+    "LTE",
+    "MEA",
+    "MIC",
+    "MNA",
+    "NAC",
+    "OED",
+    "OSS",
+    "PRE",
+    "PSS",
+    "PST",
+    "SAS",
+    "SSA",
+    "SSF",
+    "SST",
+    "TEA",
+    "TEC",
+    "TLA",
+    "TMN",
+    "TSA",
+    "TSS",
+    "UMC",
+    "WLD",
+]
+EXCLUDED = {
+    code: "World Bank aggregate (world, region, income or lending group)"
+    for code in AGGREGATE_CODES
+}
 EXCLUDED["CHI"] = "Channel Islands: a territory group outside the country dimension"
 
 CORE_SCHEMA = contracts.polars_schema("core_wdi__yearly_indicators")  # declared in catalog/tables/
@@ -64,7 +117,9 @@ def load(source_dir: Path) -> SourceResult:
 
 def parse(frame: pl.DataFrame, path: Path, record) -> pl.DataFrame:
     """The long WDI frame (as read) -> the core table; rejects are counted on ``record``."""
-    frame = frame.with_columns(pl.col(c).cast(pl.String) for c in ("country_code", "country_name", "indicator_code"))
+    frame = frame.with_columns(
+        pl.col(c).cast(pl.String) for c in ("country_code", "country_name", "indicator_code")
+    )
     frame = frame.with_columns(pl.col("indicator_code").str.strip_chars().str.to_uppercase())
     used = frame.filter(pl.col("indicator_code").is_in(list(INDICATORS)))
     record.reject("indicator not used by the monitor", frame.height - used.height)
@@ -74,10 +129,17 @@ def parse(frame: pl.DataFrame, path: Path, record) -> pl.DataFrame:
     record.reject("missing value", missing.height)
     used = used.filter(pl.col("value").is_not_null() & pl.col("value").is_not_nan())
     used = bc.resolve_countries(
-        used, name="country_name", code="country_code", out="country_iso3",
-        source=SOURCE, record=record, excluded=EXCLUDED,
+        used,
+        name="country_name",
+        code="country_code",
+        out="country_iso3",
+        source=SOURCE,
+        record=record,
+        excluded=EXCLUDED,
     )
-    used = bc.drop_duplicates(used.select("country_iso3", "year", "indicator_code", "value"), record)
+    used = bc.drop_duplicates(
+        used.select("country_iso3", "year", "indicator_code", "value"), record
+    )
     check_unique(used, path)
     return used.cast(CORE_SCHEMA).sort("country_iso3", "indicator_code", "year")  # type: ignore[arg-type]
 

@@ -167,8 +167,12 @@ def parse(
             continue
         rows = page_rows(store, record)
         input_ = inputs[record.resource]
-        listed = pl.col("country_code").is_in(sorted(aggregates)) | pl.col("country_id").is_in(sorted(aggregates))
-        input_.reject("aggregate in the API's country list (region 'NA')", rows.filter(listed).height)
+        listed = pl.col("country_code").is_in(sorted(aggregates)) | pl.col("country_id").is_in(
+            sorted(aggregates)
+        )
+        input_.reject(
+            "aggregate in the API's country list (region 'NA')", rows.filter(listed).height
+        )
         core = bulk.parse(rows.filter(~listed).drop("country_id"), snapshot_file(record), input_)
         input_.rows_kept = core.height
         frames.append(core)
@@ -207,9 +211,16 @@ def page_rows(store: RawStore, record: RawRecord) -> pl.DataFrame:
                 "changed, update sources/wdi/live.py."
             )
         country = item["country"] or {}
-        rows.append((item["countryiso3code"] or None, country.get("value"), item["indicator"]["id"],
-                     str(item["date"]), None if item["value"] is None else float(item["value"]),
-                     country.get("id")))
+        rows.append(
+            (
+                item["countryiso3code"] or None,
+                country.get("value"),
+                item["indicator"]["id"],
+                str(item["date"]),
+                None if item["value"] is None else float(item["value"]),
+                country.get("id"),
+            )
+        )
     return pl.DataFrame(rows, schema={**PAGE_SCHEMA, "country_id": pl.String}, orient="row")
 
 
