@@ -1,4 +1,5 @@
-"""Leave-one-out validation of the remittances-by-sender estimator -> docs/remittances_validation.md.
+"""Leave-one-out validation of the remittances-by-sender estimator ->
+docs/remittances_validation.md.
 
 For every country-year with a central-bank observation (``remittances_by_sender``), all
 observations of that country and year are withheld, the estimator is re-calibrated and re-run
@@ -83,8 +84,8 @@ def load_inputs(data: Path) -> Inputs:
 
 
 def headline(observations: pl.DataFrame) -> pl.DataFrame:
-    """One observation per country-year for the Russia share: the receiving bank's own figures before
-    mirror ones, then the longest period, then stated shares before ratios."""
+    """One observation per country-year for the Russia share: the receiving bank's own figures
+    before mirror ones, then the longest period, then stated shares before ratios."""
     rus = observations.filter(pl.col("partner_iso3") == "RUS").with_columns(
         pl.col("kind").is_in(["mirror", "mirror_annual"]).alias("_mirror"),
         pl.col("kind").replace_strict(KIND_ORDER, return_dtype=pl.Int32).alias("_k"),
@@ -106,7 +107,8 @@ def predictive_interval(estimate: float, variance: float, sd: float) -> tuple[fl
 
 
 def leave_one_out(inputs: Inputs) -> pl.DataFrame:
-    """Every observation, estimated with its whole country-year withheld (re-calibrated each time)."""
+    """Every observation, estimated with its whole country-year withheld (re-calibrated each
+    time)."""
     rows = []
     settings = rem.EstimatorSettings()
     for country, year in (

@@ -7,9 +7,9 @@ memory (resource.getrusage: Polars allocates outside Python, so tracemalloc woul
 
 Part 2 times the partner shares -- both views (mirror join and chosen-value rule) and shares
 of exports, imports and total trade per country, year and method (reporter, mirror, chosen)
--- once with the project's functions (indicators.trade views, relational.partner_shares on Polars) and once with plain pandas on
-the same reported rows, checks that both give the same shares, and prints the ratio
-(pandas time / project time; > 1 means the project is faster).
+-- once with the project's functions (indicators.trade views, relational.partner_shares on Polars)
+and once with plain pandas on the same reported rows, checks that both give the same shares, and
+prints the ratio (pandas time / project time; > 1 means the project is faster).
 
     uv run python benchmarks/trade_bench.py [--source-dir ../shared/data] [--repeat 3] [--no-wdi]
 """

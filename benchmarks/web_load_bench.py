@@ -87,7 +87,8 @@ def country_paths(base: str, country: str) -> list[str]:
 async def run_phase(
     base: str, paths: list[str], clients: int, seconds: float
 ) -> tuple[np.ndarray, int, float]:
-    """Each client requests the paths in rotation until time is up; returns latencies (s), errors, elapsed."""
+    """Each client requests the paths in rotation until time is up; returns latencies (s), errors,
+    elapsed."""
     latencies: list[float] = []
     errors = 0
     stop = time.perf_counter() + seconds

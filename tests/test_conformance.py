@@ -268,7 +268,8 @@ def test_allocation_shares(engine: Engine) -> None:
             "value": [9000.0, 10500.0, 28000.0, 10100.0, 9100.0, 31700.0],
         }
     )
-    # the estimator's allocation with recent flows absent, κ = 1 and γ = 1 is the stock × income rule
+    # the estimator's allocation with recent flows absent, κ = 1 and γ = 1 is the stock × income
+    # rule
     features = remittances.migrant_features(stock, None, wdi, [2015, 2020])
     expected = remittances.allocation_shares(features, kappa=1.0, gamma=1.0).rename(
         {"allocation": "share"}

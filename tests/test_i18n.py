@@ -1,4 +1,5 @@
-"""Message catalogs (gettext, compiled with Babel): complete, current, with CLDR plurals and case forms."""
+"""Message catalogs (gettext, compiled with Babel): complete, current, with CLDR plurals and case
+forms."""
 
 from __future__ import annotations
 
@@ -145,7 +146,8 @@ def test_unknown_key_and_language_fall_back_to_english() -> None:
 
 
 def data_texts() -> dict[str, set[str]]:
-    """English texts of the data files that readers see: scenario titles, assumptions, lever labels; event titles and sources."""
+    """English texts of the data files that readers see: scenario titles, assumptions, lever labels;
+    event titles and sources."""
     import polars as pl
 
     from autonomy_monitor import api

@@ -1,8 +1,9 @@
 """Contract tests of the remittances_by_sender source on tiny made-up fixtures written here.
 
-The rows imitate the layout of remittances_by_sender/central_bank_remittances_by_sender_2015_2025.csv
-(numbers and quotes are invented): a conflicting pair, a partial period, a share given as text,
-TOTAL / TOTAL_NET / aggregate senders and the two Central Bank of Russia series.
+The rows imitate the layout of
+remittances_by_sender/central_bank_remittances_by_sender_2015_2025.csv (numbers and quotes are
+invented): a conflicting pair, a partial period, a share given as text, TOTAL / TOTAL_NET /
+aggregate senders and the two Central Bank of Russia series.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Reference: the estimates for observed years stay within the stated tolerance of the central banks.
+"""Reference: the estimates for observed years stay within the stated tolerance of the central
+banks.
 
 Real data (``../shared/data``; skipped when absent). The tolerance is the one stated in
 docs/remittances_validation.md: full-year Russia shares stated by a receiving bank within 5

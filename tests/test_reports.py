@@ -169,7 +169,8 @@ def dependence_rows() -> pl.DataFrame:
     return pl.DataFrame(data, schema=list(OUTPUT_SCHEMA), orient="row").cast(OUTPUT_SCHEMA)
 
 
-#: Synthetic press-reported records (test fixture, not the real file): one with a symbol, one without.
+#: Synthetic press-reported records (test fixture, not the real file): one with a symbol, one
+# without.
 PRESS_ROWS = [
     (
         "press:test:1",
@@ -202,7 +203,8 @@ PRESS_ROWS = [
 
 
 def add_press_reported_votes(connection: duckdb.DuckDBPyConnection) -> None:
-    """Give the copied key-vote table the record_kind/source columns and two press-reported records."""
+    """Give the copied key-vote table the record_kind/source columns and two press-reported
+    records."""
     columns = {row[0] for row in connection.execute("DESCRIBE out_alignment__key_votes").fetchall()}
     if "record_kind" not in columns:
         connection.execute(
@@ -396,18 +398,20 @@ def visible_text(page: str) -> str:
 
 
 def english_sentences(page: str) -> list[str]:
-    """Sentences of the English briefing: runs of at least four words (proper names and codes are shorter)."""
+    """Sentences of the English briefing: runs of at least four words (proper names and codes are
+    shorter)."""
     text = re.sub(r"\s+", " ", visible_text(page))
     runs = re.findall(r"[A-Za-z][A-Za-z'’,-]*(?: [A-Za-z][A-Za-z'’,-]*){3,}", text)
     return sorted(set(runs))
 
 
-#: Runs of English words a translated briefing keeps on purpose: publishers' and datasets' proper names,
-#: resolution titles the UN publishes in English only (marked as English), file names.
+#: Runs of English words a translated briefing keeps on purpose: publishers' and datasets' proper
+# names, : resolution titles the UN publishes in English only (marked as English), file names.
 KEPT_ENGLISH = re.compile(
     r"Strategic Autonomy Monitor|Statistical Review of World Energy|International Migrant Stock|"
     r"Direction of Trade Statistics|Test |"
-    # resolution titles: the UN publishes no Japanese and (here) no Russian titles; marked as English
+    # resolution titles: the UN publishes no Japanese and (here) no Russian titles; marked as
+    # English
     r"Ukraine|Charter of the United Nations|Human Rights Council|aggression|Territorial integrity|"
     r"Humanitarian consequences|Furtherance of",
     re.I,

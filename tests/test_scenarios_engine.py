@@ -150,7 +150,8 @@ def test_zero_levers_reproduce_the_baseline_exactly(years: tuple[int, int]) -> N
 
 
 def test_recomputation_matches_the_stored_formulas() -> None:
-    """A lever on UZB trade recomputes every UZB trade measure; the untouched partners' amounts stay."""
+    """A lever on UZB trade recomputes every UZB trade measure; the untouched partners' amounts
+    stay."""
     result = simulation.run(
         scenario(
             [
@@ -272,7 +273,8 @@ def test_sectors_with_their_own_wages_and_a_ramp() -> None:
         "stay_years": 1,
     }
     result = simulation.run(scenario([lever], (2022, 2023)), baseline())
-    # 2022: 1,000 × 2,000 + 500 × 3,000 US$ a month; 2023: twice the arrivals, last year's gone home (stay 1 year)
+    # 2022: 1,000 × 2,000 + 500 × 3,000 US$ a month; 2023: twice the arrivals, last year's gone home
+    # (stay 1 year)
     assert (
         value(result.comparison, "remittances_usd", "JPN", year=2022)
         == (1_000 * 2_000 + 500 * 3_000) * 12 * 0.5

@@ -37,7 +37,8 @@ def test_cli_entry_point_imports_no_heavy_module() -> None:
 
 
 def test_cli_entry_point_imports_no_data_stack() -> None:
-    """--version and --help build every command: command modules import Polars/DuckDB inside functions."""
+    """--version and --help build every command: command modules import Polars/DuckDB inside
+    functions."""
     modules = imported_after("import autonomy_monitor.cli.main")
     assert loaded(modules, DATA_STACK) == []
 
@@ -75,7 +76,8 @@ def test_every_public_name_resolves(name: str) -> None:
 
 
 def test_submodule_import_does_not_hide_a_public_function() -> None:
-    """``api.dependence`` is a function even after ``autonomy_monitor.api.dependence`` (the module) loads."""
+    """``api.dependence`` is a function even after ``autonomy_monitor.api.dependence`` (the module)
+    loads."""
     code = (
         "import autonomy_monitor.api.dependence\n"
         "import autonomy_monitor.api as am\n"

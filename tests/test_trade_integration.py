@@ -1,4 +1,5 @@
-"""Integration: the trade sources and step on the real data in ../shared/data (skipped when absent)."""
+"""Integration: the trade sources and step on the real data in ../shared/data (skipped when
+absent)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ import pytest
 
 from autonomy_monitor.sources.unga import bulk, identity, tags
 
-# source key (Voeten's unres) and session -> canonical UN symbol (None: the key is no resolution number)
+# source key (Voeten's unres) and session -> canonical UN symbol (None: the key is no resolution
+# number)
 SOURCE_KEYS = [
     ("R/68/262", 68, "A/RES/68/262"),
     ("A/RES/71/205", 71, "A/RES/71/205"),

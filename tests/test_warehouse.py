@@ -1,4 +1,5 @@
-"""The warehouse is replaced atomically: failures, Ctrl-C and kill -9 leave the previous one intact."""
+"""The warehouse is replaced atomically: failures, Ctrl-C and kill -9 leave the previous one
+intact."""
 
 from __future__ import annotations
 

@@ -132,8 +132,8 @@ def page(browser: object) -> Iterator[object]:
 
 
 def wait_until(page: object, expression: str, arg: object = None, timeout: float = 120.0) -> None:
-    """Poll ``expression`` through the DevTools protocol (Playwright's wait_for_function evals in the
-    page, which our Content-Security-Policy rightly forbids)."""
+    """Poll ``expression`` through the DevTools protocol (Playwright's wait_for_function evals in
+    the page, which our Content-Security-Policy rightly forbids)."""
     deadline = time.monotonic() + timeout
     while not page.evaluate(expression, arg):
         if time.monotonic() > deadline:

@@ -459,7 +459,8 @@ def alignment_over_time(
     )
 
 
-#: Boolean flag columns of alignment frames, with the key of the words shown in tooltips (see ``LABELS``).
+#: Boolean flag columns of alignment frames, with the key of the words shown in tooltips (see
+# ``LABELS``).
 ALIGNMENT_FLAGS = {
     "is_small_sample": "small_sample",
     "is_partial_year": "partial_year",
@@ -598,8 +599,9 @@ def key_votes_chart(
     """A table-like grid: one row per resolution, one column per country, cells coloured by vote.
 
     ``frame``: columns ``resolution_column`` (row label, e.g. 'A/RES/ES-11/1 (2022-03-02)'),
-    ``country_column`` and ``vote_column`` (yes/no/abstain/absent, or unknown for a country a partial
-    press-reported record does not name; any case). Only the vote kinds present get a legend entry.
+    ``country_column`` and ``vote_column`` (yes/no/abstain/absent, or unknown for a country a
+    partial press-reported record does not name; any case). Only the vote kinds present get a legend
+    entry.
     """
     alt = altair()
     require(frame, [resolution_column, country_column, vote_column], "key_votes_chart")
@@ -675,7 +677,8 @@ def share_bars(
     width: int = DEFAULT_WIDTH,
     labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Horizontal bars, largest first (e.g. the top partners of one year), labelled with the value."""
+    """Horizontal bars, largest first (e.g. the top partners of one year), labelled with the
+    value."""
     alt = altair()
     require(frame, [label_column, value_column], "share_bars")
     data = (
@@ -737,8 +740,9 @@ def scenario_over_time(
     height: int = DEFAULT_HEIGHT,
     labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Baseline (dashed) against scenario (solid; say so in the caption) over the years, one colour per partner, with the
-    scenario's interval as a band where the frame has ``scenario_lo`` and ``scenario_hi``.
+    """Baseline (dashed) against scenario (solid; say so in the caption) over the years, one colour
+    per partner, with the scenario's interval as a band where the frame has ``scenario_lo`` and
+    ``scenario_hi``.
 
     ``frame``: columns ``year``, ``partner`` (display label), ``baseline``, ``scenario``; optional
     ``partner_iso3`` (fixed colours of the powers), ``scenario_lo``, ``scenario_hi``.

@@ -1,4 +1,5 @@
-"""Methodology text generated from the catalog: every indicator's definition, formula, unit and sources.
+"""Methodology text generated from the catalog: every indicator's definition, formula, unit and
+sources.
 
 ``autonomy methodology --out docs/methodology.md`` regenerates the document; the web
 dashboard's methodology page uses the same function.

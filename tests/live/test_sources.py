@@ -42,7 +42,8 @@ def test_sockets_to_the_internet_are_blocked():
 # --- WDI: tests on the real recordings are in test_wdi_specimens.py ------------------------
 
 
-# --- IMF and OECD (SDMX; the IMF on the real portal answer: test_imf_specimens.py) ---------------------------------------------------------------------
+# --- IMF and OECD (SDMX; the IMF on the real portal answer: test_imf_specimens.py)
+# ---------------------------------------------------------------------
 
 
 @respx.mock
@@ -56,7 +57,8 @@ def test_sdmx_garbage_is_retried_then_clear_error(settings, sleeps):
     assert describe_store(settings).is_empty()
 
 
-# --- UN DESA (xlsx; KNOMAD is tested on the real workbooks in test_knomad_specimens.py) ---------------------------------------------------------------
+# --- UN DESA (xlsx; KNOMAD is tested on the real workbooks in test_knomad_specimens.py)
+# ---------------------------------------------------------------
 
 
 @respx.mock

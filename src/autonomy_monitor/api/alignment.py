@@ -45,7 +45,8 @@ def vote_agreement(
     issue: str = "all",
     settings: Settings | None = None,
 ) -> pl.DataFrame:
-    """Yearly agreement, identical_share, s_score, kappa and n_votes of ``country`` with each partner.
+    """Yearly agreement, identical_share, s_score, kappa and n_votes of ``country`` with each
+    partner.
 
     Historical predecessors are followed: asking for RUS before 1992 returns the USSR's
     votes (column ``as_state`` names the state that actually voted). ``partners`` may be

@@ -100,7 +100,8 @@ def press_counts(settings: Settings, issue: str) -> pl.DataFrame:
 
 
 def with_intervals(rows: pl.DataFrame) -> pl.DataFrame:
-    """Wilson interval on every row; bootstrap intervals where ``vote_table_code`` is given (small samples)."""
+    """Wilson interval on every row; bootstrap intervals where ``vote_table_code`` is given (small
+    samples)."""
     low, high = wilson_interval(
         rows["identical_share"].fill_null(float("nan")).to_numpy(),
         rows["n_votes"].fill_null(0).to_numpy(),
@@ -126,7 +127,8 @@ def with_intervals(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def country_participation(settings: Settings, states: list[str], issue: str) -> pl.DataFrame:
-    """year, country_roll_calls, country_voted: roll calls held while the country was a member, and voted on."""
+    """year, country_roll_calls, country_voted: roll calls held while the country was a member, and
+    voted on."""
     if not has_table(settings, "out_alignment__yearly_participation"):
         return pl.DataFrame(
             schema={"year": pl.Int32, "country_roll_calls": pl.Int32, "country_voted": pl.Int32}

@@ -178,9 +178,9 @@ def overview(year: int, powers: list[str], settings: Settings | None = None) -> 
 
 def country_key_votes(countries_: list[str], settings: Settings | None = None) -> pl.DataFrame:
     """Votes of the given countries on every key vote (ES-11 and other tagged or important roll
-    calls), newest first: roll_call_id, resolution_symbol, date, title, issue_tags, country_iso3, vote,
-    record_kind ('official' | 'press_reported': partial record, press reports, never counted) and
-    source (citation of the official record, or the URL of the press page stating that vote)."""
+    calls), newest first: roll_call_id, resolution_symbol, date, title, issue_tags, country_iso3,
+    vote, record_kind ('official' | 'press_reported': partial record, press reports, never counted)
+    and source (citation of the official record, or the URL of the press page stating that vote)."""
     settings = settings or Settings()
     if not has_table(settings, KEY_VOTES_TABLE):
         return pl.DataFrame()
@@ -196,7 +196,8 @@ def country_key_votes(countries_: list[str], settings: Settings | None = None) -
 
 
 def japan_residents(country: str, settings: Settings | None = None) -> pl.DataFrame:
-    """Residents of Japan with ``country``'s nationality by status of residence (one reference date)."""
+    """Residents of Japan with ``country``'s nationality by status of residence (one reference
+    date)."""
     settings = settings or Settings()
     if not has_table(settings, JAPAN_TABLE):
         return pl.DataFrame()

@@ -173,7 +173,8 @@ def largest_dependencies(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def profile(country: str, *, settings: Settings | None = None) -> Profile:
-    """Largest dependencies by dimension, governance context and UN vote agreement with the powers."""
+    """Largest dependencies by dimension, governance context and UN vote agreement with the
+    powers."""
     settings = settings or Settings()
     code = one_country(country)
     require_table(settings, TABLE)
@@ -220,7 +221,8 @@ def remittance_totals(
 
 
 def has_remittance_totals(settings: Settings | None = None) -> bool:
-    """Whether the store has ``out_remittances__totals`` (bundled snapshots before issue 11 lack it)."""
+    """Whether the store has ``out_remittances__totals`` (bundled snapshots before issue 11 lack
+    it)."""
     return has_table(settings or Settings(), TOTALS_TABLE)
 
 

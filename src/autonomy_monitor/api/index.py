@@ -29,7 +29,8 @@ DIMENSION_COMPONENT = {dim: comp for comp, (dim, _, _) in model.RAW_MEASURES.ite
 
 
 def power_members(powers: str | list[str]) -> pl.DataFrame:
-    """power, member_iso3: each comma item is a country (its own member) or a group (its members)."""
+    """power, member_iso3: each comma item is a country (its own member) or a group (its
+    members)."""
     items = powers.split(",") if isinstance(powers, str) else list(powers)
     groups = {g.upper(): g for g in group_names()}
     rows = []
@@ -85,7 +86,8 @@ def _require(settings: Settings, table: str) -> None:
 def component_rows(
     settings: Settings, countries: list[str] | None, members: pl.DataFrame, first: int, last: int
 ) -> pl.DataFrame:
-    """Raw dependence components summed over each power's members (country, year, power, component, value)."""
+    """Raw dependence components summed over each power's members (country, year, power, component,
+    value)."""
     rows = query(
         settings,
         f"""

@@ -86,7 +86,8 @@ def selected(
 
 
 def call_index(settings: Settings) -> tuple[pl.DataFrame, bool]:
-    """Every roll call that can be looked up (official and press-reported), and whether all are there."""
+    """Every roll call that can be looked up (official and press-reported), and whether all are
+    there."""
     if has_table(settings, ROLL_CALLS):
         official = query(
             settings, f"SELECT {selected(settings, ROLL_CALLS, CALL_COLUMNS)} FROM {ROLL_CALLS}"
@@ -143,7 +144,8 @@ def roll_call(resolution: str, *, settings: Settings | None = None) -> pl.DataFr
 
 
 def matching_calls(index: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Exact matches (symbol, source key or draft), else lettered parts of the symbol; official first."""
+    """Exact matches (symbol, source key or draft), else lettered parts of the symbol; official
+    first."""
 
     def squeezed(column: str) -> pl.Expr:
         return pl.col(column).str.to_uppercase().str.replace_all(r"\s+", "")

@@ -1,7 +1,8 @@
 """Scenario queries: list, explain and run scenario files against the warehouse or snapshot.
 
 The baseline is read from ``out_dependence__yearly`` (and ``out_migration__japan_residents``
-for the starting stock of workers in Japan); the engine is :mod:`autonomy_monitor.scenarios.simulation`.
+for the starting stock of workers in Japan); the engine is
+:mod:`autonomy_monitor.scenarios.simulation`.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def scenario_spec(name_or_file: str | Path) -> Scenario:
 
 
 def scenario_explain(name_or_file: str | Path) -> tuple[Scenario, pl.DataFrame]:
-    """The scenario and its assumptions (stated facts with sources, assumptions, lever parameters)."""
+    """The scenario and its assumptions (stated facts with sources, assumptions, lever
+    parameters)."""
     spec = scenario_spec(name_or_file)
     return spec, simulation.assumptions_frame(spec)
 
@@ -107,7 +109,8 @@ def run_scenario(
 
 
 def scenario_key_rows(result: ScenarioResult, top: int = 3) -> pl.DataFrame:
-    """Rows to read first: partners the levers name, the largest baseline partners, concentration."""
+    """Rows to read first: partners the levers name, the largest baseline partners,
+    concentration."""
     return simulation.key_rows(result, top)
 
 

@@ -95,7 +95,8 @@ def snapshot_store_status(settings: Settings | None = None) -> pl.DataFrame:
 
 
 def write_snapshot(target: Path | None = None, *, settings: Settings | None = None) -> dict:
-    """Export the bundled snapshot's tables from the built warehouse (see ``pipeline/bundle.py``)."""
+    """Export the bundled snapshot's tables from the built warehouse (see
+    ``pipeline/bundle.py``)."""
     from autonomy_monitor.pipeline import bundle
 
     settings = settings or Settings()
@@ -155,7 +156,8 @@ def describe_store(settings: Settings | None = None) -> str:
 
 
 def store_kind(settings: Settings | None = None) -> str:
-    """'warehouse' when queries read the built warehouse, 'snapshot' when they read the bundled snapshot."""
+    """'warehouse' when queries read the built warehouse, 'snapshot' when they read the bundled
+    snapshot."""
     return "warehouse" if (settings or Settings()).warehouse.is_file() else "snapshot"
 
 

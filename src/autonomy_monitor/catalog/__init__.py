@@ -57,7 +57,8 @@ class SourceEntry(BaseModel):
     )
 
     def attribution(self, file_name: str) -> FileAttribution:
-        """Publisher, licence and release of ``file_name``: its ``files`` entry, else the source's."""
+        """Publisher, licence and release of ``file_name``: its ``files`` entry, else the
+        source's."""
         for pattern, attribution in self.files.items():
             if fnmatch.fnmatch(file_name, pattern):
                 return (

@@ -152,7 +152,8 @@ def _column_checks(column: ColumnEntry) -> list[pa.Check]:
 
 
 def expected_unit() -> pl.Expr:
-    """The catalog's unit for each row's (measure, method): null where the measure is not catalogued."""
+    """The catalog's unit for each row's (measure, method): null where the measure is not
+    catalogued."""
     from autonomy_monitor.catalog import load_indicators
 
     entries = load_indicators()

@@ -126,7 +126,8 @@ def table_names() -> list[str]:
 
 @functools.cache
 def load_table(name: str) -> TableEntry:
-    """The validated contract of table ``name`` (read once per process); BadInput if absent or invalid."""
+    """The validated contract of table ``name`` (read once per process); BadInput if absent or
+    invalid."""
     path = _folder().joinpath(f"{name}.yaml")
     if not path.is_file():
         raise BadInput(

@@ -161,7 +161,8 @@ def profile_command(
     country: Annotated[str, typer.Argument(help="Country: ISO3 code or name, e.g. UZB.")],
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """One screen: largest dependencies by dimension, governance context, UN vote agreement with the powers."""
+    """One screen: largest dependencies by dimension, governance context, UN vote agreement with the
+    powers."""
     import polars as pl
 
     result = api.profile(country)

@@ -22,7 +22,8 @@ FIRST_YEAR, LAST_YEAR = 1945, 2100
 
 
 def selected_events(country: str | None, start: int | None) -> pl.DataFrame:
-    """Events concerning ``country`` (every event when None) from year ``start`` on, oldest first."""
+    """Events concerning ``country`` (every event when None) from year ``start`` on, oldest
+    first."""
     import polars as pl
 
     if start is not None and not FIRST_YEAR <= start <= LAST_YEAR:
@@ -87,7 +88,8 @@ def events_command(
     out: OutOption = None,
 ) -> None:
     """Dated events with a one-line description and a public source: the "Central Asia plus Japan"
-    dialogue (foreign ministers', senior officials' meetings, summits), key UN votes, wars, sanctions."""
+    dialogue (foreign ministers', senior officials' meetings, summits), key UN votes, wars,
+    sanctions."""
     import polars as pl
 
     frame = selected_events(country, start)

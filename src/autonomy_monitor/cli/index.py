@@ -36,7 +36,8 @@ def index_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
-    """Autonomy score (1 − the largest dependence on any single power) with 90 % intervals and rank stability."""
+    """Autonomy score (1 − the largest dependence on any single power) with 90 % intervals and rank
+    stability."""
     import polars as pl
 
     result = api.autonomy_index(
@@ -109,7 +110,8 @@ def joint_command(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
-    """Does dependence on a power go with voting closer to it? Correlations and a panel regression."""
+    """Does dependence on a power go with voting closer to it? Correlations and a panel
+    regression."""
     stats, frame, caveats = api.joint_alignment(
         powers, countries=countries, start=start, end=end, weights=weights
     )

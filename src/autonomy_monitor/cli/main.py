@@ -108,7 +108,8 @@ def build(
         ),
     ] = False,
 ) -> None:
-    """Build the warehouse from raw files (or live sources); the previous warehouse stays until the new one is complete.
+    """Build the warehouse from raw files (or live sources); the previous warehouse stays until the
+    new one is complete.
 
     Sources whose files and code are unchanged are copied from the previous warehouse; with
     --sources the named ones are read again. Each step's time and memory are printed (and
@@ -217,7 +218,8 @@ def status(fmt: FormatOption = OutputFormat.table) -> None:
 
 
 def lineage_summary(lineage):  # type: ignore[no-untyped-def]
-    """Table, rows, producer and input counts; lists (or an older snapshot's joined text) counted."""
+    """Table, rows, producer and input counts; lists (or an older snapshot's joined text)
+    counted."""
     import polars as pl
 
     def count(column: str) -> pl.Expr:
@@ -266,7 +268,8 @@ def alignment(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
-    """A country's yearly UN vote agreement with each partner (agreement, identical share, S, kappa)."""
+    """A country's yearly UN vote agreement with each partner (agreement, identical share, S,
+    kappa)."""
     frame = api.vote_agreement(country, partners, start=start, end=end, issue=issue)
     code = "all members" if api.is_all_members(country) else api.parse_country_list(country)[0]
     name = code if code == "all members" else f"{api.country_name(code)} ({code})"
@@ -457,7 +460,8 @@ app.command("events")(events_cli.events_command)
 @app.command()
 @user_errors
 def methodology(out: OutOption = None) -> None:
-    """Print (or write) every indicator's definition, formula, unit and sources, from the catalog."""
+    """Print (or write) every indicator's definition, formula, unit and sources, from the
+    catalog."""
     text = api.methodology_markdown()
     if out:
         out.write_text(text)

@@ -52,7 +52,8 @@ def report_command(
         ReportLanguage, typer.Option("--lang", help="Language of the report's text.")
     ] = ReportLanguage.en,
 ) -> None:
-    """Write a country briefing: largest dependencies and their change, UN alignment, key votes, sources."""
+    """Write a country briefing: largest dependencies and their change, UN alignment, key votes,
+    sources."""
     from autonomy_monitor.reports import build_report  # charts and Typst: only for this command
 
     data = build_report(country, fmt.value, year=year, since=since, lang=lang.value)

@@ -33,7 +33,8 @@ def trace_command(
         ),
     ],
 ) -> None:
-    """Print a row's value and method, the steps and functions that made it, its input tables and raw files (sha256, vintage)."""
+    """Print a row's value and method, the steps and functions that made it, its input tables and
+    raw files (sha256, vintage)."""
     result = api.trace(table, where)
     out = console()
     shown = ", ".join(f"{k}={v}" for k, v in result.where.items())

@@ -1,4 +1,5 @@
-"""``autonomy gaps``: where a country's own trade figures and its partners' mirror figures differ."""
+"""``autonomy gaps``: where a country's own trade figures and its partners' mirror figures
+differ."""
 
 from __future__ import annotations
 

@@ -82,7 +82,8 @@ def translations(lang: str, domain: str = MESSAGES_DOMAIN) -> gettext.NullTransl
 
 
 def catalog(lang: str, domain: str = MESSAGES_DOMAIN) -> Mapping[str, str]:
-    """Key -> text of one language's own catalog (no fallback); plural keys give their first form."""
+    """Key -> text of one language's own catalog (no fallback); plural keys give their first
+    form."""
     own = translations(lang, domain)
     entries = getattr(own, "_catalog", {})
     out: dict[str, str] = {}
@@ -128,7 +129,8 @@ class Translator:
 
 
 def data_text(english: str, lang: str, domain: str) -> str:
-    """A text from a data file (``domain`` in :data:`DATA_DOMAINS`) in ``lang``; the English text if untranslated."""
+    """A text from a data file (``domain`` in :data:`DATA_DOMAINS`) in ``lang``; the English text if
+    untranslated."""
     if not english or check_language(lang) == DEFAULT_LANGUAGE:
         return english
     return translations(check_language(lang), domain).gettext(english)

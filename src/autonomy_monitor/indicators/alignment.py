@@ -118,7 +118,8 @@ def wilson_interval(
 
 
 def table_measures(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Agreement and kappa of stacked 3×3 vote tables (..., 3, 3) of counts (NaN kappa where p_e = 1)."""
+    """Agreement and kappa of stacked 3×3 vote tables (..., 3, 3) of counts (NaN kappa where p_e =
+    1)."""
     n = tables.sum(axis=(-2, -1)).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         agreement = 1.0 - (tables * DISTANCE).sum(axis=(-2, -1)) / n
@@ -166,7 +167,8 @@ PARTIAL_BEFORE = (12, 1)  # the last year is partial when its last roll call is 
 
 
 def neighbour_medians(years: np.ndarray, counts: np.ndarray, partial: np.ndarray) -> np.ndarray:
-    """Median roll-call count of the years within ``BREAK_WINDOW`` of each year (itself and partial years excluded)."""
+    """Median roll-call count of the years within ``BREAK_WINDOW`` of each year (itself and partial
+    years excluded)."""
     medians = np.full(len(years), np.nan)
     for k, year in enumerate(years):
         near = (np.abs(years - year) <= BREAK_WINDOW) & (years != year) & ~partial
@@ -176,7 +178,8 @@ def neighbour_medians(years: np.ndarray, counts: np.ndarray, partial: np.ndarray
 
 
 def is_break(counts: np.ndarray, medians: np.ndarray) -> np.ndarray:
-    """True where a count departs from its neighbours' median by more than ``BREAK_RATIO`` either way."""
+    """True where a count departs from its neighbours' median by more than ``BREAK_RATIO`` either
+    way."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = counts / medians
     tested = medians >= BREAK_MIN_NEIGHBOUR_MEDIAN
@@ -228,7 +231,8 @@ TABLE_CODE_BASE = 32  # each cell of a small-sample table is < MIN_SHARED_VOTES 
 
 
 def encode_vote_tables(cells: np.ndarray) -> np.ndarray:
-    """One integer per 3×3 vote table: Σ_k cell_k · 32^k, k = 0..8 row-major (YY, YA, YN, AY, … NN)."""
+    """One integer per 3×3 vote table: Σ_k cell_k · 32^k, k = 0..8 row-major (YY, YA, YN, AY, …
+    NN)."""
     powers = TABLE_CODE_BASE ** np.arange(9, dtype=np.int64)
     return (np.asarray(cells, dtype=np.int64) * powers).sum(axis=-1)
 

@@ -42,7 +42,8 @@ TOTAL for the same period (``mirror``) or, for a full year without one, over ``R
 Partial periods stay partial: a share within H1 is evidence of that year's mix, with a larger
 error. A derived ratio above 1 (a figure larger than the total it is divided by, e.g. the
 National Bank of Kazakhstan's transfers from Russia against the WDI total of a net sender)
-measures another concept and is not used. Each observation has a logit-scale error ``σ² = σ_kind² + σ_part² · (12 − months)/12``.
+measures another concept and is not used. Each observation has a logit-scale error ``σ² = σ_kind² +
+σ_part² · (12 − months)/12``.
 
 3. Anchoring and smoothing
 --------------------------
@@ -135,7 +136,8 @@ def remittance_totals(
     figures: pl.DataFrame | None = None,
     first_year: int = FIRST_YEAR,
 ) -> pl.DataFrame:
-    """country_iso3, year, total_usd, total_source: WDI, else KNOMAD, else a central bank's full-year total."""
+    """country_iso3, year, total_usd, total_source: WDI, else KNOMAD, else a central bank's
+    full-year total."""
     world_bank = indicator(wdi, WDI_REMITTANCES, "w").filter(pl.col("w") > 0)
     knomad = inflows.select(
         "country_iso3",
@@ -231,7 +233,8 @@ def recent_flows(flows: pl.DataFrame, years: Sequence[int]) -> pl.DataFrame:
 
 
 def interpolate_pairs(frame: pl.DataFrame, years: Sequence[int]) -> pl.DataFrame:
-    """Pairs with values v at points x -> v for every year (linear, held at the ends, 0 where unlisted).
+    """Pairs with values v at points x -> v for every year (linear, held at the ends, 0 where
+    unlisted).
 
     Returns origin_iso3, destination_iso3, year, v (rows with v > 0 only).
     """
@@ -369,7 +372,8 @@ def matrix_shares(matrix: pl.DataFrame) -> pl.DataFrame:
 
 
 def matrix_path(matrix: pl.DataFrame, years: Sequence[int]) -> pl.DataFrame:
-    """Matrix shares for every year: linear between matrix years, held outside (country_iso3, partner_iso3, year, matrix_share)."""
+    """Matrix shares for every year: linear between matrix years, held outside (country_iso3,
+    partner_iso3, year, matrix_share)."""
     shares = matrix_shares(matrix)
     frame = shares.select(
         pl.col("country_iso3").alias("origin_iso3"),
@@ -626,7 +630,8 @@ def smooth_offsets(
     """AR(1) Kalman filter + RTS smoother of the logit offset δ over ``years``.
 
     ``observed``: (year, offset y, sd) triples; several per year allowed. Returns the posterior
-    means and variances of δ for each year. δ_first ~ N(0, σ²); δ_t = φ δ_{t−1} + η, Var η = σ²(1 − φ²).
+    means and variances of δ for each year. δ_first ~ N(0, σ²); δ_t = φ δ_{t−1} + η, Var η = σ²(1 −
+    φ²).
     """
     n = len(years)
     index = {y: k for k, y in enumerate(years)}
@@ -665,7 +670,8 @@ class Estimate:
 def observed_sender_shares(
     prior: pl.DataFrame, obs: pl.DataFrame, years: Sequence[int], settings: EstimatorSettings
 ) -> pl.DataFrame:
-    """Smoothed shares of every (receiver, sender) with observations, every year: KEY, share, var, method, anchors."""
+    """Smoothed shares of every (receiver, sender) with observations, every year: KEY, share, var,
+    method, anchors."""
     rows = []
     pairs = obs.select("country_iso3", "partner_iso3").unique()
     priors = {
@@ -753,7 +759,8 @@ def combine_shares(
         total_observed.join(rest_sum, on=["country_iso3", "year"], how="left")
         .with_columns(pl.col("rest_prior").fill_null(0.0))
         .with_columns(
-            # observed senders keep their shares unless they would leave less than SHARE_FLOOR for the rest
+            # observed senders keep their shares unless they would leave less than SHARE_FLOOR for
+            # the rest
             pl.when(pl.col("rest_prior") <= 0)
             .then(1.0 / pl.col("observed_sum"))
             .when(pl.col("observed_sum") > 1 - SHARE_FLOOR)
@@ -788,7 +795,8 @@ def combine_shares(
 
 
 def with_intervals(frame: pl.DataFrame) -> pl.DataFrame:
-    """share_lo, share_hi = expit(logit share ∓ z·√var) (90 %), containing the point by construction."""
+    """share_lo, share_hi = expit(logit share ∓ z·√var) (90 %), containing the point by
+    construction."""
     x = logit(frame["share"].to_numpy())
     half = Z90 * np.sqrt(frame["var"].to_numpy())
     frame = frame.with_columns(
@@ -916,7 +924,8 @@ def remittances_by_sender(
 
 
 def flag_expr(observations: pl.DataFrame) -> pl.Expr:
-    """No row flag by default (differences from observations are listed in qa_remittances__observation_fit)."""
+    """No row flag by default (differences from observations are listed in
+    qa_remittances__observation_fit)."""
     return pl.lit(None, dtype=pl.String).alias("flag")
 
 
@@ -925,8 +934,8 @@ def remittance_measures(estimates: pl.DataFrame) -> pl.DataFrame:
 
     Measures: remittance_share (0..1) with remittance_share_lo / _hi (90 % interval),
     remittances_usd (current US$; its interval is the share's times the total, in the estimates
-    frame but not stored as rows, to keep the table small), remittance_dependence (ratio to GDP), and
-    remittance_sender_hhi (Σ share², partner null). ``source`` holds the inputs behind each
+    frame but not stored as rows, to keep the table small), remittance_dependence (ratio to GDP),
+    and remittance_sender_hhi (Σ share², partner null). ``source`` holds the inputs behind each
     value; ``method`` the estimator's method for that value.
     """
     if estimates.is_empty():
@@ -970,7 +979,8 @@ def remittance_measures(estimates: pl.DataFrame) -> pl.DataFrame:
 
 
 def totals_table(totals: pl.DataFrame, wdi: pl.DataFrame) -> pl.DataFrame:
-    """out_remittances__totals: country_iso3, year, remittances_usd, remittances_gdp_share, source."""
+    """out_remittances__totals: country_iso3, year, remittances_usd, remittances_gdp_share,
+    source."""
     gdp = indicator(wdi, GDP, "gdp_usd")
     return (
         totals.join(gdp, on=["country_iso3", "year"], how="left")

@@ -70,9 +70,10 @@ the element-wise E-step is split over ``FitSettings.threads`` threads (identical
 any number); BLAS is held to one thread (its threads only slowed the small products of the
 start); and SQUAREM extrapolation (step up to ``MAX_STEP``) cuts the number of EM cycles. On
 the 1946-2026 UN data (about 960,000 Y/A/N votes) a fit takes 56 cycles of about 165 ms of
-CPU each (benchmarks/idealpoints_bench.py has the current timings). EM stops when no position moves more than ``tol`` (1e-3) over a
-cycle; this stops before the exact optimum (positions within about 0.05 of a 1e-5 fit in the
-median), which changes the validation correlations only in the fourth decimal.
+CPU each (benchmarks/idealpoints_bench.py has the current timings). EM stops when no position moves
+more than ``tol`` (1e-3) over a cycle; this stops before the exact optimum (positions within about
+0.05 of a 1e-5 fit in the median), which changes the validation correlations only in the fourth
+decimal.
 
 Uncertainty
 -----------
@@ -637,8 +638,9 @@ def _latent_moments(
 
     Votes are stored one-sided intervals first (Y or N, and binary roll calls), then the
     two-sided abstentions of ordinal roll calls, so each group is a contiguous slice. With
-    several ``pool`` workers each group is cut into one chunk per thread (NumPy and SciPy ufuncs release the
-    GIL); the work is element-wise, so the result does not depend on the number of threads.
+    several ``pool`` workers each group is cut into one chunk per thread (NumPy and SciPy ufuncs
+    release the GIL); the work is element-wise, so the result does not depend on the number of
+    threads.
     """
     item_sd = np.sqrt(fit.scale2)
     per_item = (

@@ -85,7 +85,8 @@ RAW_MEASURES = {
     "energy": ("energy", "gas_export_share", None),
 }
 FINANCE_CAP = 0.05
-# The powers whose components the build stores (out_autonomy__components): the default of `autonomy index`.
+# The powers whose components the build stores (out_autonomy__components): the default of `autonomy
+# index`.
 INDEX_POWERS = ("RUS", "CHN", "USA", "EU27", "JPN", "TUR")
 COMPONENT_SCHEMA = {
     "country_iso3": pl.String,
@@ -125,7 +126,8 @@ def check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
 
 
 def aggregate_powers(rows: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """Partner rows (country_iso3, partner_iso3, year, component, value) -> power rows (sum of members).
+    """Partner rows (country_iso3, partner_iso3, year, component, value) -> power rows (sum of
+    members).
 
     ``members``: power, member_iso3. A country is never its own power (nor part of it).
     """
@@ -202,7 +204,8 @@ def normalise(power_rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def latest_within(frame: pl.DataFrame, year: int, max_age: int = MAX_AGE) -> pl.DataFrame:
-    """Per country, power and component, the latest value in [year − max_age, year], with its year."""
+    """Per country, power and component, the latest value in [year − max_age, year], with its
+    year."""
     return (
         frame.filter(pl.col("year").is_between(year - max_age, year))
         .sort("year")
@@ -259,7 +262,8 @@ def to_array(values: pl.DataFrame, countries: Sequence[str], powers: Sequence[st
 
 
 def dependence_array(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """D = Σ w x / Σ_available w over the last axis; x (..., K), w broadcastable to x. NaN if none."""
+    """D = Σ w x / Σ_available w over the last axis; x (..., K), w broadcastable to x. NaN if
+    none."""
     available = ~np.isnan(x)
     weight = np.where(available, w, 0.0)
     total = weight.sum(axis=-1)

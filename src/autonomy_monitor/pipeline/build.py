@@ -157,7 +157,8 @@ DEPENDENCE_STEP = "dependence"
 DEPENDENCE_PREFIX = "out_dependence__"
 
 
-# Steps that can run their relational indicators on another engine (`autonomy build --engine spark`).
+# Steps that can run their relational indicators on another engine (`autonomy build --engine
+# spark`).
 ENGINE_COMPUTE: dict[
     str, Callable[[Engine | None], Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]]
 ] = {
@@ -455,7 +456,8 @@ def run_steps(
     *,
     keys: bool,
 ) -> None:
-    """Sources (reused first, then read), each derived step as soon as it is ready, then the union."""
+    """Sources (reused first, then read), each derived step as soon as it is ready, then the
+    union."""
     pending = list(DERIVED_STEPS)
 
     def run_ready(sources_left: bool) -> None:

@@ -51,7 +51,8 @@ class StepUsage:
     note: str = ""
 
     def line(self) -> str:
-        """One line for the progress output, e.g. ``unga  7.4 s (write 1.2 s)  RSS 0.9 GB, peak 1.4 GB``."""
+        """One line for the progress output, e.g. ``unga  7.4 s (write 1.2 s)  RSS 0.9 GB, peak 1.4
+        GB``."""
         write = f" (write {self.write_seconds:.1f} s)" if self.write_seconds >= 0.05 else ""
         reused = " reused from the previous warehouse" if self.reused else ""
         note = f"; {self.note}" if self.note else ""

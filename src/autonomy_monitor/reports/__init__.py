@@ -41,7 +41,8 @@ def build_report(
 
 
 def chart_cache(settings: Settings) -> Path:
-    """Folder of rendered chart SVGs, content-addressed, beside the warehouse (see ``render.chart_svg``)."""
+    """Folder of rendered chart SVGs, content-addressed, beside the warehouse (see
+    ``render.chart_svg``)."""
     return settings.warehouse.parent / "cache" / "charts"
 
 

@@ -87,7 +87,8 @@ def chart(kind: str, frame: pl.DataFrame, **options: Any) -> ChartRequest:
 
 @dataclass
 class Section:
-    """One titled part of the briefing: sentences, charts (requests, drawn by the renderer) and tables."""
+    """One titled part of the briefing: sentences, charts (requests, drawn by the renderer) and
+    tables."""
 
     key: str
     title: str
@@ -199,7 +200,8 @@ def with_names(t: Texts, frame: pl.DataFrame, column: str, alias: str) -> pl.Dat
     return frame.with_columns(pl.col(column).replace_strict(names, default=None).alias(alias))
 
 
-#: Known source labels (as the source modules write them, by prefix) -> message key of their short name.
+#: Known source labels (as the source modules write them, by prefix) -> message key of their short
+# name.
 SOURCE_KEYS = (
     ("IMF DOTS", "src.imf_dots"),
     ("Eurostat", "src.eurostat"),
@@ -268,7 +270,8 @@ def changed(before: float, after: float) -> bool:
 
 
 def shares_list(t: Texts, pairs: list[tuple[str, float]], key: str = "item") -> str:
-    """'China (34.6%), Russia (19.1%) and Kazakhstan (8.3%)' — each item a catalog message (it may decline the name)."""
+    """'China (34.6%), Russia (19.1%) and Kazakhstan (8.3%)' — each item a catalog message (it may
+    decline the name)."""
     return t.join([t(key, partner=name_of(t, code), share=t.share(value)) for code, value in pairs])
 
 
@@ -383,8 +386,8 @@ def trade_section(
 def remittance_total(
     t: Texts, code: str, deps: pl.DataFrame, year: int, settings: am.Settings
 ) -> tuple[int, float, float | None, str] | None:
-    """(year, US$, share of GDP, source) of total remittances received: ``api.remittance_totals`` when
-    the store has it, else the sum of the bilateral estimates (which add up to the total)."""
+    """(year, US$, share of GDP, source) of total remittances received: ``api.remittance_totals``
+    when the store has it, else the sum of the bilateral estimates (which add up to the total)."""
     totals = getattr(am, "remittance_totals", None)
     if totals is not None:
         try:
@@ -599,7 +602,8 @@ EVENT_KINDS = ("un", "organisation", "dialogue", "summit", "sanctions", "corrido
 def chart_events(
     t: Texts, code: str, first: int, last: int
 ) -> tuple[pl.DataFrame | None, list[list[str]]]:
-    """Numbered event markers for a time chart, and the rows listing them (number, date, title, source)."""
+    """Numbered event markers for a time chart, and the rows listing them (number, date, title,
+    source)."""
     try:
         events = am.country_events(code)
     except am.AutonomyError:
@@ -628,7 +632,8 @@ def chart_events(
 
 
 def alignment_flags(t: Texts, frame: pl.DataFrame, year: int) -> list[str]:
-    """Sentences for the warnings the vote tables attach to ``year`` (small sample, partial year, break)."""
+    """Sentences for the warnings the vote tables attach to ``year`` (small sample, partial year,
+    break)."""
     shown = frame.filter(pl.col("year") == year)
     sentences = []
     for column, key in ALIGNMENT_FLAGS.items():
@@ -765,7 +770,8 @@ def alignment_section(
 
 @dataclass
 class KeyVote:
-    """One resolution of the vote grid: symbol, date, English title, whether press-reported, source, votes by country."""
+    """One resolution of the vote grid: symbol, date, English title, whether press-reported, source,
+    votes by country."""
 
     symbol: str
     date: dt.date | None
@@ -776,7 +782,8 @@ class KeyVote:
 
 
 def is_grid_vote(symbol: str) -> bool:
-    """ES-11 resolutions (official symbol, or a press-reported record of an ES-11 meeting without one) and the other key votes shown."""
+    """ES-11 resolutions (official symbol, or a press-reported record of an ES-11 meeting without
+    one) and the other key votes shown."""
     return (
         symbol.upper().startswith(ES11_PREFIX)
         or (not symbol.startswith("A/RES/") and "ES-11" in symbol)
@@ -785,7 +792,8 @@ def is_grid_vote(symbol: str) -> bool:
 
 
 def grid_votes(codes: list[str], settings: am.Settings) -> list[KeyVote]:
-    """Every ES-11 vote in the store (official roll calls and press-reported records) and the other key votes, oldest first."""
+    """Every ES-11 vote in the store (official roll calls and press-reported records) and the other
+    key votes, oldest first."""
     try:
         frame = am.country_key_votes(codes, settings=settings)
     except am.AutonomyError:
@@ -825,7 +833,8 @@ def grid_votes(codes: list[str], settings: am.Settings) -> list[KeyVote]:
 
 
 def vote_label(t: Texts, vote: KeyVote) -> str:
-    """The resolution's symbol, or for a press-reported ES-11 vote without one, the session it belongs to."""
+    """The resolution's symbol, or for a press-reported ES-11 vote without one, the session it
+    belongs to."""
     return vote.symbol if vote.symbol.startswith("A/RES/") else t("es11_unnumbered")
 
 
@@ -909,8 +918,8 @@ RUSSIAN_TITLE = re.compile(r"\(Russian:\s*«([^»]+)»\)")
 
 
 def resolution_title(t: Texts, english: str) -> str:
-    """The title as the reader's language has it: an official Russian title when the source gives one,
-    else the English title marked as English (the UN publishes no Japanese titles)."""
+    """The title as the reader's language has it: an official Russian title when the source gives
+    one, else the English title marked as English (the UN publishes no Japanese titles)."""
     found = RUSSIAN_TITLE.search(english or "")
     plain = RUSSIAN_TITLE.sub("", english or "").strip()
     if t.lang == "ru" and found:
@@ -1009,7 +1018,8 @@ SCENARIO_ROWS = 4
 
 
 def scenarios_section(t: Texts, code: str, country, settings: am.Settings) -> Section:
-    """What the bundled scenarios about this country change, in their last year, and what they assume."""
+    """What the bundled scenarios about this country change, in their last year, and what they
+    assume."""
     section = Section("scenarios", t("section.scenarios"))
     try:
         listing = am.scenario_list()
@@ -1097,7 +1107,8 @@ def scenarios_section(t: Texts, code: str, country, settings: am.Settings) -> Se
 
 
 def vintage_of(release: str, file: str) -> str:
-    """The clause of a source's release note that concerns ``file`` (by shared words), else the whole note."""
+    """The clause of a source's release note that concerns ``file`` (by shared words), else the
+    whole note."""
     clauses = [c.strip() for c in re.split(r";\s*", release or "") if c.strip()]
     if len(clauses) <= 1:
         return release or ""
@@ -1114,7 +1125,8 @@ def vintage_of(release: str, file: str) -> str:
 def appendix_section(
     t: Texts, code: str, origin: str, built: str, settings: am.Settings
 ) -> Section:
-    """Provenance, one line per input file (source, file, vintage, short hash), and how to reproduce."""
+    """Provenance, one line per input file (source, file, vintage, short hash), and how to
+    reproduce."""
     section = Section(
         "sources",
         t("section.sources"),
@@ -1173,7 +1185,8 @@ def built_at(settings: am.Settings) -> str:
 
 
 def finding_lines(t: Texts, findings: list[Finding]) -> list[str]:
-    """The key findings as sentences; a measure whose year lags the newest one is called the latest available."""
+    """The key findings as sentences; a measure whose year lags the newest one is called the latest
+    available."""
     newest = max((f.year for f in findings), default=0)
     lines = []
     for f in findings:

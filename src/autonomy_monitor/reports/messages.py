@@ -38,7 +38,8 @@ class Texts:
         return self.translator(PREFIX + key, **values)
 
     def plural(self, key: str, n: int, **values: object) -> str:
-        """The CLDR plural form of ``report.<key>`` for ``n`` (``{n}`` shown in the locale's digits)."""
+        """The CLDR plural form of ``report.<key>`` for ``n`` (``{n}`` shown in the locale's
+        digits)."""
         return self.translator.plural(PREFIX + key, n, shown=self.count(n), **values)
 
     def has(self, key: str) -> bool:

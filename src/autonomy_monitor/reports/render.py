@@ -93,7 +93,8 @@ def draw(request: ChartRequest, lang: str) -> dict[str, str]:
 
 
 def chart_svg(request: ChartRequest, lang: str = "en", cache: Path | None = None) -> dict[str, str]:
-    """SVG (and accessible description) of one chart; numbers formatted in ``lang``; no external requests.
+    """SVG (and accessible description) of one chart; numbers formatted in ``lang``; no external
+    requests.
 
     With ``cache`` (a folder), a chart already drawn from the same request, locale, chart code,
     renderer version and fonts is read back instead of drawn again (building and drawing take about
@@ -162,7 +163,8 @@ def breakable(text: str) -> str:
 
 
 def to_pdf(briefing: Briefing, cache: Path | None = None) -> bytes:
-    """The briefing as a PDF (A4) compiled by Typst (charts read from ``cache`` when rendered before)."""
+    """The briefing as a PDF (A4) compiled by Typst (charts read from ``cache`` when rendered
+    before)."""
     t = texts(briefing.lang)
     inputs: dict[str, str] = {}
     sections = [
@@ -228,7 +230,8 @@ def html_table(table: dict[str, Any]) -> str:
 
 
 def to_html(briefing: Briefing, cache: Path | None = None) -> bytes:
-    """The briefing as one self-contained HTML file (charts read from ``cache`` when rendered before)."""
+    """The briefing as one self-contained HTML file (charts read from ``cache`` when rendered
+    before)."""
     t = texts(briefing.lang)
     esc = html.escape
     parts = [

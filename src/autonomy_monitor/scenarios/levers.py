@@ -53,7 +53,8 @@ def added_remittances_usd(
 
 
 def worker_stock(arrivals: Sequence[float], stay_years: int | None) -> list[float]:
-    """Stock in year k = arrivals of years k − stay_years + 1 .. k (all earlier years if no limit)."""
+    """Stock in year k = arrivals of years k − stay_years + 1 .. k (all earlier years if no
+    limit)."""
     stock = []
     for k in range(len(arrivals)):
         first = 0 if stay_years is None else max(0, k - stay_years + 1)
@@ -269,7 +270,8 @@ def remittance_shock(
 def trade_diversion(
     amounts: pl.DataFrame, lever: TradeDiversion, years: Sequence[int]
 ) -> pl.DataFrame:
-    """Move ``share`` of the flow with ``from_partner`` to ``to_partner`` (or drop it without one)."""
+    """Move ``share`` of the flow with ``from_partner`` to ``to_partner`` (or drop it without
+    one)."""
     if lever.share == 0:
         return amounts
     moved = amounts.filter(

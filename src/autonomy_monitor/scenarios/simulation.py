@@ -47,7 +47,8 @@ OUT_COLUMNS = [
 ]
 JOIN = ["country_iso3", "partner_iso3", "year", "dimension", "measure"]
 
-# (dimension, flow) -> amount measure, share measure, hhi measure, ratio-to-GDP measure, unnamed amount, unnamed share
+# (dimension, flow) -> amount measure, share measure, hhi measure, ratio-to-GDP measure, unnamed
+# amount, unnamed share
 FLOWS: dict[tuple[str, str], dict[str, str | None]] = {
     ("remittances", "remittances"): {
         "amount": "remittances_usd",
@@ -434,7 +435,8 @@ class ScenarioResult:
 def starting_stock(
     residents: pl.DataFrame | None, origin: str, groups: Sequence[str]
 ) -> tuple[float, str]:
-    """Workers of ``origin`` nationality in Japan: statuses whose group starts with one of ``groups``."""
+    """Workers of ``origin`` nationality in Japan: statuses whose group starts with one of
+    ``groups``."""
     if residents is None or residents.is_empty():
         return 0.0, "no residence statistics available"
     rows = residents.filter(
@@ -698,7 +700,8 @@ def assumptions_frame(scenario: Scenario) -> pl.DataFrame:
 
 
 def key_rows(result: ScenarioResult, top: int = 3) -> pl.DataFrame:
-    """The rows a reader needs first: partners the levers name, the top baseline partners, concentration."""
+    """The rows a reader needs first: partners the levers name, the top baseline partners,
+    concentration."""
     comparison = result.comparison
     named = lever_partners(result.scenario)
     share_measures = [

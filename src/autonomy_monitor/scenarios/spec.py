@@ -118,7 +118,8 @@ class LabourMobility(Strict):
 
 
 class RemittanceShock(Strict):
-    """Remittances from ``partner`` fall by ``fall_share`` and by ``returning_share`` (migrants returning).
+    """Remittances from ``partner`` fall by ``fall_share`` and by ``returning_share`` (migrants
+    returning).
 
     remittances'(partner) = remittances(partner) × (1 − fall_share) × (1 − returning_share).
     """

@@ -70,7 +70,8 @@ def load_json(path: Path, what: str) -> Any:
 
 
 def require_zip(path: Path, response: httpx.Response) -> None:
-    """An xlsx body must be a zip archive; an HTML page is a clear error, anything else transient."""
+    """An xlsx body must be a zip archive; an HTML page is a clear error, anything else
+    transient."""
     reject_html(path, response, "an xlsx workbook")
     if head(path, 4) != ZIP_MAGIC:
         raise TransientContent(f"the body of {response.url} is not an xlsx (zip) file")

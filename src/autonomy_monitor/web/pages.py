@@ -19,9 +19,11 @@ from autonomy_monitor import api
 from autonomy_monitor.i18n import country_label, translator
 from autonomy_monitor.web import specs
 
-#: Event kinds drawn as numbered markers on time charts (senior officials' meetings are only listed).
+#: Event kinds drawn as numbered markers on time charts (senior officials' meetings are only
+# listed).
 CHART_EVENT_KINDS = ("un", "dialogue", "summit", "vote", "sanctions", "war", "organisation")
-#: Class edges of the overview's two colour scales: trade share (oranges) and vote agreement (blues).
+#: Class edges of the overview's two colour scales: trade share (oranges) and vote agreement
+# (blues).
 TRADE_EDGES = (0.05, 0.10, 0.20, 0.30, 0.50)
 VOTE_EDGES = (0.2, 0.4, 0.6, 0.8)
 CACHE_SIZE = 512  # rendered pages, chart specs, small results (tens of kB each)
@@ -83,7 +85,8 @@ class Dashboard:
 
     # --- cache -------------------------------------------------------------------------
     def cached(self, key: Hashable, compute: Callable[[], Any], *, large: bool = False) -> Any:
-        """``compute()`` memoised under ``key``; ``large`` results (query frames) get a smaller LRU."""
+        """``compute()`` memoised under ``key``; ``large`` results (query frames) get a smaller
+        LRU."""
         store, limit = (self._frames, FRAME_CACHE_SIZE) if large else (self._cache, CACHE_SIZE)
         with self._lock:
             if key in store:
@@ -373,7 +376,8 @@ class Dashboard:
         return events.filter(pl.col("date").dt.year().is_between(first, last)).to_dicts()
 
     def key_vote_rows(self, code: str, lang: str, limit: int = 25) -> list[dict[str, Any]]:
-        """ES-11 votes and the latest other key votes: resolution, date, title, the country's and powers' votes."""
+        """ES-11 votes and the latest other key votes: resolution, date, title, the country's and
+        powers' votes."""
         frame = self.key_votes(code)
         if frame.is_empty():
             return []
@@ -543,7 +547,8 @@ class Dashboard:
 
 
 def colour_class(value: float | None, edges: tuple[float, ...]) -> int | None:
-    """The index of ``value``'s class among ``edges`` (0 below the first edge), None without a value."""
+    """The index of ``value``'s class among ``edges`` (0 below the first edge), None without a
+    value."""
     if value is None:
         return None
     return sum(value >= edge for edge in edges)

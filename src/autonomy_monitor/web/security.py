@@ -1,4 +1,5 @@
-"""Security headers on every response, and the interface language of each request (one ASGI middleware).
+"""Security headers on every response, and the interface language of each request (one ASGI
+middleware).
 
 The Content-Security-Policy allows scripts from the app's own origin only (no inline script,
 no eval: vega-embed runs with the expression interpreter), forbids framing and plugins.
@@ -39,7 +40,8 @@ LANGUAGE_COOKIE = "lang"
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware: the interface language of the request and :data:`HEADERS` on every response.
+    """Pure ASGI middleware: the interface language of the request and :data:`HEADERS` on every
+    response.
 
     The language is ``?lang=`` (validated: anything else is a 422 page; remembered in a
     cookie), else the cookie, else English; handlers read it as ``request.state.lang``.

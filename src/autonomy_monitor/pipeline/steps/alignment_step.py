@@ -174,8 +174,9 @@ def roll_call_flags(held: pl.DataFrame, last_date: dt.date) -> pl.DataFrame:
     ``is_partial_year``: the year of the last roll call in the data, when that roll call is
     before 1 December (the Assembly adopts most resolutions in Oct–Dec), e.g. 2026 with
     data to 4 June. ``is_break``: the count is over 1.5x (or under 1/1.5) the median of up to
-    two years either side (partial years excluded, and never flagged themselves; series whose neighbour median is under 20
-    roll calls are not tested): see :func:`autonomy_monitor.indicators.alignment.is_break`.
+    two years either side (partial years excluded, and never flagged themselves; series whose
+    neighbour median is under 20 roll calls are not tested): see
+    :func:`autonomy_monitor.indicators.alignment.is_break`.
     """
     partial_year = (
         last_date.year if (last_date.month, last_date.day) < alignment.PARTIAL_BEFORE else None
@@ -208,7 +209,8 @@ def roll_call_flags(held: pl.DataFrame, last_date: dt.date) -> pl.DataFrame:
 
 
 def with_flags(pairs: pl.DataFrame, year_flags: pl.DataFrame) -> pl.DataFrame:
-    """Pairs with their year's roll-call count and flags, the small-sample flag and the Wilson interval."""
+    """Pairs with their year's roll-call count and flags, the small-sample flag and the Wilson
+    interval."""
     low, high = alignment.wilson_interval(
         pairs["identical_share"].fill_null(np.nan).to_numpy(), pairs["n_votes"].to_numpy()
     )

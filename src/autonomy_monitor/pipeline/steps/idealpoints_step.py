@@ -12,9 +12,10 @@ only when it recurs in two or more years with at most one roll call per year. In
 core_unga__roll_calls the title is the Voeten short title for 1946-2015 (e.g. "CUBA
 EMBARGO", coarser than BSV's identical-text matching, hence the vote split), the resolution
 title for 2016-2019 and the UN DGACM title from Nov 2019. On the validation
-(docs/idealpoints_validation.md) bridging raised the pooled r with BSV by about 0.005 (the key is the source's raw title,
-``source_title``, not the cleaned ``title``, so that title cleaning leaves the fit unchanged);
-pooling by title alone, or several same-year roll calls of one title, lowered it.
+(docs/idealpoints_validation.md) bridging raised the pooled r with BSV by about 0.005 (the key is
+the source's raw title, ``source_title``, not the cleaned ``title``, so that title cleaning leaves
+the fit unchanged); pooling by title alone, or several same-year roll calls of one title, lowered
+it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Energy Institute Statistical Review 2024: natural-gas trade by pipeline (``<source_dir>/other/``).
+"""Energy Institute Statistical Review 2024: natural-gas trade by pipeline
+(``<source_dir>/other/``).
 
 Input ``ei_gas_pipeline_trade_2023.csv`` (year, exporter, exporter_iso3, importer,
 importer_iso3, bcm), the workbook's "Gas trade - pipeline" sheet, 2023 only.

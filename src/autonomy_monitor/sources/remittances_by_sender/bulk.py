@@ -235,7 +235,8 @@ def parse_share(text: str | None, where: str) -> tuple[float | None, bool]:
 
 
 def sender_kind(code: str, where: str) -> tuple[str, str | None]:
-    """('country', ISO3) for a country; ('total'|'total_net'|'group'|'aggregate', None) otherwise."""
+    """('country', ISO3) for a country; ('total'|'total_net'|'group'|'aggregate', None)
+    otherwise."""
     if code in SENDER_KINDS:
         return SENDER_KINDS[code], None
     if "+" in code:

@@ -1,1 +1,2 @@
-"""trade_recent source: partner-level trade after DOTS (national statistics, Eurostat, Russian customs, press)."""
+"""trade_recent source: partner-level trade after DOTS (national statistics, Eurostat, Russian
+customs, press)."""

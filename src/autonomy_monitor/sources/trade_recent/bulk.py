@@ -1,4 +1,5 @@
-"""Partner-level merchandise trade after DOTS (``<source_dir>/trade_recent/``), one label per source.
+"""Partner-level merchandise trade after DOTS (``<source_dir>/trade_recent/``), one label per
+source.
 
 Inputs (see trade_recent/SOURCES.md) and what becomes of them:
 

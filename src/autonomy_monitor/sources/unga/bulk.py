@@ -133,7 +133,8 @@ def load(source_dir: Path) -> SourceResult:
 
 
 def new_record(path: Path) -> InputRecord:
-    """Provenance record of one file; publisher and licence per file from catalog/sources/unga_bulk.yaml."""
+    """Provenance record of one file; publisher and licence per file from
+    catalog/sources/unga_bulk.yaml."""
     return bulk_common.new_record("unga", FOLDER, path, catalog_name=CATALOG)
 
 

@@ -113,7 +113,8 @@ def canonical_from_unvotes(unres: str | None, session: int | None) -> str | None
 
 
 def normalise_symbol(symbol: str) -> str:
-    """Symbol as the UN writes it: upper case, one space before lettered parts (``A/RES/75/254 A-C``)."""
+    """Symbol as the UN writes it: upper case, one space before lettered parts (``A/RES/75/254
+    A-C``)."""
     text = re.sub(r"\s+", " ", symbol.strip().upper())
     return re.sub(r"^(A/RES/(?:ES-\d+|S-\d+|\d+)/\d+)\s*([A-Z](?:-[A-Z])?)$", r"\1 \2", text)
 

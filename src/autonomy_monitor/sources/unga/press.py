@@ -120,7 +120,8 @@ def shaped(raw: pl.DataFrame) -> pl.DataFrame:
 
 
 def mark_superseded(press: pl.DataFrame, official: pl.DataFrame) -> pl.DataFrame:
-    """Fill ``superseded_by`` with the official roll call of the same vote (rules in the module docstring)."""
+    """Fill ``superseded_by`` with the official roll call of the same vote (rules in the module
+    docstring)."""
     by_symbol = official.select(
         pl.col("resolution_symbol").alias("symbol"), pl.col("roll_call_id").alias("by_symbol")
     )

@@ -84,7 +84,8 @@ def ukraine_rule(session: pl.Expr, date: pl.Expr, title: pl.Expr, subjects: pl.E
 
 
 def with_ukraine_tag(calls: pl.DataFrame) -> pl.DataFrame:
-    """Add ``ukraine`` to ``issue_tags`` (sorted, unique) where a rule holds; ``ukraine_rule`` says which."""
+    """Add ``ukraine`` to ``issue_tags`` (sorted, unique) where a rule holds; ``ukraine_rule`` says
+    which."""
     rule = ukraine_rule(pl.col("session"), pl.col("date"), pl.col("title"), pl.col("subjects"))
     tagged = calls.with_columns(rule.alias("ukraine_rule"))
     return tagged.with_columns(
