@@ -7,7 +7,8 @@ built with Altair) out. No IO, no warehouse access: callers fetch data through
 Every spec carries
 
 - ``title.text`` — what the chart shows;
-- ``title.subtitle`` — the source label and the data year(s) (``"Source: UN Comtrade · 2000–2023"``);
+- ``title.subtitle`` — the source label and the data year(s)
+  (``"Source: UN Comtrade · 2000–2023"``);
 - ``description`` — the same in one sentence (used as the accessible text alternative);
 - optional event markers: a frame with columns ``date`` (``datetime.date`` or ISO text) and
   ``label`` drawn as dashed vertical rules with a label on time charts.

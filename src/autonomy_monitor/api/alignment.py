@@ -25,7 +25,10 @@ ISSUE_NAMES = {
     "hr": "human rights",
     "co": "colonialism",
     "ec": "economic development",
-    "ukraine": "Russia's war on Ukraine and Crimea since 2014 (ES-11, 68/262, Crimea and occupied territories, Zaporizhzhia)",
+    "ukraine": (
+        "Russia's war on Ukraine and Crimea since 2014 (ES-11, "
+        "68/262, Crimea and occupied territories, Zaporizhzhia)"
+    ),
 }
 MEASURE_COLUMNS = ["agreement", "identical_share", "s_score", "kappa"]
 
@@ -79,7 +82,8 @@ def vote_agreement(
     frame = query(
         settings,
         f"""
-        SELECT country_iso3 AS a, partner_iso3 AS b, year, n_votes, agreement, identical_share, s_score, kappa{vote_table}
+        SELECT country_iso3 AS a, partner_iso3 AS b, year, n_votes, agreement, identical_share,
+               s_score, kappa{vote_table}
         FROM {table}
         WHERE issue = ? AND year BETWEEN ? AND ?
           AND ((country_iso3 IN (SELECT unnest(?)) AND partner_iso3 IN (SELECT unnest(?)))
@@ -120,7 +124,8 @@ def every_member_with(
     """Every member's agreement with each named partner (``vote_agreement('all', ...)``)."""
     if is_all_members(partners):
         raise BadArgument(
-            "Give named partners when the country is 'all' (e.g. alignment all --with RUS); all-with-all is the whole table, see `autonomy status`."
+            "Give named partners when the country is 'all' (e.g. alignment "
+            "all --with RUS); all-with-all is the whole table, see `autonomy status`."
         )
     frames = []
     for partner in parse_country_list(partners):

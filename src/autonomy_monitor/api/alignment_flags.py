@@ -62,8 +62,8 @@ def year_flags(settings: Settings, issue: str) -> pl.DataFrame:
         )
     frame = query(
         settings,
-        f"SELECT issue, year, n_roll_calls, neighbour_median_roll_calls, is_partial_year, is_break, data_end_date "
-        f"FROM {COUNTS_TABLE} WHERE issue IN (?, 'all')",
+        "SELECT issue, year, n_roll_calls, neighbour_median_roll_calls, is_partial_year, is_break, "
+        f"data_end_date FROM {COUNTS_TABLE} WHERE issue IN (?, 'all')",
         [issue],
     )
     whole = frame.filter(pl.col("issue") == "all").select(
@@ -83,12 +83,18 @@ def press_counts(settings: Settings, issue: str) -> pl.DataFrame:
     if issue not in ("all", "ukraine"):
         return empty
     if has_table(settings, PRESS_TABLE):
-        sql = f"SELECT DISTINCT record_id, year(date) AS year FROM {PRESS_TABLE} WHERE superseded_by IS NULL"
+        sql = (
+            f"SELECT DISTINCT record_id, year(date) AS year FROM {PRESS_TABLE} "
+            "WHERE superseded_by IS NULL"
+        )
     elif (
         has_table(settings, KEY_VOTES_TABLE)
         and "record_kind" in query(settings, f"SELECT * FROM {KEY_VOTES_TABLE} LIMIT 0").columns
     ):
-        sql = f"SELECT DISTINCT roll_call_id AS record_id, year(date) AS year FROM {KEY_VOTES_TABLE} WHERE record_kind = 'press_reported'"
+        sql = (
+            "SELECT DISTINCT roll_call_id AS record_id, year(date) AS year "
+            f"FROM {KEY_VOTES_TABLE} WHERE record_kind = 'press_reported'"
+        )
     else:
         return empty
     return (
@@ -135,8 +141,9 @@ def country_participation(settings: Settings, states: list[str], issue: str) -> 
         )
     return query(
         settings,
-        "SELECT year, sum(n_roll_calls)::INTEGER AS country_roll_calls, sum(n_voted)::INTEGER AS country_voted "
-        "FROM out_alignment__yearly_participation WHERE issue = ? AND country_iso3 IN (SELECT unnest(?)) GROUP BY year",
+        "SELECT year, sum(n_roll_calls)::INTEGER AS country_roll_calls, "
+        "sum(n_voted)::INTEGER AS country_voted FROM out_alignment__yearly_participation "
+        "WHERE issue = ? AND country_iso3 IN (SELECT unnest(?)) GROUP BY year",
         [issue, states],
     ).cast({"year": pl.Int32})
 
@@ -194,7 +201,8 @@ def flag_sentence(row: dict) -> str | None:  # type: ignore[type-arg]
     parts = []
     if not row["n_votes"] and row.get("country_roll_calls") and not row.get("country_voted"):
         parts.append(
-            f"{row['country_iso3']} voted on none of {row['country_roll_calls']} roll calls (absent on all)"
+            f"{row['country_iso3']} voted on none of "
+            f"{row['country_roll_calls']} roll calls (absent on all)"
         )
     elif not row["n_votes"]:
         parts.append("no roll call" if not row.get("n_roll_calls") else "no shared vote")
@@ -208,7 +216,8 @@ def flag_sentence(row: dict) -> str | None:  # type: ignore[type-arg]
         )
     if row.get("is_break"):
         parts.append(
-            f"break: {row['n_roll_calls']} roll calls vs median {row['neighbour_median_roll_calls']:.0f}"
+            f"break: {row['n_roll_calls']} roll calls vs "
+            f"median {row['neighbour_median_roll_calls']:.0f}"
         )
     if row.get("n_press_reported"):
         parts.append(f"{row['n_press_reported']} press-reported, not counted")

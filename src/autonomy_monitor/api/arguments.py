@@ -43,7 +43,8 @@ def year_range(
     for label, value in zip(labels, (first, last)):
         if not span.first <= value <= span.last:
             raise BadArgument(
-                f"Year {value} ({label}) is out of range: {span.what} cover {span.first}–{span.last}."
+                f"Year {value} ({label}) is out of range: "
+                f"{span.what} cover {span.first}–{span.last}."
             )
     if first > last:
         raise BadArgument(f"--from {first} is after --to {last}.")

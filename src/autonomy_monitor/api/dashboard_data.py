@@ -73,7 +73,8 @@ def overview_year(settings: Settings | None = None) -> int | None:
                     WHERE dimension = 'trade' AND measure = 'total_share' AND method = 'chosen'
                     GROUP BY year
                     HAVING count(DISTINCT country_iso3) >= ?
-                       AND count(DISTINCT country_iso3) FILTER (country_iso3 IN (SELECT unnest(?))) = ?)""",
+                       AND count(DISTINCT country_iso3)
+                           FILTER (country_iso3 IN (SELECT unnest(?))) = ?)""",
             [BROAD_COVERAGE, group_members("C5"), len(group_members("C5"))],
         )
         if frame["y"][0] is not None:
@@ -96,18 +97,20 @@ def overview_coverage(settings: Settings | None = None) -> pl.DataFrame:
         parts.append(
             query(
                 settings,
-                f"""SELECT CAST(year AS INTEGER) AS year, count(DISTINCT country_iso3) AS trade_countries
-                                        FROM {DEPENDENCE_TABLE}
-                                        WHERE dimension = 'trade' AND measure = 'total_share' AND method = 'chosen'
-                                        GROUP BY year""",
+                f"""SELECT CAST(year AS INTEGER) AS year,
+                           count(DISTINCT country_iso3) AS trade_countries
+                    FROM {DEPENDENCE_TABLE}
+                    WHERE dimension = 'trade' AND measure = 'total_share' AND method = 'chosen'
+                    GROUP BY year""",
             )
         )
     if has_table(settings, ALIGNMENT_TABLE):
         parts.append(
             query(
                 settings,
-                f"""SELECT CAST(year AS INTEGER) AS year, count(DISTINCT country_iso3) AS vote_countries
-                                        FROM {ALIGNMENT_TABLE} WHERE issue = 'all' GROUP BY year""",
+                f"""SELECT CAST(year AS INTEGER) AS year,
+                           count(DISTINCT country_iso3) AS vote_countries
+                    FROM {ALIGNMENT_TABLE} WHERE issue = 'all' GROUP BY year""",
             )
         )
     frame = pl.DataFrame(schema={"year": pl.Int32})
@@ -148,11 +151,12 @@ def overview(year: int, powers: list[str], settings: Settings | None = None) -> 
         parts.append(
             query(
                 settings,
-                f"""SELECT country_iso3, partner_iso3 AS power_iso3, 'total_share' AS measure, value,
+                f"""SELECT country_iso3, partner_iso3 AS power_iso3, 'total_share' AS measure,
+                       value,
                        CAST(NULL AS BIGINT) AS n_votes, CAST(year AS INTEGER) AS year
                 FROM {DEPENDENCE_TABLE}
-                WHERE dimension = 'trade' AND measure = 'total_share' AND method = 'chosen' AND year = ?
-                  AND partner_iso3 IN (SELECT unnest(?))""",
+                WHERE dimension = 'trade' AND measure = 'total_share' AND method = 'chosen'
+                  AND year = ? AND partner_iso3 IN (SELECT unnest(?))""",
                 [year, powers],
             )
         )
@@ -160,13 +164,17 @@ def overview(year: int, powers: list[str], settings: Settings | None = None) -> 
         parts.append(
             query(
                 settings,
-                f"""SELECT DISTINCT ON (country_iso3, power_iso3) country_iso3, power_iso3, 'agreement' AS measure, value, n_votes, year
-                FROM (SELECT country_iso3, partner_iso3 AS power_iso3, agreement AS value, CAST(n_votes AS BIGINT) AS n_votes,
-                             CAST(year AS INTEGER) AS year
-                      FROM {ALIGNMENT_TABLE} WHERE issue = 'all' AND year = ? AND partner_iso3 IN (SELECT unnest(?))
+                f"""SELECT DISTINCT ON (country_iso3, power_iso3) country_iso3, power_iso3,
+                       'agreement' AS measure, value, n_votes, year
+                FROM (SELECT country_iso3, partner_iso3 AS power_iso3, agreement AS value,
+                             CAST(n_votes AS BIGINT) AS n_votes, CAST(year AS INTEGER) AS year
+                      FROM {ALIGNMENT_TABLE}
+                      WHERE issue = 'all' AND year = ? AND partner_iso3 IN (SELECT unnest(?))
                       UNION ALL
-                      SELECT partner_iso3, country_iso3, agreement, CAST(n_votes AS BIGINT), CAST(year AS INTEGER)
-                      FROM {ALIGNMENT_TABLE} WHERE issue = 'all' AND year = ? AND country_iso3 IN (SELECT unnest(?)))""",
+                      SELECT partner_iso3, country_iso3, agreement, CAST(n_votes AS BIGINT),
+                             CAST(year AS INTEGER)
+                      FROM {ALIGNMENT_TABLE}
+                      WHERE issue = 'all' AND year = ? AND country_iso3 IN (SELECT unnest(?)))""",
                 [year, powers, year, powers],
             )
         )
@@ -188,7 +196,8 @@ def country_key_votes(countries_: list[str], settings: Settings | None = None) -
     kind = "record_kind" if "record_kind" in present else "'official' AS record_kind"
     return query(
         settings,
-        f"""SELECT roll_call_id, resolution_symbol, date, title, issue_tags, country_iso3, vote, {kind}, source
+        f"""SELECT roll_call_id, resolution_symbol, date, title, issue_tags, country_iso3, vote,
+                   {kind}, source
             FROM {KEY_VOTES_TABLE} WHERE country_iso3 IN (SELECT unnest(?))
             ORDER BY date DESC, roll_call_id, country_iso3""",
         [countries_],
@@ -203,8 +212,8 @@ def japan_residents(country: str, settings: Settings | None = None) -> pl.DataFr
         return pl.DataFrame()
     return query(
         settings,
-        f"""SELECT status, status_ja, status_group, is_specified_skilled_worker, residents, resident_share,
-                   reference_date, reference_date_inferred
+        f"""SELECT status, status_ja, status_group, is_specified_skilled_worker, residents,
+                   resident_share, reference_date, reference_date_inferred
             FROM {JAPAN_TABLE} WHERE nationality_iso3 = ? ORDER BY residents DESC, status""",
         [country],
     )
@@ -270,7 +279,8 @@ def table_frame(
     if country is None:
         if max_rows is not None and info["rows"] > max_rows:
             raise BadArgument(
-                f"Table {name} has {info['rows']:,} rows: add a country (e.g. country=KGZ) to download a part."
+                f"Table {name} has {info['rows']:,} rows: add a "
+                "country (e.g. country=KGZ) to download a part."
             )
         return query(settings, f'SELECT * FROM "{info["table"]}"')
     if info["country_column"] is None:

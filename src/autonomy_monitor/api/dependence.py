@@ -100,7 +100,8 @@ def dependence(
     frame = query(
         settings,
         f"""
-        SELECT country_iso3, partner_iso3, year, dimension, measure, value, unit, method, source, flag
+        SELECT country_iso3, partner_iso3, year, dimension, measure, value, unit, method, source,
+               flag
         FROM {TABLE}
         WHERE country_iso3 = ? AND year BETWEEN ? AND ? AND dimension IN (SELECT unnest(?))
           AND (? OR partner_iso3 IN (SELECT unnest(?)))
@@ -180,7 +181,8 @@ def profile(country: str, *, settings: Settings | None = None) -> Profile:
     require_table(settings, TABLE)
     frame = query(
         settings,
-        f"SELECT partner_iso3, year, dimension, measure, value, method, source, flag FROM {TABLE} WHERE country_iso3 = ?",
+        "SELECT partner_iso3, year, dimension, measure, value, method, source, flag "
+        f"FROM {TABLE} WHERE country_iso3 = ?",
         [code],
     )
     totals = remittance_totals(code, settings=settings)
@@ -213,8 +215,8 @@ def remittance_totals(
     first, last = year_range(DEPENDENCE, None, start, end)
     frame = query(
         settings,
-        f"SELECT country_iso3, year, remittances_usd, remittances_gdp_share, source FROM {TOTALS_TABLE} "
-        "WHERE country_iso3 = ? AND year BETWEEN ? AND ? ORDER BY year",
+        "SELECT country_iso3, year, remittances_usd, remittances_gdp_share, source "
+        f"FROM {TOTALS_TABLE} WHERE country_iso3 = ? AND year BETWEEN ? AND ? ORDER BY year",
         [code, first, last],
     )
     return frame.cast(TOTALS_SCHEMA)  # type: ignore[arg-type]
@@ -234,7 +236,8 @@ def governance_context(code: str, settings: Settings) -> pl.DataFrame:
         settings,
         f"""
         SELECT source, indicator, value, year, scale FROM {GOVERNANCE_TABLE}
-        WHERE country_iso3 = ? QUALIFY row_number() OVER (PARTITION BY source, indicator ORDER BY year DESC) = 1
+        WHERE country_iso3 = ?
+        QUALIFY row_number() OVER (PARTITION BY source, indicator ORDER BY year DESC) = 1
         """,
         [code],
     )
@@ -266,7 +269,8 @@ def power_alignment(code: str, settings: Settings) -> pl.DataFrame:
         FROM {ALIGNMENT_TABLE}
         WHERE issue = 'all' AND ((country_iso3 = ? AND partner_iso3 IN (SELECT unnest(?)))
                               OR (partner_iso3 = ? AND country_iso3 IN (SELECT unnest(?))))
-        QUALIFY row_number() OVER (PARTITION BY partner_iso3, country_iso3 ORDER BY n_votes >= ? DESC, year DESC) = 1
+        QUALIFY row_number() OVER (PARTITION BY partner_iso3, country_iso3
+                                   ORDER BY n_votes >= ? DESC, year DESC) = 1
         """,
         [code, code, powers, code, powers, MIN_VOTES],
     )

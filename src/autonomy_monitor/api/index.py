@@ -79,7 +79,8 @@ def resolve_weights(weights: Mapping[str, float] | Path | str | None) -> dict[st
 def _require(settings: Settings, table: str) -> None:
     if not has_table(settings, table):
         raise WarehouseMissing(
-            f"The table {table} is not in the warehouse or the bundled snapshot: run `autonomy build`."
+            f"The table {table} is not in the warehouse or "
+            "the bundled snapshot: run `autonomy build`."
         )
 
 
@@ -94,7 +95,8 @@ def component_rows(
         SELECT country_iso3, partner_iso3, year, dimension, value FROM {TABLE}
         WHERE (? OR country_iso3 IN (SELECT unnest(?))) AND partner_iso3 IN (SELECT unnest(?))
           AND year BETWEEN ? AND ? AND measure IN (SELECT unnest(?))
-          AND (dimension <> 'trade' OR method = 'chosen') AND (dimension <> 'migration' OR method = 'un_desa_stock')
+          AND (dimension <> 'trade' OR method = 'chosen')
+          AND (dimension <> 'migration' OR method = 'un_desa_stock')
         """,
         [
             countries is None,

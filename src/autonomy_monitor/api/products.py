@@ -22,8 +22,9 @@ SHARE_TABLE = "out_products__strategic_share"
 def require_products(settings: Settings) -> None:
     if not has_table(settings, FLAGS_TABLE):
         raise WarehouseMissing(
-            f"The table {FLAGS_TABLE} is not built: run `autonomy build --baci-dir DIR` with DIR holding the "
-            "CEPII BACI yearly files (BACI_HS*_Y<year>_V*.csv) or UN Comtrade bulk CSV files."
+            f"The table {FLAGS_TABLE} is not built: run `autonomy "
+            "build --baci-dir DIR` with DIR holding the CEPII BACI yearly "
+            "files (BACI_HS*_Y<year>_V*.csv) or UN Comtrade bulk CSV files."
         )
 
 
@@ -45,8 +46,8 @@ def product_dependence(
     return query(
         settings,
         f"""
-        SELECT country_iso3, product, year, import_usd, import_hhi, n_suppliers, export_usd, world_export_hhi,
-               china_share, russia_share, years_met, strategic
+        SELECT country_iso3, product, year, import_usd, import_hhi, n_suppliers, export_usd,
+               world_export_hhi, china_share, russia_share, years_met, strategic
         FROM {FLAGS_TABLE}
         WHERE country_iso3 = ? AND year BETWEEN ? AND ? AND (strategic OR NOT ?)
         ORDER BY year, import_usd DESC, product

@@ -113,7 +113,8 @@ def press_calls(settings: Settings) -> pl.DataFrame:
                any_value(source_key) AS source_key, any_value(unconfirmed_symbol) AS draft_symbol,
                any_value(date) AS date, NULL::VARCHAR AS session, any_value(title) AS title,
                'title as reported by the press' AS title_note, 'resolution' AS vote_kind,
-               max(tally_yes) AS official_yes, max(tally_no) AS official_no, max(tally_abstain) AS official_abstain,
+               max(tally_yes) AS official_yes, max(tally_no) AS official_no,
+               max(tally_abstain) AS official_abstain,
                string_agg(DISTINCT url, ' ; ' ORDER BY url) FILTER (row_kind = 'tally') AS source,
                'press_reported' AS record_kind
         FROM {PRESS} WHERE superseded_by IS NULL GROUP BY record_id
@@ -132,7 +133,8 @@ def roll_call(resolution: str, *, settings: Settings | None = None) -> pl.DataFr
     key = lookup_key(resolution or "")
     if not key:
         raise BadArgument(
-            "--resolution is empty: give a resolution symbol, e.g. A/RES/ES-11/1, ES-11/1 or 68/262."
+            "--resolution is empty: give a resolution "
+            "symbol, e.g. A/RES/ES-11/1, ES-11/1 or 68/262."
         )
     index, complete = call_index(settings)
     found = matching_calls(index, key)
@@ -177,8 +179,9 @@ def unknown_message(resolution: str, key: str, index: pl.DataFrame, complete: bo
     roman = re.search(r"\(([IVXL]+)\)$", key)
     early = (
         (
-            " Before 1976 the sources give resolution numbers only for sessions 18 and 21-30; other early votes are found "
-            "by Voeten's key (e.g. R/2/1424, the 1947 partition vote) — see title and source_key in `autonomy votes` output."
+            " Before 1976 the sources give resolution numbers only for sessions 18 and "
+            "21-30; other early votes are found by Voeten's key (e.g. R/2/1424, the "
+            "1947 partition vote) — see title and source_key in `autonomy votes` output."
         )
         if roman
         else ""
@@ -186,11 +189,13 @@ def unknown_message(resolution: str, key: str, index: pl.DataFrame, complete: bo
     where = (
         ""
         if complete
-        else " The bundled snapshot holds key votes only (Ukraine and important votes): run `autonomy build` for all roll calls."
+        else " The bundled snapshot holds key votes only (Ukraine and "
+        "important votes): run `autonomy build` for all roll calls."
     )
     return (
-        f"Unknown resolution {resolution!r} (read as {key}): no recorded vote has this symbol, short form or draft symbol "
-        f"(resolutions adopted without a vote have no roll call).{hint}{early}{where}"
+        f"Unknown resolution {resolution!r} (read as {key}): no recorded "
+        "vote has this symbol, short form or draft symbol (resolutions "
+        f"adopted without a vote have no roll call).{hint}{early}{where}"
     )
 
 
@@ -264,7 +269,8 @@ def votes_of(calls: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     if has_table(settings, VOTES):
         official = query(
             settings,
-            f"SELECT roll_call_id, country_iso3, vote FROM {VOTES} WHERE roll_call_id IN (SELECT unnest(?))",
+            f"SELECT roll_call_id, country_iso3, vote FROM {VOTES} "
+            "WHERE roll_call_id IN (SELECT unnest(?))",
             [ids],
         )
         frames.append(
@@ -275,7 +281,8 @@ def votes_of(calls: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         if has_table(settings, PRESS):
             press = query(
                 settings,
-                f"""SELECT record_id AS roll_call_id, country_iso3, vote, url AS vote_source, quote AS source_quote
+                f"""SELECT record_id AS roll_call_id, country_iso3, vote, url AS vote_source,
+                           quote AS source_quote
                     FROM {PRESS} WHERE row_kind = 'vote' AND record_id IN (SELECT unnest(?))""",
                 [ids],
             )
@@ -290,7 +297,8 @@ def votes_of(calls: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         kind = "record_kind" if "record_kind" in present else "'official' AS record_kind"
         snap = query(
             settings,
-            f"SELECT roll_call_id, country_iso3, vote, source AS vote_source, {quote}, {kind} FROM {KEY_VOTES} WHERE roll_call_id IN (SELECT unnest(?))",
+            f"SELECT roll_call_id, country_iso3, vote, source AS vote_source, {quote}, {kind} "
+            f"FROM {KEY_VOTES} WHERE roll_call_id IN (SELECT unnest(?))",
             [ids],
         )
         joined = (

@@ -27,7 +27,8 @@ FROM {TABLE}
 WHERE country_iso3 IN (SELECT unnest(?)) AND year <= ?
   AND (dimension IN (SELECT unnest(?)) OR (? AND dimension = 'migration' AND measure = 'emigrants'))
   AND (dimension <> 'trade' OR method = 'chosen')
-QUALIFY year >= coalesce(max(year) FILTER (WHERE year <= ?) OVER (PARTITION BY country_iso3, dimension, measure), ?)
+QUALIFY year >= coalesce(max(year) FILTER (WHERE year <= ?)
+                            OVER (PARTITION BY country_iso3, dimension, measure), ?)
      OR (dimension = 'migration')
 """
 

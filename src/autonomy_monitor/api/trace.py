@@ -92,7 +92,8 @@ def trace(table: str, where: str | Mapping[str, str], settings: Settings | None 
     if rows.is_empty():
         shown = ", ".join(f"{k}={v}" for k, v in filters.items())
         raise BadArgument(
-            f"no row of {table} matches {shown}; check the values (e.g. with `autonomy dependence`)."
+            f"no row of {table} matches {shown}; check "
+            "the values (e.g. with `autonomy dependence`)."
         )
     return Trace(
         table,

@@ -134,9 +134,10 @@ def build_steps(settings: Settings | None = None) -> pl.DataFrame:
         return pl.DataFrame()
     return query(
         settings,
-        """SELECT position, kind, step, round(seconds, 1) AS seconds, round(write_seconds, 1) AS write_seconds,
-                  round(rss_end_mb / 1024, 2) AS rss_end_gb, round(peak_rss_mb / 1024, 2) AS peak_rss_gb,
-                  rows, reused
+        """SELECT position, kind, step, round(seconds, 1) AS seconds,
+                  round(write_seconds, 1) AS write_seconds,
+                  round(rss_end_mb / 1024, 2) AS rss_end_gb,
+                  round(peak_rss_mb / 1024, 2) AS peak_rss_gb, rows, reused
            FROM meta_build__steps ORDER BY position""",
     )
 

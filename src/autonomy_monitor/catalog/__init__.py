@@ -114,11 +114,15 @@ class IndicatorEntry(BaseModel):
     reference: str
     function: str | None = Field(
         default=None,
-        description="dotted path of the indicator function that computes it (shown by `autonomy trace`)",
+        description=(
+            "dotted path of the indicator function that computes it (shown by `autonomy trace`)"
+        ),
     )
     unit_by_method: dict[str, str] = Field(
         default_factory=dict,
-        description="a different unit for rows made by these methods (e.g. a constant-price fallback)",
+        description=(
+            "a different unit for rows made by these methods (e.g. a constant-price fallback)"
+        ),
     )
 
 

@@ -242,7 +242,10 @@ def _fault_text(entry: TableEntry, frame: pl.DataFrame, case: dict[str, Any]) ->
             f"column {value!r} is not in the contract (declared: {', '.join(entry.column_names)})"
         )
     if check.startswith("dtype("):
-        return f"column {column!r} has type {value} where the contract says {entry.column(column).type}"
+        return (
+            f"column {column!r} has type {value} where "
+            f"the contract says {entry.column(column).type}"
+        )
     if check == KEY_CHECK:
         repeated = duplicated_keys(frame.select(entry.primary_key), entry.primary_key)
         first = repeated.row(0, named=True)
@@ -255,13 +258,16 @@ def _fault_text(entry: TableEntry, frame: pl.DataFrame, case: dict[str, Any]) ->
     if check == MEASURE_CHECK:
         index = first_row(frame, expected_unit().is_null())
         return (
-            f"measure {_cell(frame, 'measure', index)!r} (row with key ({_row_key(entry, frame, index)})) "
-            "has no indicator entry in catalog/indicators/"
+            f"measure {_cell(frame, 'measure', index)!r} (row with key "
+            f"({_row_key(entry, frame, index)})) has no indicator entry in catalog/indicators/"
         )
     if check == UNIT_CHECK:
         index = first_row(frame, unit_fault())
         measure, unit = _cell(frame, "measure", index), _cell(frame, "unit", index)
-        return f"measure {measure!r} has unit {unit!r} where the catalog says {_catalog_unit(frame, index)!r}"
+        return (
+            f"measure {measure!r} has unit {unit!r} where "
+            f"the catalog says {_catalog_unit(frame, index)!r}"
+        )
     return f"column {column!r} fails {check} with value {value!r} in the row with key ({row})"
 
 
@@ -270,7 +276,10 @@ def _advice(case: dict[str, Any]) -> str:
     if check == KEY_CHECK:
         return "keep one row per key (correct or remove the repeated row in the source)"
     if check in (MEASURE_CHECK, UNIT_CHECK):
-        return "add or correct the indicator's entry in catalog/indicators/ (units come from the catalog only)"
+        return (
+            "add or correct the indicator's entry in "
+            "catalog/indicators/ (units come from the catalog only)"
+        )
     if check.startswith("column_in") or check.startswith("dtype("):
         return "the producer and catalog/tables/ disagree on the table's shape: correct one of them"
     return "correct the input or the contract"

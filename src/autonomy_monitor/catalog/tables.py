@@ -141,7 +141,8 @@ def load_table(name: str) -> TableEntry:
         raise BadInput(f"catalog entry catalog/tables/{name}.yaml is invalid: {first}.") from exc
     if entry.name != name:
         raise BadInput(
-            f"catalog/tables/{name}.yaml declares table {entry.name!r}; the file name and the name must agree."
+            f"catalog/tables/{name}.yaml declares table "
+            f"{entry.name!r}; the file name and the name must agree."
         )
     return entry
 

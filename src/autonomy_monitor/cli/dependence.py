@@ -34,7 +34,10 @@ def dependence_command(
         typer.Option(
             "--dimension",
             "-d",
-            help="trade, remittances, migration, aid, finance, energy, all, or products (HS6, built with --baci-dir).",
+            help=(
+                "trade, remittances, migration, aid, finance, energy, "
+                "all, or products (HS6, built with --baci-dir)."
+            ),
         ),
     ] = "all",
     year: Annotated[int | None, typer.Option("--year", help="One year.")] = None,
@@ -57,7 +60,8 @@ def dependence_command(
         show_remittance_totals(country, year=year, start=start, end=end)
     if frame.is_empty():
         console().print(
-            f"No dependence values for {country.upper()} with these options (dimension {dimension})."
+            f"No dependence values for {country.upper()} "
+            f"with these options (dimension {dimension})."
         )
         return
     for dim in frame["dimension"].unique(maintain_order=True):
@@ -82,8 +86,9 @@ def dependence_command(
             continue
         if part["flag"].str.contains(REPORTED_TOTAL_FLAG).any():
             caption += (
-                f"\n{REPORTED_TOTAL_FLAG}: share of the country's total trade as its statistics office reports it "
-                "(the partner rows leave out gold and unallocated trade), not of the partners listed; "
+                f"\n{REPORTED_TOTAL_FLAG}: share of the country's total trade "
+                "as its statistics office reports it (the partner rows leave "
+                "out gold and unallocated trade), not of the partners listed; "
                 "the totals are the <flow>_denominator_usd rows (without --on)."
             )
         wide = api.dependence_wide_view(part).drop("dimension")
@@ -150,7 +155,10 @@ def show_remittance_totals(
     console().print(
         rich_table(
             table,
-            title=f"{api.country_name(totals['country_iso3'][0])} — remittances received (all senders)",
+            title=(
+                f"{api.country_name(totals['country_iso3'][0])} "
+                "— remittances received (all senders)"
+            ),
             caption="US$ bn, current; % of GDP = remittances / WDI GDP (NY.GDP.MKTP.CD).",
         )
     )
@@ -187,7 +195,9 @@ def profile_command(
     console().print(
         rich_table(
             deps,
-            title=f"{name} ({result.country_iso3}): largest dependencies, latest year per dimension",
+            title=(
+                f"{name} ({result.country_iso3}): largest dependencies, latest year per dimension"
+            ),
         )
     )
     totals = result.remittance_totals

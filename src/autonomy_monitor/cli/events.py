@@ -28,7 +28,8 @@ def selected_events(country: str | None, start: int | None) -> pl.DataFrame:
 
     if start is not None and not FIRST_YEAR <= start <= LAST_YEAR:
         raise api.BadArgument(
-            f"--from {start} is out of range: give a year between {FIRST_YEAR} and {LAST_YEAR}, e.g. 2004."
+            f"--from {start} is out of range: give a year "
+            f"between {FIRST_YEAR} and {LAST_YEAR}, e.g. 2004."
         )
     if country is None:
         frame = api.events()
@@ -55,7 +56,9 @@ def events_table(frame: pl.DataFrame, title: str) -> Table:
 
     table = Table(
         title=title,
-        caption="Dates to the month where the day is not known. Every event links to a public source.",
+        caption=(
+            "Dates to the month where the day is not known. Every event links to a public source."
+        ),
         caption_justify="left",
         show_lines=False,
     )

@@ -16,9 +16,9 @@ OutOption = Annotated[
 ]
 
 CAPTION = (
-    "Dynamic ordered-probit ideal points (variational EM, random walk between years; United States "
-    "positive; latent probit units). se = posterior SD; n_votes = Y/A/N votes that year. Validation "
-    "against Bailey-Strezhnev-Voeten: docs/idealpoints_validation.md."
+    "Dynamic ordered-probit ideal points (variational EM, random walk between years; United "
+    "States positive; latent probit units). se = posterior SD; n_votes = Y/A/N votes that "
+    "year. Validation against Bailey-Strezhnev-Voeten: docs/idealpoints_validation.md."
 )
 
 

@@ -68,10 +68,12 @@ def index_command(
             scores,
             title=f"Autonomy index {year_shown} (1 = no power dominates)",
             caption=(
-                f"autonomy = 1 − max over powers of the weighted dependence D(power); weights: {weights_text}. "
-                f"Intervals: 5th–95th percentile over {draws:,} draws of weights (Dirichlet) and input error; rank_stability = share "
-                "of draws keeping the rank. Shares are used as they are, Chinese finance/GDP is capped at 5 %, alignment is the "
-                "percentile of UN vote agreement among all countries. See `autonomy methodology` / models/index.py."
+                "autonomy = 1 − max over powers of the weighted dependence D(power); "
+                f"weights: {weights_text}. Intervals: 5th–95th percentile over {draws:,} "
+                "draws of weights (Dirichlet) and input error; rank_stability = share "
+                "of draws keeping the rank. Shares are used as they are, Chinese "
+                "finance/GDP is capped at 5 %, alignment is the percentile of UN vote "
+                "agreement among all countries. See `autonomy methodology` / models/index.py."
             ),
         )
     )
@@ -123,9 +125,11 @@ def joint_command(
             stats,
             title=f"Dependence on a power vs UN vote agreement with it, {start}–{end}",
             caption=(
-                "dependence = weighted composite of trade, remittance, migration, aid, finance and energy shares (alignment weight 0); "
-                "agreement = yearly UN vote agreement (issue all). slope: agreement = country + year effects + slope × dependence, "
-                "SE clustered by country.\nCaveats:\n" + "\n".join(f"- {c}" for c in caveats)
+                "dependence = weighted composite of trade, remittance, migration, "
+                "aid, finance and energy shares (alignment weight 0); agreement = "
+                "yearly UN vote agreement (issue all). slope: agreement = country + "
+                "year effects + slope × dependence, SE clustered by country.\nCaveats:\n"
+                + "\n".join(f"- {c}" for c in caveats)
             ),
         )
     )

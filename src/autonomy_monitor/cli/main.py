@@ -16,7 +16,10 @@ from autonomy_monitor.cli.common import OutputFormat, console, print_frame, rich
 
 app = typer.Typer(
     name="autonomy",
-    help="Strategic Autonomy Monitor: dependence, UN alignment and what-if scenarios for any country.",
+    help=(
+        "Strategic Autonomy Monitor: dependence, UN "
+        "alignment and what-if scenarios for any country."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -97,14 +100,20 @@ def build(
         Path | None,
         typer.Option(
             "--baci-dir",
-            help="Folder of CEPII BACI yearly CSVs (or UN Comtrade bulk CSV): adds product-level (HS6) dependence.",
+            help=(
+                "Folder of CEPII BACI yearly CSVs (or UN Comtrade "
+                "bulk CSV): adds product-level (HS6) dependence."
+            ),
         ),
     ] = None,
     fresh: Annotated[
         bool,
         typer.Option(
             "--fresh",
-            help="Read every source again instead of reusing unchanged core tables of the previous warehouse.",
+            help=(
+                "Read every source again instead of reusing "
+                "unchanged core tables of the previous warehouse."
+            ),
         ),
     ] = False,
 ) -> None:
@@ -145,7 +154,8 @@ def build(
         )
         progress.update(task, description="done")
     console().print(
-        f"Warehouse written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB). `autonomy status` shows its provenance."
+        f"Warehouse written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} "
+        "MB). `autonomy status` shows its provenance."
     )
 
 
@@ -162,7 +172,8 @@ def status(fmt: FormatOption = OutputFormat.table) -> None:
     if runs.height:
         run = runs.row(0, named=True)
         console().print(
-            f"Built {run['built_at']} from {run['source_dir']} (package {run['package_version']}, engine {run['engine']})"
+            f"Built {run['built_at']} from {run['source_dir']} "
+            f"(package {run['package_version']}, engine {run['engine']})"
         )
     provenance = api.provenance(settings).with_columns(api_sha_prefix())
     console().print(
@@ -189,7 +200,9 @@ def status(fmt: FormatOption = OutputFormat.table) -> None:
         rich_table(
             lineage_summary(api.lineage(settings)),
             title="Tables (lineage)",
-            caption="`autonomy trace TABLE --where col=value,...` follows one row to its raw files.",
+            caption=(
+                "`autonomy trace TABLE --where col=value,...` follows one row to its raw files."
+            ),
         )
     )
     steps = api.build_steps(settings)
@@ -212,7 +225,10 @@ def status(fmt: FormatOption = OutputFormat.table) -> None:
         rich_table(
             api.snapshot_store_status(settings),
             title=f"Live sources in the snapshot store ({settings.snapshot_store})",
-            caption="Fetch with `autonomy fetch --source NAME`; build from the store with `autonomy build --live` or `--offline`.",
+            caption=(
+                "Fetch with `autonomy fetch --source NAME`; build from "
+                "the store with `autonomy build --live` or `--offline`."
+            ),
         )
     )
 
@@ -257,7 +273,10 @@ def alignment(
         str,
         typer.Option(
             "--with",
-            help="Partners: codes, names or groups, comma-separated (e.g. RUS,CHN,USA,JPN), or all / UN (every member).",
+            help=(
+                "Partners: codes, names or groups, comma-separated "
+                "(e.g. RUS,CHN,USA,JPN), or all / UN (every member)."
+            ),
         ),
     ] = "RUS,CHN,USA,JPN",
     start: Annotated[int | None, typer.Option("--from", help="First year (default 1946).")] = None,
@@ -275,11 +294,13 @@ def alignment(
     name = code if code == "all members" else f"{api.country_name(code)} ({code})"
     title = f"UN General Assembly vote agreement: {name}, issue: {issue}"
     caption = (
-        "agreement = 1 − mean|v_i − v_j| (Y=1, A=0.5, N=0) over roll calls both voted; s_score = 2·agreement − 1; "
-        "kappa = Cohen's kappa; absences excluded. 95% columns (lo–hi): intervals: Wilson for identical_share, "
-        f"bootstrap over the shared roll calls for agreement and kappa (samples under {api.MIN_SHARED_VOTES} votes only). "
-        "Flags: small sample (< 20 shared votes), partial year, break (roll calls > 1.5x or < 1/1.5 the neighbouring years' median). "
-        "Sources: Voeten/unvotes 1946–2019, UN DGACM 2019–2026; press-reported votes are never counted."
+        "agreement = 1 − mean|v_i − v_j| (Y=1, A=0.5, N=0) over roll calls both voted; "
+        "s_score = 2·agreement − 1; kappa = Cohen's kappa; absences excluded. 95% "
+        "columns (lo–hi): intervals: Wilson for identical_share, bootstrap over the "
+        f"shared roll calls for agreement and kappa (samples under {api.MIN_SHARED_VOTES} "
+        "votes only). Flags: small sample (< 20 shared votes), partial year, break "
+        "(roll calls > 1.5x or < 1/1.5 the neighbouring years' median). Sources: "
+        "Voeten/unvotes 1946–2019, UN DGACM 2019–2026; press-reported votes are never counted."
     )
     if fmt is OutputFormat.table:
         frame = alignment_table(frame)
@@ -322,7 +343,10 @@ def votes(
         typer.Option(
             "--resolution",
             "-r",
-            help="Resolution symbol: A/RES/68/262, 68/262, ES-11/1, 'res 68/262', or the draft symbol (A/ES-11/L.1).",
+            help=(
+                "Resolution symbol: A/RES/68/262, 68/262, ES-11/1, "
+                "'res 68/262', or the draft symbol (A/ES-11/L.1)."
+            ),
         ),
     ],
     countries: Annotated[
@@ -330,7 +354,10 @@ def votes(
         typer.Option(
             "--countries",
             "-c",
-            help="Codes, names or groups (e.g. C5,RUS,CHN,USA,JPN), or all / UN; default all members.",
+            help=(
+                "Codes, names or groups (e.g. C5,RUS,CHN,USA,JPN), "
+                "or all / UN; default all members."
+            ),
         ),
     ] = None,
     fmt: FormatOption = OutputFormat.table,
@@ -374,7 +401,8 @@ def vote_title(call: dict, press: bool) -> str:  # type: ignore[type-arg]
 def vote_caption(call: dict, totals: dict, press: bool) -> str:  # type: ignore[type-arg]
     official = (
         (
-            f" Official tally: {call['official_yes']}-{call['official_no']}-{call['official_abstain']}"
+            " Official tally: "
+            f"{call['official_yes']}-{call['official_no']}-{call['official_abstain']}"
             + (" (as reported)." if press else ".")
         )
         if call["official_yes"] is not None
@@ -382,9 +410,10 @@ def vote_caption(call: dict, totals: dict, press: bool) -> str:  # type: ignore[
     )
     if press:
         return (
-            f"{api.PRESS_LABEL.capitalize()}: no official roll call is stored for this vote; each vote is as stated by the "
-            f"page in `source`; – = not stated by the cited pages. Never used in agreement, kappa, participation or ideal points."
-            f"{official} Tally source: {call['source']}."
+            f"{api.PRESS_LABEL.capitalize()}: no official roll call is stored for "
+            "this vote; each vote is as stated by the page in `source`; – = not "
+            "stated by the cited pages. Never used in agreement, kappa, "
+            f"participation or ideal points.{official} Tally source: {call['source']}."
         )
     key = (
         f" Source key: {call['source_key']}."
@@ -393,8 +422,9 @@ def vote_caption(call: dict, totals: dict, press: bool) -> str:  # type: ignore[
     )
     note = f" Title: {call['title_note']}." if call.get("title_note") else ""
     return (
-        f"Stored: {totals['yes']} yes, {totals['no']} no, {totals['abstain']} abstentions, {totals['absent']} members absent (X); "
-        f"– = not a member on that date.{official} Source: {call['source']}.{key}{note}"
+        f"Stored: {totals['yes']} yes, {totals['no']} no, {totals['abstain']} "
+        f"abstentions, {totals['absent']} members absent (X); – = not a "
+        f"member on that date.{official} Source: {call['source']}.{key}{note}"
     )
 
 

@@ -59,8 +59,9 @@ def show_products(
             rich_table(
                 shown,
                 title=f"{name} — strategic HS6 dependencies ({products.height} product-years)",
-                caption="Criteria (EU/CEPII): import HHI > 0.4, world export HHI > 0.4, imports > exports, "
-                "in at least 2 of the 3 years to that year. Source: CEPII BACI.",
+                caption="Criteria (EU/CEPII): import HHI > 0.4, world "
+                "export HHI > 0.4, imports > exports, in at least "
+                "2 of the 3 years to that year. Source: CEPII BACI.",
             )
         )
     if shares.height:

@@ -66,7 +66,8 @@ def report_command(
         out = Path(f"{code}-briefing.{fmt.value}")
     if out.parent and not out.parent.exists():
         raise api.BadArgument(
-            f"--out {out}: the folder {out.parent} does not exist; create it or choose another path."
+            f"--out {out}: the folder {out.parent} does "
+            "not exist; create it or choose another path."
         )
     out.write_bytes(data)
     console().print(f"Wrote {out} ({len(data):,} bytes).", highlight=False)

@@ -59,7 +59,10 @@ def list_command(fmt: FormatOption = OutputFormat.table) -> None:
         api.scenario_list(),
         fmt,
         title="Bundled scenarios",
-        caption="Run one with `autonomy scenario run NAME`; see its assumptions with `autonomy scenario explain NAME`.",
+        caption=(
+            "Run one with `autonomy scenario run NAME`; see its "
+            "assumptions with `autonomy scenario explain NAME`."
+        ),
     )
 
 
@@ -78,7 +81,8 @@ def explain_command(
         return
     header = spec.scenario
     console().print(
-        f"[bold]{header.title or header.name}[/] ({header.name}; {header.country}, {header.years[0]}–{header.years[1]})"
+        f"[bold]{header.title or header.name}[/] ({header.name}; "
+        f"{header.country}, {header.years[0]}–{header.years[1]})"
     )
     if header.rationale:
         console().print(header.rationale.strip(), highlight=False)
@@ -149,7 +153,10 @@ def run_command(
         console().print(
             rich_table(
                 table,
-                title=f"{api.country_name(str(country))} ({country}) — {dimension}: baseline vs scenario",
+                title=(
+                    f"{api.country_name(str(country))} ({country}) "
+                    f"— {dimension}: baseline vs scenario"
+                ),
                 caption=caption,
             )
         )

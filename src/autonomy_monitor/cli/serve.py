@@ -25,6 +25,7 @@ def serve_command(
     settings = api.Settings()
     app = create_app(settings)
     console().print(
-        f"Serving the dashboard at [bold]http://{host}:{port}/[/] (reading {api.describe_store(settings)}); Ctrl+C stops it."
+        f"Serving the dashboard at [bold]http://{host}:{port}/[/] "
+        f"(reading {api.describe_store(settings)}); Ctrl+C stops it."
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -29,7 +29,9 @@ def trace_command(
         typer.Option(
             "--where",
             "-w",
-            help="Row filter: column=value pairs, comma-separated (e.g. country_iso3=KGZ,year=2021).",
+            help=(
+                "Row filter: column=value pairs, comma-separated (e.g. country_iso3=KGZ,year=2021)."
+            ),
         ),
     ],
 ) -> None:
@@ -47,20 +49,23 @@ def trace_command(
     )
     for note in result.indicators:
         out.print(
-            f"Measure [bold]{note['measure']}[/]: {note['definition']} Formula: {note['formula']}; unit: {note['unit']}; "
-            f"indicator function: {note['function']}; reference: {note['reference']}.",
+            f"Measure [bold]{note['measure']}[/]: {note['definition']} "
+            f"Formula: {note['formula']}; unit: {note['unit']}; indicator "
+            f"function: {note['function']}; reference: {note['reference']}.",
             highlight=False,
         )
     for depth, step in enumerate(result.path):
         inputs = ", ".join(step.input_tables) or "raw files"
         rows = "" if step.rows is None else f"; {step.rows.height} matching row(s)"
         out.print(
-            f"{'  ' * min(depth, 1)}[bold]{step.table}[/] <- {step.producer} ({step.function}) from {inputs}{rows}",
+            f"{'  ' * min(depth, 1)}[bold]{step.table}[/] <- "
+            f"{step.producer} ({step.function}) from {inputs}{rows}",
             highlight=False,
         )
         if step.files.height:
             out.print(rich_table(step.files.select("file", "sha256", "vintage", "publisher")))
     out.print(
-        f"{result.files.height} raw file(s) in all; `autonomy status` lists every input with its licence.",
+        f"{result.files.height} raw file(s) in all; `autonomy "
+        "status` lists every input with its licence.",
         highlight=False,
     )

@@ -17,10 +17,11 @@ OutOption = Annotated[
 ]
 
 CAPTION = (
-    "ratio = mirror / reporter: the partner's report of the reverse flow (its exports to the reporter for the "
-    "reporter's imports) over the reporter's own figure; log_gap = ln(ratio). Imports are valued CIF and exports "
-    "FOB, so an import ratio near 0.94 is normal; gaps of 2 and more point to unrecorded trade, transit or "
-    "re-exports, or different partner attribution. Sources: {sources}."
+    "ratio = mirror / reporter: the partner's report of the reverse flow (its "
+    "exports to the reporter for the reporter's imports) over the reporter's own "
+    "figure; log_gap = ln(ratio). Imports are valued CIF and exports FOB, so an "
+    "import ratio near 0.94 is normal; gaps of 2 and more point to unrecorded trade, "
+    "transit or re-exports, or different partner attribution. Sources: {sources}."
 )
 
 
@@ -64,7 +65,8 @@ def gaps_command(
     code = api.parse_country_list(reporter)[0]
     if frame.is_empty():
         console().print(
-            f"No reporter–mirror gaps of a factor {min_ratio} or more for {code} with these options."
+            f"No reporter–mirror gaps of a factor {min_ratio} "
+            f"or more for {code} with these options."
         )
         return
     shown = frame.select(
@@ -81,6 +83,9 @@ def gaps_command(
     print_frame(
         shown,
         fmt,
-        title=f"Reporter–mirror trade gaps: {api.country_name(code)} ({code}) as reporter, US$ million",
+        title=(
+            f"Reporter–mirror trade gaps: {api.country_name(code)} "
+            f"({code}) as reporter, US$ million"
+        ),
         caption=CAPTION.format(sources=sources),
     )

@@ -36,7 +36,10 @@ def spark_available() -> str | None:
     except ImportError:
         return "pyspark is not installed: run `uv sync --extra spark`."
     if shutil.which("java") is None:
-        return "Java is not on PATH: Spark needs a JDK 17 or later (e.g. apt-get install openjdk-17-jre-headless)."
+        return (
+            "Java is not on PATH: Spark needs a JDK 17 or later "
+            "(e.g. apt-get install openjdk-17-jre-headless)."
+        )
     return None
 
 

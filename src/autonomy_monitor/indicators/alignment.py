@@ -92,7 +92,8 @@ def pairwise_agreement(codes: np.ndarray) -> PairwiseAgreement:
 
 # --- uncertainty of small samples ---------------------------------------------------------------
 
-MIN_SHARED_VOTES = 20  # below this a pair-year is flagged small: the 95 % Wilson half-width exceeds 0.2 at share 0.5
+# below this a pair-year is flagged small: the 95 % Wilson half-width exceeds 0.2 at share 0.5
+MIN_SHARED_VOTES = 20
 WILSON_Z = 1.959964  # two-sided 95 %
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20260301

@@ -110,7 +110,8 @@ def check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     unknown = set(weights) - set(COMPONENTS)
     if unknown:
         raise ValueError(
-            f"unknown index component(s) {', '.join(sorted(unknown))}: choose from {', '.join(COMPONENTS)}"
+            f"unknown index component(s) {', '.join(sorted(unknown))}: "
+            f"choose from {', '.join(COMPONENTS)}"
         )
     bad = {
         k: v
@@ -409,9 +410,12 @@ def compute_index(
 # Joint view: does dependence on a power go with voting closer to it?
 
 JOINT_CAVEATS = (
-    "Association, not causation: dependence and alignment share causes (history, geography, regime type).",
-    "Country fixed effects use only changes within a country over time; year effects remove common shocks.",
-    "Standard errors are clustered by country; with few countries they are unreliable (n_countries is shown).",
+    "Association, not causation: dependence and alignment "
+    "share causes (history, geography, regime type).",
+    "Country fixed effects use only changes within a "
+    "country over time; year effects remove common shocks.",
+    "Standard errors are clustered by country; with few "
+    "countries they are unreliable (n_countries is shown).",
     "Remittance and migration shares are partly allocated from migrant stocks, not observed flows.",
     "Agreement is over all roll calls (absences excluded); it does not weigh important votes more.",
 )

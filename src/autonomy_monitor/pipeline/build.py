@@ -267,7 +267,9 @@ def live_steps(settings: Settings, names: Sequence[str]) -> tuple[SourceStep, ..
         SourceStep(
             name,
             lambda _dir, name=name: fetch.load_live(settings, name),
-            function=f"{warehouse.function_name(fetch.connector(name).parse)} (latest stored fetch)",
+            function=(
+                f"{warehouse.function_name(fetch.connector(name).parse)} (latest stored fetch)"
+            ),
         )
         for name in names
     )

@@ -70,7 +70,8 @@ def snapshot_tables() -> tuple[SnapshotTable, ...]:
         SnapshotTable(
             "out_alignment__yearly_vote_agreement_wide",
             "SELECT * FROM out_alignment__yearly_vote_agreement_wide "
-            f"WHERE country_iso3 IN ({powers_list()}, {flagship_list()}) OR partner_iso3 IN ({powers_list()}, {flagship_list()}) "
+            f"WHERE country_iso3 IN ({powers_list()}, {flagship_list()}) "
+            f"OR partner_iso3 IN ({powers_list()}, {flagship_list()}) "
             "ORDER BY year, issue, country_iso3, partner_iso3",
         ),
         SnapshotTable(
@@ -89,14 +90,17 @@ def snapshot_tables() -> tuple[SnapshotTable, ...]:
         SnapshotTable(
             "out_dependence__yearly",
             "SELECT * FROM out_dependence__yearly WHERE year >= 2000 AND ("
-            f"country_iso3 IN ({flagship_list()}) OR ((partner_iso3 IS NULL OR partner_iso3 IN ({partners_list()})) "
+            f"country_iso3 IN ({flagship_list()}) "
+            f"OR ((partner_iso3 IS NULL OR partner_iso3 IN ({partners_list()})) "
             "AND (dimension <> 'trade' OR method = 'chosen'))) "
             # remittances: senders that reach 0.5 % of a receiver's remittances in some year (the
             # estimator gives every destination of a migrant a small model share; the full warehouse
             # keeps them all, the composite index reads out_autonomy__components)
-            "AND (dimension <> 'remittances' OR partner_iso3 IS NULL OR (country_iso3, partner_iso3) IN ("
-            f"SELECT (country_iso3, partner_iso3) FROM out_dependence__yearly WHERE measure = 'remittance_share' "
-            f"GROUP BY country_iso3, partner_iso3 HAVING max(value) >= {REMITTANCE_SNAPSHOT_SHARE})) "
+            "AND (dimension <> 'remittances' OR partner_iso3 IS NULL "
+            "OR (country_iso3, partner_iso3) IN ("
+            "SELECT (country_iso3, partner_iso3) FROM out_dependence__yearly "
+            "WHERE measure = 'remittance_share' GROUP BY country_iso3, partner_iso3 "
+            f"HAVING max(value) >= {REMITTANCE_SNAPSHOT_SHARE})) "
             "ORDER BY dimension, country_iso3, partner_iso3, year, measure, method",
             required=False,
         ),
@@ -138,7 +142,9 @@ def snapshot_tables() -> tuple[SnapshotTable, ...]:
         ),
         SnapshotTable(
             "out_trade__mirror_gaps",
-            f"SELECT * FROM out_trade__mirror_gaps WHERE reporter_iso3 IN ({flagship_list()}) OR partner_iso3 IN ({flagship_list()}) ORDER BY ALL",
+            "SELECT * FROM out_trade__mirror_gaps "
+            f"WHERE reporter_iso3 IN ({flagship_list()}) OR partner_iso3 IN ({flagship_list()}) "
+            "ORDER BY ALL",
             required=False,
         ),
         SnapshotTable(
@@ -166,7 +172,8 @@ def write_snapshot(warehouse_path: Path, target: Path) -> dict[str, object]:
             if table.name not in available:
                 if table.required:
                     raise BadInput(
-                        f"{warehouse_path}: table {table.name} is missing; rebuild the warehouse first."
+                        f"{warehouse_path}: table {table.name} "
+                        "is missing; rebuild the warehouse first."
                     )
                 continue
             manifest["tables"].append(export_table(connection, table, staging, lineage))  # type: ignore[union-attr]

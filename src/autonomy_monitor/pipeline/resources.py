@@ -57,8 +57,9 @@ class StepUsage:
         reused = " reused from the previous warehouse" if self.reused else ""
         note = f"; {self.note}" if self.note else ""
         return (
-            f"{self.kind} {self.step}: {self.seconds:.1f} s{write}, RSS {self.rss_end_mb / 1024:.2f} GB "
-            f"(peak {self.peak_rss_mb / 1024:.2f} GB), {self.rows:,} rows{reused}{note}"
+            f"{self.kind} {self.step}: {self.seconds:.1f} s{write}, "
+            f"RSS {self.rss_end_mb / 1024:.2f} GB (peak "
+            f"{self.peak_rss_mb / 1024:.2f} GB), {self.rows:,} rows{reused}{note}"
         )
 
 

@@ -243,7 +243,8 @@ def slice_view(
     connection.execute(f'DROP TABLE IF EXISTS temp."{name}"').fetchall()
     literal = value.replace("'", "''")
     connection.execute(
-        f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM "{table}" WHERE "{column}" = \'{literal}\''
+        f'CREATE OR REPLACE VIEW main."{name}" AS '
+        f'SELECT * FROM "{table}" WHERE "{column}" = \'{literal}\''
     ).fetchall()
 
 

@@ -1226,7 +1226,8 @@ def gather(
     codes = am.parse_country_list(country)
     if len(codes) != 1:
         raise am.BadArgument(
-            f"A briefing covers one country, got {country!r} ({len(codes)} countries): give one code or name, e.g. KGZ."
+            f"A briefing covers one country, got {country!r} "
+            f"({len(codes)} countries): give one code or name, e.g. KGZ."
         )
     code = codes[0]
     try:
@@ -1250,8 +1251,9 @@ def gather(
     data_last = int(deps["year"].max()) if deps.height else last_vote_year(code, settings)
     if year is not None and deps.height and year < int(deps["year"].min()):
         raise am.BadArgument(
-            f"--year {year}: the store has no dependence data for {code} before {int(deps['year'].min())}; "
-            f"give a year from {int(deps['year'].min())} to {data_last}."
+            f"--year {year}: the store has no dependence data for "
+            f"{code} before {int(deps['year'].min())}; give a "
+            f"year from {int(deps['year'].min())} to {data_last}."
         )
     since = since if since is not None else min(year or data_last, data_last) - DEFAULT_SPAN
     year = year if year is not None else LAST_YEAR

@@ -200,14 +200,21 @@ def to_pdf(briefing: Briefing, cache: Path | None = None) -> bytes:
 
 
 CSS = """
-body{font-family:"Noto Sans","Noto Sans CJK JP",system-ui,sans-serif;font-size:15px;line-height:1.5;color:#1d242b;max-width:820px;margin:2em auto;padding:0 1em}
+body{font-family:"Noto Sans","Noto Sans CJK JP",system-ui,sans-serif;font-size:15px;\
+line-height:1.5;color:#1d242b;max-width:820px;margin:2em auto;padding:0 1em}
 header.title{background:#1f3b5a;color:#fff;padding:16px 20px;border-radius:3px}
-header.title h1{margin:0;font-size:26px}header.title p{margin:.3em 0 0}header.title .asof{color:#d6e0ea;font-size:13px}
-.findings{border-left:4px solid #1f3b5a;padding:4px 14px;margin:1.2em 0}.findings h2{color:#1f3b5a;font-size:17px;margin:.2em 0}
-section h2{color:#1f3b5a;font-size:19px;border-bottom:1px solid #d0d5da;padding-bottom:2px;margin-top:1.6em}
-figure{margin:1em 0;text-align:center}figure svg{max-width:100%;height:auto}figure.wide svg{width:100%}
-.appendix table{font-size:11px}.charts-small{display:flex;flex-wrap:wrap;gap:12px;justify-content:space-around}
-table{border-collapse:collapse;font-size:12px;width:100%}th{color:#1f3b5a;text-align:left;border-bottom:1.5px solid #1f3b5a}
+header.title h1{margin:0;font-size:26px}header.title p{margin:.3em 0 0}\
+header.title .asof{color:#d6e0ea;font-size:13px}
+.findings{border-left:4px solid #1f3b5a;padding:4px 14px;margin:1.2em 0}\
+.findings h2{color:#1f3b5a;font-size:17px;margin:.2em 0}
+section h2{color:#1f3b5a;font-size:19px;border-bottom:1px solid #d0d5da;padding-bottom:2px;\
+margin-top:1.6em}
+figure{margin:1em 0;text-align:center}figure svg{max-width:100%;height:auto}\
+figure.wide svg{width:100%}
+.appendix table{font-size:11px}\
+.charts-small{display:flex;flex-wrap:wrap;gap:12px;justify-content:space-around}
+table{border-collapse:collapse;font-size:12px;width:100%}\
+th{color:#1f3b5a;text-align:left;border-bottom:1.5px solid #1f3b5a}
 td,th{padding:3px 5px;border-bottom:1px solid #e0e4e8;vertical-align:top;word-break:break-word}
 footer{margin-top:2em;color:#5b6670;font-size:12px}
 @media print{body{max-width:none}figure,table{break-inside:avoid}}
@@ -239,7 +246,8 @@ def to_html(briefing: Briefing, cache: Path | None = None) -> bytes:
         f'<html lang="{esc(briefing.lang)}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{esc(briefing.title)}</title><style>{CSS}</style></head><body>",
-        f'<header class="title"><h1>{esc(briefing.title)}</h1><p>{esc(briefing.subtitle)}</p><p class="asof">{esc(briefing.as_of)}</p></header>',
+        f'<header class="title"><h1>{esc(briefing.title)}</h1><p>{esc(briefing.subtitle)}</p>'
+        f'<p class="asof">{esc(briefing.as_of)}</p></header>',
         f'<div class="findings"><h2>{esc(t("key_findings"))}</h2><ul>',
         *[f"<li>{esc(s)}</li>" for s in briefing.findings],
         "</ul></div>",
@@ -251,7 +259,8 @@ def to_html(briefing: Briefing, cache: Path | None = None) -> bytes:
         large = [c for c in charts if svg_width(c[1]) * 0.75 > 260]
         for _key, svg, description in large:
             parts.append(
-                f'<figure class="wide">{clean_svg(svg, description)}<figcaption hidden>{esc(description)}</figcaption></figure>'
+                f'<figure class="wide">{clean_svg(svg, description)}'
+                f"<figcaption hidden>{esc(description)}</figcaption></figure>"
             )
         if small:
             parts.append('<div class="charts-small">')
@@ -261,7 +270,8 @@ def to_html(briefing: Briefing, cache: Path | None = None) -> bytes:
         parts.extend(html_table(table) for table in section.tables)
         parts.append("</section>")
     parts.append(
-        f'<section id="{esc(briefing.appendix.key)}" class="appendix"><h2>{esc(briefing.appendix.title)}</h2>'
+        f'<section id="{esc(briefing.appendix.key)}" class="appendix">'
+        f"<h2>{esc(briefing.appendix.title)}</h2>"
     )
     parts.append(f"<p>{esc(briefing.appendix.sentences[0])}</p>")
     for table in briefing.appendix.tables:

@@ -232,16 +232,18 @@ def _per_worker(
         if known.is_empty() or amount.is_empty() or known["emigrants"][-1] <= 0:
             out.append(None)
             texts.setdefault(
-                f"no emigrant stock of {lever.origin} in {lever.diverted_from}; no remittances diverted.",
+                f"no emigrant stock of {lever.origin} in "
+                f"{lever.diverted_from}; no remittances diverted.",
                 [],
             ).append(year)
             continue
         value = float(amount[0]) / float(known["emigrants"][-1])
         out.append(value)
         texts.setdefault(
-            f"remittances per {lever.origin} migrant in {lever.diverted_from} = baseline remittances "
-            f"{float(amount[0]):,.0f} US$ / UN DESA stock {known['emigrants'][-1]:,.0f} ({known['year'][-1]}) "
-            f"= {value:,.0f} US$ a year (an assumption: diverted workers would have remitted the average).",
+            f"remittances per {lever.origin} migrant in {lever.diverted_from} = "
+            f"baseline remittances {float(amount[0]):,.0f} US$ / UN DESA stock "
+            f"{known['emigrants'][-1]:,.0f} ({known['year'][-1]}) = {value:,.0f} US$ "
+            "a year (an assumption: diverted workers would have remitted the average).",
             [],
         ).append(year)
     for text, seen in texts.items():

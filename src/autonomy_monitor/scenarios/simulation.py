@@ -477,8 +477,9 @@ def apply_levers(
             )
             if label:
                 notes.append(
-                    f"Starting stock of {lever.origin} workers in {lever.destination}: {start:,.0f} ({label}; statuses "
-                    f"{', '.join(lever.stock_status_groups)} and Specified Skilled Worker), held constant."
+                    f"Starting stock of {lever.origin} workers in {lever.destination}: "
+                    f"{start:,.0f} ({label}; statuses {', '.join(lever.stock_status_groups)} "
+                    "and Specified Skilled Worker), held constant."
                 )
             workers.append(
                 outcome.workers.group_by("year")
@@ -563,8 +564,9 @@ def run(
         ]
         if missing:
             notes.append(
-                f"No baseline rows for {country} ({', '.join(missing)}) in or before {years[0]}–{years[-1]}: "
-                "levers there change nothing (partners absent from the baseline start from 0)."
+                f"No baseline rows for {country} ({', '.join(missing)}) in "
+                f"or before {years[0]}–{years[-1]}: levers there change "
+                "nothing (partners absent from the baseline start from 0)."
             )
     groups = changed_groups(before, after)
     if groups.is_empty():
@@ -689,8 +691,9 @@ def assumptions_frame(scenario: Scenario) -> pl.DataFrame:
         {
             "lever": "engine",
             "kind": "assumption",
-            "text": "Years after the last observed year hold that year's values (flag held_from_<year>); "
-            "partners absent from the baseline count as 0 there; trade asymmetry is not recomputed.",
+            "text": "Years after the last observed year hold that year's values "
+            "(flag held_from_<year>); partners absent from the baseline "
+            "count as 0 there; trade asymmetry is not recomputed.",
             "source": None,
         }
     )

@@ -15,7 +15,8 @@ A scenario file looks like::
     source = "..."
 
     [[levers]]
-    type = "labour_mobility"   # labour_mobility, remittance_shock, trade_diversion, supplier_removal, aid
+    type = "labour_mobility"   # labour_mobility, remittance_shock, trade_diversion,
+                               # supplier_removal, aid
     ...
 
 :func:`load_scenario` parses with :mod:`tomllib`, validates with the pydantic models below, and
@@ -110,7 +111,8 @@ class LabourMobility(Strict):
         unknown = set(self.monthly_wage_by_sector) - set(self.workers_per_year)
         if unknown:
             raise ValueError(
-                f"monthly_wage_by_sector names sectors without workers: {', '.join(sorted(unknown))}"
+                "monthly_wage_by_sector names sectors "
+                f"without workers: {', '.join(sorted(unknown))}"
             )
         if self.origin == self.destination:
             raise ValueError("origin and destination must differ")
@@ -251,12 +253,14 @@ class Scenario(Strict):
                 and len(lever.ramp) != n
             ):
                 raise ValueError(
-                    f"lever {lever.label or lever.type}: ramp has {len(lever.ramp)} values for {n} scenario years"
+                    f"lever {lever.label or lever.type}: ramp has "
+                    f"{len(lever.ramp)} values for {n} scenario years"
                 )
             years = getattr(lever, "years", None)
             if years and any(y not in self.years for y in years):
                 raise ValueError(
-                    f"lever {lever.label or lever.type}: years {years} are outside the scenario years {self.scenario.years}"
+                    f"lever {lever.label or lever.type}: years {years} "
+                    f"are outside the scenario years {self.scenario.years}"
                 )
         return self
 
@@ -376,12 +380,14 @@ def find_scenario(name_or_file: str) -> Path:
     if candidate.suffix == ".toml" or candidate.is_file():
         if not candidate.is_file():
             raise BadInput(
-                f"{candidate}: no such scenario file; give a bundled name ({', '.join(bundled_names())}) or a path."
+                f"{candidate}: no such scenario file; give a bundled "
+                f"name ({', '.join(bundled_names())}) or a path."
             )
         return candidate
     bundled = BUNDLED_DIR / f"{name_or_file}.toml"
     if not bundled.is_file():
         raise BadInput(
-            f"Unknown scenario {name_or_file!r}: choose from {', '.join(bundled_names())} or give a TOML file."
+            f"Unknown scenario {name_or_file!r}: choose from "
+            f"{', '.join(bundled_names())} or give a TOML file."
         )
     return bundled

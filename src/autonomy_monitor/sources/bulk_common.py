@@ -145,7 +145,8 @@ def _parsed_csv(data: bytes, name: str, *, threads: bool = True):
         )
     except pa.ArrowInvalid as error:
         raise BadInput(
-            f"{name} cannot be parsed as CSV ({str(error).splitlines()[0]}); replace it with a fresh copy."
+            f"{name} cannot be parsed as CSV "
+            f"({str(error).splitlines()[0]}); replace it with a fresh copy."
         ) from None
     if ragged and threads:
         return _parsed_csv(

@@ -106,7 +106,8 @@ def parse_year(text: str | None, default: int) -> int:
     if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
         raise PageError(
             422,
-            f"Year {year} is out of range: choose a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}.",
+            f"Year {year} is out of range: choose a year "
+            f"between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}.",
         )
     return year
 
@@ -128,7 +129,8 @@ def parse_codes(
     if unknown:
         raise PageError(
             422,
-            f"Unknown country code(s) {', '.join(u[:10] for u in unknown[:5])} in {what}: use ISO3 codes such as KAZ,KGZ.",
+            f"Unknown country code(s) {', '.join(u[:10] for u in unknown[:5])} "
+            f"in {what}: use ISO3 codes such as KAZ,KGZ.",
         )
     codes = tuple(dict.fromkeys(items))
     if not low <= len(codes) <= high:
@@ -271,7 +273,8 @@ def install_pages(app: FastAPI) -> None:
         if iso3 != code:
             raise PageError(
                 404,
-                f"Unknown country {code[:20]!r}: country pages use upper-case ISO3 codes, e.g. /country/{iso3}.",
+                f"Unknown country {code[:20]!r}: country pages "
+                f"use upper-case ISO3 codes, e.g. /country/{iso3}.",
             )
         board = dashboard_of(request)
         return await cached_page(
@@ -341,7 +344,8 @@ async def scenario_response(request: Request, name: str | None, template: str) -
         if template == "scenario_results.html":  # htmx swaps this fragment in place of the results
             text = str(error).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             return HTMLResponse(
-                f'<div id="scenario-results"><p class="error-message" role="alert">{text}</p></div>',
+                '<div id="scenario-results">'
+                f'<p class="error-message" role="alert">{text}</p></div>',
                 status_code=422,
             )
         raise PageError(422, str(error)) from None
@@ -709,6 +713,9 @@ def data_package(tables: pl.DataFrame, base: str, store: str) -> dict[str, Any]:
         "profile": "data-package",
         "name": "strategic-autonomy-monitor",
         "title": "Strategic Autonomy Monitor tables",
-        "description": f"Tables read from {store}. Sources and licences: see /methodology and `autonomy status`.",
+        "description": (
+            f"Tables read from {store}. Sources and licences: "
+            "see /methodology and `autonomy status`."
+        ),
         "resources": resources,
     }

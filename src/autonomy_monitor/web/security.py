@@ -83,7 +83,10 @@ class SecurityHeaders:
                 ]
                 headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in HEADERS.items()]
                 if remember is not None:
-                    cookie = f"{LANGUAGE_COOKIE}={remember}; Max-Age={365 * 24 * 3600}; Path=/; SameSite=lax; HttpOnly"
+                    cookie = (
+                        f"{LANGUAGE_COOKIE}={remember}; "
+                        f"Max-Age={365 * 24 * 3600}; Path=/; SameSite=lax; HttpOnly"
+                    )
                     headers.append((b"set-cookie", cookie.encode("latin-1")))
                 message["headers"] = headers
             await send(message)

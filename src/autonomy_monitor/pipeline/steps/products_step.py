@@ -188,7 +188,8 @@ def run_for_build(
     ``work_dir``; returns that folder and the provenance records."""
     if not folder.is_dir():
         raise bulk.BadInput(
-            f"--baci-dir {folder} is not a folder: give the folder holding the BACI yearly CSV files."
+            f"--baci-dir {folder} is not a folder: give "
+            "the folder holding the BACI yearly CSV files."
         )
     from autonomy_monitor.compute import get_engine
 

@@ -126,8 +126,8 @@ def check_header(path: Path, required: Sequence[str]) -> list[str]:
     missing = [c for c in required if c not in columns]
     if missing:
         raise BadInput(
-            f"{path.name}: missing column(s) {', '.join(missing)} (found {', '.join(columns) or 'none'}): "
-            "is this a BACI or UN Comtrade bulk file?"
+            f"{path.name}: missing column(s) {', '.join(missing)} (found "
+            f"{', '.join(columns) or 'none'}): is this a BACI or UN Comtrade bulk file?"
         )
     return columns
 
@@ -259,8 +259,8 @@ def validate_checks(paths: Sequence[Path], checks: dict[str, int]) -> None:
     where = paths[0].parent
     if checks["null_year"]:
         raise BadInput(
-            f"{where}: {checks['null_year']} BACI row(s) have an empty or non-numeric year in column t: "
-            "the files are truncated or malformed; download them again."
+            f"{where}: {checks['null_year']} BACI row(s) have an empty or non-numeric "
+            "year in column t: the files are truncated or malformed; download them again."
         )
     if checks["negative_value"]:
         raise BadInput(

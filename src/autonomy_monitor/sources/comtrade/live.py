@@ -4,7 +4,8 @@ the table the bulk ``trade_recent`` reader fills from national statistics, with 
 'UN Comtrade'. It lets a live build run the trade step, which needs this table beside the IMF's.
 
 Quirks of the real answers (``../shared/specimens/comtrade_api_v1/``, recorded 2024-11-15):
-- ``GET {url}?reporterCode=..&period=..&cmdCode=TOTAL&flowCode=M,X&motCode=0&partner2Code=0&customsCode=C00``;
+- ``GET {url}?reporterCode=..&period=..&cmdCode=TOTAL&flowCode=M,X`` with
+  ``&motCode=0&partner2Code=0&customsCode=C00``;
   reporters and partners are numeric M49 codes (China 156, Germany 276; asking for 280, the
   former Federal Republic, gives no row for 2010); every record also carries
   ``reporterISO``/``partnerISO``, which are used here;
@@ -59,7 +60,8 @@ def m49(iso3: str) -> int:
     table = countries.country_table().filter((pl.col("iso3") == iso3) & pl.col("m49").is_not_null())
     if table.is_empty():
         raise BadInput(
-            f"{SOURCE}: {iso3} has no M49 code in the country dimension; fix catalog/sources/comtrade.yaml."
+            f"{SOURCE}: {iso3} has no M49 code in the country "
+            "dimension; fix catalog/sources/comtrade.yaml."
         )
     return int(table["m49"][0])
 
@@ -109,7 +111,8 @@ def records(body: object, where: str, cap: int = 500) -> list[dict]:
         )
     if len(body["data"]) >= cap:
         raise SourceError(
-            f"UN Comtrade answered {where} with {len(body['data'])} records, the preview's cap: the answer is cut off; ask for one reporter and year."
+            f"UN Comtrade answered {where} with {len(body['data'])} records, the "
+            "preview's cap: the answer is cut off; ask for one reporter and year."
         )
     return body["data"]
 
@@ -148,7 +151,8 @@ def answer_rows(store: RawStore, record: RawRecord, input_: InputRecord) -> pl.D
     missing = sorted({k for item in data for k in RECORD_KEYS if k not in item})
     if missing:
         raise BadInput(
-            f"{where} has records without {', '.join(missing)}; the API changed, update sources/comtrade/live.py."
+            f"{where} has records without {', '.join(missing)}; "
+            "the API changed, update sources/comtrade/live.py."
         )
     frame = pl.DataFrame(
         [{k: item.get(k) for k in (*RECORD_KEYS, *TOTALS)} for item in data],

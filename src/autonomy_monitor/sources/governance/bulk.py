@@ -148,7 +148,8 @@ def read_wgi(folder: Path, records: list[InputRecord]) -> pl.DataFrame:
     unknown = sorted(set(frame["indicator"].drop_nulls().unique()) - set(WGI_NAMES))
     if unknown:
         raise bc.BadInput(
-            f"{SOURCE}: {path.name}, column 'indicator': unknown code(s) {unknown}; expected {sorted(WGI_NAMES)}."
+            f"{SOURCE}: {path.name}, column 'indicator': unknown "
+            f"code(s) {unknown}; expected {sorted(WGI_NAMES)}."
         )
     frame = bc.resolve_countries(
         frame,
@@ -238,6 +239,7 @@ def _finish(long: pl.DataFrame, record: InputRecord) -> pl.DataFrame:
     if dupes.height:
         row = dupes.row(0, named=True)
         raise bc.BadInput(
-            f"{SOURCE}: {record.file} has two values for {row['country_iso3']} {row['indicator']} {row['year']}; keep one."
+            f"{SOURCE}: {record.file} has two values for "
+            f"{row['country_iso3']} {row['indicator']} {row['year']}; keep one."
         )
     return kept

@@ -59,7 +59,10 @@ CODES_REQUIRED = ("imf_name", "iso3", "is_aggregate")
 FLOWS = {"exports_fob": "export", "imports_cif": "import"}
 
 NOT_IN_DIMENSION = {
-    "Belgium-Luxembourg": "Belgium-Luxembourg economic union (joint reporter to 1998) is not a state of the country dimension",
+    "Belgium-Luxembourg": (
+        "Belgium-Luxembourg economic union (joint reporter "
+        "to 1998) is not a state of the country dimension"
+    ),
     "Netherlands Antilles": "Netherlands Antilles (dissolved 2010) is not in the country dimension",
 }
 

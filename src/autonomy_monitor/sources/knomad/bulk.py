@@ -44,7 +44,9 @@ SOURCE = "knomad"
 FOLDER = "migration"
 MATRIX_FILES = {
     "wb_bilateral_remittances_2017.csv": "WB bilateral remittance estimates 2017 (Apr 2018)",
-    "knomad_bilateral_remittances_2021.csv": "KNOMAD/WB bilateral remittance matrix 2021 (Dec 2022)",
+    "knomad_bilateral_remittances_2021.csv": (
+        "KNOMAD/WB bilateral remittance matrix 2021 (Dec 2022)"
+    ),
 }
 BILATERAL_TABLE = "core_knomad__bilateral_remittances"
 INFLOW_TABLE = "core_knomad__remittance_inflows"

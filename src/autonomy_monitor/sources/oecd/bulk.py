@@ -42,7 +42,9 @@ CORE_SCHEMA = contracts.polars_schema("core_oecd__yearly_aid")  # declared in ca
 REQUIRED = ("year", "recipient", "recipient_iso3", "donor", "donor_iso3", VALUE)
 
 RECIPIENT_PATTERNS = {
-    r", Total$|^All |^WorldBank |^Part I |not classified|, regional$|unspecified": "region, income group, total or unspecified recipient line",
+    r", Total$|^All |^WorldBank |^Part I |not classified|, regional$|unspecified": (
+        "region, income group, total or unspecified recipient line"
+    ),
 }
 MULTILATERAL_RECIPIENTS = frozenset(
     {
@@ -154,7 +156,8 @@ def with_donor_columns(frame: pl.DataFrame) -> pl.DataFrame:
     unknown = [c for c in donors["donor_iso3"].drop_nulls().to_list() if c not in known]
     if unknown:
         raise bc.BadInput(
-            f"{SOURCE}: {FILE} has donor_iso3 code(s) {sorted(unknown)} unknown to the country dimension; add them to data/country_aliases.csv."
+            f"{SOURCE}: {FILE} has donor_iso3 code(s) {sorted(unknown)} unknown "
+            "to the country dimension; add them to data/country_aliases.csv."
         )
     donors = donors.with_columns(
         pl.struct("donor", "donor_iso3")

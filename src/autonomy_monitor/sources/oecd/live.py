@@ -3,8 +3,9 @@
 oda_usd), the bulk reader's table (``bulk.CORE_SCHEMA``).
 
 Quirks kept here:
-- endpoint ``{url}/data/OECD.DCD.FSD,DSD_DAC2@DF_DAC2A,/{DONOR}.{RECIPIENT}.{MEASURE}.{UNIT}.{PRICE}``
-  (the trailing comma in the flow reference means "latest version");
+- endpoint ``{url}/data/<flow>/<key>``: flow ``OECD.DCD.FSD,DSD_DAC2@DF_DAC2A,`` (the trailing
+  comma in the flow reference means "latest version"), key
+  ``{DONOR}.{RECIPIENT}.{MEASURE}.{UNIT}.{PRICE}``;
 - measure 206 is net ODA disbursements; values are US$ million (UNIT_MULT 6), turned into
   US$ here; net values can be negative;
 - DONOR and RECIPIENT hold the code lists' ``dotstatcode``: ISO3 for most countries but not
@@ -233,7 +234,8 @@ def donor_table(providers: pl.DataFrame) -> pl.DataFrame:
     unknown = sorted(set(providers["iso3"].drop_nulls()) - countries.known_codes())
     if unknown:
         raise BadInput(
-            f"{SOURCE}: the OECD provider code list has ISO3 code(s) {unknown} unknown to the country dimension; add them to data/country_aliases.csv."
+            f"{SOURCE}: the OECD provider code list has ISO3 code(s) {unknown} "
+            "unknown to the country dimension; add them to data/country_aliases.csv."
         )
     donor_type = (
         pl.when(pl.col("iso3").is_not_null())
@@ -265,7 +267,8 @@ def with_recipients(
     unknown = sorted(set(raw["RECIPIENT"]) - set(recipients["code"]))
     if unknown:
         raise BadInput(
-            f"{where} has recipient code(s) {unknown} in no OECD recipient code list; fetch the code lists again."
+            f"{where} has recipient code(s) {unknown} in no OECD "
+            "recipient code list; fetch the code lists again."
         )
     codes = recipients.select(
         pl.col("code").alias("RECIPIENT"), pl.col("iso3").alias("recipient_iso3")

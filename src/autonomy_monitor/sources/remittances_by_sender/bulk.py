@@ -154,7 +154,8 @@ def check_row_ids(frame: pl.DataFrame, path: Path) -> None:
     duplicated = frame.filter(pl.col("row_id").is_duplicated())["row_id"].unique().sort().to_list()
     if duplicated:
         raise BadInput(
-            f"{SOURCE}: {path.name} repeats row_id {', '.join(duplicated)}; each figure needs its own id."
+            f"{SOURCE}: {path.name} repeats row_id "
+            f"{', '.join(duplicated)}; each figure needs its own id."
         )
 
 
@@ -164,8 +165,8 @@ def check_receivers(frame: pl.DataFrame, path: Path) -> None:
     if bad.height:
         row = bad.row(0, named=True)
         raise BadInput(
-            f"{SOURCE}: {path.name}, row {row['row_id']}: receiver {row['receiver_iso3']!r} is not an ISO3 "
-            "country code; correct that row."
+            f"{SOURCE}: {path.name}, row {row['row_id']}: receiver "
+            f"{row['receiver_iso3']!r} is not an ISO3 country code; correct that row."
         )
 
 
@@ -229,7 +230,8 @@ def parse_share(text: str | None, where: str) -> tuple[float | None, bool]:
     match = SHARE.match(text)
     if not match or not 0 <= float(match.group(2)) <= 100:
         raise BadInput(
-            f"{where}: share_of_total {text!r} is not a percentage such as '77%' or '~80%'; correct that row."
+            f"{where}: share_of_total {text!r} is not a "
+            "percentage such as '77%' or '~80%'; correct that row."
         )
     return float(match.group(2)) / 100.0, match.group(1) is not None
 

@@ -252,8 +252,8 @@ def check_flow(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     if frame.filter(bad).height:
         index = int(frame.select(bad.arg_true().first()).item())
         raise bc.BadInput(
-            f"{SOURCE}: {path.name}, column 'flow', row {index + 1}: {frame['flow'][index]!r} is not "
-            "'exports' or 'imports'; correct or remove that row."
+            f"{SOURCE}: {path.name}, column 'flow', row {index + 1}: {frame['flow'][index]!r} "
+            "is not 'exports' or 'imports'; correct or remove that row."
         )
     return frame.with_columns(pl.col("flow").replace_strict(FLOWS).alias("flow"))
 
@@ -299,8 +299,9 @@ def keep(
     if clash.height:
         row = clash.row(0, named=True)
         raise bc.BadInput(
-            f"{SOURCE}: {record.file} has conflicting values for {row['reporter_iso3']} -> "
-            f"{row['partner_iso3']} {row['flow']} {row['year']}; replace the file with a clean copy."
+            f"{SOURCE}: {record.file} has conflicting values for "
+            f"{row['reporter_iso3']} -> {row['partner_iso3']} {row['flow']} "
+            f"{row['year']}; replace the file with a clean copy."
         )
     record.rows_kept = core.height if rows_kept is None else rows_kept
     return core, record

@@ -166,7 +166,8 @@ def read_parquet(path: Path, key: str) -> pl.DataFrame:
         frame = pl.read_parquet(path)
     except Exception as error:
         raise BadInput(
-            f"{path}: cannot be read as Parquet ({type(error).__name__}); the file may be truncated or corrupt."
+            f"{path}: cannot be read as Parquet ({type(error).__name__}); "
+            "the file may be truncated or corrupt."
         ) from None
     check_columns(frame.columns, key, path)
     return frame
@@ -310,12 +311,14 @@ def extract_votes(raw: pl.DataFrame, path: Path, record: InputRecord) -> pl.Data
     bad = raw.filter(~pl.col("ms_vote").is_in(["Y", "N", "A", "X"]))
     if bad.height:
         raise BadInput(
-            f"{path}: unknown ms_vote value {bad['ms_vote'][0]!r} in row for {bad['resolution'][0]} (expected Y, N, A or X)."
+            f"{path}: unknown ms_vote value {bad['ms_vote'][0]!r} in "
+            f"row for {bad['resolution'][0]} (expected Y, N, A or X)."
         )
     unknown = sorted(set(raw["ms_code"].unique().to_list()) - countries.known_codes())
     if unknown:
         raise BadInput(
-            f"{path}: unknown ms_code value(s) {', '.join(map(str, unknown))}; add them to the country table."
+            f"{path}: unknown ms_code value(s) "
+            f"{', '.join(map(str, unknown))}; add them to the country table."
         )
     frame = raw.select(
         pl.format("ux:{}", pl.col("resolution")).alias("roll_call_id"),
@@ -329,7 +332,8 @@ def extract_votes(raw: pl.DataFrame, path: Path, record: InputRecord) -> pl.Data
     if conflicting.height:
         row = conflicting.row(0, named=True)
         raise BadInput(
-            f"{path}: conflicting votes for {row['country_iso3']} on {row['roll_call_id'][3:]}; the file is inconsistent."
+            f"{path}: conflicting votes for {row['country_iso3']} "
+            f"on {row['roll_call_id'][3:]}; the file is inconsistent."
         )
     frame = frame.unique(maintain_order=True)
     record.reject("duplicated row", before - frame.height)

@@ -9,8 +9,9 @@ Canonical symbol rules (unvotes ``unres``; checked against the roll calls' descr
 * ``A/RES/...`` (unvotes from 2016, the UN extract): kept, spaces normalised.
 * ``R/<session>/<number><parts>`` from session 31 (1976), when the UN adopted the
   ``A/RES/<session>/<number>`` form: ``A/RES/<session>/<number>`` plus `` <parts>`` when
-  the resolution has lettered parts (``R/44/27A`` or ``R/42/209/A`` -> ``A/RES/44/27 A``). A trailing
-  ``/<roman>`` (a section voted separately, e.g. ``R/34/233/XII``) is not part of the symbol.
+  the resolution has lettered parts (``R/44/27A`` or ``R/42/209/A`` -> ``A/RES/44/27 A``). A
+  trailing ``/<roman>`` (a section voted separately, e.g. ``R/34/233/XII``) is not part of the
+  symbol.
 * Sessions 18 and 21-30 (1963-1975): numbers in ``RESOLUTION_NUMBER_RANGES`` are the
   resolution numbers of the time, written ``A/RES/<number>(<session in roman numerals>)``
   (``R/26/2758G`` -> ``A/RES/2758(XXVI)``); the trailing letter numbers the successive roll
@@ -85,7 +86,10 @@ TITLE_NOTES = {
     "none": "no proper title in the source (its description is an excerpt of the meeting record)",
 }
 NO_SYMBOL_NOTE = "no resolution number in the source: Voeten's key cites the plenary record"
-MEETING_RECORD = r"^(The (Acting )?President|The Chair|The Secretary-General|Mr\.|Mrs\.|Ms\.)\b|interpretation from"
+MEETING_RECORD = (
+    r"^(The (Acting )?President|The Chair|The Secretary-General|"
+    r"Mr\.|Mrs\.|Ms\.)\b|interpretation from"
+)
 CATALOGUE_SUFFIX = r"\s*:\s*(draft )?resolution\s*/\s*adopted by the General Assembly.*$"
 DRAFT_PATTERN = r"A/(?:[A-Z0-9.\-]+/)*?L\.\d+(?:/Rev\.\d+)?"
 

@@ -66,7 +66,8 @@ def read(path: Path) -> pl.DataFrame:
     missing = sorted(REQUIRED - set(raw.columns))
     if missing:
         raise BadInput(
-            f"{path}: missing column(s) {', '.join(missing)}; is this the press-reported votes file?"
+            f"{path}: missing column(s) {', '.join(missing)}; "
+            "is this the press-reported votes file?"
         )
     check_rows(raw, path)
     return shaped(raw)
@@ -76,7 +77,8 @@ def check_rows(raw: pl.DataFrame, path: Path) -> None:
     dates = raw["date"].str.to_date("%Y-%m-%d", strict=False)
     if dates.null_count():
         raise BadInput(
-            f"{path}: unreadable date in row {raw.filter(dates.is_null())['row_id'][0]} (expected YYYY-MM-DD)."
+            f"{path}: unreadable date in row "
+            f"{raw.filter(dates.is_null())['row_id'][0]} (expected YYYY-MM-DD)."
         )
     country_rows = raw.filter(~pl.col("country_iso3").is_in(list(SPECIAL_ROWS)))
     unknown = sorted(set(country_rows["country_iso3"].to_list()) - countries.known_codes())

@@ -43,11 +43,20 @@ UKRAINE_SESSION = "ES-11"
 UKRAINE_TITLE = r"(?i)ukrain|crimea|sevastopol|zaporizh|donbas|donetsk|luhansk"
 UKRAINE_TITLE_EXCLUDED = r"(?i)chornobyl|chernobyl"
 UKRAINE_SUBJECT = r"(^|\|)\s*(UKRAINE|CRIMEA \(UKRAINE\))\s*(\||$)"
-UKRAINE_SUBJECT_CONTEXT = r"AGGRESSION|ANNEXATION OF TERRITORY|CRIMEA \(UKRAINE\)|SEVASTOPOL \(UKRAINE\)|RUSSIAN FEDERATION"
+UKRAINE_SUBJECT_CONTEXT = (
+    r"AGGRESSION|ANNEXATION OF TERRITORY|CRIMEA \(UKRAINE\)|"
+    r"SEVASTOPOL \(UKRAINE\)|RUSSIAN FEDERATION"
+)
 UKRAINE_RULES = {
     "session": "roll call of the emergency special session ES-11",
-    "title": "cleaned title (2014 or later) names Ukraine, Crimea, Sevastopol, Zaporizhzhia, Donbas, Donetsk or Luhansk, Chornobyl texts excepted",
-    "subjects": "UNBIS subjects hold UKRAINE with AGGRESSION, ANNEXATION OF TERRITORY, CRIMEA/SEVASTOPOL (UKRAINE) or RUSSIAN FEDERATION",
+    "title": (
+        "cleaned title (2014 or later) names Ukraine, Crimea, Sevastopol, "
+        "Zaporizhzhia, Donbas, Donetsk or Luhansk, Chornobyl texts excepted"
+    ),
+    "subjects": (
+        "UNBIS subjects hold UKRAINE with AGGRESSION, ANNEXATION OF "
+        "TERRITORY, CRIMEA/SEVASTOPOL (UKRAINE) or RUSSIAN FEDERATION"
+    ),
 }
 
 
