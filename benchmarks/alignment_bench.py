@@ -1,7 +1,8 @@
-"""Benchmark: the full alignment table (all pairs × all years × four measures, overall and per
+r"""Benchmark: the full alignment table (all pairs × all years × four measures, overall and per
 issue) against a plain pandas self-join baseline on the same votes, in the same run.
 
-    uv run python benchmarks/alignment_bench.py [--source-dir ../shared/data] [--baseline-years all|N]
+    uv run python benchmarks/alignment_bench.py [--source-dir ../shared/data] \
+        [--baseline-years all|N]
 
 The baseline is what an analyst would write by hand: per calendar year, join the votes of a
 roll call to themselves (country i × country j), then group by pair and aggregate. It
@@ -157,14 +158,16 @@ def main() -> None:
         else f"the last {years} years (per-year cost extrapolation not applied)"
     )
     print(
-        f"votes: {tables['core_unga__votes'].height:,} rows, roll calls: {tables['core_unga__roll_calls'].height:,}"
+        f"votes: {tables['core_unga__votes'].height:,} rows, "
+        f"roll calls: {tables['core_unga__roll_calls'].height:,}"
     )
     print(
         f"project (numpy matrices): {project_s:.2f} s for {ours.height:,} pair-year-issue rows "
         f"({overall_rows:,} overall) x 4 measures, best of {args.repeat}"
     )
     print(
-        f"baseline (pandas self-join, overall only, {scale}): {baseline_s:.2f} s for {len(theirs):,} rows"
+        f"baseline (pandas self-join, overall only, {scale}): "
+        f"{baseline_s:.2f} s for {len(theirs):,} rows"
     )
     print(f"results identical on the overall table; speed-up: {baseline_s / project_s:.1f}x")
 

@@ -47,7 +47,8 @@ CHILD = textwrap.dedent(
     from autonomy_monitor.settings import Settings
     from autonomy_monitor.pipeline.build import build_warehouse
     warehouse, source_dir, mode = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-    settings = Settings(warehouse=Path(warehouse), snapshot_store=Path(warehouse).parent / "rawstore")
+    store = Path(warehouse).parent / "rawstore"
+    settings = Settings(warehouse=Path(warehouse), snapshot_store=store)
     options = {}
     if mode == "fresh":
         options["fresh"] = True
@@ -102,7 +103,10 @@ def baseline_source(ref: str, into: Path) -> Path:
 
 def load() -> str:
     one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min) on {os.cpu_count()} CPUs"
+    return (
+        f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} "
+        f"(1 / 5 / 15 min) on {os.cpu_count()} CPUs"
+    )
 
 
 def median_run(runs: list[Run]) -> Run:
@@ -180,8 +184,9 @@ def report(runs: dict[str, Run], work: Path) -> None:
     )
     verdict = lambda ok: "met" if ok else "missed"  # noqa: E731
     print(
-        f"goal <= {GOAL_SECONDS:.0f} s: {verdict(fresh.seconds <= GOAL_SECONDS)} ({fresh.seconds:.1f} s); "
-        f"goal <= {GOAL_GB:.0f} GB: {verdict(fresh.peak_gb <= GOAL_GB)} ({fresh.peak_gb:.2f} GB)"
+        f"goal <= {GOAL_SECONDS:.0f} s: {verdict(fresh.seconds <= GOAL_SECONDS)} "
+        f"({fresh.seconds:.1f} s); goal <= {GOAL_GB:.0f} GB: "
+        f"{verdict(fresh.peak_gb <= GOAL_GB)} ({fresh.peak_gb:.2f} GB)"
     )
     log = work / "fresh0.log"
     if log.is_file():

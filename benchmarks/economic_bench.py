@@ -119,7 +119,8 @@ def main() -> None:
         print(f"{name:<28} {seconds:8.2f} s")
     union = tables.get("out_dependence__yearly", pl.DataFrame())
     print(
-        f"{'economic build total':<28} {total:8.2f} s; out_dependence__yearly {union.height:,} rows; peak RSS {peak_mb():,.0f} MB"
+        f"{'economic build total':<28} {total:8.2f} s; out_dependence__yearly "
+        f"{union.height:,} rows; peak RSS {peak_mb():,.0f} MB"
     )
 
     stock = tables["core_undesa__migrant_stock"]

@@ -137,7 +137,8 @@ def fit_only(votes: pl.DataFrame) -> None:
             lambda: fit_model(design, FitSettings(threads=threads)),
         )
         print(
-            f"  {fit.iterations} EM cycles; goal <= 4 s: {'met' if results[threads] <= 4 else 'NOT met'}"
+            f"  {fit.iterations} EM cycles; goal <= 4 s: "
+            f"{'met' if results[threads] <= 4 else 'NOT met'}"
         )
     print(f"  fit two threads / one thread = {results[2] / results[1]:.2f}")
 

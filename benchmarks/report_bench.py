@@ -1,4 +1,4 @@
-"""Benchmark: one country briefing, PDF and HTML, as a user runs it (whole processes).
+r"""Benchmark: one country briefing, PDF and HTML, as a user runs it (whole processes).
 
 Goals (issue 15 item 2): ``autonomy report KGZ --format pdf`` <= 5 s and ``--format html`` <= 2 s
 on an idle machine, output byte-identical from run to run.
@@ -13,7 +13,8 @@ Times, as medians of ``--repeat`` whole processes:
 
 It also checks that every run, warm or cold, gives the same bytes.
 
-    AUTONOMY_WAREHOUSE=/path/warehouse.duckdb uv run python benchmarks/report_bench.py [--country KGZ] [--repeat 5]
+    AUTONOMY_WAREHOUSE=/path/warehouse.duckdb uv run python benchmarks/report_bench.py \
+        [--country KGZ] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -85,11 +86,11 @@ def main() -> int:
         ok &= identical
         goal = GOALS[fmt]
         print(
-            f"report {fmt}: {warm:.2f} s with the chart cache, {cold:.2f} s cold; goal {goal:.0f} s "
-            f"({'met' if warm <= goal else f'missed by {warm - goal:.2f} s'} warm, "
-            f"{'met' if cold <= goal else f'missed by {cold - goal:.2f} s'} cold); "
-            f"ratio project/baseline {warm / baseline:.1f} (warm), {cold / baseline:.1f} (cold); "
-            f"bytes identical across {len(outputs) + len(cold_outputs)} runs: {identical}"
+            f"report {fmt}: {warm:.2f} s with the chart cache, {cold:.2f} s cold; goal "
+            f"{goal:.0f} s ({'met' if warm <= goal else f'missed by {warm - goal:.2f} s'} "
+            f"warm, {'met' if cold <= goal else f'missed by {cold - goal:.2f} s'} cold); "
+            f"ratio project/baseline {warm / baseline:.1f} (warm), {cold / baseline:.1f} "
+            f"(cold); bytes identical across {len(outputs) + len(cold_outputs)} runs: {identical}"
         )
     print(load())
     return 0 if ok else 1

@@ -1,6 +1,7 @@
-"""Run every benchmark and validation in benchmarks/ and write docs/benchmarks.md.
+r"""Run every benchmark and validation in benchmarks/ and write docs/benchmarks.md.
 
-    uv run python benchmarks/run_all.py [--lock /work/heavy.lock] [--only NAME,...] [--out docs/benchmarks.md]
+    uv run python benchmarks/run_all.py [--lock /work/heavy.lock] [--only NAME,...] \
+        [--out docs/benchmarks.md]
 
 Picks up every ``benchmarks/*_bench.py`` and ``benchmarks/*_validation.py`` (the convention
 is in docs/CONTRIBUTING.md, "Benchmarks"): each is a script that times the project against a
@@ -136,7 +137,8 @@ def run(script: Script, store: str, lock: Path | None, timeout: float) -> Outcom
             status, output = -1, f"{expired.stdout or ''}\n[timed out after {timeout:.0f} s]"
         seconds, after = time.perf_counter() - start, os.getloadavg()[0]
     print(
-        f"{script.path.name} [{store or '-'}]: exit {status}, {seconds:.1f} s, load {before:.1f} -> {after:.1f}",
+        f"{script.path.name} [{store or '-'}]: exit {status}, "
+        f"{seconds:.1f} s, load {before:.1f} -> {after:.1f}",
         flush=True,
     )
     return Outcome(
@@ -180,15 +182,20 @@ def markdown(
         'baseline in the same run. Convention for new scripts: docs/CONTRIBUTING.md, "Benchmarks".',
         "",
         f"- date: {started:%Y-%m-%d %H:%M} UTC; commit {commit()}",
-        f"- machine: {platform.machine()}, {cpus} CPUs, Python {platform.python_version()}, {platform.system()} {platform.release()}",
-        f"- 1-minute load average: {loads[0]:.1f} at the start, {loads[1]:.1f} at the end (per script below)",
+        f"- machine: {platform.machine()}, {cpus} CPUs, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.release()}",
+        f"- 1-minute load average: {loads[0]:.1f} at the "
+        f"start, {loads[1]:.1f} at the end (per script below)",
         "",
     ]
     if loaded:
         lines += [
-            f"> **The machine was loaded** (load average above half of its {cpus} CPUs during the run: other work",
-            "> was running). Wall-clock figures are inflated accordingly; ratios to a baseline in the same run",
-            "> and CPU times, where a script prints them, are the more faithful figures. Re-run on an idle",
+            "> **The machine was loaded** (load average above "
+            f"half of its {cpus} CPUs during the run: other work",
+            "> was running). Wall-clock figures are inflated "
+            "accordingly; ratios to a baseline in the same run",
+            "> and CPU times, where a script prints them, "
+            "are the more faithful figures. Re-run on an idle",
             "> machine before judging a goal.",
             "",
         ]
@@ -200,7 +207,8 @@ def markdown(
     ]
     for o in outcomes:
         lines.append(
-            f"| `{o.script.path.name}` | {o.store or '–'} | {o.status} | {o.seconds:.1f} | {o.load_before:.1f} → {o.load_after:.1f} |"
+            f"| `{o.script.path.name}` | {o.store or '–'} | {o.status} | "
+            f"{o.seconds:.1f} | {o.load_before:.1f} → {o.load_after:.1f} |"
         )
     for s in skipped:
         lines.append(f"| `{s.path.name}` | – | skipped | – | {s.skip} |")

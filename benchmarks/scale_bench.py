@@ -1,4 +1,4 @@
-"""Scale benchmark: the product-level (HS6) build on DuckDB and on Spark local mode.
+r"""Scale benchmark: the product-level (HS6) build on DuckDB and on Spark local mode.
 
 The input is SYNTHETIC: files in the CEPII BACI layout (``t,i,j,k,v,q``, one CSV per year,
 ``BACI_HS17_Y<year>_V000000.csv``) written by :func:`generate` to a folder under /tmp (never
@@ -10,8 +10,10 @@ Unlike real BACI a (t, i, j, k) cell may appear more than once; the build sums t
 
 Usage (from the repo root):
 
-    uv run --extra spark python benchmarks/scale_bench.py generate --rows 10000000 --out /tmp/baci_10m
-    uv run --extra spark python benchmarks/scale_bench.py run --dir /tmp/baci_10m --engines duckdb,spark
+    uv run --extra spark python benchmarks/scale_bench.py generate --rows 10000000 \
+        --out /tmp/baci_10m
+    uv run --extra spark python benchmarks/scale_bench.py run --dir /tmp/baci_10m \
+        --engines duckdb,spark
 
 ``run`` times each engine in a fresh child process (same input, same run) and samples the peak
 resident memory of the child and its descendants (the Spark JVM included) from /proc. DuckDB
@@ -33,7 +35,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-RUN_ALL_SKIP = "two steps (generate synthetic BACI files, then run) and Spark/Java: see its docstring"  # benchmarks/run_all.py
+RUN_ALL_SKIP = (
+    "two steps (generate synthetic BACI files, "
+    "then run) and Spark/Java: see its docstring"
+)  # benchmarks/run_all.py
 
 YEARS = 10
 FIRST_YEAR = 2013

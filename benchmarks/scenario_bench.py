@@ -1,4 +1,4 @@
-"""Benchmark: one scenario run after the warehouse is open, and the index Monte Carlo.
+r"""Benchmark: one scenario run after the warehouse is open, and the index Monte Carlo.
 
 Scenario: times (a) reading the baseline on an open connection plus the engine, (b) the engine
 alone, for a bundled scenario, against a plain pandas baseline in the same run that computes the
@@ -10,7 +10,8 @@ Index: times the Monte Carlo (1,000 draws) of ``models.index.compute_index`` for
 for every country with data, against a per-draw Python loop in the same run (ratio = loop /
 project). The target is ≤ 10 s for 1,000 draws.
 
-    AUTONOMY_WAREHOUSE=/tmp/full/w.duckdb uv run python benchmarks/scenario_bench.py [--scenario NAME] [--repeat 7]
+    AUTONOMY_WAREHOUSE=/tmp/full/w.duckdb uv run python benchmarks/scenario_bench.py \
+        [--scenario NAME] [--repeat 7]
 """
 
 from __future__ import annotations
@@ -147,10 +148,12 @@ def main() -> None:
     pdf = dependence.to_pandas()
     t_pandas, _ = timed(lambda: pandas_labour(pdf, spec), args.repeat)
     print(
-        f"Scenario {spec.scenario.name} ({dependence.height:,} baseline rows, {len(spec.years)} years), median of {args.repeat}:"
+        f"Scenario {spec.scenario.name} ({dependence.height:,} baseline "
+        f"rows, {len(spec.years)} years), median of {args.repeat}:"
     )
     print(
-        f"  project, baseline query + engine on an open warehouse: {t_run * 1000:8.1f} ms  (target ≤ 100 ms)"
+        "  project, baseline query + engine on an open "
+        f"warehouse: {t_run * 1000:8.1f} ms  (target ≤ 100 ms)"
     )
     print(f"  project, engine only (every affected table recomputed):  {t_engine * 1000:8.1f} ms")
     print(f"  pandas baseline, labour lever + remittance measures:      {t_pandas * 1000:8.1f} ms")
@@ -193,7 +196,8 @@ def main() -> None:
         t_loop, _ = timed(lambda: loop_monte_carlo(x, w0, loop_draws, 0), 1)
         t_loop *= 1000 / loop_draws
         print(
-            f"Index Monte Carlo, 1,000 draws, {label} ({len(codes)} countries × {len(powers)} powers × {len(model.COMPONENTS)} components):"
+            f"Index Monte Carlo, 1,000 draws, {label} ({len(codes)} countries × "
+            f"{len(powers)} powers × {len(model.COMPONENTS)} components):"
         )
         print(f"  project (vectorised): {t_mc * 1000:8.1f} ms  (target ≤ 10 s)")
         print(
@@ -203,7 +207,8 @@ def main() -> None:
         print(f"  ratio loop / project: {t_loop / t_mc:.1f}")
     t_api, _ = timed(lambda: api_index.autonomy_index("C5", year=args.year, settings=settings), 3)
     print(
-        f"autonomy_index('C5', year={args.year}) end to end (queries + Monte Carlo): {t_api * 1000:.1f} ms"
+        f"autonomy_index('C5', year={args.year}) end to "
+        f"end (queries + Monte Carlo): {t_api * 1000:.1f} ms"
     )
 
 

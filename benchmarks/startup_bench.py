@@ -100,8 +100,9 @@ def row(
     )
     goal_text = "" if goal is None else f"<= {goal:g} s"
     print(
-        f"| {label} | {store} | {seconds[0]:.3f} | {seconds[1]:.3f} | {seconds[2]:.3f} | {seconds[0] / bases[0]:.1f} | "
-        f"{seconds[0] / bases[1]:.2f} | {goal_text} {verdict} | {os.getloadavg()[0]:.1f} |",
+        f"| {label} | {store} | {seconds[0]:.3f} | {seconds[1]:.3f} | "
+        f"{seconds[2]:.3f} | {seconds[0] / bases[0]:.1f} | {seconds[0] / bases[1]:.2f} | "
+        f"{goal_text} {verdict} | {os.getloadavg()[0]:.1f} |",
         flush=True,
     )
 
@@ -122,7 +123,8 @@ def main() -> None:
         stores["warehouse"] = {**env, "AUTONOMY_WAREHOUSE": str(warehouse)}
     elif args.store in ("both", "warehouse"):
         print(
-            f"No warehouse at {warehouse}: warehouse rows skipped (build one or set AUTONOMY_WAREHOUSE)."
+            f"No warehouse at {warehouse}: warehouse rows "
+            "skipped (build one or set AUTONOMY_WAREHOUSE)."
         )
     if args.store in ("both", "snapshot"):
         stores["bundled snapshot"] = {
@@ -130,11 +132,13 @@ def main() -> None:
             "AUTONOMY_WAREHOUSE": str(Path("/nonexistent/warehouse.duckdb")),
         }
     print(
-        f"{args.runs} runs per command: wall-clock median and minimum, CPU (user + system) median; ratios of "
-        f"the wall median to the baselines' medians; python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n"
+        f"{args.runs} runs per command: wall-clock median and minimum, CPU "
+        "(user + system) median; ratios of the wall median to the baselines' "
+        f"medians; python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n"
     )
     print(
-        "| command | store | wall median s | wall min s | CPU median s | × `python -c pass` | × `import duckdb, polars` | goal (wall median) | load |"
+        "| command | store | wall median s | wall min s | CPU median s | × "
+        "`python -c pass` | × `import duckdb, polars` | goal (wall median) | load |"
     )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
     timed_base = {

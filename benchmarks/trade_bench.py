@@ -169,7 +169,8 @@ def main() -> None:
     print(f"  {'total':<32} {total:8.2f} s   peak RSS {peak_mb():8.0f} MB")
     for name in (trade_step.BOTH_TABLE, trade_step.OUT_TABLE, trade_step.GAPS_TABLE):
         print(
-            f"  {name}: {tables[name].height:,} rows, {tables[name].estimated_size() / 1e6:,.0f} MB in memory"
+            f"  {name}: {tables[name].height:,} rows, "
+            f"{tables[name].estimated_size() / 1e6:,.0f} MB in memory"
         )
 
     reported = trade_step.reported_rows(tables)
@@ -182,7 +183,8 @@ def main() -> None:
     pandas_time, baseline = best_of(args.repeat, lambda: pandas_shares(reported_pd, estimated_pd))
     diff = compare(project, baseline)  # type: ignore[arg-type]
     print(
-        f"\nPart 2: both views + partner shares ({reported.height:,} reported cells -> {project.height:,} shares), best of {args.repeat}"
+        f"\nPart 2: both views + partner shares ({reported.height:,} "
+        f"reported cells -> {project.height:,} shares), best of {args.repeat}"
     )  # type: ignore[union-attr]
     print(f"  project (Polars, indicators.trade) {project_time:8.2f} s")
     print(f"  baseline (plain pandas)            {pandas_time:8.2f} s")

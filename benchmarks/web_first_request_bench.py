@@ -110,7 +110,8 @@ def main() -> None:
                 )
             ratio = "–" if label.startswith("start") else f"{seconds / static:.2f}"
             print(
-                f"| {store} | {label} | {seconds * 1000:.0f} | {ratio} | {goal} | {os.getloadavg()[0]:.1f} |",
+                f"| {store} | {label} | {seconds * 1000:.0f} | "
+                f"{ratio} | {goal} | {os.getloadavg()[0]:.1f} |",
                 flush=True,
             )
 

@@ -125,8 +125,9 @@ end
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
-  io.write(string.format("RESULT %%d %%f %%f %%f %%f %%d\\n", summary.requests, summary.duration / 1e6,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors))
+  io.write(string.format("RESULT %%d %%f %%f %%f %%f %%d\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors))
 end
 """
 
@@ -162,8 +163,9 @@ def run_wrk(
     )
     if show:
         print(
-            f"{label:<44} requests {int(requests):>7}  {int(requests) / float(duration):>7.0f} req/s  "
-            f"p50 {float(p50):6.1f} ms  p95 {float(p95):6.1f} ms  p99 {float(p99):6.1f} ms  errors {errors}"
+            f"{label:<44} requests {int(requests):>7}  "
+            f"{int(requests) / float(duration):>7.0f} req/s  p50 {float(p50):6.1f} "
+            f"ms  p95 {float(p95):6.1f} ms  p99 {float(p99):6.1f} ms  errors {errors}"
         )
     return float(p95) if int(errors) == 0 else float("inf")
 
@@ -192,18 +194,20 @@ def main() -> None:
     try:
         paths = country_paths(base, args.country)
         print(
-            f"server: uvicorn, 1 worker, {base}; store: {os.environ.get('AUTONOMY_WAREHOUSE', 'default (warehouse or bundled snapshot)')}"
+            f"server: uvicorn, 1 worker, {base}; store: "
+            f"{os.environ.get('AUTONOMY_WAREHOUSE', 'default (warehouse or bundled snapshot)')}"
         )
         print(
-            f"{args.clients} concurrent clients ({args.driver}), {args.seconds:.0f} s per phase; project paths: {', '.join(paths)}"
+            f"{args.clients} concurrent clients ({args.driver}), "
+            f"{args.seconds:.0f} s per phase; project paths: {', '.join(paths)}"
         )
         if args.driver == "wrk":
             run_wrk(base, paths, args.clients, 5, show=False)  # warm-up
             base_p95 = run_wrk(base, ["/static/style.css"], args.clients, args.seconds)
             p95 = run_wrk(base, paths, args.clients, args.seconds)
             print(
-                f"ratio p95 project / baseline: {p95 / base_p95:.2f}; goal p95 <= 50 ms and no errors: "
-                f"{'met' if p95 <= 50 else 'NOT met'}"
+                f"ratio p95 project / baseline: {p95 / base_p95:.2f}; goal p95 "
+                f"<= 50 ms and no errors: {'met' if p95 <= 50 else 'NOT met'}"
             )
             return
         base_lat, base_err, base_time = asyncio.run(

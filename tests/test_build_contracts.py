@@ -162,7 +162,8 @@ def test_lineage_is_stored_as_lists(warehouse: Path) -> None:
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         (files,) = connection.execute(
-            "SELECT input_files FROM meta_lineage__tables WHERE table_name = 'core_knomad__bilateral_remittances'"
+            "SELECT input_files FROM meta_lineage__tables "
+            "WHERE table_name = 'core_knomad__bilateral_remittances'"
         ).fetchone()
     assert files == [
         "migration/knomad_bilateral_remittances_2021.csv",

@@ -76,7 +76,10 @@ def test_wdi_wrong_columns_names_file_and_columns(tmp_path: Path) -> None:
         wdi.load(tmp_path)
 
 
-STOCK_HEADER = "year,origin_iso3,origin_name,origin_region,dest_iso3,dest_name,dest_region,stock,stock_male,stock_female\n"
+STOCK_HEADER = (
+    "year,origin_iso3,origin_name,origin_region,dest_iso3,"
+    "dest_name,dest_region,stock,stock_male,stock_female\n"
+)
 
 
 def test_undesa_stock_contract(tmp_path: Path) -> None:
@@ -143,8 +146,8 @@ def knomad_fixture(root: Path) -> None:
         root,
         "migration",
         "wb_bilateral_remittances_2017.csv",
-        MATRIX_HEADER
-        + "2017,Russia,RUS,Kyrgyz Republic,KGZ,90\n2017,Germany,DEU,Kyrgyz Republic,KGZ,10\n2017,WORLD,WLD,Kyrgyz Republic,KGZ,100\n",
+        MATRIX_HEADER + "2017,Russia,RUS,Kyrgyz Republic,KGZ,90\n"
+        "2017,Germany,DEU,Kyrgyz Republic,KGZ,10\n2017,WORLD,WLD,Kyrgyz Republic,KGZ,100\n",
     )
     write_csv(
         root,
@@ -225,15 +228,19 @@ def test_aiddata_contract(tmp_path: Path) -> None:
         tmp_path,
         "aid",
         aiddata.GCDF3_FILE,
-        "gwcode,iso3,year,oof_like_usd2021,oof_like_adj_usd2021,oda_like_usd2021,oda_like_adj_usd2021,vague_usd2021,vague_adj_usd2021\n"
+        "gwcode,iso3,year,oof_like_usd2021,oof_like_adj_usd2021,oda_like_usd2021,"
+        "oda_like_adj_usd2021,vague_usd2021,vague_adj_usd2021\n"
         "703,KGZ,2015,100,90,10,10,0,0\n",
     )
     write_csv(
         tmp_path,
         "aid",
         aiddata.GCDF2_FILE,
-        "AidData TUFF Project ID,Recipient,Recipient ISO3,Commitment Year,Flow Class,Amount (Nominal)\n"
-        '1,Kyrgyz Republic,KGZ,2015,ODA-like,5\n2,Kyrgyz Republic,KGZ,2015,ODA-like,\n3,"Asia, regional",,2015,ODA-like,7\n',
+        "AidData TUFF Project ID,Recipient,Recipient ISO3,Commitment Year,Flow Class,"
+        "Amount (Nominal)\n"
+        "1,Kyrgyz Republic,KGZ,2015,ODA-like,5\n"
+        "2,Kyrgyz Republic,KGZ,2015,ODA-like,\n"
+        '3,"Asia, regional",,2015,ODA-like,7\n',
     )
     core = aiddata.load(tmp_path).tables["core_aiddata__chinese_finance"]
     gcdf3 = core.filter(pl.col("dataset") == "GCDF 3.0").sort("flow_class")
@@ -272,7 +279,8 @@ def test_japan_residents_contract(tmp_path: Path) -> None:
         "japan_residents",
         japan.TOTALS_FILE,
         "iso3,nationality_en,count,status_code,status_ja,status_en\n"
-        "UZB,Uzbekistan,102,,総数,Total\nUZB,Uzbekistan,100,,特定技能1号,Specified Skilled Worker (i)\n"
+        "UZB,Uzbekistan,102,,総数,Total\n"
+        "UZB,Uzbekistan,100,,特定技能1号,Specified Skilled Worker (i)\n"
         "UZB,Uzbekistan,2,,特定技能2号,Specified Skilled Worker (ii)\n",
     )
     write_csv(

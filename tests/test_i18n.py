@@ -182,5 +182,6 @@ def test_data_file_texts_are_translated(lang: str) -> None:
     for domain, texts in data_texts().items():
         missing = sorted(text for text in texts if i18n.data_text(text, lang, domain) == text)
         assert missing == [], (
-            f"add to i18n/locale/{lang}/LC_MESSAGES/{domain}.po (msgid = the English text): {missing[:5]}"
+            f"add to i18n/locale/{lang}/LC_MESSAGES/{domain}.po "
+            f"(msgid = the English text): {missing[:5]}"
         )

@@ -17,18 +17,31 @@ from autonomy_monitor import catalog
 from autonomy_monitor.errors import BadInput
 from autonomy_monitor.sources.remittances_by_sender import bulk
 
-HEADER = "row_id,receiver_iso3,sender_iso3,year,period,value_usd,share_of_total,publisher,reported_by,url,quote,notes\n"
+HEADER = (
+    "row_id,receiver_iso3,sender_iso3,year,period,value_usd,"
+    "share_of_total,publisher,reported_by,url,quote,notes\n"
+)
 ROWS = [
-    "R1,UZB,TOTAL,2021,2021-01/2021-03,1410000000,,Central Bank of Uzbekistan,Outlet A,https://a.example/1,q,",
-    "R2,UZB,TOTAL,2021,2021-01/2021-03,1420000000,,Central Bank of Uzbekistan,Outlet B,https://b.example/2,q,differs from 1.41 bn",
-    "R3,UZB,RUS,2021,2021-01/2021-06,2200000000,67%,Central Bank of Uzbekistan,Outlet A,https://a.example/3,q,H1 2021",
-    "R4,UZB,RUS,2021,2021-07/2021-09,1528000000,,Central Bank of Russia,Outlet C,https://c.example/4,q,Q3 2021; all cross-border transfers (vs 1.01 bn MTS-only figure)",
-    "R5,UZB,RUS,2021,2021-07/2021-09,1010000000,,Central Bank of Russia,Outlet D,https://d.example/5,q,CBR money-transfer-system data",
-    "R6,UZB,RUS,2023,2023-01/2023-06,,~80%,Central Bank of Uzbekistan,Outlet E,https://e.example/6,q,share only",
-    "R7,UZB,KAZ+TUR+KOR,2025,,3487000000,,Central Bank of Uzbekistan,Outlet F,https://f.example/7,q,aggregate",
-    "R8,KGZ,TOTAL_NET,2020,,2000000000,,National Bank of the Kyrgyz Republic,Outlet G,https://g.example/8,q,net inflow",
-    "R9,UZB,EU27,2025,,563000000,,Central Bank of Uzbekistan,Outlet F,https://f.example/9,q,EU as a whole",
-    "R10,KGZ,RUS,2021,2021-01/2021-11,2450000000,,National Bank of the Kyrgyz Republic,Outlet H,https://h.example/10,q,approx ('около')",
+    "R1,UZB,TOTAL,2021,2021-01/2021-03,1410000000,,"
+    "Central Bank of Uzbekistan,Outlet A,https://a.example/1,q,",
+    "R2,UZB,TOTAL,2021,2021-01/2021-03,1420000000,,Central Bank of Uzbekistan,"
+    "Outlet B,https://b.example/2,q,differs from 1.41 bn",
+    "R3,UZB,RUS,2021,2021-01/2021-06,2200000000,67%,"
+    "Central Bank of Uzbekistan,Outlet A,https://a.example/3,q,H1 2021",
+    "R4,UZB,RUS,2021,2021-07/2021-09,1528000000,,Central Bank of Russia,Outlet C,"
+    "https://c.example/4,q,Q3 2021; all cross-border transfers (vs 1.01 bn MTS-only figure)",
+    "R5,UZB,RUS,2021,2021-07/2021-09,1010000000,,Central Bank of Russia,"
+    "Outlet D,https://d.example/5,q,CBR money-transfer-system data",
+    "R6,UZB,RUS,2023,2023-01/2023-06,,~80%,Central Bank of Uzbekistan,"
+    "Outlet E,https://e.example/6,q,share only",
+    "R7,UZB,KAZ+TUR+KOR,2025,,3487000000,,Central Bank of Uzbekistan,"
+    "Outlet F,https://f.example/7,q,aggregate",
+    "R8,KGZ,TOTAL_NET,2020,,2000000000,,National Bank of the Kyrgyz Republic,"
+    "Outlet G,https://g.example/8,q,net inflow",
+    "R9,UZB,EU27,2025,,563000000,,Central Bank of Uzbekistan,"
+    "Outlet F,https://f.example/9,q,EU as a whole",
+    "R10,KGZ,RUS,2021,2021-01/2021-11,2450000000,,National Bank of the Kyrgyz Republic,"
+    "Outlet H,https://h.example/10,q,approx ('около')",
 ]
 
 

@@ -214,8 +214,9 @@ def add_press_reported_votes(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("DELETE FROM out_alignment__key_votes WHERE record_kind = 'press_reported'")
     for record, symbol, date, title, country, vote, url in PRESS_ROWS:
         connection.execute(
-            "INSERT INTO out_alignment__key_votes (roll_call_id, resolution_symbol, date, title, country_iso3, vote, source, record_kind) "
-            "VALUES (?, ?, ?::DATE, ?, ?, ?, ?, 'press_reported')",
+            "INSERT INTO out_alignment__key_votes (roll_call_id, "
+            "resolution_symbol, date, title, country_iso3, vote, source, "
+            "record_kind) VALUES (?, ?, ?::DATE, ?, ?, ?, ?, 'press_reported')",
             [record, symbol, date, title, country, vote, url],
         )
 

@@ -72,8 +72,8 @@ def test_scenario_run_csv_has_every_row(warehouse: Path) -> None:
 def test_scenario_run_bad_file_exits_2_with_line(warehouse: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(
-        '[scenario]\nname = "x"\ncountry = "UZB"\nyears = [2025, 2025]\n\n[[levers]]\ntype = "aid"\n'
-        'country = "UZB"\ndonor = "JPN"\namount_usd = -1\n'
+        '[scenario]\nname = "x"\ncountry = "UZB"\nyears = [2025, 2025]\n\n'
+        '[[levers]]\ntype = "aid"\ncountry = "UZB"\ndonor = "JPN"\namount_usd = -1\n'
     )
     result = CliRunner().invoke(app, ["scenario", "run", str(bad)])
     assert result.exit_code == 2

@@ -49,9 +49,11 @@ def test_cli_entry_point_imports_no_data_stack() -> None:
 def test_help_and_version_import_no_heavy_module(args: list[str]) -> None:
     """Typer builds every command for --help: still no heavy module and no data stack."""
     code = (
-        f"import contextlib, io, sys\nsys.argv = ['autonomy', *{args!r}]\n"
+        "import contextlib, io, sys\n"
+        f"sys.argv = ['autonomy', *{args!r}]\n"
         "from autonomy_monitor.cli.main import app\n"
-        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n    app()"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    app()"
     )
     modules = imported_after(code)
     assert loaded(modules, HEAVY + DATA_STACK) == []
@@ -64,7 +66,8 @@ def test_api_facade_import_is_light() -> None:
 
 def test_lookup_does_not_import_models_or_web() -> None:
     modules = imported_after(
-        "import autonomy_monitor.api as am\nam.vote_agreement\nam.dependence\nam.profile\nam.key_votes"
+        "import autonomy_monitor.api as am\n"
+        "am.vote_agreement\nam.dependence\nam.profile\nam.key_votes"
     )
     assert loaded(modules, HEAVY) == []
 

@@ -140,7 +140,8 @@ def test_imf_missing_file(tmp_path: Path) -> None:
 
 # -- trade_recent -----------------------------------------------------------------------------
 
-NATIONAL = """reporter_iso3,publisher_short,partner_name,partner_iso3,partner_is_aggregate,flow,year,value_usd_thousands,source_file,source_sheet
+NATIONAL = """reporter_iso3,publisher_short,partner_name,partner_iso3,partner_is_aggregate,flow,\
+year,value_usd_thousands,source_file,source_sheet
 KGZ,KG NSC,China,CHN,False,imports,2022,4069500.0,f.xlsx,s
 KGZ,KG NSC,Russia,RUS,False,exports,2022,1069700.0,f.xlsx,s
 KGZ,KG NSC,Russia,RUS,False,exports,2022,1069700.0,f.xlsx,s
@@ -149,13 +150,19 @@ KAZ,KZ BNS,Китай,CHN,False,exports,2022,13060000.0,f.xls,s
 KAZ,KZ BNS,Нидерландские Антильские острова,ANT,False,exports,2022,5.0,f.xls,s
 UZB,UZ Stat,Korea,,False,imports,2022,10.0,f.csv,s
 """
-EU_MONTHLY_HEADER = "reporter_name,reporter_iso3,partner_name,partner_iso3,flow,year,month,value_eur,source_folder,source_file\n"
-EU_ANNUAL = """reporter,partner_name,partner_iso3,partner_is_aggregate,flow,year,value_eur,source_file
+EU_MONTHLY_HEADER = (
+    "reporter_name,reporter_iso3,partner_name,partner_iso3,"
+    "flow,year,month,value_eur,source_folder,source_file\n"
+)
+EU_ANNUAL = """\
+reporter,partner_name,partner_iso3,partner_is_aggregate,flow,year,value_eur,source_file
 EU27_2020,Kyrgyzstan,KGZ,False,exports,2022,2400.0,r.csv
 """
 FCS_HEADER = "reporter_iso3,partner_name,partner_iso3,flow,year,month,value_usd_millions\n"
-PRESS = """reporting_source,country_a,country_b,year,period,measure,value_usd_millions,value_status,source,note
-GACC,CHN,TKM,2023,Jan-Dec,China imports from country_b (= country_b exports to China),9600.0,"reported, rounded",https://example.org/a,
+PRESS = """\
+reporting_source,country_a,country_b,year,period,measure,value_usd_millions,value_status,source,note
+GACC,CHN,TKM,2023,Jan-Dec,China imports from country_b (= country_b exports to China),9600.0,\
+"reported, rounded",https://example.org/a,
 GACC,CHN,KGZ,2023,Jan-Dec,China exports to country_b,19720.0,derived here: turnover minus China imports,https://example.org/b,
 GACC,CHN,KAZ,2023,Jan-Dec,turnover (China exports + imports),41000.0,"reported, rounded",https://example.org/c,
 GACC,CHN,KAZ,2023,Jan-Jun,China exports to country_b,10630.0,reported,https://example.org/d,
@@ -169,7 +176,8 @@ def eu_monthly() -> str:
     for month in range(1, 13):
         lines.append(f"Germany,DEU,Kyrgyzstan,KGZ,exports,2022,{month},100.0,k,f.csv\n")
         lines.append(
-            f'"European Union - 27 countries (AT, BE)",,Kyrgyzstan,KGZ,exports,2022,{month},200.0,k,f.csv\n'
+            '"European Union - 27 countries (AT, BE)",,'
+            f"Kyrgyzstan,KGZ,exports,2022,{month},200.0,k,f.csv\n"
         )
     lines.append("Germany,DEU,Kyrgyzstan,KGZ,exports,2024,1,100.0,k,f.csv\n")  # partial year
     return "".join(lines)
@@ -270,7 +278,10 @@ def test_recent_negative_value(tmp_path: Path) -> None:
     bad = NATIONAL.replace("4069500.0", "-4069500.0")
     with pytest.raises(
         BadInput,
-        match=r"national_trade_by_partner_kaz_kgz_uzb\.csv, column 'value_usd_thousands', row 1: -4069500\.0 is negative",
+        match=(
+            r"national_trade_by_partner_kaz_kgz_uzb\.csv, column "
+            r"'value_usd_thousands', row 1: -4069500\.0 is negative"
+        ),
     ):
         recent.load(write_recent(tmp_path, **{recent.NATIONAL_FILE: bad}))
 
@@ -291,7 +302,10 @@ def test_recent_wrong_columns(tmp_path: Path) -> None:
     bad = FCS_HEADER.replace("value_usd_millions", "value") + "RUS,Китай,CHN,exports,2021,1,1.0\n"
     with pytest.raises(
         BadInput,
-        match=r"russia_fcs_trade_main_partners_monthly_2006_2021\.csv lacks column\(s\) value_usd_millions",
+        match=(
+            r"russia_fcs_trade_main_partners_monthly_2006_2021\.csv "
+            r"lacks column\(s\) value_usd_millions"
+        ),
     ):
         recent.load(write_recent(tmp_path, **{recent.FCS_FILE: bad}))
 
@@ -306,8 +320,8 @@ def test_recent_reported_totals_per_publisher(tmp_path: Path) -> None:
     """KG NSC states its total in a 'Total' row; UZ Stat has none: its partner rows plus the
     remainder row 'Other countries' are its total; exact duplicate rows count once."""
     national = (
-        NATIONAL
-        + "UZB,UZ Stat,Other countries,,True,imports,2022,5.0,f.csv,s\nUZB,UZ Stat,CIS,,True,imports,2022,7.0,f.csv,s\n"
+        NATIONAL + "UZB,UZ Stat,Other countries,,True,imports,2022,5.0,f.csv,s\n"
+        "UZB,UZ Stat,CIS,,True,imports,2022,7.0,f.csv,s\n"
     )
     totals = recent.load(write_recent(tmp_path, **{recent.NATIONAL_FILE: national})).tables[
         recent.TOTALS_TABLE

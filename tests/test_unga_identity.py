@@ -98,7 +98,8 @@ def test_titles_are_cleaned_and_say_where_they_come_from() -> None:
         ],
         [
             "Territorial integrity of Ukraine : resolution / adopted by the General Assembly",
-            "The President: We have heard the last speaker in explanation of vote before the voting.",
+            "The President: We have heard the last speaker "
+            "in explanation of vote before the voting.",
             "TO ADOPT 1ST COMMITTEE DRAFT RESOLUTION (A/3991)",
             "A/71/251 68c - Human rights situations",
         ],

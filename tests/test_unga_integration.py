@@ -67,7 +67,8 @@ def test_extract_period_counts_match_sources_md(real: Settings) -> None:
 def test_late_2019_roll_calls_appear_once(real: Settings) -> None:
     calls = api.reader.query(
         real,
-        "SELECT resolution_symbol, count(*) AS n FROM core_unga__roll_calls WHERE date >= '2019-09-01' AND date < '2020-01-01' GROUP BY 1",
+        "SELECT resolution_symbol, count(*) AS n FROM core_unga__roll_calls "
+        "WHERE date >= '2019-09-01' AND date < '2020-01-01' GROUP BY 1",
     )
     assert calls.filter(pl.col("n") > 1).height == 0
     assert calls.height >= 90
@@ -108,6 +109,7 @@ def test_no_absences_before_membership(real: Settings) -> None:
 def test_one_row_per_country_and_roll_call(real: Settings) -> None:
     duplicates = api.reader.query(
         real,
-        "SELECT roll_call_id, country_iso3, count(*) AS n FROM core_unga__votes GROUP BY ALL HAVING n > 1",
+        "SELECT roll_call_id, country_iso3, count(*) AS n FROM core_unga__votes "
+        "GROUP BY ALL HAVING n > 1",
     )
     assert duplicates.height == 0, duplicates.head()

@@ -42,7 +42,8 @@ def without_press(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def test_press_rows_get_their_own_table_and_official_wins(with_press: Settings) -> None:
     press = query(
         with_press,
-        "SELECT row_id, record_id, superseded_by FROM core_unga__press_reported_votes ORDER BY row_id",
+        "SELECT row_id, record_id, superseded_by FROM core_unga__press_reported_votes "
+        "ORDER BY row_id",
     )
     superseded = dict(zip(press["row_id"], press["superseded_by"]))
     assert superseded == {
@@ -96,12 +97,14 @@ def test_official_record_wins_over_a_press_report(with_press: Settings) -> None:
     assert votes.select("vote", "record_kind").row(0) == ("A", "official")
     table = query(
         with_press,
-        "SELECT DISTINCT record_kind FROM out_alignment__key_votes WHERE roll_call_id LIKE 'press:%'",
+        "SELECT DISTINCT record_kind FROM out_alignment__key_votes "
+        "WHERE roll_call_id LIKE 'press:%'",
     )
     assert table["record_kind"].to_list() == ["press_reported"]
     shown = query(
         with_press,
-        "SELECT DISTINCT roll_call_id FROM out_alignment__key_votes WHERE record_kind = 'press_reported'",
+        "SELECT DISTINCT roll_call_id FROM out_alignment__key_votes "
+        "WHERE record_kind = 'press_reported'",
     )
     assert shown["roll_call_id"].to_list() == ["press:2025-02-24:P1"]
 

@@ -149,7 +149,8 @@ def open_page(page: object, url: str) -> None:
 
 def rendered_charts(page: object) -> int:
     return page.evaluate(
-        "document.querySelectorAll('figure.chart[data-rendered=done] svg, figure.chart[data-rendered=done] canvas').length"
+        "document.querySelectorAll('figure.chart[data-rendered=done] svg, "
+        "figure.chart[data-rendered=done] canvas').length"
     )
 
 
@@ -265,8 +266,10 @@ def test_layout_draws_charts_without_horizontal_overflow(
         assert rendered_charts(page) >= min_charts
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow} px wider than the {WIDTHS[width]} px window"
-        too_wide = page.evaluate("""Array.from(document.querySelectorAll('figure.chart svg')).filter(
-            svg => svg.getBoundingClientRect().right > window.innerWidth + 1).length""")
+        too_wide = page.evaluate(
+            """Array.from(document.querySelectorAll('figure.chart svg'))
+                .filter(svg => svg.getBoundingClientRect().right > window.innerWidth + 1).length"""
+        )
         assert too_wide == 0, "a chart is drawn wider than the window"
         folder = os.environ.get("AUTONOMY_SCREENSHOTS")
         if folder:

@@ -74,7 +74,8 @@ def test_server_app_starts_without_altair(tmp_path: Path) -> None:
         "web.warm_up = lambda: None\n"
         "from autonomy_monitor import api\n"
         f"web.create_app(api.Settings(warehouse={str(tmp_path / 'absent.duckdb')!r}))\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('altair', 'scipy', 'typst'))))"
+        "print(json.dumps(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('altair', 'scipy', 'typst'))))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
