@@ -59,6 +59,39 @@ def test_help_and_version_import_no_heavy_module(args: list[str]) -> None:
     assert loaded(modules, HEAVY + DATA_STACK) == []
 
 
+def test_version_is_answered_before_typer() -> None:
+    """The console script (``autonomy_monitor.cli:run``) prints the version without importing
+    Typer, Rich or a command module, and prints what the Typer app's --version prints."""
+    from typer.testing import CliRunner
+
+    from autonomy_monitor.cli.main import app
+
+    code = (
+        "import sys\nsys.argv = ['autonomy', '--version']\n"
+        "from autonomy_monitor.cli import run\nrun()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport json\nprint(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    printed, modules = (
+        result.stdout.splitlines()[:-1],
+        set(json.loads(result.stdout.splitlines()[-1])),
+    )
+    assert loaded(modules, ["typer", "click", "rich", "autonomy_monitor.cli.main"]) == []
+    assert printed == CliRunner().invoke(app, ["--version"]).output.splitlines()
+
+
+def test_console_script_is_the_light_entry_point() -> None:
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"]["autonomy"] == "autonomy_monitor.cli:run"
+
+
 def test_api_facade_import_is_light() -> None:
     modules = imported_after("import autonomy_monitor.api")
     assert loaded(modules, HEAVY + DATA_STACK) == []

@@ -501,7 +501,8 @@ def methodology(out: OutOption = None) -> None:
 
 
 def run() -> None:
-    """Entry point of the ``autonomy`` script."""
+    """``python -m autonomy_monitor.cli.main``; the ``autonomy`` script is
+    :func:`autonomy_monitor.cli.run` (answers ``--version`` before importing Typer)."""
     app()
 
 
