@@ -5,13 +5,13 @@
 Each command runs ``--runs`` times as a fresh process with bytecode cached, as on a user's
 machine: ``uv sync --compile-bytecode`` compiles the dependencies but not an editable checkout's
 own modules, and with PYTHONDONTWRITEBYTECODE set Python never caches them, so the script
-compiles the package's modules first (:func:`compile_package`); the median wall-clock time is
-reported beside two baselines timed in the same run: ``python -c pass`` and ``python -c "import duckdb, polars"`` (the
-least any lookup that reads the warehouse must pay). Lookups run against the warehouse named
-by AUTONOMY_WAREHOUSE and against the bundled snapshot (AUTONOMY_WAREHOUSE pointed at a file
-that does not exist), as ``--store`` says. Goals (issue 15): ``--version`` and ``--help``
-<= 0.3 s; a lookup <= 1 s. On a loaded machine every figure inflates: the 1-minute load
-average is printed with each row.
+compiles the package's modules first (:func:`compile_package`). The median wall-clock time is
+reported beside two baselines timed in the same run: ``python -c pass`` and
+``python -c "import duckdb, polars"`` (the least any lookup that reads the warehouse must pay).
+Lookups run against the warehouse named by AUTONOMY_WAREHOUSE and against the bundled snapshot
+(AUTONOMY_WAREHOUSE pointed at a file that does not exist), as ``--store`` says. Goals (issue
+15): ``--version`` and ``--help`` <= 0.3 s; a lookup <= 1 s. On a loaded machine every figure
+inflates: the 1-minute load average is printed with each row.
 """
 
 from __future__ import annotations
