@@ -23,12 +23,17 @@ def shared_data_dir() -> Path:
     return Path(os.environ.get("AUTONOMY_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 
 
+def existing_folder(path: Path, absent: str) -> Path:
+    """``path`` when it is a folder; otherwise the test is skipped with the reason ``absent``."""
+    if not path.is_dir():
+        pytest.skip(absent)
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     path = shared_data_dir()
-    if not path.is_dir():
-        pytest.skip(f"real data folder {path} is absent (set AUTONOMY_SHARED_DATA)")
-    return path
+    return existing_folder(path, f"real data folder {path} is absent (set AUTONOMY_SHARED_DATA)")
 
 
 def shared_specimens_dir() -> Path:
@@ -42,9 +47,9 @@ def shared_specimens_dir() -> Path:
 @pytest.fixture(scope="session")
 def specimens() -> Path:
     path = shared_specimens_dir()
-    if not path.is_dir():
-        pytest.skip(f"real service specimens {path} are absent (set AUTONOMY_SHARED_SPECIMENS)")
-    return path
+    return existing_folder(
+        path, f"real service specimens {path} are absent (set AUTONOMY_SHARED_SPECIMENS)"
+    )
 
 
 @pytest.fixture(autouse=True)

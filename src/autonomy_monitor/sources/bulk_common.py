@@ -11,12 +11,14 @@ Every reader follows the same contract:
   are dropped *and counted* as rejects with their reason, and every other name is resolved
   with :func:`autonomy_monitor.countries.resolve_names`, which raises listing all misses;
 * exact duplicate rows are removed by :func:`drop_duplicates` and counted.
+
+A reader of one file into one core table is :func:`load_file` with its own ``parse``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -24,7 +26,12 @@ import polars as pl
 from autonomy_monitor import countries
 from autonomy_monitor.catalog import contracts, load_source
 from autonomy_monitor.errors import BadInput  # re-exported for readers
-from autonomy_monitor.pipeline.warehouse import InputRecord, file_sha256, require_file
+from autonomy_monitor.pipeline.warehouse import (
+    InputRecord,
+    SourceResult,
+    file_sha256,
+    require_file,
+)
 
 
 def new_record(
@@ -192,6 +199,28 @@ def open_input(
     if records is not None:
         records.append(record)
     return frame, record
+
+
+def load_file(
+    path: Path,
+    source: str,
+    folder: str,
+    required: Sequence[str],
+    table: str,
+    parse: Callable[[pl.DataFrame, Path, InputRecord], pl.DataFrame],
+    *,
+    columns: Sequence[str] | None = None,
+) -> SourceResult:
+    """The ``load`` of a reader of one file into one core table.
+
+    :func:`open_input` (checked columns, provenance record with rows_read), then
+    ``parse(frame, path, record)`` (which raises BadInput or counts rejects on the record),
+    then rows_kept; the result holds ``table`` and the one record.
+    """
+    frame, record = open_input(path, source, folder, required, columns=columns)
+    core = parse(frame, path, record)
+    record.rows_kept = core.height
+    return SourceResult(tables={table: core}, inputs=[record])
 
 
 def check_columns(frame: pl.DataFrame, path: Path, source: str, required: Sequence[str]) -> None:

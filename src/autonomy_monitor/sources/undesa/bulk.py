@@ -31,11 +31,7 @@ EXCLUDED = {"CHI": "Channel Islands: a territory group outside the country dimen
 
 
 def load(source_dir: Path) -> SourceResult:
-    path = source_dir / FOLDER / FILE
-    frame, record = bc.open_input(path, SOURCE, FOLDER, REQUIRED)
-    core = parse(frame, path, record)
-    record.rows_kept = core.height
-    return SourceResult(tables={CORE_TABLE: core}, inputs=[record])
+    return bc.load_file(source_dir / FOLDER / FILE, SOURCE, FOLDER, REQUIRED, CORE_TABLE, parse)
 
 
 def parse(frame: pl.DataFrame, path: Path, record: InputRecord) -> pl.DataFrame:

@@ -108,11 +108,9 @@ REQUIRED = ("country_code", "country_name", "indicator_code", "year", "value")
 
 def load(source_dir: Path) -> SourceResult:
     """Read the WDI long file into ``core_wdi__yearly_indicators``."""
-    path = source_dir / FOLDER / FILE
-    frame, record = bc.open_input(path, SOURCE, FOLDER, REQUIRED, columns=REQUIRED)
-    core = parse(frame, path, record)
-    record.rows_kept = core.height
-    return SourceResult(tables={CORE_TABLE: core}, inputs=[record])
+    return bc.load_file(
+        source_dir / FOLDER / FILE, SOURCE, FOLDER, REQUIRED, CORE_TABLE, parse, columns=REQUIRED
+    )
 
 
 def parse(frame: pl.DataFrame, path: Path, record) -> pl.DataFrame:
