@@ -79,32 +79,69 @@ def partner_shares(
             .then(total)
             .otherwise(nw.max_horizontal(nw.col(denominator), total))
         )
-    with_share = kept.with_columns(
-        nw.when(total > 0).then(nw.col(value) / total).otherwise(None).alias(out)
-    )
-    if used is not None:
-        with_share = with_share.with_columns(total.alias(used))
+    if used is None:
+        with_share = kept.with_columns(
+            nw.when(total > 0).then(nw.col(value) / total).otherwise(None).alias(out)
+        )
+    else:
+        # the group total once, as column ``used`` (a window computed twice costs twice on the
+        # trade step's millions of rows); ``used`` keeps its place if the frame has it, else last
+        existed = used in kept.columns
+        with_share = kept.with_columns(total.alias(used)).with_columns(
+            nw.when(nw.col(used) > 0).then(nw.col(value) / nw.col(used)).otherwise(None).alias(out)
+        )
+        if not existed:
+            with_share = with_share.select(*(c for c in with_share.columns if c != used), used)
     return with_share if keep_undefined else with_share.filter(~nw.col(out).is_null())
 
 
 def hhi(shares: Frame, by: Sequence[str], share: str = "share", out: str = "hhi") -> Frame:
     """One row per group ``by``: ``out`` = Σ share² and ``n_partners`` over positive shares."""
     positive = shares.filter(nw.col(share) > 0)
-    return positive.group_by(*by).agg(
+    return positive.group_by(*by).agg(*_hhi_aggregates(share, out))
+
+
+def _hhi_aggregates(share: str, out: str) -> list[nw.Expr]:
+    return [
         (nw.col(share) * nw.col(share)).sum().alias(out),
         nw.len().cast(nw.Int64()).alias("n_partners"),
-    )
+    ]
 
 
 def group_labels(
     frame: Frame, by: Sequence[str], marks: Sequence[str], source: str = "source"
 ) -> Frame:
     """Per group: ``source`` = min (or ``min | max`` when they differ) and each mark = any."""
-    grouped = frame.group_by(*by).agg(
+    grouped = frame.group_by(*by).agg(*_label_aggregates(marks, source))
+    return _merged_labels(grouped, marks, source)
+
+
+def labelled_hhi(
+    shares: Frame,
+    by: Sequence[str],
+    marks: Sequence[str],
+    share: str = "share",
+    out: str = "hhi",
+    source: str = "source",
+) -> Frame:
+    """:func:`hhi` with the :func:`group_labels` of the positive shares, in one grouping (the
+    same rows as ``hhi(...).join(group_labels(positive, ...), on=by, how="left")``)."""
+    positive = shares.filter(nw.col(share) > 0)
+    grouped = positive.group_by(*by).agg(
+        *_hhi_aggregates(share, out), *_label_aggregates(marks, source)
+    )
+    return _merged_labels(grouped, marks, source)
+
+
+def _label_aggregates(marks: Sequence[str], source: str) -> list[nw.Expr]:
+    return [
         nw.col(source).min().alias("__lo"),
         nw.col(source).max().alias("__hi"),
         *(nw.col(m).cast(nw.Int32()).max().alias(m) for m in marks),
-    )
+    ]
+
+
+def _merged_labels(grouped: Frame, marks: Sequence[str], source: str) -> Frame:
     merged = (
         nw.when(nw.col("__lo") == nw.col("__hi"))
         .then(nw.col("__lo"))

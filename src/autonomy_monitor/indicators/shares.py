@@ -90,11 +90,16 @@ def with_catalog_units(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` with its ``unit`` column set from the indicator catalog by measure (and method,
     where an entry declares ``unit_by_method``). A measure without an entry raises BadInput."""
     entries = catalog.indicator_units()
-    for measure in frame.get_column("measure").unique().to_list():
+    measures = frame.get_column("measure").unique().to_list()
+    for measure in measures:
         catalog.indicator_unit(measure)  # BadInput naming the missing entry
     default = {name: entry.unit for name, entry in entries.items()}
+    # (only the measures present: without a per-method unit among them, no per-row key is built)
     by_method = {
-        f"{name}|{m}": u for name, entry in entries.items() for m, u in entry.unit_by_method.items()
+        f"{name}|{m}": u
+        for name in measures
+        if name in entries
+        for m, u in entries[name].unit_by_method.items()
     }
     plain = pl.col("measure").replace_strict(default, default=None, return_dtype=pl.String)
     keyed = pl.concat_str([pl.col("measure"), pl.lit("|"), pl.col("method").fill_null("")])

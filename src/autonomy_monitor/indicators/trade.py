@@ -286,19 +286,19 @@ def with_total_flow(views: pl.DataFrame) -> pl.DataFrame:
     joined = exports.join(
         imports, on=key, how="full", coalesce=True, suffix="_m", maintain_order="left"
     )
-    for flow, column in (("export", "value_usd"), ("import", "value_usd_m")):
-        has_flow = covered.filter(pl.col("flow") == flow).select(
-            "country_iso3", "year", "method", pl.lit(True).alias(f"__{flow}")
-        )
-        joined = joined.join(
-            has_flow, on=["country_iso3", "year", "method"], how="left", maintain_order="left"
-        )
-        joined = joined.with_columns(
-            pl.when(pl.col(f"__{flow}"))
-            .then(pl.col(column).fill_null(0.0))
-            .otherwise(pl.col(column))
-            .alias(column)
-        )
+    # which flows each country-year-method has: one small frame, one join
+    group = ["country_iso3", "year", "method"]
+    has_flows = covered.group_by(group).agg(
+        *((pl.col("flow") == flow).any().alias(f"__{flow}") for flow in FLOWS)
+    )
+    joined = joined.join(has_flows, on=group, how="left", maintain_order="left")
+    joined = joined.with_columns(
+        pl.when(pl.col(f"__{flow}"))
+        .then(pl.col(column).fill_null(0.0))
+        .otherwise(pl.col(column))
+        .alias(column)
+        for flow, column in (("export", "value_usd"), ("import", "value_usd_m"))
+    )
     total = joined.filter(
         pl.col("value_usd").is_not_null() & pl.col("value_usd_m").is_not_null()
     ).with_columns(

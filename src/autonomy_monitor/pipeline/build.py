@@ -14,9 +14,13 @@ How a build runs (memory stays bounded: no step sees more than its own inputs an
   pending step needs it (:class:`BuildTables`);
 * a derived step runs as soon as the tables it needs (and its optional ones, unless no source
   is left to make them) exist, so the UN vote tables are released before trade is read;
-* the ``out_dependence__<dimension>`` tables are staged as temporary tables; their union
-  ``out_dependence__yearly`` is made inside DuckDB (``dependence_step.union_in_warehouse``)
-  and each dimension table then becomes a view on it (stored once, not twice);
+* the rows of the ``out_dependence__<dimension>`` tables are appended to
+  ``out_dependence__yearly`` as each step returns them (the trade step's 14 million in parts,
+  each written and released before the next is made: ``DerivedStep.stream``); after the last
+  step the union is validated in DuckDB (``dependence_step.finish``) and each dimension table
+  becomes a view on it (stored once, not twice);
+* a step reading a large table it needs only a slice of (the index: 0.2 of the 17 million
+  dependence rows) declares that slice (``DerivedStep.reads``) and the build queries only it;
 * a source whose inputs and code are unchanged since the previous warehouse is copied from
   it instead of being read again (``pipeline/reuse.py``; ``--fresh`` turns this off);
 * each step's wall time and memory are reported through ``progress`` and stored in
@@ -24,8 +28,11 @@ How a build runs (memory stays bounded: no step sees more than its own inputs an
 
 Contracts: every table is validated against its contract (``catalog/tables/<name>.yaml``,
 :func:`autonomy_monitor.catalog.contracts.validate`) as soon as its producer returns it, one
-frame at a time, before it is written; ``out_dependence__yearly`` is the union of the
-dimension frames validated this way.
+frame at a time, before it is written; the parts of a streamed dimension table have their
+primary key checked as they come and the rest of their contract checked on
+``out_dependence__yearly`` in DuckDB (:func:`autonomy_monitor.catalog.contracts.validate_in_duckdb`);
+a table copied from the previous warehouse has its columns and types checked against its
+contract (:func:`autonomy_monitor.catalog.contracts.check_columns_in_duckdb`, schema only).
 
 Lineage (:class:`~autonomy_monitor.pipeline.warehouse.TableLineage`): a source table records
 its input files and their sha256; a derived table its step's function, the tables it read
@@ -35,6 +42,7 @@ and every raw file behind them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +74,7 @@ from autonomy_monitor.pipeline.steps import products_step
 from autonomy_monitor.pipeline.steps import trade_step
 from autonomy_monitor.pipeline.steps import idealpoints_step
 from autonomy_monitor.pipeline.steps import index_step
+from autonomy_monitor.pipeline.steps.reads import Read
 from autonomy_monitor.pipeline.steps import (
     aid_step,
     dependence_step,
@@ -91,14 +100,26 @@ class SourceStep:
         return self.function or warehouse.function_name(self.load)
 
 
+Parts = Iterator[pl.DataFrame]
+
+
 @dataclass(frozen=True)
 class DerivedStep:
-    """Output tables computed by ``compute(tables)`` from the tables named in ``needs``."""
+    """Output tables computed by ``compute(tables)`` from the tables named in ``needs``.
+
+    ``stream``, when set, is what the build runs instead of ``compute``: the same tables, but a
+    table may come as an iterator of parts, each written and released before the next is made
+    (the trade step's 14 million dependence rows). ``reads`` maps an input table to the rows
+    and columns the step uses (:class:`Read`): the build queries only those from the warehouse
+    instead of reading the whole table back.
+    """
 
     name: str
     needs: tuple[str, ...]
     compute: Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame]]
     optional: tuple[str, ...] = ()
+    stream: Callable[[Mapping[str, pl.DataFrame]], dict[str, pl.DataFrame | Parts]] | None = None
+    reads: Callable[[], Mapping[str, Read]] | None = None
 
     def inputs(self, available: Mapping[str, object]) -> list[str]:
         """Tables this step reads: its needs, plus optional tables when built."""
@@ -148,9 +169,21 @@ DERIVED_STEPS: tuple[DerivedStep, ...] = (
     DerivedStep("finance", aid_step.FINANCE_NEEDS, aid_step.compute_finance),
     DerivedStep("energy", energy_step.NEEDS, energy_step.compute),
     DerivedStep("governance", governance_step.NEEDS, governance_step.compute),
-    DerivedStep("trade", trade_step.NEEDS, trade_step.compute, optional=trade_step.OPTIONAL),
+    DerivedStep(
+        "trade",
+        trade_step.NEEDS,
+        trade_step.compute,
+        optional=trade_step.OPTIONAL,
+        stream=trade_step.compute_parts,
+    ),
     # after the union (it needs out_dependence__yearly): the composite index's components
-    DerivedStep("index", index_step.NEEDS, index_step.compute, optional=index_step.OPTIONAL),
+    DerivedStep(
+        "index",
+        index_step.NEEDS,
+        index_step.compute,
+        optional=index_step.OPTIONAL,
+        reads=index_step.reads,
+    ),
 )
 # After every derived step: the union of the out_dependence__<dimension> tables, in DuckDB.
 DEPENDENCE_STEP = "dependence"
@@ -191,8 +224,13 @@ class BuildTables(Mapping[str, pl.DataFrame]):
     """The tables of a running build, written to the warehouse connection as they are made.
 
     Reading a table returns the frame kept in memory, else reads it back from the warehouse
-    (tables reused from the previous warehouse are only ever there). ``release`` drops the
-    frames no pending step needs. Lineage (rows, input sha256) is kept per table.
+    (tables reused from the previous warehouse are only ever there); ``query`` reads only some
+    rows and columns. ``release`` drops the frames no pending step needs. Lineage (rows, input
+    sha256) is kept per table.
+
+    A dependence dimension table (``out_dependence__<dimension>``) is not stored on its own: its
+    rows are appended to ``out_dependence__yearly`` as they come (``dependence_step.append``),
+    and the build later makes the dimension table a view on it.
     """
 
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
@@ -200,6 +238,7 @@ class BuildTables(Mapping[str, pl.DataFrame]):
         self.memory: dict[str, pl.DataFrame] = {}
         self.lineage: dict[str, warehouse.TableLineage] = {}
         self.wanted: set[str] | None = None  # tables pending steps read (None: keep all)
+        self.appended: list[str] = []  # dimension tables appended to out_dependence__yearly
 
     def __getitem__(self, name: str) -> pl.DataFrame:
         if name in self.memory:
@@ -219,20 +258,60 @@ class BuildTables(Mapping[str, pl.DataFrame]):
     def __contains__(self, name: object) -> bool:
         return name in self.lineage
 
+    def query(self, name: str, read: Read) -> pl.DataFrame:
+        """The rows and columns ``read`` names of table ``name``, from memory when it is there,
+        else from the warehouse (the filter runs in DuckDB)."""
+        if name not in self.lineage:
+            raise KeyError(name)
+        if name in self.memory:
+            return self.memory[name]
+        return self.connection.sql(read.sql(name)).pl()
+
     def add(
         self,
         name: str,
-        frame: pl.DataFrame,
+        frame: pl.DataFrame | Parts,
         lineage: warehouse.TableLineage,
         origin: str | list[str],
-    ) -> None:
-        """Validate ``frame`` against its contract and write it as table ``name`` (staged when it
-        is a dependence dimension)."""
+    ) -> int:
+        """Validate ``frame`` against its contract and write it as table ``name`` (a dependence
+        dimension is appended to ``out_dependence__yearly``); returns the rows written.
+
+        ``frame`` may be an iterator of parts: each is written, then dropped, before the next is
+        made. A dimension table's parts are checked as they come (primary key, one dimension,
+        measures not repeated across parts) and their other checks run on
+        ``out_dependence__yearly`` in DuckDB (:func:`run_dependence`)."""
+        if isinstance(frame, pl.DataFrame):
+            rows = self._add_frame(name, frame, origin)
+        else:
+            if not is_dimension_table(name):
+                raise ValueError(f"only dependence dimension tables come in parts, not {name}")
+            rows = 0
+            measures: set[str] = set()
+            for part in frame:
+                contracts.check_key(name, part, origin)
+                rows += self._append(name, part, origin, measures)
+                del part
+        self.lineage[name] = dataclasses.replace(lineage, rows=rows)
+        return rows
+
+    def _add_frame(self, name: str, frame: pl.DataFrame, origin: str | list[str]) -> int:
         contracts.validate(name, frame, origin=origin)
-        warehouse.write_table(self.connection, name, frame, temporary=is_dimension_table(name))
+        if is_dimension_table(name):
+            return self._append(name, frame, origin, set())
+        warehouse.write_table(self.connection, name, frame)
         if self.wanted is None or name in self.wanted:
             self.memory[name] = frame
-        self.lineage[name] = lineage
+        return frame.height
+
+    def _append(
+        self, name: str, part: pl.DataFrame, origin: str | list[str], measures: set[str]
+    ) -> int:
+        dependence_step.check_part(name, part, origin, measures)
+        dependence_step.append(self.connection, part, create=not self.appended)
+        if name not in self.appended:
+            self.appended.append(name)
+        return part.height
 
     def add_existing(self, name: str, lineage: warehouse.TableLineage) -> None:
         """Register a table already in the warehouse (copied from the previous one)."""
@@ -343,6 +422,9 @@ def reuse_source(state: BuildState, old: reuse.PreviousSource, progress: Progres
     with StepMeter(usage) as meter, meter.writing():
         for name in old.tables:
             rows = reuse.copy_table(state.tables.connection, name)
+            contracts.check_columns_in_duckdb(
+                state.tables.connection, name, f'main."{name}"', "the previous warehouse"
+            )
             state.tables.add_existing(
                 name,
                 warehouse.TableLineage.of_records(
@@ -389,6 +471,18 @@ def read_source(
     state.report(usage, progress, **extra)
 
 
+def step_inputs(step: DerivedStep, tables: BuildTables) -> Mapping[str, pl.DataFrame]:
+    """What a step is given: the build's tables, or, for a step with ``reads``, its inputs with
+    only the rows and columns it uses (queried from the warehouse)."""
+    if step.reads is None:
+        return tables
+    reads = step.reads()
+    return {
+        name: tables.query(name, reads[name]) if name in reads else tables[name]
+        for name in step.inputs(tables)
+    }
+
+
 def run_derived_step(
     state: BuildState, step: DerivedStep, engine: Engine | None, progress: Progress
 ) -> None:
@@ -396,41 +490,46 @@ def run_derived_step(
     progress(
         f"computing {step.name}" + (f" on {engine.name}" if on_engine and engine else "") + "…"
     )
-    compute = ENGINE_COMPUTE[step.name](engine) if on_engine else step.compute
+    compute: Callable[[Mapping[str, pl.DataFrame]], Mapping[str, pl.DataFrame | Parts]]
+    if on_engine:
+        compute = ENGINE_COMPUTE[step.name](engine)
+    else:
+        compute = step.stream or step.compute
     usage = StepUsage(step.name, "derived")
     tables = state.tables
     with StepMeter(usage) as meter:
-        outputs = compute(tables)
+        outputs = dict(compute(step_inputs(step, tables)))
         inputs = {name: tables.lineage[name] for name in step.inputs(tables)}
         function = warehouse.function_name(step.compute)
         with meter.writing():
             for name in list(outputs):
                 frame = outputs.pop(name)
-                tables.add(
+                rows = tables.add(
                     name,
                     frame,
-                    warehouse.TableLineage.of_tables(
-                        frame.height, f"step {step.name}", function, inputs
-                    ),
+                    warehouse.TableLineage.of_tables(0, f"step {step.name}", function, inputs),
                     f"step {step.name}",
                 )
-                usage.rows += tables.rows(name)
+                del frame
+                usage.rows += rows
                 usage.tables.append(name)
     state.report(usage, progress)
 
 
 def run_dependence(state: BuildState, progress: Progress) -> None:
-    """``out_dependence__yearly`` from the staged dimension tables, then one view per dimension."""
+    """``out_dependence__yearly`` (the dimension tables' rows, appended as they were made) is
+    validated against its contract in DuckDB, then each dimension table becomes a view on it."""
     tables = state.tables
-    names = [n for n in dependence_step.dimension_tables(tables)]
+    names = [n for n in dependence_step.dimension_tables(tables.appended)]
     if not names:
         return
     progress(f"computing {DEPENDENCE_STEP}…")
     usage = StepUsage(DEPENDENCE_STEP, "derived")
     with StepMeter(usage) as meter, meter.writing():
-        rows = dependence_step.union_in_warehouse(tables.connection, names)
+        producers = ", ".join(tables.lineage[name].producer for name in names)
+        rows = dependence_step.finish(tables.connection, origin=producers)
         inputs = {name: tables.lineage[name] for name in names}
-        function = warehouse.function_name(dependence_step.union_in_warehouse)
+        function = warehouse.function_name(dependence_step.finish)
         tables.add_existing(
             dependence_step.OUTPUT,
             warehouse.TableLineage.of_tables(rows, f"step {DEPENDENCE_STEP}", function, inputs),

@@ -1,13 +1,15 @@
 """Derived step: the union ``out_dependence__yearly`` of every ``out_dependence__<dimension>``
 table present (trade, remittances, migration, aid, finance, energy), in the shared schema.
 
-One implementation, :func:`autonomy_monitor.indicators.relational.dependence_union` (narwhals),
-run where the data are: in the build on the warehouse's own DuckDB connection
-(:func:`union_in_warehouse`, which streams instead of holding 15 million rows in Python), in
-tests on Polars frames (:func:`compute`) or on any engine (:func:`compute_with`); the last two
-sort the rows by country, dimension, year, measure and partner.
-The dimension tables are optional (a build from a subset of sources has only some); the build
-then replaces each by a view on the union (``dimension = '<dimension>'``).
+In the build the union is made as the dimension tables come: each step's dimension rows are
+appended to ``out_dependence__yearly`` in the warehouse (:func:`append`, part by part for the
+trade step's 14 million rows), checked as they come (:func:`check_part`) and validated in
+DuckDB at the end (:func:`finish`); each dimension table is then a view on the union
+(``dimension = '<dimension>'``): stored once, never held in Python as a whole. The same union
+as a function of frames, :func:`autonomy_monitor.indicators.relational.dependence_union`
+(narwhals), runs in tests on Polars (:func:`compute`) or on any engine (:func:`compute_with`),
+sorted by country, dimension, year, measure and partner. The dimension tables are optional (a
+build from a subset of sources has only some).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import duckdb
 import narwhals as nw
 import polars as pl
 
+from autonomy_monitor.catalog import contracts
 from autonomy_monitor.compute import Engine
 from autonomy_monitor.indicators import relational
 from autonomy_monitor.indicators.shares import OUTPUT_SCHEMA
@@ -63,16 +66,51 @@ def compute_with(
     return run
 
 
-def union_in_warehouse(connection: duckdb.DuckDBPyConnection, names: list[str]) -> int:
-    """Create ``out_dependence__yearly`` from the (staged) tables ``names`` of ``connection``;
-    returns its row count.
+def check_part(name: str, part: pl.DataFrame, origin: str | list[str], seen: set[str]) -> None:
+    """A part of dimension table ``name`` holds that dimension only, and no measure of an earlier
+    part of the same table (``seen``, updated): with each part's primary key unique, the
+    dimension table's and the union's keys are then unique too (the key includes dimension and
+    measure), without grouping the 17 million rows of the union."""
+    dimension = name.removeprefix("out_dependence__")
+    found = part.get_column("dimension").unique().to_list()
+    where = origin if isinstance(origin, str) else ", ".join(origin)
+    if any(value != dimension for value in found):
+        other = next(value for value in found if value != dimension)
+        raise contracts.ContractViolation(
+            f"{name} from {where}: a row has dimension {other!r} where the table holds "
+            f"{dimension!r} only; set dimension to {dimension!r} in the step."
+        )
+    measures = set(part.get_column("measure").unique().to_list())
+    repeated = sorted(measures & seen)
+    if repeated:
+        raise contracts.ContractViolation(
+            f"{name} from {where}: measure {repeated[0]!r} comes in two parts of the table; "
+            "make each measure in one part only."
+        )
+    seen |= measures
 
-    Not sorted: rows come dimension by dimension (``DIMENSIONS`` order), each in its step's
-    deterministic order. A global sort of 15.6 million rows costs 1.6-2.4 times the plain
-    write (measured in the build) and buys nothing for lookups (a country's rows are found
-    in about 30 ms either way); queries order their results themselves."""
-    union = relational.dependence_union(
-        [nw.from_native(connection.table(f'"{name}"')) for name in names]
-    )
-    nw.to_native(union).create(OUTPUT)
+
+def append(connection: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, create: bool) -> None:
+    """Append the rows of a dimension frame to ``out_dependence__yearly`` (created from its
+    contract's columns first when ``create``); columns matched by name, cast to the contract's
+    types."""
+    if create:
+        connection.execute(f"CREATE TABLE {OUTPUT} ({contracts.duckdb_columns(OUTPUT)})").fetchall()
+    connection.register("_part", frame.select(list(OUTPUT_SCHEMA)).to_arrow())
+    try:
+        connection.execute(f"INSERT INTO {OUTPUT} BY NAME SELECT * FROM _part").fetchall()
+    finally:
+        connection.unregister("_part")
+
+
+def finish(connection: duckdb.DuckDBPyConnection, origin: str) -> int:
+    """Validate ``out_dependence__yearly`` against its contract in DuckDB (columns and types,
+    non-null columns, measures and units from the catalog; the primary key is unique by
+    :func:`check_part`); returns its row count.
+
+    Rows come as the steps made them: dimension by dimension in the order the steps ran, each
+    in its step's deterministic order. A global sort of 15.6 million rows costs 1.6-2.4 times
+    the plain write (measured in the build) and buys nothing for lookups (a country's rows are
+    found in about 30 ms either way); queries order their results themselves."""
+    contracts.validate_in_duckdb(connection, OUTPUT, OUTPUT, origin, key=False)
     return int(connection.execute(f"SELECT count(*) FROM {OUTPUT}").fetchall()[0][0])

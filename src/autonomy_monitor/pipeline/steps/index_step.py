@@ -20,6 +20,7 @@ import polars as pl
 
 from autonomy_monitor.countries import group_members, group_names
 from autonomy_monitor.models import index as model
+from autonomy_monitor.pipeline.steps.reads import Read, sql_list
 
 NEEDS = ("out_dependence__yearly",)
 ALIGNMENT = "out_alignment__yearly_vote_agreement_wide"
@@ -36,6 +37,26 @@ def default_members() -> pl.DataFrame:
         members = group_members(groups[power]) if power in groups else [power]
         rows.extend((power, m) for m in members)
     return pl.DataFrame(rows, schema={"power": pl.String, "member_iso3": pl.String}, orient="row")
+
+
+def reads() -> dict[str, Read]:
+    """The rows and columns :func:`compute` uses of its inputs (the build queries only these):
+    of the 17 million dependence rows the index's raw measures with a power's member as partner
+    (about 0.2 million), of the agreement table issue 'all' with a member on either side."""
+    codes = sql_list(default_members()["member_iso3"].unique().sort().to_list())
+    measures = sql_list(m for _, m, _ in model.RAW_MEASURES.values())
+    first = FIRST_YEAR - model.MAX_AGE
+    return {
+        "out_dependence__yearly": Read(
+            ("country_iso3", "partner_iso3", "year", "dimension", "measure", "method", "value"),
+            f"measure IN ({measures}) AND partner_iso3 IN ({codes}) AND year >= {first}",
+        ),
+        ALIGNMENT: Read(
+            ("country_iso3", "partner_iso3", "year", "issue", "agreement"),
+            f"issue = 'all' AND year >= {first} AND agreement IS NOT NULL "
+            f"AND (country_iso3 IN ({codes}) OR partner_iso3 IN ({codes}))",
+        ),
+    }
 
 
 def agreement_rows(tables: Mapping[str, pl.DataFrame], codes: list[str]) -> pl.DataFrame:

@@ -38,9 +38,8 @@ a global sort of the 12 million dependence rows would cost more than the rest of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
-import narwhals as nw
 import polars as pl
 
 from autonomy_monitor.compute import Engine
@@ -108,6 +107,21 @@ def compute_on(
 ) -> dict[str, pl.DataFrame]:
     """Views in Polars; partner shares, HHI and exposure through ``relational`` on ``engine``
     (Polars when None)."""
+    outputs = compute_parts(tables, engine)
+    return {
+        name: part if isinstance(part, pl.DataFrame) else pl.concat(list(part))
+        for name, part in outputs.items()
+    }
+
+
+def compute_parts(
+    tables: Mapping[str, pl.DataFrame], engine: Engine | None = None
+) -> dict[str, pl.DataFrame | Iterator[pl.DataFrame]]:
+    """The step's tables, ``out_dependence__trade`` as an iterator of its parts (shares, HHI,
+    denominators, amounts, exposure, asymmetry; in the output schema with catalog units) that
+    computes each part when asked and drops what no later part needs: the build writes each
+    part and releases it before the next is made, so the 14 million rows are never in memory
+    at once. The both-views table and the gaps come first (the views are then released)."""
     engine = engine or PolarsEngine()
     reported = reported_rows(tables)
     dots_years = reported.filter(pl.col("source") == IMF_LABEL).select("year").unique()
@@ -115,10 +129,27 @@ def compute_on(
     views = trade.both_views(reported, estimated)
     del estimated
     long = trade.with_total_flow(trade.long_views(views))
+    gaps = trade.mirror_gaps(views, min_ratio=GAP_MIN_RATIO, min_usd=GAP_MIN_USD)
+    both = views.select(BOTH_COLUMNS)
+    del views
+    parts = dependence_parts(tables, engine, long, reported, dots_years)
+    return {BOTH_TABLE: both, GAPS_TABLE: gaps, OUT_TABLE: parts}
+
+
+def dependence_parts(
+    tables: Mapping[str, pl.DataFrame],
+    engine: Engine,
+    long: pl.DataFrame,
+    reported: pl.DataFrame,
+    dots_years: pl.DataFrame,
+) -> Iterator[pl.DataFrame]:
+    """The parts of ``out_dependence__trade``, one at a time (see :func:`compute_parts`)."""
     complete = with_denominators(
         complete_groups(long, reported, dots_years), denominators(tables, dots_years)
     )
     del reported
+    # amounts and exposure read only the chosen view: keep those rows, not the whole long frame
+    long = long.filter(pl.col("method") == "chosen")
     lazy_shares = engine.persist(
         relational.partner_shares(
             engine.lazy(complete),
@@ -129,35 +160,38 @@ def compute_on(
         )
     )
     del complete
-    index = relational.hhi(lazy_shares, SHARE_GROUP).join(
-        relational.group_labels(lazy_shares.filter(nw.col("share") > 0), SHARE_GROUP, SHARE_MARKS),
-        on=SHARE_GROUP,
-        how="left",
-    )
+    index = relational.labelled_hhi(lazy_shares, SHARE_GROUP, SHARE_MARKS)
     concentration = engine.collect(index).sort(SHARE_GROUP)
+    del index
     shares = engine.collect(lazy_shares)
-    parts = [share_rows(shares), labelled_hhi_rows(concentration), denominator_rows(shares)]
+    del lazy_shares
+    yield output_part(share_rows(shares))
+    yield output_part(labelled_hhi_rows(concentration))
+    del concentration
+    yield output_part(denominator_rows(shares))
     del shares
-    parts.append(amount_rows(long))
+    yield output_part(amount_rows(long))
     gdp = gdp_frame(tables)
-    if gdp is not None:
-        exposures = engine.collect(
-            relational.exposure(engine.lazy(long), engine.lazy(gdp)).select(
-                "country_iso3",
-                "partner_iso3",
-                "year",
-                "exposure_share",
-                "source",
-                *trade.MARKS,
-            )
+    if gdp is None:
+        return
+    exposures = engine.collect(
+        relational.exposure(engine.lazy(long), engine.lazy(gdp)).select(
+            "country_iso3",
+            "partner_iso3",
+            "year",
+            "exposure_share",
+            "source",
+            *trade.MARKS,
         )
-        parts += [exposure_rows(exposures), asymmetry_rows(trade.asymmetry(exposures))]
+    )
     del long
-    out = with_catalog_units(
-        pl.concat([p.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA) for p in parts])
-    )  # type: ignore[arg-type]
-    gaps = trade.mirror_gaps(views, min_ratio=GAP_MIN_RATIO, min_usd=GAP_MIN_USD)
-    return {BOTH_TABLE: views.select(BOTH_COLUMNS), OUT_TABLE: out, GAPS_TABLE: gaps}
+    yield output_part(exposure_rows(exposures))
+    yield output_part(asymmetry_rows(trade.asymmetry(exposures)))
+
+
+def output_part(rows: pl.DataFrame) -> pl.DataFrame:
+    """A part in the shared dependence schema with its units from the catalog."""
+    return with_catalog_units(rows.select(list(OUT_SCHEMA)).cast(OUT_SCHEMA))  # type: ignore[arg-type]
 
 
 def denominators(
@@ -206,8 +240,31 @@ def with_denominators(complete: pl.DataFrame, totals: pl.DataFrame | None) -> pl
             pl.lit(None, dtype=pl.String).alias(DENOMINATOR_SOURCE),
         )
     else:
-        complete = complete.join(totals, on=SHARE_GROUP, how="left", maintain_order="left")
+        complete = complete.with_columns(
+            looked_up(complete, totals, [DENOMINATOR, DENOMINATOR_SOURCE])
+        )
     return complete.with_columns(pl.col(DENOMINATOR).is_not_null().alias(REPORTED_TOTAL))
+
+
+def looked_up(frame: pl.DataFrame, totals: pl.DataFrame, columns: list[str]) -> list[pl.Series]:
+    """Columns of ``totals`` (one row per SHARE_GROUP) for each row of ``frame``, null where
+    ``totals`` has no row: the left join ``frame.join(totals, on=SHARE_GROUP, how="left")``
+    without hashing the millions of rows of ``frame`` against a table of a hundred (the few
+    matching rows are found by an inner join and scattered into place)."""
+    if totals.select(SHARE_GROUP).is_duplicated().any():
+        raise ValueError("totals have more than one row for a country, year, flow and method")
+    matched = (
+        frame.select(SHARE_GROUP)
+        .with_row_index("__row")
+        .join(totals.select(*SHARE_GROUP, *columns), on=SHARE_GROUP, how="inner")
+    )
+    rows = matched["__row"]
+    return [
+        pl.repeat(None, frame.height, dtype=totals.schema[c], eager=True)
+        .alias(c)
+        .scatter(rows, matched[c])
+        for c in columns
+    ]
 
 
 def labelled_hhi_rows(index: pl.DataFrame) -> pl.DataFrame:
