@@ -30,9 +30,9 @@ Contracts: every table is validated against its contract (``catalog/tables/<name
 :func:`autonomy_monitor.catalog.contracts.validate`) as soon as its producer returns it, one
 frame at a time, before it is written; the parts of a streamed dimension table have their
 primary key checked as they come and the rest of their contract checked on
-``out_dependence__yearly`` in DuckDB (:func:`autonomy_monitor.catalog.contracts.validate_in_duckdb`);
-a table copied from the previous warehouse has its columns and types checked against its
-contract (:func:`autonomy_monitor.catalog.contracts.check_columns_in_duckdb`, schema only).
+``out_dependence__yearly`` in DuckDB (``contracts.validate_in_duckdb``); a table copied from
+the previous warehouse has its columns and types checked against its contract
+(``contracts.check_columns_in_duckdb``, schema only).
 
 Lineage (:class:`~autonomy_monitor.pipeline.warehouse.TableLineage`): a source table records
 its input files and their sha256; a derived table its step's function, the tables it read
