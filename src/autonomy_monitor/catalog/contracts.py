@@ -20,7 +20,7 @@ pandera is imported inside the functions, so importing this module stays cheap.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
@@ -28,7 +28,6 @@ from autonomy_monitor.catalog.tables import ColumnEntry, TableEntry, load_table
 from autonomy_monitor.errors import BadInput
 
 if TYPE_CHECKING:
-    import duckdb
     import pandera.polars as pa
 
 DTYPES: dict[str, pl.DataType] = {
@@ -335,6 +334,16 @@ def _origin_text(origin: str | Sequence[str]) -> str:
 
 # --- tables already in DuckDB (large tables, tables copied from the previous warehouse) --------
 
+
+class SQLConnection(Protocol):
+    """What the DuckDB checks use of a ``duckdb.DuckDBPyConnection`` (not imported here: the
+    pure indicators import this module and may not depend on duckdb, even for annotations)."""
+
+    def execute(self, query: str, /) -> Any: ...
+
+    def sql(self, query: str, /) -> Any: ...
+
+
 DUCKDB_TYPES: dict[str, str] = {
     "string": "VARCHAR",
     "int8": "TINYINT",
@@ -357,7 +366,7 @@ def duckdb_columns(table: str) -> str:
 
 
 def check_columns_in_duckdb(
-    connection: duckdb.DuckDBPyConnection, table: str, relation: str, origin: str | Sequence[str]
+    connection: SQLConnection, table: str, relation: str, origin: str | Sequence[str]
 ) -> None:
     """Raise ContractViolation unless ``relation`` (a table or view of ``connection``, or a
     parenthesised query) has exactly the contract's columns with its types; reads the schema
@@ -370,7 +379,7 @@ def check_columns_in_duckdb(
 
 
 def validate_in_duckdb(
-    connection: duckdb.DuckDBPyConnection,
+    connection: SQLConnection,
     table: str,
     relation: str,
     origin: str | Sequence[str],
@@ -464,9 +473,7 @@ def _row_conditions(entry: TableEntry) -> list[tuple[str, str, str]]:
     return conditions
 
 
-def _first_key(
-    connection: duckdb.DuckDBPyConnection, entry: TableEntry, relation: str, condition: str
-) -> str:
+def _first_key(connection: SQLConnection, entry: TableEntry, relation: str, condition: str) -> str:
     key = entry.primary_key
     row = connection.execute(
         f"SELECT {', '.join(_quoted(k) for k in key)} FROM {relation} WHERE {condition} LIMIT 1"
@@ -475,7 +482,7 @@ def _first_key(
 
 
 def _check_key_in_duckdb(
-    connection: duckdb.DuckDBPyConnection, entry: TableEntry, relation: str, fail: Any
+    connection: SQLConnection, entry: TableEntry, relation: str, fail: Any
 ) -> None:
     """Repeated primary keys by ``GROUP BY key HAVING count(*) > 1`` (NULLs group together, as
     in Polars); the first repeated key in key order is named."""
@@ -496,7 +503,7 @@ def _check_key_in_duckdb(
 
 
 def _check_units_in_duckdb(
-    connection: duckdb.DuckDBPyConnection, entry: TableEntry, relation: str, fail: Any
+    connection: SQLConnection, entry: TableEntry, relation: str, fail: Any
 ) -> None:
     """Measures and units on the distinct (measure, method, unit) combinations (a few hundred),
     with the same catalog lookup as the Polars check (:func:`expected_unit`)."""
