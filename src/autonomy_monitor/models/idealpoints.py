@@ -755,8 +755,14 @@ class Moments:
     ystar: np.ndarray  # E[y*] per vote
     info_w: np.ndarray  # per vote beta_j / s_j^2 (E[y*] - alpha_j), summed per country-year
     prec_w: np.ndarray  # per vote beta_j^2 / s_j^2, summed per country-year
-    sums: np.ndarray  # (block, 2, item): sums of E[y*] and of E[y*^2] = E[y*]^2 + Var[y*]
+    sums: np.ndarray  # (block, 3, item): sums of E[y*], E[y*]^2 and Var[y*] / s_j^2
+    scale2: np.ndarray  # the s_j^2 these moments were taken with
     yvar: np.ndarray | None = None  # Var[y*] per vote, kept only when asked for
+
+    def second_moments(self) -> np.ndarray:
+        """Per item, the sum of E[y*^2] = E[y*]^2 + Var[y*] over its votes."""
+        total = self.sums[0] + self.sums[1]
+        return total[1] + self.scale2 * total[2]
 
 
 @dataclass(frozen=True)
@@ -834,7 +840,8 @@ def _latent_moments(
         ystar=pool.buffer("ystar", n),
         info_w=pool.buffer("info_w", n),
         prec_w=pool.buffer("prec_w", n),
-        sums=pool.buffer("ystar_sums", (2, 2, layout.n_items), zero=True),
+        sums=pool.buffer("ystar_sums", (2, 3, layout.n_items), zero=True),
+        scale2=fit.scale2,
         yvar=np.empty(n) if keep_var else None,
     )
     tables = _ItemTables.of(design, fit)
@@ -868,20 +875,18 @@ def _one_sided_chunk(
     mills = _mills(z)
     gap = np.multiply(z, _SQRT_2, out=z)  # c ...
     np.subtract(mills, gap, out=gap)  # ... then m - c
+    np.maximum(gap, 0.0, out=gap)  # (m < c only by rounding, far in the tail)
     var = np.multiply(mills, gap, out=mills)
-    np.subtract(1.0, var, out=var)
-    np.maximum(var, 1e-10, out=var)
-    np.minimum(var, 1.0, out=var)
-    var *= tab.scale2_slot[slot]  # Var[y*]
-    np.maximum(gap, 0.0, out=gap)
+    np.subtract(1.0, var, out=var)  # <= 1 as gap >= 0
+    np.maximum(var, 1e-10, out=var)  # Var[z]
     ystar = out.ystar[start:stop]
     np.multiply(tab.side_sd[slot], gap, out=ystar)
     ystar += tab.bound[slot]
     info = out.info_w[start:stop]
     np.multiply(tab.w1[slot], gap, out=info)
     info += tab.w0[slot]
-    np.take(tab.prec_slot, slot, out=out.prec_w[start:stop])
-    _chunk_sums(chunk, ystar, var, out)
+    tab.prec_slot.take(slot, out=out.prec_w[start:stop])
+    _chunk_sums(chunk, ystar, var, tab.scale2_slot, slot, out)
 
 
 def _two_sided_chunk(
@@ -898,21 +903,34 @@ def _two_sided_chunk(
     mean_z -= a  # eta / s + E[z]
     ystar = out.ystar[start:stop]
     np.multiply(mean_z, tab.sd[item], out=ystar)
-    var *= tab.scale2[item]
     info = out.info_w[start:stop]
     np.subtract(ystar, tab.alpha[item], out=info)
     info *= tab.beta_w[item]
-    np.take(tab.prec, item, out=out.prec_w[start:stop])
-    _chunk_sums(chunk, ystar, var, out)
+    tab.prec.take(item, out=out.prec_w[start:stop])
+    _chunk_sums(chunk, ystar, var, tab.scale2, item, out)
 
 
-def _chunk_sums(chunk: Chunk, ystar: np.ndarray, yvar: np.ndarray, out: Moments) -> None:
+def _chunk_sums(
+    chunk: Chunk,
+    ystar: np.ndarray,
+    var_z: np.ndarray,
+    scale2: np.ndarray,
+    index: np.ndarray,
+    out: Moments,
+) -> None:
+    """Per-item sums of E[y*], E[y*]^2 and Var[z] = Var[y*] / s_j^2 of one chunk.
+
+    s_j^2 is constant within an item, so it multiplies the item's sum of Var[z] later
+    (``Moments.second_moments``) instead of every vote here; Var[y*] per vote is formed only
+    when it is kept (``index`` and ``scale2``: the chunk's slots or items and their s_j^2).
+    """
     if out.yvar is not None:
-        out.yvar[chunk.start : chunk.stop] = yvar
+        np.multiply(var_z, scale2[index], out=out.yvar[chunk.start : chunk.stop])
     block = 0 if chunk.one_sided else 1
     out.sums[block, 0, chunk.items] = np.add.reduceat(ystar, chunk.runs)
-    yvar += ystar * ystar  # E[y*^2]
-    out.sums[block, 1, chunk.items] = np.add.reduceat(yvar, chunk.runs)
+    out.sums[block, 2, chunk.items] = np.add.reduceat(var_z, chunk.runs)
+    np.multiply(ystar, ystar, out=var_z)
+    out.sums[block, 1, chunk.items] = np.add.reduceat(var_z, chunk.runs)
 
 
 _ERFC_RANGE = 5.0  # mills(): above this z, exp(-z^2) / erfc(z) gives way to 1 / erfcx(z)
@@ -1092,7 +1110,8 @@ def _update_items(
 
     pool.run(chunk_sums, layout)
     sx, sxx, sxy = sums[0] + sums[1]
-    sy, syy = moments.sums[0] + moments.sums[1]
+    sy = moments.sums[0, 0] + moments.sums[1, 0]
+    syy = moments.second_moments()
     count = layout.count
     a11 = count + fit.scale2 / settings.alpha_prior_var
     a12, a22 = sx, sxx + fit.scale2 / settings.beta_prior_var
