@@ -197,10 +197,19 @@ def continuity_chain(code: str) -> list[str]:
 
 def group_members(group: str, year: int | None = None) -> list[str]:
     """Members of a named group (case-insensitive), as of ``year`` when given."""
-    table = group_table().filter(pl.col("group").str.to_uppercase() == group.upper())
+    members = _groups().get(group.upper(), ())
     if year is not None:
-        table = table.filter(pl.col("member_from") <= year)
-    return table["iso3"].to_list()
+        return [code for code, since in members if since is not None and since <= year]
+    return [code for code, _ in members]
+
+
+@cache
+def _groups() -> dict[str, tuple[tuple[str, int | None], ...]]:
+    """Upper-case group name -> (iso3, member_from) in table order (every argument parsed asks)."""
+    groups: dict[str, list[tuple[str, int | None]]] = {}
+    for name, code, since in group_table().select("group", "iso3", "member_from").iter_rows():
+        groups.setdefault(name.upper(), []).append((code, since))
+    return {name: tuple(members) for name, members in groups.items()}
 
 
 def group_names() -> list[str]:
@@ -266,5 +275,10 @@ def _resolve_argument(item: str) -> str:
 
 def country_name(code: str) -> str:
     """English short name of a code (the code itself if unknown)."""
-    row = country_table().filter(pl.col("iso3") == code)
-    return row["name"][0] if row.height else code
+    names = _names()
+    return names[code] if code in names else code
+
+
+@cache
+def _names() -> dict[str, str]:
+    return dict(country_table().select("iso3", "name").iter_rows())

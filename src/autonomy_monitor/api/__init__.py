@@ -31,6 +31,8 @@ EXPORTS: dict[str, str] = {  # public name -> "module:attribute"
     "dependence": "autonomy_monitor.api.dependence:dependence",
     "dependence_wide_view": "autonomy_monitor.api.dependence:wide_view",
     "profile": "autonomy_monitor.api.dependence:profile",
+    "profile_dependencies": "autonomy_monitor.api.dependence:profile_dependencies",
+    "profile_governance": "autonomy_monitor.api.dependence:profile_governance",
     "remittance_totals": "autonomy_monitor.api.dependence:remittance_totals",
     "has_remittance_totals": "autonomy_monitor.api.dependence:has_remittance_totals",
     "mirror_gaps": "autonomy_monitor.api.trade:mirror_gaps",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from autonomy_monitor.api.arguments import UN_VOTES, one_country, year_range
-from autonomy_monitor.api.reader import query
+from autonomy_monitor.api.reader import marks, query, table_columns
 from autonomy_monitor.api.alignment_flags import FLAG_COLUMNS, INTERVAL_COLUMNS, flagged
 from autonomy_monitor.countries import continuity_chain, is_all_members, parse_country_list
 from autonomy_monitor.errors import BadArgument
@@ -74,11 +74,8 @@ def vote_agreement(
     country_states = [s for s in continuity_chain(code)]
     partner_states = [s for p in wanted for s in continuity_chain(p)]
     table = "out_alignment__yearly_vote_agreement_wide"
-    vote_table = (
-        ", vote_table_code"
-        if "vote_table_code" in query(settings, f"SELECT * FROM {table} LIMIT 0").columns
-        else ""
-    )
+    vote_table = ", vote_table_code" if "vote_table_code" in table_columns(settings, table) else ""
+    own, others = marks(country_states), marks(partner_states)
     frame = query(
         settings,
         f"""
@@ -86,10 +83,10 @@ def vote_agreement(
                s_score, kappa{vote_table}
         FROM {table}
         WHERE issue = ? AND year BETWEEN ? AND ?
-          AND ((country_iso3 IN (SELECT unnest(?)) AND partner_iso3 IN (SELECT unnest(?)))
-            OR (partner_iso3 IN (SELECT unnest(?)) AND country_iso3 IN (SELECT unnest(?))))
+          AND ((country_iso3 IN {own} AND partner_iso3 IN {others})
+            OR (partner_iso3 IN {own} AND country_iso3 IN {others}))
         """,
-        [issue, first, last, country_states, partner_states, country_states, partner_states],
+        [issue, first, last, *country_states, *partner_states, *country_states, *partner_states],
     )
     oriented = orient_pairs(frame, set(country_states), states, code, wanted)
     asked = (

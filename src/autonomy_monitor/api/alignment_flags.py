@@ -20,9 +20,20 @@ Definitions and thresholds: :mod:`autonomy_monitor.indicators.alignment` and the
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
-from autonomy_monitor.api.reader import has_table, query
+from autonomy_monitor.api.reader import (
+    StoreKey,
+    has_store_table,
+    has_table,
+    marks,
+    query,
+    query_store,
+    store_columns,
+    store_key,
+)
 from autonomy_monitor.indicators.alignment import (
     MIN_SHARED_VOTES,
     bootstrap_intervals,
@@ -48,8 +59,14 @@ FLAG_COLUMNS = ["n_roll_calls", "is_small_sample", "is_partial_year", "is_break"
 def year_flags(settings: Settings, issue: str) -> pl.DataFrame:
     """year, n_roll_calls, neighbour median, is_partial_year, is_break, data_end_date for one issue,
     with a row (n_roll_calls 0) for each year of the data that held no roll call on the issue; the
-    partial year and the data's end come from the whole record ('all')."""
-    if not has_table(settings, COUNTS_TABLE):
+    partial year and the data's end come from the whole record ('all'). The same for every
+    country: read once per store version and issue."""
+    return _year_flags(store_key(settings), issue)
+
+
+@functools.lru_cache(maxsize=32)
+def _year_flags(key: StoreKey, issue: str) -> pl.DataFrame:
+    if not has_store_table(key, COUNTS_TABLE):
         return pl.DataFrame(
             schema={
                 "year": pl.Int32,
@@ -60,10 +77,10 @@ def year_flags(settings: Settings, issue: str) -> pl.DataFrame:
                 "data_end_date": pl.Date,
             }
         )
-    frame = query(
-        settings,
-        "SELECT issue, year, n_roll_calls, neighbour_median_roll_calls, is_partial_year, is_break, "
-        f"data_end_date FROM {COUNTS_TABLE} WHERE issue IN (?, 'all')",
+    frame = query_store(
+        key,
+        "SELECT issue, year, n_roll_calls, neighbour_median_roll_calls, is_partial_year, "
+        f"is_break, data_end_date FROM {COUNTS_TABLE} WHERE issue IN (?, 'all')",
         [issue],
     )
     whole = frame.filter(pl.col("issue") == "all").select(
@@ -78,18 +95,23 @@ def year_flags(settings: Settings, issue: str) -> pl.DataFrame:
 
 
 def press_counts(settings: Settings, issue: str) -> pl.DataFrame:
-    """year, n_press_reported: press-reported records shown as key votes (not counted anywhere)."""
+    """year, n_press_reported: press-reported records shown as key votes (not counted anywhere).
+    Read once per store version and issue."""
+    return _press_counts(store_key(settings), issue)
+
+
+@functools.lru_cache(maxsize=32)
+def _press_counts(key: StoreKey, issue: str) -> pl.DataFrame:
     empty = pl.DataFrame(schema={"year": pl.Int32, "n_press_reported": pl.UInt32})
     if issue not in ("all", "ukraine"):
         return empty
-    if has_table(settings, PRESS_TABLE):
+    if has_store_table(key, PRESS_TABLE):
         sql = (
-            f"SELECT DISTINCT record_id, year(date) AS year FROM {PRESS_TABLE} "
-            "WHERE superseded_by IS NULL"
+            "SELECT DISTINCT record_id, year(date) AS year "
+            f"FROM {PRESS_TABLE} WHERE superseded_by IS NULL"
         )
-    elif (
-        has_table(settings, KEY_VOTES_TABLE)
-        and "record_kind" in query(settings, f"SELECT * FROM {KEY_VOTES_TABLE} LIMIT 0").columns
+    elif has_store_table(key, KEY_VOTES_TABLE) and "record_kind" in store_columns(
+        key, KEY_VOTES_TABLE
     ):
         sql = (
             "SELECT DISTINCT roll_call_id AS record_id, year(date) AS year "
@@ -98,7 +120,7 @@ def press_counts(settings: Settings, issue: str) -> pl.DataFrame:
     else:
         return empty
     return (
-        query(settings, sql)
+        query_store(key, sql)
         .group_by("year")
         .agg(pl.len().alias("n_press_reported"))
         .cast({"year": pl.Int32})
@@ -143,8 +165,8 @@ def country_participation(settings: Settings, states: list[str], issue: str) -> 
         settings,
         "SELECT year, sum(n_roll_calls)::INTEGER AS country_roll_calls, "
         "sum(n_voted)::INTEGER AS country_voted FROM out_alignment__yearly_participation "
-        "WHERE issue = ? AND country_iso3 IN (SELECT unnest(?)) GROUP BY year",
-        [issue, states],
+        f"WHERE issue = ? AND country_iso3 IN {marks(states)} GROUP BY year",
+        [issue, *states],
     ).cast({"year": pl.Int32})
 
 

@@ -15,7 +15,7 @@ from importlib import resources
 import polars as pl
 
 from autonomy_monitor.pipeline import warehouse
-from autonomy_monitor.api.reader import has_table, open_store, query, store_label
+from autonomy_monitor.api.reader import has_table, open_store, query, store_label, table_columns
 from autonomy_monitor.countries import country_table, group_members, known_codes
 from autonomy_monitor.errors import BadArgument, BadInput
 from autonomy_monitor.settings import Settings
@@ -192,7 +192,7 @@ def country_key_votes(countries_: list[str], settings: Settings | None = None) -
     settings = settings or Settings()
     if not has_table(settings, KEY_VOTES_TABLE):
         return pl.DataFrame()
-    present = set(query(settings, f"SELECT * FROM {KEY_VOTES_TABLE} LIMIT 0").columns)
+    present = set(table_columns(settings, KEY_VOTES_TABLE))
     kind = "record_kind" if "record_kind" in present else "'official' AS record_kind"
     return query(
         settings,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from autonomy_monitor.api.arguments import DEPENDENCE, one_country, year_range
-from autonomy_monitor.api.reader import has_table, query
+from autonomy_monitor.api.reader import has_table, marks, query
 from autonomy_monitor.countries import group_members, parse_country_list
 from autonomy_monitor.errors import BadArgument, WarehouseMissing
 from autonomy_monitor.settings import Settings
@@ -79,13 +79,16 @@ def dependence(
     year: int | None = None,
     start: int | None = None,
     end: int | None = None,
+    measure: str | list[str] | tuple[str, ...] | None = None,
     settings: Settings | None = None,
 ) -> pl.DataFrame:
     """Dependence rows of ``country`` (long form, the shared schema), optionally on some partners.
 
     With ``on`` (codes, names or groups such as C5, EU27) only rows for those partners are
     returned; without it every row, including country-level measures (HHI) whose partner is
-    null. Sorted by dimension, partner, measure, year and method.
+    null. ``measure`` (one name or several) keeps only those measures: a country has tens of
+    thousands of rows, a page or a chart needs a few hundred. Sorted by dimension, partner,
+    measure, year and method.
     """
     settings = settings or Settings()
     code = one_country(country)
@@ -95,18 +98,20 @@ def dependence(
             "Give at least one partner other than the country itself (e.g. --on RUS,CHN)."
         )
     dimensions = check_dimension(dimension)
+    measures = [measure] if isinstance(measure, str) else list(measure or [])
     first, last = year_range(DEPENDENCE, year, start, end)
     require_table(settings, TABLE)
+    where = ["country_iso3 = ?", "year BETWEEN ? AND ?", f"dimension IN {marks(dimensions)}"]
+    params: list[object] = [code, first, last, *dimensions]
+    for column, values in (("partner_iso3", partners), ("measure", measures)):
+        if values:
+            where.append(f"{column} IN {marks(values)}")
+            params.extend(values)
     frame = query(
         settings,
-        f"""
-        SELECT country_iso3, partner_iso3, year, dimension, measure, value, unit, method, source,
-               flag
-        FROM {TABLE}
-        WHERE country_iso3 = ? AND year BETWEEN ? AND ? AND dimension IN (SELECT unnest(?))
-          AND (? OR partner_iso3 IN (SELECT unnest(?)))
-        """,
-        [code, first, last, dimensions, not partners, partners or [""]],
+        "SELECT country_iso3, partner_iso3, year, dimension, measure, value, unit, method, source,"
+        f" flag FROM {TABLE} WHERE {' AND '.join(where)}",
+        params,
     )
     order = {p: k for k, p in enumerate(partners)}
     dim_order = {d: k for k, d in enumerate(DIMENSIONS)}
@@ -178,21 +183,43 @@ def profile(country: str, *, settings: Settings | None = None) -> Profile:
     powers."""
     settings = settings or Settings()
     code = one_country(country)
-    require_table(settings, TABLE)
-    frame = query(
-        settings,
-        "SELECT partner_iso3, year, dimension, measure, value, method, source, flag "
-        f"FROM {TABLE} WHERE country_iso3 = ?",
-        [code],
-    )
     totals = remittance_totals(code, settings=settings)
     return Profile(
         code,
-        largest_dependencies(frame),
+        profile_dependencies(code, settings=settings),
         governance_context(code, settings),
         power_alignment(code, settings),
         totals.tail(1),
     )
+
+
+def profile_dependencies(country: str, *, settings: Settings | None = None) -> pl.DataFrame:
+    """The profile's largest dependencies (``profile(country).dependencies``) alone: per
+    dimension, the largest partners in the latest year of the profile measure."""
+    settings = settings or Settings()
+    code = one_country(country)
+    require_table(settings, TABLE)
+    measures = [measure for measure, _, _ in PROFILE_MEASURES.values()]
+    frame = query(
+        settings,
+        # Only what largest_dependencies can pick: the profile measures' rows with a partner and
+        # a value, in the latest year of their measure and method (a few hundred rows of the
+        # country's tens of thousands; the method preference and latest year are applied there).
+        f"""
+        SELECT partner_iso3, year, dimension, measure, value, method, source, flag FROM {TABLE}
+        WHERE country_iso3 = ? AND measure IN {marks(measures)}
+          AND partner_iso3 IS NOT NULL AND value IS NOT NULL
+        QUALIFY year = max(year) OVER (PARTITION BY dimension, measure, method)
+        """,
+        [code, *measures],
+    )
+    return largest_dependencies(frame)
+
+
+def profile_governance(country: str, *, settings: Settings | None = None) -> pl.DataFrame:
+    """The profile's governance context (``profile(country).governance``) alone."""
+    settings = settings or Settings()
+    return governance_context(one_country(country), settings)
 
 
 def remittance_totals(
@@ -267,12 +294,12 @@ def power_alignment(code: str, settings: Settings) -> pl.DataFrame:
         SELECT CASE WHEN country_iso3 = ? THEN partner_iso3 ELSE country_iso3 END AS partner_iso3,
                year, agreement, n_votes
         FROM {ALIGNMENT_TABLE}
-        WHERE issue = 'all' AND ((country_iso3 = ? AND partner_iso3 IN (SELECT unnest(?)))
-                              OR (partner_iso3 = ? AND country_iso3 IN (SELECT unnest(?))))
+        WHERE issue = 'all' AND ((country_iso3 = ? AND partner_iso3 IN {marks(powers)})
+                              OR (partner_iso3 = ? AND country_iso3 IN {marks(powers)}))
         QUALIFY row_number() OVER (PARTITION BY partner_iso3, country_iso3
                                    ORDER BY n_votes >= ? DESC, year DESC) = 1
         """,
-        [code, code, powers, code, powers, MIN_VOTES],
+        [code, code, *powers, code, *powers, MIN_VOTES],
     )
     return frame.with_columns(
         pl.lit("UN General Assembly roll calls (agreement: Voeten coding)").alias("source")

@@ -21,6 +21,7 @@ import re
 import polars as pl
 
 from autonomy_monitor.api.reader import has_table, query
+from autonomy_monitor.api.reader import table_columns as reader_columns
 from autonomy_monitor.countries import continuity_chain, is_all_members, parse_country_list
 from autonomy_monitor.errors import BadArgument
 from autonomy_monitor.settings import Settings
@@ -66,7 +67,7 @@ KEY_VOTE_COLUMNS = [
 
 
 def table_columns(settings: Settings, table: str) -> set[str]:
-    return set(query(settings, f"SELECT * FROM {table} LIMIT 0").columns)
+    return set(reader_columns(settings, table))
 
 
 def selected(
