@@ -68,10 +68,10 @@ def test_country_page_does_not_build_chart_specs(settings: api.Settings) -> None
 
 
 def test_server_app_starts_without_altair(tmp_path: Path) -> None:
+    """Building the app imports no Altair (the warm-up imports it when the server starts)."""
     code = (
         "import json, sys\n"
         "import autonomy_monitor.web.app as web\n"
-        "web.warm_up = lambda: None\n"
         "from autonomy_monitor import api\n"
         f"web.create_app(api.Settings(warehouse={str(tmp_path / 'absent.duckdb')!r}))\n"
         "print(json.dumps(sorted(m for m in sys.modules"
@@ -81,3 +81,22 @@ def test_server_app_starts_without_altair(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_warm_up_at_start_keeps_no_page(settings: api.Settings) -> None:
+    """The server's start serves a country page from a throwaway copy of the app: templates are
+    compiled, but no page, chart or query result is cached for visitors."""
+    app = create_app(settings)
+    with TestClient(app) as client:  # the context runs the lifespan, hence the warm-up
+        board = app.state.dashboard
+        assert board._cache == {} and board._frames == {}
+        assert "country.html" in {name for _, name in app.state.templates.env.cache}
+        page = client.get("/country/KAZ")
+        assert page.status_code == 200 and "KAZ" in page.text
+        assert any(isinstance(k, tuple) and k[:2] == ("page", "country.html") for k in board._cache)
+
+
+def test_app_without_warm_up_has_no_lifespan_work(settings: api.Settings) -> None:
+    app = create_app(settings, warm_up=False)
+    with TestClient(app):
+        assert "country.html" not in {name for _, name in app.state.templates.env.cache}

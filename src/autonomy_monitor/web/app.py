@@ -10,11 +10,10 @@ served from the package only; no request path reaches the filesystem.
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 import io
 import json
-import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +63,18 @@ class PageError(StarletteHTTPException):
     """A 404 or 422 shown as a page with one sentence saying what is wrong."""
 
 
-def create_app(settings: api.Settings | None = None) -> FastAPI:
-    """The dashboard app over ``settings``' warehouse (or the bundled snapshot)."""
+def create_app(settings: api.Settings | None = None, *, warm_up: bool = True) -> FastAPI:
+    """The dashboard app over ``settings``' warehouse (or the bundled snapshot).
+
+    With ``warm_up``, the server's start (the ASGI lifespan, before it accepts a connection)
+    runs :func:`warm_up_app`.
+    """
     app = FastAPI(
-        title="Strategic Autonomy Monitor", docs_url=None, redoc_url=None, openapi_url=None
+        title="Strategic Autonomy Monitor",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan if warm_up else None,
     )
     app.state.dashboard = Dashboard(settings or api.Settings())
     app.state.templates = Jinja2Templates(directory=str(PACKAGE_DIR / "templates"))
@@ -78,14 +85,47 @@ def create_app(settings: api.Settings | None = None) -> FastAPI:
     install_pages(app)
     install_charts(app)
     install_downloads(app)
-    threading.Thread(target=warm_up, name="dashboard-warm-up", daemon=True).start()
     return app
 
 
-def warm_up() -> None:
-    """Import the chart builders (Altair, about half a second) while the server starts
-    listening, so the first chart request does not pay for it."""
-    importlib.import_module("autonomy_monitor.charts")
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    await warm_up_app(app)
+    yield
+
+
+async def warm_up_app(app: FastAPI) -> None:
+    """Serve one country page, its charts and a comparison from a throwaway copy of the app
+    before the server listens, so the first visitor does not pay for what every first request
+    pays once per process: importing the query modules and Altair (about half a second), compiling
+    the templates (shared with ``app``), opening the store and loading the blocks of its large
+    tables (DuckDB reads a table's filter columns in full on its first scan).
+
+    Nothing computed here is kept: the copy has its own Dashboard, so every page is still
+    computed by its first request (the warm-up country's included).
+    """
+    import httpx
+
+    from autonomy_monitor import charts
+
+    charts.altair()
+    scratch = create_app(app.state.dashboard.settings, warm_up=False)
+    scratch.state.templates = app.state.templates  # compiled templates are what we keep
+    board: Dashboard = scratch.state.dashboard
+    codes = [c for c in board.c5 if c in board.codes] or sorted(board.codes)
+    if not codes:
+        return
+    code = codes[0]
+    other = next((p for p in board.powers if p != code and p in board.codes), None)
+    paths = [
+        f"/country/{code}",
+        *(f"/charts/country/{code}/{chart}.json" for chart in COUNTRY_CHARTS),
+        *([f"/compare?countries={code},{other}"] if other else []),
+    ]
+    transport = httpx.ASGITransport(app=scratch, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://warm-up") as client:
+        for path in paths:
+            await client.get(path)  # a page without data answers 404 or 422: nothing to warm
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -409,7 +449,7 @@ def country_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
         code, "migration", "destination_share", "un_desa_stock", lang
     )
     aid, aid_year = board.top_partners(code, "aid", "oda_share", None, lang)
-    profile = board.profile(code)
+    governance, largest = board.governance(code), board.largest_dependencies(code)
     key_votes = board.key_vote_rows(code, lang)
     available = charts_with_data(
         trade=trade,
@@ -457,12 +497,8 @@ def country_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
         "japan": board.japan(code).to_dicts(),
         "key_votes": key_votes,
         "vote_columns": [code, *powers],
-        "governance": profile.governance.to_dicts()
-        if profile is not None and profile.governance.height
-        else [],
-        "largest": profile.dependencies.to_dicts()
-        if profile is not None and profile.dependencies.height
-        else [],
+        "governance": governance.to_dicts(),
+        "largest": largest.to_dicts(),
         "events": board.events(code).sort("date", descending=True).to_dicts(),
     }
 
@@ -506,9 +542,9 @@ def compare_values(board: Dashboard, code: str, lang: str) -> dict[str, Any]:
         "agreement": {
             r["partner_iso3"]: r["agreement"] for r in latest_align.iter_rows(named=True)
         },
-        "available": {
-            c: board.country_chart(code, c, lang) is not None for c in ("trade", "alignment")
-        },
+        # as on the country page: a chart exists exactly when its frame has rows (the specs are
+        # built only when /charts/... is asked for)
+        "available": {"trade": trade.height > 0, "alignment": alignment.height > 0},
         "event_keys": {
             "trade": board.event_key(code, trade),
             "alignment": board.event_key(code, alignment),

@@ -31,6 +31,10 @@ FRAME_CACHE_SIZE = 24  # query frames (a country's dependence rows can be a few 
 REMITTANCE_METHODS = (
     None  # one estimate per sender and year (indicators/remittances.py), whatever its method
 )
+#: Measures the country and compare pages draw against the powers (one query for both), and
+# those whose largest partners they list (another).
+POWER_MEASURES = ("total_share", "remittance_share")
+PARTNER_MEASURES = ("destination_share", "oda_share")
 COUNTRY_CHARTS = (
     "trade",
     "remittances",
@@ -112,6 +116,14 @@ class Dashboard:
         except Exception:  # noqa: BLE001 - a code the country table lacks keeps its code
             english = code
         return country_label(code, lang, english)
+
+    def labels(self, frame: pl.DataFrame, column: str, lang: str) -> pl.Expr:
+        """``column``'s country codes as names in ``lang`` (an expression on ``frame``): one
+        lookup per distinct code, not a Python call per row."""
+        codes = [c for c in frame[column].unique().to_list() if c is not None]
+        return pl.col(column).replace_strict(
+            {c: self.name(c, lang) for c in codes}, default=None, return_dtype=pl.String
+        )
 
     def country_rows(self, lang: str) -> list[dict[str, Any]]:
         return [
@@ -223,20 +235,30 @@ class Dashboard:
         return self.cached(("map", year, power, measure, lang), build)
 
     # --- country -----------------------------------------------------------------------
-    def dependence(self, code: str) -> pl.DataFrame:
+    def dependence(self, code: str, measures: tuple[str, ...], powers: bool) -> pl.DataFrame:
+        """The country's rows of ``measures`` (against the other powers only, with ``powers``):
+        a few hundred rows where the whole country has tens of thousands."""
+
         def build() -> pl.DataFrame:
             try:
-                return api.dependence(code, settings=self.settings)
+                return api.dependence(
+                    code,
+                    self.others(code) if powers else None,
+                    measure=list(measures),
+                    settings=self.settings,
+                )
             except api.AutonomyError:
                 return pl.DataFrame()
 
-        return self.cached(("dependence", code), build, large=True)
+        return self.cached(("dependence", code, measures, powers), build, large=True)
 
     def power_series(
         self, code: str, dimension: str, measure: str, methods: tuple[str, ...] | None, lang: str
     ) -> pl.DataFrame:
         """year, partner (label), partner_iso3, value, method of one measure against the powers."""
-        frame = self.dependence(code)
+        frame = self.dependence(
+            code, POWER_MEASURES if measure in POWER_MEASURES else (measure,), powers=True
+        )
         if frame.is_empty():
             return pl.DataFrame(
                 schema={
@@ -265,9 +287,7 @@ class Dashboard:
             )
         return rows.select(
             pl.col("year").cast(pl.Int32),
-            pl.col("partner_iso3")
-            .map_elements(lambda c: self.name(c, lang), return_dtype=pl.String)
-            .alias("partner"),
+            self.labels(rows, "partner_iso3", lang).alias("partner"),
             "partner_iso3",
             "value",
             "method",
@@ -277,7 +297,9 @@ class Dashboard:
         self, code: str, dimension: str, measure: str, method: str | None, lang: str, count: int = 8
     ) -> tuple[pl.DataFrame, int | None]:
         """The largest partners in the latest year of one measure: label, partner_iso3, value."""
-        frame = self.dependence(code)
+        frame = self.dependence(
+            code, PARTNER_MEASURES if measure in PARTNER_MEASURES else (measure,), powers=False
+        )
         if frame.is_empty():
             return pl.DataFrame(
                 schema={"label": pl.String, "partner_iso3": pl.String, "value": pl.Float64}
@@ -297,9 +319,7 @@ class Dashboard:
         year = int(rows["year"].max())
         top = rows.filter(pl.col("year") == year).sort("value", descending=True).head(count)
         return top.select(
-            pl.col("partner_iso3")
-            .map_elements(lambda c: self.name(c, lang), return_dtype=pl.String)
-            .alias("label"),
+            self.labels(top, "partner_iso3", lang).alias("label"),
             "partner_iso3",
             "value",
         ), year
@@ -333,14 +353,27 @@ class Dashboard:
             large=True,
         )
 
-    def profile(self, code: str) -> api.Profile | None:
-        def build() -> api.Profile | None:
-            try:
-                return api.profile(code, settings=self.settings)
-            except api.AutonomyError:
-                return None
+    def largest_dependencies(self, code: str) -> pl.DataFrame:
+        """The profile's largest partners per dimension (empty without the dependence table)."""
+        return self.cached(
+            ("largest", code),
+            lambda: self._or_empty(lambda: api.profile_dependencies(code, settings=self.settings)),
+            large=True,
+        )
 
-        return self.cached(("profile", code), build, large=True)
+    def governance(self, code: str) -> pl.DataFrame:
+        """The profile's governance context (empty without the governance table)."""
+        return self.cached(
+            ("governance", code),
+            lambda: self._or_empty(lambda: api.profile_governance(code, settings=self.settings)),
+        )
+
+    @staticmethod
+    def _or_empty(compute: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        try:
+            return compute()
+        except api.AutonomyError:
+            return pl.DataFrame()
 
     def japan(self, code: str) -> pl.DataFrame:
         return self.cached(("japan", code), lambda: api.japan_residents(code, self.settings))
@@ -476,11 +509,7 @@ class Dashboard:
             frame = self.alignment(code)
             if frame.is_empty():
                 return None
-            frame = frame.with_columns(
-                pl.col("partner_iso3")
-                .map_elements(lambda c: self.name(c, lang), return_dtype=pl.String)
-                .alias("partner")
-            )
+            frame = frame.with_columns(self.labels(frame, "partner_iso3", lang).alias("partner"))
             return charts.alignment_over_time(
                 frame,
                 title=t("chart.alignment", country=name),
@@ -493,11 +522,7 @@ class Dashboard:
             frame = self.ideal_points(code)
             if frame.is_empty():
                 return None
-            frame = frame.with_columns(
-                pl.col("country_iso3")
-                .map_elements(lambda c: self.name(c, lang), return_dtype=pl.String)
-                .alias("country")
-            )
+            frame = frame.with_columns(self.labels(frame, "country_iso3", lang).alias("country"))
             return charts.ideal_points_over_time(
                 frame,
                 title=t("chart.idealpoints", country=name),
