@@ -134,8 +134,20 @@ def test_a_measure_in_two_parts_fails(connection: duckdb.DuckDBPyConnection) -> 
     """Parts with one measure each are unique together only if no measure comes twice."""
     tables = build.BuildTables(connection)
     first, second = rows().head(1), rows().slice(1, 1)
-    with pytest.raises(contracts.ContractViolation, match="measure 'total_share' comes in two"):
+    with pytest.raises(
+        contracts.ContractViolation, match="measure .total_share. with method .chosen. comes in two"
+    ):
         tables.add(TRADE, iter([first, second]), lineage(), "step trade")
+
+
+def test_one_measure_in_two_parts_of_different_methods_is_kept(
+    connection: duckdb.DuckDBPyConnection,
+) -> None:
+    """The trade step writes its shares method by method: the key's method keeps them apart."""
+    tables = build.BuildTables(connection)
+    reporter = rows(method=["reporter"] * 3)
+    assert tables.add(TRADE, iter([reporter, rows()]), lineage(), "step trade") == 6
+    assert dependence_step.finish(connection, "step trade") == 6
 
 
 def test_a_part_of_another_dimension_fails(connection: duckdb.DuckDBPyConnection) -> None:

@@ -67,10 +67,10 @@ def compute_with(
 
 
 def check_part(name: str, part: pl.DataFrame, origin: str | list[str], seen: set[str]) -> None:
-    """A part of dimension table ``name`` holds that dimension only, and no measure of an earlier
-    part of the same table (``seen``, updated): with each part's primary key unique, the
-    dimension table's and the union's keys are then unique too (the key includes dimension and
-    measure), without grouping the 17 million rows of the union."""
+    """A part of dimension table ``name`` holds that dimension only, and no (measure, method) of
+    an earlier part of the same table (``seen``, updated): with each part's primary key unique,
+    the dimension table's and the union's keys are then unique too (the key includes dimension,
+    measure and method), without grouping the 17 million rows of the union."""
     dimension = name.removeprefix("out_dependence__")
     found = part.get_column("dimension").unique().to_list()
     where = origin if isinstance(origin, str) else ", ".join(origin)
@@ -80,12 +80,14 @@ def check_part(name: str, part: pl.DataFrame, origin: str | list[str], seen: set
             f"{name} from {where}: a row has dimension {other!r} where the table holds "
             f"{dimension!r} only; set dimension to {dimension!r} in the step."
         )
-    measures = set(part.get_column("measure").unique().to_list())
+    pairs = part.select("measure", pl.col("method").fill_null("")).unique()
+    measures = {f"{m}|{k}" for m, k in pairs.iter_rows()}
     repeated = sorted(measures & seen)
     if repeated:
+        measure, method = repeated[0].split("|", 1)
         raise contracts.ContractViolation(
-            f"{name} from {where}: measure {repeated[0]!r} comes in two parts of the table; "
-            "make each measure in one part only."
+            f"{name} from {where}: measure {measure!r} with method {method!r} comes in two "
+            "parts of the table; make each measure and method in one part only."
         )
     seen |= measures
 

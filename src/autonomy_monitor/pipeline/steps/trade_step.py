@@ -144,32 +144,41 @@ def dependence_parts(
     dots_years: pl.DataFrame,
 ) -> Iterator[pl.DataFrame]:
     """The parts of ``out_dependence__trade``, one at a time (see :func:`compute_parts`)."""
-    complete = with_denominators(
-        complete_groups(long, reported, dots_years), denominators(tables, dots_years)
-    )
+    totals = denominators(tables, dots_years)
+    own = complete_reporters(reported)
     del reported
-    # amounts and exposure read only the chosen view: keep those rows, not the whole long frame
-    long = long.filter(pl.col("method") == "chosen")
-    lazy_shares = engine.persist(
-        relational.partner_shares(
-            engine.lazy(complete),
-            SHARE_GROUP,
-            "value_usd",
-            denominator=DENOMINATOR,
-            used=DENOMINATOR,
+    # one method at a time (a third of the rows each; groups never span methods), in the order of
+    # complete_groups, so the rows and their order are those of the whole-frame computation
+    concentrations: list[pl.DataFrame] = []
+    denominator_parts: list[pl.DataFrame] = []
+    for method in trade.METHODS:
+        if method == "chosen":
+            long = long.filter(pl.col("method") == "chosen")  # all that amounts and exposure read
+        complete = with_denominators(complete_rows(long, own, dots_years, method), totals)
+        lazy_shares = engine.persist(
+            relational.partner_shares(
+                engine.lazy(complete),
+                SHARE_GROUP,
+                "value_usd",
+                denominator=DENOMINATOR,
+                used=DENOMINATOR,
+            )
         )
-    )
-    del complete
-    index = relational.labelled_hhi(lazy_shares, SHARE_GROUP, SHARE_MARKS)
-    concentration = engine.collect(index).sort(SHARE_GROUP)
-    del index
-    shares = engine.collect(lazy_shares)
-    del lazy_shares
-    yield output_part(share_rows(shares))
-    yield output_part(labelled_hhi_rows(concentration))
-    del concentration
-    yield output_part(denominator_rows(shares))
-    del shares
+        del complete
+        index = relational.labelled_hhi(lazy_shares, SHARE_GROUP, SHARE_MARKS)
+        concentrations.append(engine.collect(index))
+        del index
+        shares = engine.collect(lazy_shares)
+        del lazy_shares
+        denominator_parts.append(denominator_rows(shares))
+        part = output_part(share_rows(shares))
+        del shares
+        yield part
+        del part
+    yield output_part(labelled_hhi_rows(pl.concat(concentrations).sort(SHARE_GROUP)))
+    del concentrations
+    yield output_part(pl.concat(denominator_parts))
+    del denominator_parts
     yield output_part(amount_rows(long))
     gdp = gdp_frame(tables)
     if gdp is None:
@@ -253,9 +262,13 @@ def looked_up(frame: pl.DataFrame, totals: pl.DataFrame, columns: list[str]) -> 
     matching rows are found by an inner join and scattered into place)."""
     if totals.select(SHARE_GROUP).is_duplicated().any():
         raise ValueError("totals have more than one row for a country, year, flow and method")
+    near = pl.col("country_iso3").is_in(totals["country_iso3"].unique().implode()) & pl.col(
+        "year"
+    ).is_in(totals["year"].unique().implode())
     matched = (
         frame.select(SHARE_GROUP)
         .with_row_index("__row")
+        .filter(near)
         .join(totals.select(*SHARE_GROUP, *columns), on=SHARE_GROUP, how="inner")
     )
     rows = matched["__row"]
@@ -341,23 +354,37 @@ def complete_groups(
     * reporter: country-years whose own figures come from DOTS or national statistics;
     * chosen: DOTS years (own figures, else the complete mirror) and later country-years
       with own national statistics.
+
+    Rows come method by method (reporter, mirror, chosen: :func:`complete_rows`).
     """
-    own = (
+    own = complete_reporters(reported)
+    return pl.concat([complete_rows(long, own, dots_years, m) for m in trade.METHODS])
+
+
+def complete_reporters(reported: pl.DataFrame) -> pl.DataFrame:
+    """country_iso3, year whose own figures come from DOTS or national statistics."""
+    return (
         reported.filter(pl.col("source").is_in(list(COMPLETE_REPORTER_SOURCES)))
         .select(pl.col("reporter_iso3").alias("country_iso3"), "year")
         .unique()
     )
+
+
+def complete_rows(
+    long: pl.DataFrame, own: pl.DataFrame, dots_years: pl.DataFrame, method: str
+) -> pl.DataFrame:
+    """The rows of ``method`` with a complete partner breakdown (:func:`complete_groups`)."""
     semi = {"how": "semi", "maintain_order": "left"}
-    reporter = long.filter(pl.col("method") == "reporter").join(
+    rows = long.filter(pl.col("method") == method)
+    if method == "reporter":
+        return rows.join(own, on=["country_iso3", "year"], **semi)
+    if method == "mirror":
+        return rows.join(dots_years, on="year", **semi)
+    chosen_dots = rows.join(dots_years, on="year", **semi)
+    chosen_later = rows.join(dots_years, on="year", how="anti", maintain_order="left").join(
         own, on=["country_iso3", "year"], **semi
     )
-    mirror = long.filter(pl.col("method") == "mirror").join(dots_years, on="year", **semi)
-    chosen = long.filter(pl.col("method") == "chosen")
-    chosen_dots = chosen.join(dots_years, on="year", **semi)
-    chosen_later = chosen.join(dots_years, on="year", how="anti", maintain_order="left").join(
-        own, on=["country_iso3", "year"], **semi
-    )
-    return pl.concat([reporter, mirror, chosen_dots, chosen_later])
+    return pl.concat([chosen_dots, chosen_later])
 
 
 def suffixed(column: str, suffix: str) -> pl.Expr:
