@@ -114,6 +114,13 @@ def test_invariant_to_roll_call_order(simulated, estimated):
     np.testing.assert_allclose(again["se"], estimated["se"], atol=1e-6)
 
 
+def test_exact_duplicate_rows_are_dropped(simulated, estimated):
+    doubled = pl.concat([simulated[0], simulated[0].head(300)])
+    again = estimate_ideal_points(doubled)
+    assert again["n_votes"].equals(estimated["n_votes"])
+    np.testing.assert_allclose(again["ideal_point"], estimated["ideal_point"], atol=1e-9)
+
+
 def test_country_joining_mid_history(simulated, estimated):
     joiner = estimated.filter(pl.col("country_iso3") == "C05")
     assert joiner["year"].min() == 2005 and joiner["year"].max() == 2011
