@@ -157,7 +157,9 @@ def _indicator_entries() -> tuple[IndicatorEntry, ...]:
             continue
         try:
             entries.append(
-                IndicatorEntry.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+                IndicatorEntry.model_validate(
+                    yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+                )
             )
         except (yaml.YAMLError, ValidationError) as exc:
             first = str(exc).splitlines()[0]

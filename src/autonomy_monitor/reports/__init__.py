@@ -26,18 +26,23 @@ def build_report(
     """The briefing for ``country`` as PDF or HTML bytes (deterministic for a given store).
 
     ``settings`` chooses the store (default: ``Settings()``, i.e. the built warehouse, else the
-    bundled snapshot). Rendered charts are kept in :func:`chart_cache`, so a briefing asked for
-    again (another format, the same data) does not render them again.
+    bundled snapshot). Charts missing from :func:`chart_cache` are drawn in a background thread
+    while the rest of the briefing is gathered, then kept there, so a briefing asked for again
+    (another format, the same data) does not draw them again.
     """
     from autonomy_monitor.reports.briefing import gather
-    from autonomy_monitor.reports.render import to_html, to_pdf
+    from autonomy_monitor.reports.render import ChartDrawer, to_html, to_pdf
 
     if fmt not in FORMATS:
         raise BadArgument(f"Unknown report format {fmt!r}: give one of {', '.join(FORMATS)}.")
     settings = settings or Settings()
-    briefing = gather(country, year=year, since=since, lang=lang, settings=settings)
     cache = chart_cache(settings)
-    return to_pdf(briefing, cache) if fmt == "pdf" else to_html(briefing, cache)
+    with ChartDrawer(lang, cache) as drawer:  # charts drawn in the background while gathering
+        briefing = gather(
+            country, year=year, since=since, lang=lang, settings=settings, on_chart=drawer.submit
+        )
+        render = to_pdf if fmt == "pdf" else to_html
+        return render(briefing, cache, drawer)
 
 
 def chart_cache(settings: Settings) -> Path:

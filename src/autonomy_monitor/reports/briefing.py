@@ -11,9 +11,11 @@ figures of the briefing by more than :data:`STALE_AFTER` years is called the lat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -142,6 +144,7 @@ def check_arguments(year: int | None, since: int | None, lang: str) -> None:
         )
 
 
+@functools.cache
 def english_name(code: str) -> str:
     try:
         return am.country_name(code)
@@ -929,10 +932,14 @@ def resolution_title(t: Texts, english: str) -> str:
     return t("title_in_english", title=plain)
 
 
-def governance_section(t: Texts, code: str, settings: am.Settings) -> Section:
+def governance_section(
+    t: Texts, code: str, settings: am.Settings, economic: bool = True
+) -> Section:
+    """Governance indicators, as the country profile shows them (none for a store without the
+    economic tables, which has no profile)."""
     section = Section("governance", t("section.governance"))
     try:
-        frame = am.profile(code, settings=settings).governance
+        frame = am.profile_governance(code, settings=settings) if economic else pl.DataFrame()
     except am.AutonomyError:
         frame = pl.DataFrame()
     if frame.height:
@@ -1215,10 +1222,13 @@ def gather(
     since: int | None = None,
     lang: str = "en",
     settings: am.Settings | None = None,
+    on_chart: Callable[[ChartRequest], None] | None = None,
 ) -> Briefing:
     """Collect every figure, sentence and chart of the briefing for ``country``.
 
-    Every query reuses the process's one connection to the store (``api.reader``).
+    Every query reuses the process's one connection to the store (``api.reader``). ``on_chart``,
+    when given, is handed each chart request as soon as its section is made (the renderer starts
+    drawing it while the later sections are gathered).
     """
     check_arguments(year, since, lang)
     settings = settings or am.Settings()
@@ -1230,9 +1240,11 @@ def gather(
             f"({len(codes)} countries): give one code or name, e.g. KGZ."
         )
     code = codes[0]
+    economic = True  # whether the store has the dependence table (the profile needs it)
     try:
         deps = am.dependence(code, settings=settings)
     except am.WarehouseMissing:  # the bundled snapshot may lack the economic tables
+        economic = False
         deps = pl.DataFrame(
             schema={
                 "country_iso3": pl.String,
@@ -1259,15 +1271,21 @@ def gather(
     year = year if year is not None else LAST_YEAR
     facts: dict[str, Any] = {"country_iso3": code, "since": since}
     findings: list[Finding] = []
-    sections = [
-        trade_section(t, deps, name, year, since, facts, findings),
-        people_section(t, code, deps, name, year, facts, findings, settings),
-        finance_section(t, deps, year, facts, findings),
-        alignment_section(t, code, name, year, since, facts, findings, settings),
-        votes_section(t, code, name, year, facts, settings),
-        governance_section(t, code, settings),
-        scenarios_section(t, code, name, settings),
-    ]
+    makers = (
+        lambda: trade_section(t, deps, name, year, since, facts, findings),
+        lambda: people_section(t, code, deps, name, year, facts, findings, settings),
+        lambda: finance_section(t, deps, year, facts, findings),
+        lambda: alignment_section(t, code, name, year, since, facts, findings, settings),
+        lambda: votes_section(t, code, name, year, facts, settings),
+        lambda: governance_section(t, code, settings, economic),
+        lambda: scenarios_section(t, code, name, settings),
+    )
+    sections = []
+    for make in makers:
+        sections.append(make())
+        if on_chart is not None:  # e.g. a renderer drawing them while the rest is gathered
+            for request in sections[-1].charts:
+                on_chart(request)
     findings.sort(
         key=lambda f: next(
             (i for i, k in enumerate(FINDING_ORDER) if t(k) == f.topic), len(FINDING_ORDER)

@@ -14,6 +14,8 @@ import html
 import os
 import json
 import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -84,12 +86,36 @@ def chart_key(request: ChartRequest, lang: str) -> str:
 
 def draw(request: ChartRequest, lang: str) -> dict[str, str]:
     """SVG and description of one chart: the spec built (Altair), then drawn by vl-convert."""
-    spec = request.spec()
+    return draw_spec(request.spec(), lang)
+
+
+def draw_spec(spec: dict[str, Any], lang: str) -> dict[str, str]:
+    """SVG and description of one built spec, drawn by vl-convert (which releases the GIL)."""
     locale = D3_LOCALES.get(lang, "en-US")
     svg = vl_convert().vegalite_to_svg(
         prepared_spec(spec), format_locale=locale, time_format_locale=locale, allowed_base_urls=[]
     )
     return {"svg": svg, "description": spec.get("description", "")}
+
+
+def cached_chart(path: Path | None) -> dict[str, str] | None:
+    """The drawn chart stored at ``path``, or None when there is none (or no cache)."""
+    if path is None or not path.is_file():
+        return None
+    return json.loads(path.read_text("utf-8"))
+
+
+def keep(drawn: dict[str, str], path: Path | None) -> dict[str, str]:
+    """Store a drawn chart at the cache ``path`` (written atomically); return it."""
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            partial.write_text(json.dumps(drawn, ensure_ascii=False), "utf-8")
+            partial.replace(path)
+        except OSError:  # a read-only cache folder only costs speed
+            pass
+    return drawn
 
 
 def chart_svg(request: ChartRequest, lang: str = "en", cache: Path | None = None) -> dict[str, str]:
@@ -98,22 +124,62 @@ def chart_svg(request: ChartRequest, lang: str = "en", cache: Path | None = None
 
     With ``cache`` (a folder), a chart already drawn from the same request, locale, chart code,
     renderer version and fonts is read back instead of drawn again (building and drawing take about
-    0.3 s a chart, and Altair a second to import); the bytes are the same either way, so briefings
-    stay deterministic.
+    0.1 s a chart, and Altair and the renderer's start half a second each); the bytes are the same
+    either way, so briefings stay deterministic.
     """
     path = cache / f"{chart_key(request, lang)}.json" if cache is not None else None
-    if path is not None and path.is_file():
-        return json.loads(path.read_text("utf-8"))
-    drawn = draw(request, lang)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(json.dumps(drawn, ensure_ascii=False), "utf-8")
-            partial.replace(path)
-        except OSError:  # a read-only cache folder only costs speed
-            pass
-    return drawn
+    found = cached_chart(path)
+    return found if found is not None else keep(draw(request, lang), path)
+
+
+class ChartDrawer:
+    """Draws a briefing's charts in a background thread while the rest is gathered.
+
+    :func:`~autonomy_monitor.reports.briefing.gather` hands over each section's chart requests
+    (``submit``) as soon as the section is made. A chart not in the cache has its spec built at
+    once, in the calling thread (Altair and its imports stay on one thread), and is drawn by
+    vl-convert in the background: vl-convert releases the GIL, so drawing overlaps the queries
+    and text of the following sections. ``get`` returns the drawn chart of a request, waiting if
+    needed. The thread starts only at the first chart missing from the cache. A chart's SVG
+    depends only on its spec, so the order of drawing changes no byte.
+    """
+
+    def __init__(self, lang: str, cache: Path | None = None) -> None:
+        self.lang, self.cache = lang, cache
+        self._pool: ThreadPoolExecutor | None = None
+        self._charts: dict[int, tuple[ChartRequest, Future[dict[str, str]] | dict[str, str]]] = {}
+
+    def submit(self, request: ChartRequest) -> None:
+        if id(request) in self._charts:
+            return
+        path = (
+            self.cache / f"{chart_key(request, self.lang)}.json" if self.cache is not None else None
+        )
+        found: Future[dict[str, str]] | dict[str, str] | None = cached_chart(path)
+        if found is None:
+            spec = request.spec()
+            if self._pool is None:
+                vl_convert()  # imported and given the fonts here, not in the thread
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+            found = self._pool.submit(lambda: keep(draw_spec(spec, self.lang), path))
+        self._charts[id(request)] = (request, found)
+
+    def get(self, request: ChartRequest) -> dict[str, str]:
+        if id(request) not in self._charts:
+            self.submit(request)
+        held = self._charts[id(request)][1]
+        return held.result() if isinstance(held, Future) else held
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> ChartDrawer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def svg_width(svg: str) -> float:
@@ -122,13 +188,25 @@ def svg_width(svg: str) -> float:
 
 
 def rendered_charts(
-    briefing: Briefing, cache: Path | None = None
+    briefing: Briefing, cache: Path | None = None, drawer: ChartDrawer | None = None
 ) -> list[list[tuple[str, str, str]]]:
-    """Per section, (key, svg, description) for each chart, each drawn once."""
-    out = []
-    for i, section in enumerate(briefing.sections):
-        drawn = [chart_svg(request, briefing.lang, cache) for request in section.charts]
-        out.append([(f"chart_{i}_{j}", d["svg"], d["description"]) for j, d in enumerate(drawn)])
+    """Per section, (key, svg, description) for each chart, each drawn once (by ``drawer`` when
+    given: charts it was handed while gathering are already drawn or being drawn)."""
+    own = drawer is None
+    drawer = drawer or ChartDrawer(briefing.lang, cache)
+    try:
+        for section in briefing.sections:  # all handed over first: drawn while others are read
+            for request in section.charts:
+                drawer.submit(request)
+        out = []
+        for i, section in enumerate(briefing.sections):
+            drawn = [drawer.get(request) for request in section.charts]
+            out.append(
+                [(f"chart_{i}_{j}", d["svg"], d["description"]) for j, d in enumerate(drawn)]
+            )
+    finally:
+        if own:
+            drawer.close()
     return out
 
 
@@ -162,14 +240,16 @@ def breakable(text: str) -> str:
     )
 
 
-def to_pdf(briefing: Briefing, cache: Path | None = None) -> bytes:
+def to_pdf(
+    briefing: Briefing, cache: Path | None = None, drawer: ChartDrawer | None = None
+) -> bytes:
     """The briefing as a PDF (A4) compiled by Typst (charts read from ``cache`` when rendered
     before)."""
     t = texts(briefing.lang)
     inputs: dict[str, str] = {}
     sections = [
         section_data(section, charts, inputs)
-        for section, charts in zip(briefing.sections, rendered_charts(briefing, cache))
+        for section, charts in zip(briefing.sections, rendered_charts(briefing, cache, drawer))
     ]
     data = {
         "lang": briefing.lang,
@@ -236,7 +316,9 @@ def html_table(table: dict[str, Any]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def to_html(briefing: Briefing, cache: Path | None = None) -> bytes:
+def to_html(
+    briefing: Briefing, cache: Path | None = None, drawer: ChartDrawer | None = None
+) -> bytes:
     """The briefing as one self-contained HTML file (charts read from ``cache`` when rendered
     before)."""
     t = texts(briefing.lang)
@@ -252,7 +334,7 @@ def to_html(briefing: Briefing, cache: Path | None = None) -> bytes:
         *[f"<li>{esc(s)}</li>" for s in briefing.findings],
         "</ul></div>",
     ]
-    for section, charts in zip(briefing.sections, rendered_charts(briefing, cache)):
+    for section, charts in zip(briefing.sections, rendered_charts(briefing, cache, drawer)):
         parts.append(f'<section id="{esc(section.key)}"><h2>{esc(section.title)}</h2>')
         parts.extend(f"<p>{esc(s)}</p>" for s in section.sentences)
         small = [c for c in charts if svg_width(c[1]) * 0.75 <= 260]
