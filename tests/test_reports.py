@@ -7,6 +7,7 @@ bundled snapshot, so every figure the tests look for is computed through the API
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
 import subprocess
@@ -532,3 +533,36 @@ def test_settings_choose_the_store(
     monkeypatch.setenv("AUTONOMY_WAREHOUSE", str(tmp_path / "absent.duckdb"))
     page = build_report("KGZ", "html", since=2010, settings=Settings(warehouse=warehouse))
     assert page == report("KGZ", "html", since=2010)
+
+
+def test_charts_drawn_in_the_background_are_those_drawn_one_by_one(warehouse: Path) -> None:
+    from autonomy_monitor.reports.render import ChartDrawer, chart_svg, rendered_charts
+
+    briefing = gather("KGZ", lang="ru")
+    requests = [request for section in briefing.sections for request in section.charts]
+    assert len(requests) >= 3
+    one_by_one = [chart_svg(request, "ru")["svg"] for request in requests]
+    with ChartDrawer("ru") as drawer:  # no cache: every chart drawn in the drawer's thread
+        for request in requests:
+            drawer.submit(request)
+        drawn = [
+            svg for section in rendered_charts(briefing, drawer=drawer) for _, svg, _ in section
+        ]
+    assert drawn == one_by_one
+
+
+def test_a_briefing_drawn_from_no_cache_imports_no_altair(warehouse: Path, tmp_path: Path) -> None:
+    # a fresh process and a warehouse copy with an empty chart cache beside it: every chart built
+    store = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, store)
+    code = (
+        "import sys; from autonomy_monitor.reports import build_report; "
+        "data = build_report('KGZ', 'html'); "
+        "print(len(data), sorted({m.split('.')[0] for m in sys.modules} & {'altair', 'jsonschema'}))"
+    )
+    env = {**os.environ, "AUTONOMY_WAREHOUSE": str(store)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert int(out[0]) > 10_000 and out[1:] == ["[]"], out
+    assert len(list((tmp_path / "cache" / "charts").glob("*.json"))) >= 3

@@ -1,8 +1,10 @@
 """Vega-Lite chart specifications shared by the web dashboard and the printable reports.
 
-Every function is pure: Polars frames in, a Vega-Lite spec (a JSON-serialisable ``dict``
-built with Altair) out. No IO, no warehouse access: callers fetch data through
-``autonomy_monitor.api`` and pass the frames here.
+Every function is pure: Polars frames in, a Vega-Lite spec (a JSON-serialisable ``dict``) out.
+No IO, no warehouse access: callers fetch data through ``autonomy_monitor.api`` and pass the
+frames here. The specs are written as plain dicts, in the form Altair 6 writes them (key order,
+named inline datasets, layer properties lifted to the parent), without importing Altair: its
+import and object model cost more than half a second for a briefing's eight charts.
 
 Every spec carries
 
@@ -20,22 +22,135 @@ read the same in the dashboard and in the PDF.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import Any
 
 import polars as pl
 
-if TYPE_CHECKING:  # annotations only: altair itself is imported on first use (``altair()``)
-    import altair as alt
+#: The Vega-Lite schema the specs follow (the version Altair 6.3 writes).
+SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+#: Top-level config every spec starts from (Altair's default theme).
+BASE_CONFIG = {"view": {"continuousWidth": 300, "continuousHeight": 300}}
+TYPES = {"N": "nominal", "O": "ordinal", "Q": "quantitative", "T": "temporal"}
 
 
-def altair():  # noqa: ANN201 - the altair module
-    """Altair, imported on first use: it costs about a second, and a briefing whose charts are all
-    cached (see ``reports.render``) never needs it."""
-    import altair as alt
+def sorted_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Properties in alphabetical order (the order Vega-Lite's schema, and Altair, give them)."""
+    return {k: props[k] for k in sorted(props)}
 
-    return alt
+
+def channel(shorthand: str | None = None, **props: Any) -> dict[str, Any]:
+    """One encoding channel: ``"field:T"`` (T one of N, O, Q, T; no type for y2 and the like)
+    and its properties, e.g. ``channel("value:Q", title=None)``."""
+    out = dict(props)
+    if shorthand is not None:
+        field, _, kind = shorthand.partition(":")
+        out["field"] = field
+        if kind:
+            out["type"] = TYPES[kind]
+    return sorted_props(out)
+
+
+def value(constant: Any) -> dict[str, Any]:
+    return {"value": constant}
+
+
+def mark(kind: str, **props: Any) -> dict[str, Any]:
+    return {"type": kind, **sorted_props(props)}
+
+
+@dataclass(frozen=True)
+class View:
+    """A unit chart (``mark`` and ``encoding``) or a layer of views, before it is written out.
+
+    ``layer`` follows Altair's rules: data shared (the same frame) by every layer moves to the
+    layer, and width and height move from the layers to the parent.
+    """
+
+    data: pl.DataFrame | None = None
+    mark: dict[str, Any] | None = None
+    encoding: dict[str, Any] | None = None
+    layers: tuple[View, ...] | None = None
+    width: int | None = None
+    height: int | None = None
+
+    def sized(self, width: int, height: int) -> View:
+        return replace(self, width=width, height=height)
+
+
+def layer(*views: View) -> View:
+    data = None
+    first = views[0].data if views else None
+    if first is not None and all(v.data is first for v in views):
+        data, views = first, tuple(replace(v, data=None) for v in views)
+    sizes: dict[str, Any] = {}
+    for prop in ("height", "width"):
+        values = [getattr(v, prop) for v in views if getattr(v, prop) is not None]
+        if values and any(v != values[0] for v in values[1:]):
+            raise ValueError(f"There are inconsistent values {values} for {prop}")
+        if values:
+            sizes[prop] = values[0]
+        views = tuple(replace(v, **{prop: None}) for v in views)
+    return View(data=data, layers=tuple(views), **sizes)
+
+
+def dataset_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as JSON values (dates and times as local ISO text, as Altair does)."""
+    iso = "%Y-%m-%dT%H:%M:%S"
+    columns = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            columns.append(pl.col(name).cast(pl.Datetime).dt.to_string(iso))
+        elif isinstance(dtype, pl.Datetime):
+            fmt = f"{iso}%.f" + ("%z" if dtype.time_zone is not None else "")
+            columns.append(pl.col(name).dt.to_string(fmt))
+        elif isinstance(dtype, pl.Duration):
+            raise ValueError(f'Field "{name}" has type "{dtype}": give a date or a number.')
+        else:
+            columns.append(pl.col(name))
+    return frame.select(columns).rows(named=True)
+
+
+def dataset_name(rows: list[dict[str, Any]]) -> str:
+    """Content name of an inline dataset ("data-" and 32 hex digits of its JSON's SHA-256)."""
+    if rows == [{}]:
+        return "empty"
+    text = json.dumps(rows, sort_keys=True, default=str)
+    return "data-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def view_dict(view: View, datasets: dict[str, Any], extra: Mapping[str, Any] = {}) -> dict:
+    """The view as a Vega-Lite dict, its data moved to ``datasets`` (top-level, by name);
+    ``extra`` (title, description) placed where the schema's key order puts them."""
+    named = None
+    if view.data is not None:
+        rows = dataset_rows(view.data)
+        named = {"name": dataset_name(rows)}
+        datasets.setdefault(named["name"], rows)
+    head: dict[str, Any] = {}
+    rest: dict[str, Any] = dict(extra)
+    if view.layers is not None:
+        head["layer"] = [view_dict(v, datasets) for v in view.layers]
+        if named is not None:
+            rest["data"] = named
+    else:
+        if named is not None:
+            head["data"] = named
+        head["mark"] = view.mark
+        if view.encoding is not None:
+            rest["encoding"] = sorted_props(view.encoding)
+    for prop in ("height", "width"):
+        if getattr(view, prop) is not None:
+            rest[prop] = getattr(view, prop)
+    return {**head, **sorted_props(rest)}
+
+
+def chart(data: pl.DataFrame, mark_: dict[str, Any], **encoding: Any) -> View:
+    return View(data=data, mark=mark_, encoding=encoding)
 
 
 #: Fixed colours for the powers and the Central Asian five; other partners get the fallback scheme.
@@ -111,7 +226,7 @@ def subtitle_text(
 
 
 def decorate(
-    chart: alt.TopLevelMixin,
+    chart: View,
     *,
     title: str,
     source: str,
@@ -119,32 +234,35 @@ def decorate(
     labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Attach title, subtitle and description, and return the spec as a plain dict."""
-    alt = altair()
     subtitle = subtitle_text(source, year, labels)
     lines = textwrap.wrap(subtitle, SUBTITLE_WIDTH) or [""]
-    chart = chart.properties(
-        title=alt.TitleParams(
-            text=title,
-            subtitle=lines[0] if len(lines) == 1 else lines,
-            anchor="start",
-            fontSize=13,
-            subtitleFontSize=10,
-            subtitleColor="#555",
-        ),
-        description=f"{title}. {subtitle}." if subtitle else f"{title}.",
-    )
-    spec = chart.to_dict(
-        validate=False
-    )  # specs are checked by rendering them in the tests; validation cost 0.3 s a chart
-    spec.setdefault("config", {})
+    titled = {
+        "title": {
+            "text": title,
+            **sorted_props(
+                {
+                    "subtitle": lines[0] if len(lines) == 1 else lines,
+                    "anchor": "start",
+                    "fontSize": 13,
+                    "subtitleFontSize": 10,
+                    "subtitleColor": "#555",
+                }
+            ),
+        },
+        "description": f"{title}. {subtitle}." if subtitle else f"{title}.",
+    }
+    datasets: dict[str, Any] = {}
+    body = view_dict(chart, datasets, titled)
+    spec = {"config": json.loads(json.dumps(BASE_CONFIG)), **body, "$schema": SCHEMA_URL}
+    if datasets:
+        spec["datasets"] = datasets
     spec["config"].setdefault("view", {"stroke": None})
     spec["config"].setdefault("font", "Noto Sans")
     return spec
 
 
-def colour_scale(labels: Sequence[str], codes: Sequence[str] | None = None) -> alt.Scale:
+def colour_scale(labels: Sequence[str], codes: Sequence[str] | None = None) -> dict[str, Any]:
     """A colour scale giving each power its fixed hue; ``labels`` are the legend values."""
-    alt = altair()
     codes = list(codes) if codes is not None else list(labels)
     domain, colours, spare = [], [], iter(FALLBACK_COLOURS * 4)
     used: set[str] = set()
@@ -157,7 +275,7 @@ def colour_scale(labels: Sequence[str], codes: Sequence[str] | None = None) -> a
         used.add(colour)
         domain.append(label)
         colours.append(colour)
-    return alt.Scale(domain=domain, range=colours)
+    return {"domain": domain, "range": colours}
 
 
 def event_frame(events: pl.DataFrame | None, years: Sequence[int]) -> pl.DataFrame | None:
@@ -224,72 +342,68 @@ def yearly_number_marks(marks: pl.DataFrame) -> pl.DataFrame:
 
 
 def with_events(
-    base: alt.Chart,
+    base: View,
     events: pl.DataFrame | None,
     years: Sequence[int],
     labels: Mapping[str, str] | None = None,
-) -> alt.TopLevelMixin:
+) -> View:
     """Layer dashed event rules (with labels) over a time chart whose x field is ``year``.
 
     Numbered events (labels '1', '2', ... keyed in a list below the chart) get one small number
     per year above the plot, stacked in alternating rows; text labels are drawn vertically.
     """
-    alt = altair()
     marks = event_frame(events, years)
     if marks is None:
         return base
     numbered = all(text.isdigit() for text in marks["label"].to_list())
-    rules = (
-        alt.Chart(marks)
-        .mark_rule(strokeDash=[3, 3], color="#999", strokeWidth=0.8)
-        .encode(
-            x=alt.X("x:Q"),
-            tooltip=[
-                alt.Tooltip("date:N", title=label(labels, "date")),
-                alt.Tooltip("label:N", title=label(labels, "event")),
-            ],
-        )
+    rules = chart(
+        marks,
+        mark("rule", strokeDash=[3, 3], color="#999", strokeWidth=0.8),
+        x=channel("x:Q"),
+        tooltip=[
+            channel("date:N", title=label(labels, "date")),
+            channel("label:N", title=label(labels, "event")),
+        ],
     )
     if numbered:
         stacked = yearly_number_marks(marks).with_columns(
             (-3 - pl.col("row") * MARKER_ROW_HEIGHT).alias("y_px")
         )
-        text = (
-            alt.Chart(stacked)
-            .mark_text(fontSize=9, color="#444", baseline="bottom", align="center")
-            .encode(
-                x=alt.X("x:Q"),
-                y=alt.Y("y_px:Q", scale=None),
-                text="label:N",
-                tooltip=[
-                    alt.Tooltip("label:N", title="#"),
-                    alt.Tooltip("date:N", title=label(labels, "date")),
-                ],
-            )
+        text = chart(
+            stacked,
+            mark("text", fontSize=9, color="#444", baseline="bottom", align="center"),
+            x=channel("x:Q"),
+            y=channel("y_px:Q", scale=None),
+            text=channel("label:N"),
+            tooltip=[
+                channel("label:N", title="#"),
+                channel("date:N", title=label(labels, "date")),
+            ],
         )
-        return alt.layer(base, rules, text)
+        return layer(base, rules, text)
     short = max(len(text) for text in marks["label"].to_list()) <= 3
     style = (
         {"angle": 0, "align": "center", "baseline": "bottom", "dy": -2}
         if short
         else {"angle": 270, "align": "right", "baseline": "bottom", "dx": -2, "dy": -2}
     )
-    text = (
-        alt.Chart(marks)
-        .mark_text(fontSize=8, color="#555", **style)
-        .encode(x=alt.X("x:Q"), y=alt.value(0), text="label:N")
+    text = chart(
+        marks,
+        mark("text", fontSize=8, color="#555", **style),
+        x=channel("x:Q"),
+        y=value(0),
+        text=channel("label:N"),
     )
-    return alt.layer(base, rules, text)
+    return layer(base, rules, text)
 
 
-def year_axis(years: Sequence[int]) -> alt.X:
-    alt = altair()
+def year_axis(years: Sequence[int]) -> dict[str, Any]:
     lo, hi = (min(years), max(years)) if years else (0, 1)
-    return alt.X(
+    return channel(
         "year:Q",
         title=None,
-        scale=alt.Scale(domain=[lo, hi], nice=False, zero=False),
-        axis=alt.Axis(format="d", tickMinStep=1, labelOverlap=True),
+        scale=sorted_props({"domain": [lo, hi], "nice": False, "zero": False}),
+        axis=sorted_props({"format": "d", "tickMinStep": 1, "labelOverlap": True}),
     )
 
 
@@ -318,7 +432,6 @@ def dependence_over_time(
     ``frame``: columns ``year``, ``value`` and ``partner_column`` (display label); optionally
     ``code_column`` (ISO3, used to give the powers their fixed colours).
     """
-    alt = altair()
     require(frame, ["year", "value", partner_column], "dependence_over_time")
     data = (
         frame.select(
@@ -339,26 +452,23 @@ def dependence_over_time(
     years = data["year"].to_list()
     pairs = data.select("partner", "code").unique(maintain_order=True)
     fmt = ".0%" if value_is_share else ",.3~s"
-    base = (
-        alt.Chart(data)
-        .mark_line(point=alt.OverlayMarkDef(size=14))
-        .encode(
-            x=year_axis(years),
-            y=alt.Y("value:Q", title=measure_label, axis=alt.Axis(format=fmt)),
-            color=alt.Color(
-                "partner:N",
-                title=None,
-                scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()),
-                legend=alt.Legend(orient="right"),
-            ),
-            tooltip=[
-                alt.Tooltip("partner:N"),
-                alt.Tooltip("year:Q", format="d"),
-                alt.Tooltip("value:Q", format=".1%" if value_is_share else ",.0f"),
-            ],
-        )
-        .properties(width=width, height=height)
-    )
+    base = chart(
+        data,
+        mark("line", point={"size": 14}),
+        x=year_axis(years),
+        y=channel("value:Q", title=measure_label, axis={"format": fmt}),
+        color=channel(
+            "partner:N",
+            title=None,
+            scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()),
+            legend={"orient": "right"},
+        ),
+        tooltip=[
+            channel("partner:N"),
+            channel("year:Q", format="d"),
+            channel("value:Q", format=".1%" if value_is_share else ",.0f"),
+        ],
+    ).sized(width, height)
     return decorate(
         with_events(base, events, years, labels),
         title=title,
@@ -386,7 +496,6 @@ def alignment_over_time(
 
     ``frame``: columns ``year``, ``value_column`` and ``partner_column`` (display label).
     """
-    alt = altair()
     require(frame, ["year", value_column, partner_column], "alignment_over_time")
     data = (
         frame.select(
@@ -406,51 +515,42 @@ def alignment_over_time(
     )
     years = data["year"].to_list()
     pairs = data.select("partner", "code").unique(maintain_order=True)
-    colour = alt.Color(
+    colour = channel(
         "partner:N",
         title=None,
         scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()),
-        legend=alt.Legend(orient="right"),
+        legend={"orient": "right"},
     )
-    line = (
-        alt.Chart(data)
-        .mark_line(point=alt.OverlayMarkDef(size=12))
-        .encode(
-            x=year_axis(years),
-            y=alt.Y(
-                "value:Q",
-                title=value_label,
-                scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format=".0%"),
-            ),
-            color=colour,
-            tooltip=[
-                alt.Tooltip("partner:N"),
-                alt.Tooltip("year:Q", format="d"),
-                alt.Tooltip("value:Q", format=".1%"),
-            ],
-        )
+    line = chart(
+        data,
+        mark("line", point={"size": 12}),
+        x=year_axis(years),
+        y=channel("value:Q", title=value_label, scale={"domain": [0, 1]}, axis={"format": ".0%"}),
+        color=colour,
+        tooltip=[
+            channel("partner:N"),
+            channel("year:Q", format="d"),
+            channel("value:Q", format=".1%"),
+        ],
     )
     flagged = flagged_years(frame, partner_column, value_column, labels)
     if flagged is None:
-        base = line.properties(width=width, height=height)
+        base = line.sized(width, height)
     else:  # hollow rings on years the data flag (small sample, partial year, break in the series)
-        rings = (
-            alt.Chart(flagged)
-            .mark_point(shape="circle", filled=False, size=70, strokeWidth=1.5)
-            .encode(
-                x=year_axis(years),
-                y=alt.Y("value:Q"),
-                color=colour,
-                tooltip=[
-                    alt.Tooltip("partner:N"),
-                    alt.Tooltip("year:Q", format="d"),
-                    alt.Tooltip("value:Q", format=".1%"),
-                    alt.Tooltip("flags:N", title=label(labels, "flags")),
-                ],
-            )
+        rings = chart(
+            flagged,
+            mark("point", shape="circle", filled=False, size=70, strokeWidth=1.5),
+            x=year_axis(years),
+            y=channel("value:Q"),
+            color=colour,
+            tooltip=[
+                channel("partner:N"),
+                channel("year:Q", format="d"),
+                channel("value:Q", format=".1%"),
+                channel("flags:N", title=label(labels, "flags")),
+            ],
         )
-        base = alt.layer(line, rings).properties(width=width, height=height)
+        base = layer(line, rings).sized(width, height)
     return decorate(
         with_events(base, events, years, labels),
         title=title,
@@ -512,7 +612,6 @@ def ideal_points_over_time(
 
     ``frame``: columns ``year``, ``ideal_point``, ``se`` and ``country_column`` (display label).
     """
-    alt = altair()
     require(frame, ["year", "ideal_point", "se", country_column], "ideal_points_over_time")
     data = (
         frame.select(
@@ -534,39 +633,35 @@ def ideal_points_over_time(
     )
     years = data["year"].to_list()
     pairs = data.select("country", "code").unique(maintain_order=True)
-    colour = alt.Color(
+    colour = channel(
         "country:N",
         title=None,
         scale=colour_scale(pairs["country"].to_list(), pairs["code"].to_list()),
-        legend=alt.Legend(orient="right", symbolOpacity=1, symbolType="circle"),
+        legend={"orient": "right", "symbolOpacity": 1, "symbolType": "circle"},
     )
-    band = (
-        alt.Chart(data)
-        .mark_area(opacity=0.18)
-        .encode(
-            x=year_axis(years),
-            y=alt.Y("low:Q", title=label(labels, "ideal_point")),
-            y2="high:Q",
-            color=colour,
-        )
+    band = chart(
+        data,
+        mark("area", opacity=0.18),
+        x=year_axis(years),
+        y=channel("low:Q", title=label(labels, "ideal_point")),
+        y2=channel("high"),  # a secondary channel takes the type of y
+        color=colour,
     )
-    line = (
-        alt.Chart(data)
-        .mark_line()
-        .encode(
-            x=year_axis(years),
-            y=alt.Y("ideal_point:Q", title=label(labels, "ideal_point")),
-            color=colour,
-            tooltip=[
-                alt.Tooltip("country:N"),
-                alt.Tooltip("year:Q", format="d"),
-                alt.Tooltip("ideal_point:Q", format=".2f"),
-                alt.Tooltip("low:Q", format=".2f"),
-                alt.Tooltip("high:Q", format=".2f"),
-            ],
-        )
+    line = chart(
+        data,
+        mark("line"),
+        x=year_axis(years),
+        y=channel("ideal_point:Q", title=label(labels, "ideal_point")),
+        color=colour,
+        tooltip=[
+            channel("country:N"),
+            channel("year:Q", format="d"),
+            channel("ideal_point:Q", format=".2f"),
+            channel("low:Q", format=".2f"),
+            channel("high:Q", format=".2f"),
+        ],
     )
-    base = alt.layer(band, line).properties(width=width, height=height)
+    base = layer(band, line).sized(width, height)
     return decorate(
         with_events(base, events, years, labels),
         title=title,
@@ -604,7 +699,6 @@ def key_votes_chart(
     partial press-reported record does not name; any case). Only the vote kinds present get a legend
     entry.
     """
-    alt = altair()
     require(frame, [resolution_column, country_column, vote_column], "key_votes_chart")
     data = frame.select(
         pl.col(resolution_column).cast(pl.Utf8).alias("resolution"),
@@ -624,43 +718,37 @@ def key_votes_chart(
         if label(labels, k) in present or k in ("yes", "no", "abstain", "absent")
     ]
     cell_width = 60 if width is None else max(30, width // max(1, len(cols)))
-    encode_x = alt.X("country:N", title=None, sort=cols, axis=alt.Axis(orient="top", labelAngle=0))
-    encode_y = alt.Y("resolution:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260))
-    cells = (
-        alt.Chart(data)
-        .mark_rect(stroke="white", strokeWidth=1)
-        .encode(
-            x=encode_x,
-            y=encode_y,
-            color=alt.Color(
-                "vote:N",
-                title=label(labels, "vote"),
-                scale=alt.Scale(
-                    domain=[label(labels, k) for k in kinds], range=[VOTE_COLOURS[k] for k in kinds]
-                ),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            tooltip=["resolution:N", "country:N", "vote:N"],
-        )
+    encode_x = channel("country:N", title=None, sort=cols, axis={"labelAngle": 0, "orient": "top"})
+    encode_y = channel("resolution:N", title=None, sort=rows, axis={"labelLimit": 260})
+    cells = chart(
+        data,
+        mark("rect", stroke="white", strokeWidth=1),
+        x=encode_x,
+        y=encode_y,
+        color=channel(
+            "vote:N",
+            title=label(labels, "vote"),
+            scale={
+                "domain": [label(labels, k) for k in kinds],
+                "range": [VOTE_COLOURS[k] for k in kinds],
+            },
+            legend={"orient": "bottom"},
+        ),
+        tooltip=[channel("resolution:N"), channel("country:N"), channel("vote:N")],
     )
     dark = [label(labels, k) for k in ("yes", "no", "abstain")]
-    cell_text = (
-        alt.Chart(data)
-        .mark_text(fontSize=9)
-        .encode(
-            x=encode_x,
-            y=encode_y,
-            text="vote:N",
-            color=alt.condition(
-                alt.FieldOneOfPredicate(field="vote", oneOf=dark),
-                alt.value("white"),
-                alt.value("#333"),
-            ),
-        )
+    cell_text = chart(
+        data,
+        mark("text", fontSize=9),
+        x=encode_x,
+        y=encode_y,
+        text=channel("vote:N"),
+        color={
+            "condition": {"test": {"field": "vote", "oneOf": dark}, "value": "white"},
+            "value": "#333",
+        },
     )
-    base = alt.layer(cells, cell_text).properties(
-        width=cell_width * max(1, len(cols)), height=18 * max(1, len(rows))
-    )
+    base = layer(cells, cell_text).sized(cell_width * max(1, len(cols)), 18 * max(1, len(rows)))
     return decorate(base, title=title, source=source, year=year, labels=labels)
 
 
@@ -680,7 +768,6 @@ def share_bars(
 ) -> dict[str, Any]:
     """Horizontal bars, largest first (e.g. the top partners of one year), labelled with the
     value."""
-    alt = altair()
     require(frame, [label_column, value_column], "share_bars")
     data = (
         frame.select(
@@ -700,32 +787,30 @@ def share_bars(
     order = data["label"].to_list()
     colours = [PARTNER_COLOURS.get(code, "#4c78a8") for code in data["code"].to_list()]
     fmt = ".0%" if value_is_share else ",.3~s"
-    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=180))
-    bars = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "value:Q",
-                title=value_label,
-                axis=alt.Axis(format=fmt, tickCount=5, labelOverlap=True),
-            ),
-            y=y,
-            color=alt.Color("label:N", scale=alt.Scale(domain=order, range=colours), legend=None),
-            tooltip=[
-                alt.Tooltip("label:N"),
-                alt.Tooltip("value:Q", format=".1%" if value_is_share else ",.0f"),
-            ],
-        )
+    y = channel("label:N", title=None, sort=order, axis={"labelLimit": 180})
+    bars = chart(
+        data,
+        mark("bar"),
+        x=channel(
+            "value:Q",
+            title=value_label,
+            axis={"format": fmt, "labelOverlap": True, "tickCount": 5},
+        ),
+        y=y,
+        color=channel("label:N", scale={"domain": order, "range": colours}, legend=None),
+        tooltip=[
+            channel("label:N"),
+            channel("value:Q", format=".1%" if value_is_share else ",.0f"),
+        ],
     )
-    text = (
-        alt.Chart(data)
-        .mark_text(align="left", dx=3, fontSize=9)
-        .encode(
-            x="value:Q", y=y, text=alt.Text("value:Q", format=".1%" if value_is_share else ",.3~s")
-        )
+    text = chart(
+        data,
+        mark("text", align="left", dx=3, fontSize=9),
+        x=channel("value:Q"),
+        y=y,
+        text=channel("value:Q", format=".1%" if value_is_share else ",.3~s"),
     )
-    base = alt.layer(bars, text).properties(width=width, height=18 * max(1, len(order)))
+    base = layer(bars, text).sized(width, 18 * max(1, len(order)))
     return decorate(base, title=title, source=source, year=year, labels=labels)
 
 
@@ -748,7 +833,6 @@ def scenario_over_time(
     ``frame``: columns ``year``, ``partner`` (display label), ``baseline``, ``scenario``; optional
     ``partner_iso3`` (fixed colours of the powers), ``scenario_lo``, ``scenario_hi``.
     """
-    alt = altair()
     require(frame, ["year", "partner", "baseline", "scenario"], "scenario_over_time")
     code = pl.col("partner_iso3") if "partner_iso3" in frame.columns else pl.col("partner")
     base_label, scenario_label = series_labels
@@ -773,40 +857,33 @@ def scenario_over_time(
     fmt = (
         ".2~%" if value_is_share else ",.3~s"
     )  # small shares keep two decimals (0.05%), large ones none (10%)
-    colour = alt.Color(
+    colour = channel(
         "partner:N",
         title=None,
         scale=colour_scale(pairs["partner"].to_list(), pairs["code"].to_list()),
-        legend=alt.Legend(orient="bottom"),
+        legend={"orient": "bottom"},
     )
-    lines = (
-        alt.Chart(long)
-        .mark_line(point=alt.OverlayMarkDef(size=18))
-        .encode(
-            x=year_axis(years),
-            y=alt.Y(
-                "value:Q",
-                title=measure_label,
-                scale=alt.Scale(zero=False),
-                axis=alt.Axis(format=fmt),
-            ),
-            color=colour,
-            strokeDash=alt.StrokeDash(
-                "series:N",
-                title=None,
-                sort=[base_label, scenario_label],
-                scale=alt.Scale(domain=[base_label, scenario_label], range=[[4, 3], [1, 0]]),
-                legend=None,
-            ),  # the caption says which line is which: baseline dashed, scenario solid
-            tooltip=[
-                alt.Tooltip("partner:N"),
-                alt.Tooltip("series:N"),
-                alt.Tooltip("year:Q", format="d"),
-                alt.Tooltip("value:Q", format=".2%" if value_is_share else ",.0f"),
-            ],
-        )
+    lines = chart(
+        long,
+        mark("line", point={"size": 18}),
+        x=year_axis(years),
+        y=channel("value:Q", title=measure_label, scale={"zero": False}, axis={"format": fmt}),
+        color=colour,
+        strokeDash=channel(
+            "series:N",
+            title=None,
+            sort=[base_label, scenario_label],
+            scale={"domain": [base_label, scenario_label], "range": [[4, 3], [1, 0]]},
+            legend=None,
+        ),  # the caption says which line is which: baseline dashed, scenario solid
+        tooltip=[
+            channel("partner:N"),
+            channel("series:N"),
+            channel("year:Q", format="d"),
+            channel("value:Q", format=".2%" if value_is_share else ",.0f"),
+        ],
     )
-    layers: list[alt.Chart] = [lines]
+    layers: list[View] = [lines]
     if {"scenario_lo", "scenario_hi"} <= set(frame.columns):
         band = frame.select(
             pl.col("year").cast(pl.Int32),
@@ -817,9 +894,14 @@ def scenario_over_time(
         if band.height:
             layers.insert(
                 0,
-                alt.Chart(band)
-                .mark_area(opacity=0.18)
-                .encode(x=year_axis(years), y="scenario_lo:Q", y2="scenario_hi:Q", color=colour),
+                chart(
+                    band,
+                    mark("area", opacity=0.18),
+                    x=year_axis(years),
+                    y=channel("scenario_lo:Q"),
+                    y2=channel("scenario_hi"),  # a secondary channel takes the type of y
+                    color=colour,
+                ),
             )
-    base = alt.layer(*layers).properties(width=width, height=height)
+    base = layer(*layers).sized(width, height)
     return decorate(base, title=title, source=source, year=year_span(years), labels=labels)

@@ -53,7 +53,7 @@ class ChartRequest:
 
     The renderer turns it into a Vega-Lite spec (:meth:`spec`) only when no SVG drawn from the same
     request is cached: :meth:`key` addresses the SVG by the request's content, so a briefing whose
-    charts are all cached never imports Altair or vl-convert.
+    charts are all cached never builds a spec or starts vl-convert.
     """
 
     kind: str

@@ -85,7 +85,7 @@ def chart_key(request: ChartRequest, lang: str) -> str:
 
 
 def draw(request: ChartRequest, lang: str) -> dict[str, str]:
-    """SVG and description of one chart: the spec built (Altair), then drawn by vl-convert."""
+    """SVG and description of one chart: the spec built (``charts``), then drawn by vl-convert."""
     return draw_spec(request.spec(), lang)
 
 
@@ -124,8 +124,8 @@ def chart_svg(request: ChartRequest, lang: str = "en", cache: Path | None = None
 
     With ``cache`` (a folder), a chart already drawn from the same request, locale, chart code,
     renderer version and fonts is read back instead of drawn again (building and drawing take about
-    0.1 s a chart, and Altair and the renderer's start half a second each); the bytes are the same
-    either way, so briefings stay deterministic.
+    0.1 s a chart, and the renderer's start half a second); the bytes are the same either way, so
+    briefings stay deterministic.
     """
     path = cache / f"{chart_key(request, lang)}.json" if cache is not None else None
     found = cached_chart(path)
@@ -137,7 +137,7 @@ class ChartDrawer:
 
     :func:`~autonomy_monitor.reports.briefing.gather` hands over each section's chart requests
     (``submit``) as soon as the section is made. A chart not in the cache has its spec built at
-    once, in the calling thread (Altair and its imports stay on one thread), and is drawn by
+    once, in the calling thread (every Python import stays on one thread), and is drawn by
     vl-convert in the background: vl-convert releases the GIL, so drawing overlaps the queries
     and text of the following sections. ``get`` returns the drawn chart of a request, waiting if
     needed. The thread starts only at the first chart missing from the cache. A chart's SVG
