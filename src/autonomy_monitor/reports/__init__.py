@@ -26,23 +26,58 @@ def build_report(
     """The briefing for ``country`` as PDF or HTML bytes (deterministic for a given store).
 
     ``settings`` chooses the store (default: ``Settings()``, i.e. the built warehouse, else the
-    bundled snapshot). Charts missing from :func:`chart_cache` are drawn in a background thread
-    while the rest of the briefing is gathered, then kept there, so a briefing asked for again
-    (another format, the same data) does not draw them again.
+    bundled snapshot). Charts missing from :func:`chart_cache` are drawn by a child process while
+    the rest of the briefing is gathered (``render.ChartDrawer``), then kept there, so a briefing
+    asked for again (another format, the same data) does not draw them again.
     """
-    from autonomy_monitor.reports.briefing import gather
-    from autonomy_monitor.reports.render import ChartDrawer, to_html, to_pdf
+    from autonomy_monitor.reports.svg_process import SvgProcess
 
     if fmt not in FORMATS:
         raise BadArgument(f"Unknown report format {fmt!r}: give one of {', '.join(FORMATS)}.")
     settings = settings or Settings()
     cache = chart_cache(settings)
-    with ChartDrawer(lang, cache) as drawer:  # charts drawn in the background while gathering
+    seen = drawn_before(cache, [country, year, since, lang], settings)
+    # a briefing not drawn before from this store: start the chart renderer now (about half a
+    # second to start), beside the imports and queries below, instead of at its first chart
+    renderer = None if seen is not None and seen.is_file() else SvgProcess()
+
+    try:
+        from autonomy_monitor.reports.briefing import gather
+        from autonomy_monitor.reports.render import ChartDrawer, to_html, to_pdf
+    except BaseException:
+        if renderer is not None:
+            renderer.close()
+        raise
+    with ChartDrawer(lang, cache, renderer) as drawer:  # charts drawn while gathering
         briefing = gather(
             country, year=year, since=since, lang=lang, settings=settings, on_chart=drawer.submit
         )
-        render = to_pdf if fmt == "pdf" else to_html
-        return render(briefing, cache, drawer)
+        data = (to_pdf if fmt == "pdf" else to_html)(briefing, cache, drawer)
+    if seen is not None:
+        try:
+            seen.parent.mkdir(parents=True, exist_ok=True)
+            seen.touch()
+        except OSError:  # a read-only cache folder only costs speed
+            pass
+    return data
+
+
+def drawn_before(cache: Path, arguments: list[object], settings: Settings) -> Path | None:
+    """Marker file of a briefing (its arguments, the store's file stamp and the chart code) whose
+    charts were drawn into ``cache``: a hint that its charts are cached, so no chart renderer
+    needs starting early. None when the store cannot be stamped."""
+    import hashlib
+    import json
+
+    store = settings.warehouse if settings.warehouse.is_file() else settings.bundled_snapshot
+    try:
+        stat = store.stat()
+        code = Path(__file__).parent.parent / "charts.py"
+        stamp = [str(store), stat.st_ino, stat.st_size, stat.st_mtime_ns, code.stat().st_mtime_ns]
+    except OSError:
+        return None
+    text = json.dumps([arguments, stamp], default=str)
+    return cache.parent / "briefings" / hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def chart_cache(settings: Settings) -> Path:

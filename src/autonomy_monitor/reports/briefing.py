@@ -67,8 +67,9 @@ class ChartRequest:
         """SHA-256 of the function name, the frame (schema and rows) and the options."""
 
         def plain(value: Any) -> Any:
-            if isinstance(value, pl.DataFrame):
-                return {"schema": str(value.schema), "rows": value.write_csv()}
+            if isinstance(value, pl.DataFrame):  # rows as Python values: no Polars writer, whose
+                # thread pool waits while vl-convert starts in the drawing thread
+                return {"schema": str(value.schema), "rows": plain(list(value.iter_rows()))}
             if isinstance(value, dict):
                 return {k: plain(v) for k, v in sorted(value.items())}
             if isinstance(value, (list, tuple)):

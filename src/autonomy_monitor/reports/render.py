@@ -22,6 +22,7 @@ from typing import Any
 
 from autonomy_monitor.reports.briefing import Briefing, ChartRequest, Section
 from autonomy_monitor.reports.messages import texts
+from autonomy_monitor.reports.svg_process import SvgProcess
 
 FONT_STACK = "Noto Sans, Noto Sans CJK JP, sans-serif"
 #: Fixed timestamp given to Typst (1 January 2000 UTC) so nothing depends on the clock.
@@ -89,12 +90,18 @@ def draw(request: ChartRequest, lang: str) -> dict[str, str]:
     return draw_spec(request.spec(), lang)
 
 
-def draw_spec(spec: dict[str, Any], lang: str) -> dict[str, str]:
-    """SVG and description of one built spec, drawn by vl-convert (which releases the GIL)."""
+def draw_spec(
+    spec: dict[str, Any], lang: str, renderer: SvgProcess | None = None
+) -> dict[str, str]:
+    """SVG and description of one built spec, drawn by vl-convert (in this process, or in
+    ``renderer``'s)."""
     locale = D3_LOCALES.get(lang, "en-US")
-    svg = vl_convert().vegalite_to_svg(
-        prepared_spec(spec), format_locale=locale, time_format_locale=locale, allowed_base_urls=[]
-    )
+    ready = prepared_spec(spec)
+    svg = renderer.svg(ready, locale) if renderer is not None else None
+    if svg is None:
+        svg = vl_convert().vegalite_to_svg(
+            ready, format_locale=locale, time_format_locale=locale, allowed_base_urls=[]
+        )
     return {"svg": svg, "description": spec.get("description", "")}
 
 
@@ -133,20 +140,24 @@ def chart_svg(request: ChartRequest, lang: str = "en", cache: Path | None = None
 
 
 class ChartDrawer:
-    """Draws a briefing's charts in a background thread while the rest is gathered.
+    """Draws a briefing's charts in the background while the rest is gathered.
 
     :func:`~autonomy_monitor.reports.briefing.gather` hands over each section's chart requests
     (``submit``) as soon as the section is made. A chart not in the cache has its spec built at
-    once, in the calling thread (every Python import stays on one thread), and is drawn by
-    vl-convert in the background: vl-convert releases the GIL, so drawing overlaps the queries
-    and text of the following sections. ``get`` returns the drawn chart of a request, waiting if
-    needed. The thread starts only at the first chart missing from the cache. A chart's SVG
-    depends only on its spec, so the order of drawing changes no byte.
+    once, in the calling thread, and is drawn by vl-convert in a child process
+    (:class:`SvgProcess`), fed by one background thread: drawing overlaps the queries and text of
+    the following sections. ``get`` returns the drawn chart of a request, waiting if needed. The
+    child starts at the first chart missing from the cache unless the caller started one
+    (``renderer``); the drawer closes it. A chart's SVG depends only on its spec, so the order of
+    drawing changes no byte.
     """
 
-    def __init__(self, lang: str, cache: Path | None = None) -> None:
+    def __init__(
+        self, lang: str, cache: Path | None = None, renderer: SvgProcess | None = None
+    ) -> None:
         self.lang, self.cache = lang, cache
         self._pool: ThreadPoolExecutor | None = None
+        self._renderer = renderer  # started already by the caller, or at the first missing chart
         self._charts: dict[int, tuple[ChartRequest, Future[dict[str, str]] | dict[str, str]]] = {}
 
     def submit(self, request: ChartRequest) -> None:
@@ -159,9 +170,11 @@ class ChartDrawer:
         if found is None:
             spec = request.spec()
             if self._pool is None:
-                vl_convert()  # imported and given the fonts here, not in the thread
+                self._renderer = self._renderer or SvgProcess()
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
-            found = self._pool.submit(lambda: keep(draw_spec(spec, self.lang), path))
+            found = self._pool.submit(
+                lambda: keep(draw_spec(spec, self.lang, self._renderer), path)
+            )
         self._charts[id(request)] = (request, found)
 
     def get(self, request: ChartRequest) -> dict[str, str]:
@@ -174,6 +187,9 @@ class ChartDrawer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
 
     def __enter__(self) -> ChartDrawer:
         return self
