@@ -5,9 +5,11 @@ on an idle machine, output byte-identical from run to run.
 
 Times, as medians of ``--repeat`` whole processes:
 
-- ``autonomy report KGZ --format pdf|html`` with the chart cache filled by an earlier run (the
-  usual case: a second language, the other format, the same briefing again), and with it emptied
-  before every run (cold: every chart rendered by vl-convert);
+- ``autonomy report KGZ --format pdf|html`` cold, with the chart cache (drawn charts and the
+  record of briefings drawn) emptied before every run: a user's first briefing after a build, every
+  chart drawn by vl-convert;
+- warm, with the chart cache filled by an earlier run: the same briefing again, in the other
+  format (the charts do not depend on it);
 - in the same run, the baseline ``python -c "import duckdb, polars"`` (the floor of any command that
   reads the store), printing the ratio project / baseline.
 

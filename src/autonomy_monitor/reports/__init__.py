@@ -77,12 +77,13 @@ def drawn_before(cache: Path, arguments: list[object], settings: Settings) -> Pa
     except OSError:
         return None
     text = json.dumps([arguments, stamp], default=str)
-    return cache.parent / "briefings" / hashlib.sha256(text.encode()).hexdigest()[:32]
+    return cache / "briefings" / hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def chart_cache(settings: Settings) -> Path:
     """Folder of rendered chart SVGs, content-addressed, beside the warehouse (see
-    ``render.chart_svg``)."""
+    ``render.chart_svg``), with the record of briefings drawn (``briefings/``, see
+    :func:`drawn_before`)."""
     return settings.warehouse.parent / "cache" / "charts"
 
 
