@@ -45,7 +45,9 @@ class SvgProcess:
         self._process: subprocess.Popen[bytes] | None = None
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-c", SVG_PROCESS_SCRIPT, str(fonts_folder())],
+                # -P: the working folder is not put on the child's path (no module there
+                # shadows json or vl_convert)
+                [sys.executable, "-P", "-c", SVG_PROCESS_SCRIPT, str(fonts_folder())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
