@@ -97,7 +97,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def warm_up_app(app: FastAPI) -> None:
     """Serve one country page, its charts and a comparison from a throwaway copy of the app
     before the server listens, so the first visitor does not pay for what every first request
-    pays once per process: importing the query modules and Altair (about half a second), compiling
+    pays once per process: importing the query modules and the chart builders, compiling
     the templates (shared with ``app``), opening the store and loading the blocks of its large
     tables (DuckDB reads a table's filter columns in full on its first scan).
 
@@ -106,9 +106,6 @@ async def warm_up_app(app: FastAPI) -> None:
     """
     import httpx
 
-    from autonomy_monitor import charts
-
-    charts.altair()
     scratch = create_app(app.state.dashboard.settings, warm_up=False)
     scratch.state.templates = app.state.templates  # compiled templates are what we keep
     board: Dashboard = scratch.state.dashboard
