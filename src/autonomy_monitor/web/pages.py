@@ -417,7 +417,7 @@ class Dashboard:
         calls = (
             frame.select("roll_call_id", "resolution_symbol", "date", "title", "issue_tags")
             .unique("roll_call_id")
-            .sort("date", descending=True)
+            .sort(["date", "roll_call_id"], descending=[True, False])  # same-day votes: by id
         )
         ukraine = calls.filter(pl.col("issue_tags").list.contains("ukraine"))
         others = calls.filter(~pl.col("issue_tags").list.contains("ukraine")).head(
@@ -434,7 +434,7 @@ class Dashboard:
                 "votes": [votes.get((r["roll_call_id"], c), "–") for c in columns],
             }
             for r in pl.concat([ukraine, others])
-            .sort("date", descending=True)
+            .sort(["date", "roll_call_id"], descending=[True, False])
             .iter_rows(named=True)
         ]
 
