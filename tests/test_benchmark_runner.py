@@ -45,3 +45,23 @@ def test_summary_lines_pick_ratios_and_goals() -> None:
         "load 1\nratio pandas / project: 3.1\nnothing here\ngoal <= 4 s: NOT met\n"
     )
     assert lines == ["ratio pandas / project: 3.1", "goal <= 4 s: NOT met"]
+
+
+def test_other_work_excludes_the_benchmarks_own_cpu(monkeypatch) -> None:
+    module = runner()
+    monkeypatch.setattr(module.os, "cpu_count", lambda: 2)
+    # 10 s on 2 CPUs = 20 CPU s of capacity; the machine used 15, the script 13: 2 s other work
+    assert module.other_cpu_share(15.0, 13.0, 10.0) == 0.1
+    assert module.other_cpu_share(12.0, 13.0, 10.0) == 0.0  # rounding of the clock ticks
+    assert module.other_cpu_share(None, 13.0, 10.0) is None
+
+
+def test_the_warning_follows_other_work_not_the_own_load(tmp_path: Path) -> None:
+    module = runner()
+    script = module.Script(tmp_path / "toy_bench.py", doc="Toy.")
+    busy_self = module.Outcome(script, "", 10.0, 0, 1.9, 1.9, "ratio 2", other_cpu_share=0.01)
+    text = module.markdown([busy_self], [], module.dt.datetime.now(module.dt.UTC), (1.9, 1.9))
+    assert "The machine was loaded" not in text and "| 1% |" in text
+    busy_other = module.Outcome(script, "", 10.0, 0, 0.2, 0.2, "ratio 2", other_cpu_share=0.4)
+    text = module.markdown([busy_other], [], module.dt.datetime.now(module.dt.UTC), (0.2, 0.2))
+    assert "The machine was loaded" in text
