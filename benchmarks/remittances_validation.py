@@ -85,14 +85,17 @@ def load_inputs(data: Path) -> Inputs:
 
 def headline(observations: pl.DataFrame) -> pl.DataFrame:
     """One observation per country-year for the Russia share: the receiving bank's own figures
-    before mirror ones, then the longest period, then stated shares before ratios."""
+    before mirror ones, then the longest period, then stated shares before ratios; a tie left
+    (two figures of the same kind and period, e.g. TJK 2017's two CBR mirror figures) goes to the
+    first by source rows, so the choice does not change from run to run."""
     rus = observations.filter(pl.col("partner_iso3") == "RUS").with_columns(
         pl.col("kind").is_in(["mirror", "mirror_annual"]).alias("_mirror"),
         pl.col("kind").replace_strict(KIND_ORDER, return_dtype=pl.Int32).alias("_k"),
     )
     ordered = rus.sort(
-        ["country_iso3", "year", "_mirror", "months", "_k"],
-        descending=[False, False, False, True, False],
+        ["country_iso3", "year", "_mirror", "months", "_k", "rows"],
+        descending=[False, False, False, True, False, False],
+        maintain_order=True,
     )
     return (
         ordered.group_by("country_iso3", "year", maintain_order=True).first().drop("_k", "_mirror")

@@ -193,8 +193,9 @@ def commit() -> str:
     result = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
     )
+    # the documents under docs/ are what the run itself writes (this file, the validations)
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)docs"],
         cwd=REPO,
         capture_output=True,
         text=True,
